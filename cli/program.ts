@@ -1,0 +1,36 @@
+/**
+ * @module cli/program
+ * The `ledger` command tree. Every subcommand throws LedgerError on failure; `reportError` alone
+ * turns errors into messages and exit codes (ledger/errors.ts holds the one table).
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT, exitCodeOf, isLedgerError } from '../ledger/errors.js';
+import { registerBench } from './commands/bench.js';
+import { registerDoctor } from './commands/doctor.js';
+import { packageVersion } from './package-info.js';
+
+export function buildProgram(): Command {
+  const program = new Command('ledger')
+    .description('Shared-records audit ledger: signed events, Kafka order, co-signed hash-chained blocks, offline proofs')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .showHelpAfterError('(run `ledger --help` for usage)')
+    .exitOverride();
+  registerDoctor(program);
+  registerBench(program);
+  return program;
+}
+
+/** Prints an error without a stack trace (stack only with LEDGER_DEBUG=1) and returns its exit code. */
+export function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // commander already printed the message; --help and --version exit 0
+    return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  }
+  if (isLedgerError(e)) {
+    process.stderr.write(`error [${e.code}]: ${e.message}\n`);
+  } else {
+    process.stderr.write(`error [INTERNAL]: ${(e as Error)?.message ?? String(e)}\n`);
+  }
+  if (process.env.LEDGER_DEBUG === '1' && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  return exitCodeOf(e);
+}

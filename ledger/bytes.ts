@@ -1,0 +1,116 @@
+/**
+ * @module ledger/bytes
+ * Byte helpers shared by every pure module: hex, concatenation, fixed-width big-endian integers
+ * (DESIGN.md section 4: "integers are big-endian fixed width") and constant-shape comparison.
+ * Pure: no Node imports.
+ */
+
+const HEX = '0123456789abcdef';
+const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += HEX_PAIRS[bytes[i]!]!;
+  return s;
+}
+
+/** Parses lowercase or uppercase hex; returns undefined on odd length or a non-hex character. */
+export function tryFromHex(hex: string): Uint8Array | undefined {
+  if (hex.length % 2 !== 0) return undefined;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexNibble(hex.charCodeAt(2 * i));
+    const lo = hexNibble(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** Parses hex or throws a TypeError naming `what`. */
+export function fromHex(hex: string, what = 'hex string'): Uint8Array {
+  const out = tryFromHex(hex);
+  if (out === undefined) throw new TypeError(`${what} is not valid hex`);
+  return out;
+}
+
+function hexNibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** Lexicographic comparison of byte strings (negative, zero, positive). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+export function u8(n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new RangeError(`u8 out of range: ${n}`);
+  return Uint8Array.of(n);
+}
+
+export function u16be(n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new RangeError(`u16 out of range: ${n}`);
+  return Uint8Array.of(n >>> 8, n & 0xff);
+}
+
+export function u32be(n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`u32 out of range: ${n}`);
+  return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+export function u64be(n: bigint): Uint8Array {
+  if (n < 0n || n > U64_MAX) throw new RangeError(`u64 out of range: ${n}`);
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, n, false);
+  return out;
+}
+
+export function i64be(n: bigint): Uint8Array {
+  if (n < I64_MIN || n > I64_MAX) throw new RangeError(`i64 out of range: ${n}`);
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigInt64(0, n, false);
+  return out;
+}
+
+const encoder = new TextEncoder();
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** A length-prefixed byte string: u16 big-endian length, then the bytes (DESIGN.md section 4). */
+export function lp16(bytes: Uint8Array): Uint8Array {
+  return concatBytes(u16be(bytes.length), bytes);
+}
+
+/** A length-prefixed byte string: u32 big-endian length, then the bytes (DESIGN.md section 4). */
+export function lp32(bytes: Uint8Array): Uint8Array {
+  return concatBytes(u32be(bytes.length), bytes);
+}

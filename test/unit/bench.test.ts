@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { runNodeScript } from '../helpers/cli.js';
+
+describe('benchmark harness', () => {
+  it('prints one JSON object with schema, machine, quick and the crypto figures (never checks speed)', () => {
+    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'crypto']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out.schema).toBe(1);
+    expect(out.quick).toBe(true);
+    expect(out.machine).toEqual({ cpu: expect.any(String), cores: expect.any(Number), node: process.version });
+    for (const key of ['ed25519_sign_node_per_s', 'ed25519_verify_node_per_s', 'ed25519_verify_noble_per_s', 'sha256_64b_per_s']) {
+      expect(typeof out[key], key).toBe('number');
+      expect(out[key] as number, key).toBeGreaterThan(0);
+    }
+  });
+});
