@@ -42,9 +42,10 @@ export const SAMPLE_BODIES: Record<string, EventBody> = {
       attributesRoot: b32(8),
       documentSha256: b32(9),
       validUntilMs: 4_102_444_800_000n,
+      attributeNames: ['坐落', '面积'],
     },
   },
-  certificateAmended: { ...base, certificateAmended: { certificateId: 'C1', attributesRoot: b32(10), documentSha256: b32(11), validUntilMs: 5n, reason: '更正' } },
+  certificateAmended: { ...base, certificateAmended: { certificateId: 'C1', attributesRoot: b32(10), documentSha256: b32(11), validUntilMs: 5n, reason: '更正', attributeNames: ['面积'] } },
   certificateTransferred: { ...base, certificateTransferred: { certificateId: 'C1', newHolderCommitment: b32(12), documentSha256: b32(13), reason: '买卖' } },
   certificateRevoked: { ...base, certificateRevoked: { certificateId: 'C1', reason: '注销' } },
 };
