@@ -8,10 +8,11 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LedgerError } from '../ledger/errors.js';
 import { cryptoGroup } from './groups/crypto.js';
+import { merkleGroup } from './groups/merkle.js';
 import type { BenchGroup } from './types.js';
 
 export const BENCH_SCHEMA = 1;
-export const GROUPS: BenchGroup[] = [cryptoGroup];
+export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup];
 
 export interface BenchOptions {
   json: boolean;

@@ -252,7 +252,9 @@ function scalarToWire(f: protobuf.Field, v: unknown, fieldPath: string): unknown
  */
 export function encode<K extends MessageName>(name: K, message: MessageTypes[K]): Uint8Array {
   const type = typeOf(name);
-  return type.encode(toWire(type, message as unknown as Record<string, unknown>, name)).finish();
+  const out = type.encode(toWire(type, message as unknown as Record<string, unknown>, name)).finish();
+  // protobufjs hands back a Buffer in Node; callers get a plain Uint8Array view everywhere.
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** Encodes and then decodes under `limits`: how a producer checks what it is about to send. */

@@ -14,4 +14,13 @@ describe('benchmark harness', () => {
       expect(out[key] as number, key).toBeGreaterThan(0);
     }
   });
+  it('the merkle group reports append rate and proof latency at 10^6 leaves', () => {
+    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'merkle']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['merkle_append_per_s', 'merkle_proof_ms_at_1e6', 'merkle_proof_p99_ms_at_1e6']) {
+      expect(typeof out[key], key).toBe('number');
+      expect(out[key] as number, key).toBeGreaterThan(0);
+    }
+  });
 });

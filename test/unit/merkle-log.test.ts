@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { Level } from 'level';
+import { afterEach, describe, expect, it } from 'vitest';
+import { toHex } from '../../ledger/bytes.js';
+import { MerkleLog, type BinaryLevel } from '../../ledger/merkle-log.js';
+import { consistencyProof, inclusionProof, leafHash, rootHash, verifyConsistency, verifyInclusion } from '../../ledger/merkle.js';
+import { tempDir } from '../helpers/temp.js';
+
+type Db = Level<Uint8Array, Uint8Array>;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function openStore(path?: string): Promise<{ db: Db; merkle: BinaryLevel; path: string }> {
+  let dir = path;
+  if (dir === undefined) {
+    const t = tempDir('merkle');
+    cleanups.push(t.remove);
+    dir = t.path;
+  }
+  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+  await db.open();
+  cleanups.push(() => (db.status === 'open' ? db.close() : undefined));
+  const merkle = db.sublevel<Uint8Array, Uint8Array>('merkle', { keyEncoding: 'view', valueEncoding: 'view' });
+  return { db, merkle, path: dir };
+}
+
+const leavesOf = (n: number, salt = 0): Uint8Array[] => Array.from({ length: n }, (_, i) => leafHash(Uint8Array.of(salt, i & 0xff, (i >> 8) & 0xff, i >> 16)));
+
+async function appendCommitted(db: Db, log: MerkleLog, leaves: Uint8Array[]): Promise<void> {
+  const stage = log.stage();
+  for (const l of leaves) stage.append(l);
+  await db.batch(stage.writes());
+  log.commit(stage);
+}
+
+describe('persistent Merkle log (LevelDB) against the pure functions', () => {
+  it('roots and proofs for every past size match, appended in random batches', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 70 }), { minLength: 1, maxLength: 8 }), fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 20, maxLength: 20 }), async (batches, pairs) => {
+        const { db, merkle } = await openStore();
+        const log = await MerkleLog.open(merkle);
+        const total = batches.reduce((a, b) => a + b, 0);
+        const leaves = leavesOf(total);
+        let at = 0;
+        for (const b of batches) {
+          const stage = log.stage();
+          for (let i = 0; i < b; i++) expect(stage.append(leaves[at + i]!)).toBe(at + i);
+          expect(toHex(stage.root())).toBe(toHex(rootHash(leaves.slice(0, at + b))));
+          await db.batch(stage.writes());
+          log.commit(stage);
+          at += b;
+        }
+        expect(log.size).toBe(total);
+        expect(toHex(log.root())).toBe(toHex(rootHash(leaves)));
+        for (const [a, b] of pairs) {
+          const size = 1 + (a % total);
+          const index = b % size;
+          const m = b % (size + 1);
+          const prefix = leaves.slice(0, size);
+          expect(toHex(await log.rootAt(size))).toBe(toHex(rootHash(prefix)));
+          const ip = await log.inclusionProof(index, size);
+          expect(ip.map(toHex)).toEqual(inclusionProof(prefix, index).map(toHex));
+          expect(verifyInclusion(leaves[index]!, index, size, ip, rootHash(prefix)).ok).toBe(true);
+          const cp = await log.consistencyProof(m, size);
+          expect(cp.map(toHex)).toEqual(consistencyProof(prefix, m).map(toHex));
+          if (m > 0) expect(verifyConsistency(m, size, rootHash(leaves.slice(0, m)), rootHash(prefix), cp).ok).toBe(true);
+          expect(toHex(await log.leafHashAt(index))).toBe(toHex(leaves[index]!));
+        }
+        await db.close();
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('reopens at the committed size and root', async () => {
+    const { db, merkle, path } = await openStore();
+    let log = await MerkleLog.open(merkle);
+    const leaves = leavesOf(1000);
+    await appendCommitted(db, log, leaves.slice(0, 613));
+    await appendCommitted(db, log, leaves.slice(613));
+    await db.close();
+    const again = await openStore(path);
+    log = await MerkleLog.open(again.merkle);
+    expect(log.size).toBe(1000);
+    expect(toHex(log.root())).toBe(toHex(rootHash(leaves)));
+    expect((await log.inclusionProof(999, 1000)).map(toHex)).toEqual(inclusionProof(leaves, 999).map(toHex));
+  });
+
+  it('staged appends that were never written leave the log at its old size (crash before commit)', async () => {
+    const { db, merkle, path } = await openStore();
+    const log = await MerkleLog.open(merkle);
+    const leaves = leavesOf(300);
+    await appendCommitted(db, log, leaves.slice(0, 100));
+    const stage = log.stage();
+    for (const l of leaves.slice(100)) stage.append(l);
+    expect(stage.size).toBe(300);
+    expect(log.size).toBe(100); // nothing changes until commit
+    // crash: the process dies before the batch is written
+    await db.close();
+    const again = await openStore(path);
+    const reopened = await MerkleLog.open(again.merkle);
+    expect(reopened.size).toBe(100);
+    expect(toHex(reopened.root())).toBe(toHex(rootHash(leaves.slice(0, 100))));
+    await expect(reopened.inclusionProof(150, 300)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    // and it continues correctly from there
+    await appendCommitted(again.db, reopened, leaves.slice(100, 200));
+    expect(toHex(reopened.root())).toBe(toHex(rootHash(leaves.slice(0, 200))));
+  });
+
+  it('a forked stage (next block before this one commits) commits in order', async () => {
+    const { db, merkle } = await openStore();
+    const log = await MerkleLog.open(merkle);
+    const leaves = leavesOf(50);
+    const first = log.stage();
+    leaves.slice(0, 20).forEach((l) => first.append(l));
+    const second = first.fork();
+    leaves.slice(20).forEach((l) => second.append(l));
+    expect(toHex(second.root())).toBe(toHex(rootHash(leaves)));
+    expect(() => log.commit(second)).toThrowError(expect.objectContaining({ code: 'INTERNAL' }));
+    await db.batch(first.writes());
+    log.commit(first);
+    await db.batch(second.writes());
+    log.commit(second);
+    expect(log.size).toBe(50);
+    expect((await log.consistencyProof(20, 50)).map(toHex)).toEqual(consistencyProof(leaves, 20).map(toHex));
+  });
+
+  it('refuses bad input with typed errors', async () => {
+    const { db, merkle } = await openStore();
+    const log = await MerkleLog.open(merkle);
+    expect(() => log.stage().append(new Uint8Array(31))).toThrowError(expect.objectContaining({ code: 'BAD_LENGTH' }));
+    await appendCommitted(db, log, leavesOf(10));
+    await expect(log.inclusionProof(10, 10)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(log.inclusionProof(0, 11)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(log.consistencyProof(5, 11)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(log.consistencyProof(6, 5)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(log.rootAt(-1)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(log.leafHashAt(1.5)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+  });
+
+  it('refuses a data folder of an unknown format version, and a damaged one', async () => {
+    const { merkle } = await openStore();
+    await merkle.put(Uint8Array.of(0x46), Uint8Array.of(0, 0, 0, 2));
+    await expect(MerkleLog.open(merkle)).rejects.toMatchObject({ code: 'STORE_FORMAT', details: { found: 2, supported: 1 } });
+
+    const other = await openStore();
+    const log = await MerkleLog.open(other.merkle);
+    await appendCommitted(other.db, log, leavesOf(8));
+    // delete the level-3 node (the root of the 8 leaves): reopening needs it
+    const key = new Uint8Array(10);
+    key[0] = 0x4e;
+    key[1] = 3;
+    await other.merkle.del(key);
+    await expect(MerkleLog.open(other.merkle)).rejects.toMatchObject({ code: 'STORE_FORMAT' });
+  });
+});
