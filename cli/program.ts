@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf, isLedgerError } from '../ledger/errors.js';
 import { registerBench } from './commands/bench.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerGenesis } from './commands/genesis.js';
+import { registerKeys } from './commands/keys.js';
 import { packageVersion } from './package-info.js';
 
 export function buildProgram(): Command {
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run `ledger --help` for usage)')
     .exitOverride();
   registerDoctor(program);
+  registerKeys(program);
+  registerGenesis(program);
   registerBench(program);
   return program;
 }
