@@ -1,0 +1,186 @@
+/**
+ * @module consensus/block-store
+ * The chain as a node stores it (DESIGN.md sections 7 and 8), in sublevels of the node's one
+ * LevelDB so that a block, its commit, the Merkle log, the state and the projections are written in
+ * one atomic batch:
+ *  - `blocks`:  u64 height -> Block bytes (header, included events with result code, offset, record time);
+ *  - `commits`: u64 height -> Commit bytes (header hash and at least q signatures);
+ *  - `votes`:   u64 height -> this node's own Vote bytes, written durably *before* it is sent;
+ *  - `chain`:   `format`, `head` -> u64 height || header hash || u64 last covered offset + 1.
+ * The event-id index (event id -> height, index, log position) lives with the state
+ * (ledger/state-store.ts) and is shared.
+ */
+import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
+import { u64be, utf8 } from '../ledger/bytes.js';
+import { LedgerError } from '../ledger/errors.js';
+import { headerHash as hashHeader } from '../ledger/hash.js';
+import { decode, encode } from '../proto/codec.js';
+import { DEFAULT_LIMITS, type DecodeLimits } from '../proto/limits.js';
+import type { Block, BlockHeader, Commit, Vote } from '../proto/schema.generated.js';
+
+export const BLOCK_STORE_FORMAT = 1;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = AbstractLevel<any, any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Sub = AbstractSublevel<any, any, Uint8Array, Uint8Array>;
+
+/** One operation for the node's atomic batch. */
+export interface ChainWrite {
+  type: 'put' | 'del';
+  sublevel: Sub;
+  key: Uint8Array;
+  value?: Uint8Array;
+}
+
+export interface ChainHead {
+  /** 0 before block 1 commits. */
+  height: bigint;
+  /** The genesis hash at height 0. */
+  headerHash: Uint8Array;
+  /** The next Kafka offset to consume (last covered offset + 1; 0 at the start). */
+  nextOffset: bigint;
+}
+
+const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
+const KEY_FORMAT = utf8('format');
+const KEY_HEAD = utf8('head');
+
+function encodeHead(h: ChainHead): Uint8Array {
+  const out = new Uint8Array(48);
+  out.set(u64be(h.height), 0);
+  out.set(h.headerHash, 8);
+  out.set(u64be(h.nextOffset), 40);
+  return out;
+}
+
+function decodeHead(b: Uint8Array): ChainHead {
+  if (b.length !== 48) throw new LedgerError('STORE_FORMAT', 'the chain head record is damaged', {});
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { height: v.getBigUint64(0, false), headerHash: b.slice(8, 40), nextOffset: v.getBigUint64(40, false) };
+}
+
+export class BlockStore {
+  readonly blocks: Sub;
+  readonly commits: Sub;
+  readonly votes: Sub;
+  readonly chain: Sub;
+  private current: ChainHead;
+
+  private constructor(
+    readonly db: AnyDb,
+    head: ChainHead,
+    readonly limits: DecodeLimits,
+  ) {
+    this.blocks = db.sublevel('blocks', VIEW) as Sub;
+    this.commits = db.sublevel('commits', VIEW) as Sub;
+    this.votes = db.sublevel('votes', VIEW) as Sub;
+    this.chain = db.sublevel('chain', VIEW) as Sub;
+    this.current = head;
+  }
+
+  /**
+   * Opens the chain in `db` (creating it for `genesisHash` if empty).
+   * @throws LedgerError STORE_FORMAT for another format version, or a store of another genesis
+   */
+  static async open(db: AnyDb, genesisHash: Uint8Array, limits: DecodeLimits = DEFAULT_LIMITS): Promise<BlockStore> {
+    const chain = db.sublevel('chain', VIEW) as Sub;
+    const [format, head] = await chain.getMany([KEY_FORMAT, KEY_HEAD]);
+    let current: ChainHead;
+    if (format === undefined) {
+      current = { height: 0n, headerHash: new Uint8Array(genesisHash), nextOffset: 0n };
+      await chain.batch([
+        { type: 'put', key: KEY_FORMAT, value: Uint8Array.of(BLOCK_STORE_FORMAT) },
+        { type: 'put', key: KEY_HEAD, value: encodeHead(current) },
+      ]);
+    } else {
+      if (format.length !== 1 || format[0] !== BLOCK_STORE_FORMAT) {
+        throw new LedgerError('STORE_FORMAT', `the block store has format ${format[0]}; this build reads ${BLOCK_STORE_FORMAT}`, {});
+      }
+      if (head === undefined) throw new LedgerError('STORE_FORMAT', 'the block store has no head record', {});
+      current = decodeHead(head);
+      if (current.height === 0n && !bytesEqual(current.headerHash, genesisHash)) {
+        throw new LedgerError('STORE_FORMAT', 'this data folder belongs to another genesis', {});
+      }
+    }
+    const store = new BlockStore(db, current, limits);
+    if (current.height > 0n) {
+      const block = await store.block(current.height);
+      if (block === undefined) throw new LedgerError('STORE_FORMAT', `block ${current.height} (the head) is missing`, {});
+      const firstHeader = await store.header(1n);
+      if (firstHeader === undefined || !bytesEqual(firstHeader.genesisHash, genesisHash)) {
+        throw new LedgerError('STORE_FORMAT', 'this data folder belongs to another genesis', {});
+      }
+    }
+    return store;
+  }
+
+  get head(): ChainHead {
+    return this.current;
+  }
+
+  async block(height: bigint): Promise<Block | undefined> {
+    const b = await this.blocks.get(u64be(height));
+    return b === undefined ? undefined : decode('Block', b, this.limits);
+  }
+
+  async blockBytes(height: bigint): Promise<Uint8Array | undefined> {
+    return this.blocks.get(u64be(height));
+  }
+
+  async header(height: bigint): Promise<BlockHeader | undefined> {
+    return (await this.block(height))?.header;
+  }
+
+  async commit(height: bigint): Promise<Commit | undefined> {
+    const c = await this.commits.get(u64be(height));
+    return c === undefined ? undefined : decode('Commit', c, this.limits);
+  }
+
+  /** This node's persisted vote at `height`, if it voted there. */
+  async vote(height: bigint): Promise<Vote | undefined> {
+    const v = await this.votes.get(u64be(height));
+    return v === undefined ? undefined : decode('Vote', v, this.limits);
+  }
+
+  /** Writes this node's vote durably (fsync) before it may be sent (DESIGN.md section 8). */
+  async persistVote(vote: Vote): Promise<void> {
+    await this.votes.put(u64be(vote.height), encode('Vote', vote), { sync: true } as never);
+  }
+
+  /** The writes that commit `block` with `commit`; add them to the block's atomic batch. */
+  commitWrites(block: Block, commit: Commit): ChainWrite[] {
+    const header = block.header!;
+    const headerBytes = encode('BlockHeader', header);
+    const hh = hashHeader(headerBytes);
+    if (!bytesEqual(hh, commit.headerHash) || commit.height !== header.height) {
+      throw new LedgerError('INTERNAL', `commit for height ${commit.height} does not match block ${header.height}`, {});
+    }
+    if (header.height !== this.current.height + 1n) {
+      throw new LedgerError('INTERNAL', `block ${header.height} does not follow the head ${this.current.height}`, {});
+    }
+    const key = u64be(header.height);
+    return [
+      { type: 'put', sublevel: this.blocks, key, value: encode('Block', block) },
+      { type: 'put', sublevel: this.commits, key, value: encode('Commit', commit) },
+      { type: 'put', sublevel: this.chain, key: KEY_HEAD, value: encodeHead({ height: header.height, headerHash: hh, nextOffset: header.lastOffset + 1n }) },
+    ];
+  }
+
+  /** Records in memory that the batch holding `commitWrites(block, commit)` was written. */
+  markCommitted(block: Block, headerHashValue: Uint8Array): void {
+    const h = block.header!;
+    this.current = { height: h.height, headerHash: headerHashValue, nextOffset: h.lastOffset + 1n };
+  }
+
+  /** Replaces the commit of an already committed block (a later, larger signature set). */
+  async replaceCommit(commit: Commit): Promise<void> {
+    await this.commits.put(u64be(commit.height), encode('Commit', commit));
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,906 @@
+/**
+ * @module consensus/node-core
+ * The consensus node as one deterministic state machine (DESIGN.md sections 6, 7 and 8): inputs
+ * are Kafka records, peers' votes, blocks and requests, and clock ticks; outputs are votes to
+ * send, blocks to answer, markers to post, alarms. The real node process and the simulation both
+ * drive this module; there is no second implementation.
+ *
+ * What it does, in order:
+ *  - start: ask the peers for their heads and fetch every committed block above its own (each
+ *    verified: quorum signatures, header chain, roots recomputed by replaying its events) before
+ *    consuming Kafka after the last covered offset; a wiped node never votes before that;
+ *  - the cut function of DESIGN.md section 8, record by record, each record's fate decided by the
+ *    state machine (ledger/state-machine.ts) on the state after every earlier record;
+ *  - at a cut: the header (section 7), the vote persisted durably *before* it is sent, never two
+ *    headers for one height (a recomputed header that differs from the persisted vote is a
+ *    divergence alarm);
+ *  - q matching votes of distinct genesis nodes commit: block, commit, Merkle log, state,
+ *    projections and consumed offset in one atomic LevelDB batch;
+ *  - a quorum for another header, or a peer's committed block that differs from what this node
+ *    computes, halts it with a divergence alarm naming the height and the differing fields.
+ * The clock decides only when to post time-to-cut markers, re-send votes and raise the no-quorum
+ * alarm; nothing that decides a block's bytes reads it.
+ */
+import type { AbstractLevel } from 'abstract-level';
+import { bytesEqual, toHex, utf8 } from '../ledger/bytes.js';
+import { EMPTY_RECORDS_DIGEST, nextRecordsDigest, resultsRoot, timeToCutMessage, voteMessage, type ResultEntry } from '../ledger/block.js';
+import { checkpointOrigin, checkpointText } from '../ledger/checkpoint.js';
+import { LedgerError } from '../ledger/errors.js';
+import type { Signer } from '../ledger/event.js';
+import type { LoadedGenesis } from '../ledger/genesis.js';
+import { RULES_VERSION } from '../ledger/genesis.js';
+import { headerHash as hashHeader } from '../ledger/hash.js';
+import { MerkleLog, type MerkleStage } from '../ledger/merkle-log.js';
+import { leafHash } from '../ledger/merkle.js';
+import { verifyEd25519 } from '../ledger/signature.js';
+import { BlockState, rulesFromGenesis, type Fate, type Rules, type SignatureCheck } from '../ledger/state-machine.js';
+import { StateStore } from '../ledger/state-store.js';
+import { decode, encode } from '../proto/codec.js';
+import type { Block, BlockHeader, Commit, CommitSignature, IncludedEvent, SignedEvent, Vote } from '../proto/schema.generated.js';
+import { BlockStore, type ChainWrite } from './block-store.js';
+import type { Alarm, CoreInput, CoreOutput, KafkaRecord } from './messages.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = AbstractLevel<any, any, any>;
+
+/** An included event with what the projections need to know about it. */
+export interface CommittedEvent {
+  event: SignedEvent;
+  fate: Extract<Fate, { kind: 'include' }>;
+  offset: bigint;
+  recordTime: bigint;
+}
+
+/** Adds a stored view's writes (projections) to a block's atomic commit batch. */
+export type CommitHook = (c: { height: bigint; block: Block; headerHash: Uint8Array; events: CommittedEvent[] }) => Promise<ChainWrite[]> | ChainWrite[];
+
+/**
+ * Prepares signature answers for a chunk of events before the fold runs (e.g. on worker threads),
+ * and returns the synchronous check the fold calls. The default verifies in the fold.
+ */
+export type SignaturePreparer = (events: SignedEvent[], state: BlockState) => Promise<SignatureCheck>;
+
+export interface NodeCoreOptions {
+  genesis: LoadedGenesis;
+  /** This node's 1-based index in the genesis. */
+  nodeIndex: number;
+  key: Signer;
+  /** The node's database (level on disk, memory-level in the simulation); opened by the caller or here. */
+  db: AnyDb;
+  hooks?: CommitHook[];
+  prepareSignatures?: SignaturePreparer;
+  /** Re-send the vote this often until it commits (default 1,000 ms). */
+  voteResendMs?: number;
+  /** Raise NO_QUORUM after waiting this long at one height (default 30,000 ms). */
+  noQuorumAlarmMs?: number;
+  /** Records decoded and prefetched together (default 512). */
+  chunkSize?: number;
+  /** fsync each commit batch (default true; the simulation's in-memory store ignores it). */
+  syncWrites?: boolean;
+}
+
+export type Phase = 'syncing' | 'consuming' | 'voted' | 'halted';
+
+type ResolvedOptions = Required<Omit<NodeCoreOptions, 'hooks' | 'prepareSignatures'>> & Pick<NodeCoreOptions, 'hooks' | 'prepareSignatures'>;
+
+interface Pending {
+  height: bigint;
+  first: bigint | null;
+  last: bigint;
+  events: IncludedEvent[];
+  committed: CommittedEvent[];
+  results: ResultEntry[];
+  bytes: number;
+  dropped: bigint;
+  digest: Uint8Array;
+  maxTime: bigint;
+  state: BlockState;
+  merkle: MerkleStage;
+  /** Raw records covered so far (re-queued if a peer's committed block replaces this pending one). */
+  raw: KafkaRecord[];
+  startedAtMs: number;
+  firstIncludedAtMs: number | undefined;
+  markerPostedAtMs: number | undefined;
+}
+
+interface Cut {
+  height: bigint;
+  header: BlockHeader;
+  headerHash: Uint8Array;
+  block: Block;
+  committed: CommittedEvent[];
+  state: BlockState;
+  merkle: MerkleStage;
+  stateWrites: ChainWrite[];
+  vote: Vote;
+  checkpoint: Uint8Array;
+  raw: KafkaRecord[];
+  votedAtMs: number;
+  lastSentMs: number;
+  noQuorumRaised: boolean;
+}
+
+const syncSignatureCheck: SignatureCheck = (pk, id, sig) => verifyEd25519(pk, id, sig);
+
+export class NodeCore {
+  private phase: Phase = 'syncing';
+  private pending: Pending | undefined;
+  private cut: Cut | undefined;
+  private readonly queue: KafkaRecord[] = [];
+  /** Votes by height, then by node index (first vote of a node at a height wins). */
+  private readonly votes = new Map<bigint, Map<number, Vote>>();
+  private readonly peerHeads = new Map<number, bigint>();
+  private syncTarget: bigint | undefined;
+  private lastRequestMs = -Infinity;
+  private nowMs = 0;
+  private readonly alarmsRaised: Alarm[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly rules: Rules;
+  private readonly origin: string;
+
+  /** @internal use NodeCore.open (or Subclass.open) */
+  constructor(
+    protected readonly opts: ResolvedOptions,
+    readonly blocks: BlockStore,
+    readonly merkle: MerkleLog,
+    readonly state: StateStore,
+  ) {
+    this.rules = rulesFromGenesis(opts.genesis.genesis);
+    this.origin = checkpointOrigin(opts.genesis.genesis.channel, opts.genesis.hash);
+  }
+
+  /**
+   * Opens the node's stores and checks the last committed header against the stored log size,
+   * log root and state root (DESIGN.md section 8).
+   * @throws LedgerError STORE_FORMAT when they disagree, or BAD_ARGUMENT for a node index or key not in the genesis
+   */
+  static async open<T extends NodeCore>(this: new (opts: ResolvedOptions, blocks: BlockStore, merkle: MerkleLog, state: StateStore) => T, options: NodeCoreOptions): Promise<T> {
+    const g = options.genesis.genesis;
+    const node = g.nodes[options.nodeIndex - 1];
+    if (node === undefined) throw new LedgerError('BAD_ARGUMENT', `node ${options.nodeIndex} is not in the genesis (nodes 1..${g.nodes.length})`, {});
+    if (!bytesEqual(node.publicKey, options.key.publicKey)) {
+      throw new LedgerError('BAD_ARGUMENT', `the key given is not node ${options.nodeIndex}'s key in the genesis`, {});
+    }
+    const db = options.db;
+    if (db.status !== 'open') await db.open();
+    const blocks = await BlockStore.open(db, options.genesis.hash, options.genesis.limits);
+    const merkle = await MerkleLog.open(db.sublevel<Uint8Array, Uint8Array>('merkle', { keyEncoding: 'view', valueEncoding: 'view' }) as never);
+    const state = await StateStore.open(db);
+    const core = new this(
+      { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, ...options },
+      blocks,
+      merkle,
+      state,
+    );
+    await core.checkStoredHead();
+    if (blocks.head.height > 0n) core.previousBlockTime = (await blocks.header(blocks.head.height))!.blockTimeMs;
+    return core;
+  }
+
+  private async checkStoredHead(): Promise<void> {
+    const head = this.blocks.head;
+    const problems: string[] = [];
+    if (head.height === 0n) {
+      if (this.merkle.size !== 0) problems.push(`log size ${this.merkle.size} with no block`);
+      if (this.state.height !== 0n) problems.push(`state at height ${this.state.height} with no block`);
+    } else {
+      const h = (await this.blocks.header(head.height))!;
+      if (BigInt(this.merkle.size) !== h.logSize) problems.push(`log size ${this.merkle.size}, header says ${h.logSize}`);
+      if (!bytesEqual(this.merkle.root(), h.logRoot)) problems.push('log root differs from the header');
+      if (this.state.height !== head.height) problems.push(`state at height ${this.state.height}, chain at ${head.height}`);
+      if (!bytesEqual(this.state.stateRoot, h.stateRoot)) problems.push('state root differs from the header');
+    }
+    if (problems.length > 0) {
+      throw new LedgerError('STORE_FORMAT', `the stored chain head ${head.height} does not match the stored log and state: ${problems.join('; ')}`, { height: head.height.toString(), problems });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Public surface
+
+  /** Handles one input; inputs are processed strictly one at a time, in call order. */
+  handle(input: CoreInput): Promise<CoreOutput[]> {
+    const run = () => this.dispatch(input);
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  get status(): { phase: Phase; height: bigint; nextOffset: bigint; pendingEvents: number; queued: number; alarms: Alarm[] } {
+    return {
+      phase: this.phase,
+      height: this.blocks.head.height,
+      nextOffset: this.nextOffsetToConsume(),
+      pendingEvents: this.pending?.events.length ?? this.cut?.block.events.length ?? 0,
+      queued: this.queue.length,
+      alarms: [...this.alarmsRaised],
+    };
+  }
+
+  /** Whether the core wants more records now (the driver pauses its consumer otherwise). */
+  get wantsRecords(): boolean {
+    return this.phase === 'consuming' && this.queue.length < this.opts.chunkSize * 4;
+  }
+
+  /** The next Kafka offset the core has not seen yet. */
+  private nextOffsetToConsume(): bigint {
+    const lastQueued = this.queue[this.queue.length - 1];
+    if (lastQueued !== undefined) return lastQueued.offset + 1n;
+    if (this.cut !== undefined) return this.cut.header.lastOffset + 1n;
+    if (this.pending !== undefined && this.pending.first !== null) return this.pending.last + 1n;
+    return this.blocks.head.nextOffset;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async dispatch(input: CoreInput): Promise<CoreOutput[]> {
+    const out: CoreOutput[] = [];
+    {
+      switch (input.kind) {
+        case 'start':
+          this.nowMs = input.nowMs;
+          this.startSync(out);
+          break;
+        case 'tick':
+          this.nowMs = Math.max(this.nowMs, input.nowMs);
+          await this.onTick(out);
+          break;
+        case 'records':
+          if (this.phase === 'halted') break;
+          this.enqueue(input.records);
+          await this.drain(out);
+          break;
+        case 'vote':
+          await this.onVote(input.from, input.vote, out);
+          break;
+        case 'block-request':
+          await this.answerBlockRequest(input.from, input.height, out);
+          break;
+        case 'block':
+          await this.onPeerBlock(input.from, input.block, input.commit, out);
+          if (this.phase === 'consuming') await this.drain(out);
+          break;
+        case 'head-request':
+          out.push({ kind: 'send-head', to: input.from, height: this.blocks.head.height });
+          break;
+        case 'head':
+          await this.onPeerHead(input.from, input.height, out);
+          break;
+        case 'peer-connected':
+          if (this.cut !== undefined && this.phase === 'voted') out.push({ kind: 'send-vote', to: input.peer, vote: this.cut.vote });
+          if (this.phase === 'syncing') out.push({ kind: 'request-head', to: input.peer });
+          break;
+      }
+    }
+    // A commit (by votes or a peer's block) may have unblocked queued records.
+    if (this.phase === 'consuming' && this.queue.length > 0) await this.drain(out);
+    return out;
+  }
+
+  protected raise(out: CoreOutput[], alarm: Alarm): void {
+    this.alarmsRaised.push(alarm);
+    out.push({ kind: 'alarm', alarm });
+    if (alarm.halted) {
+      this.phase = 'halted';
+      this.queue.length = 0;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sync with peers before consuming (DESIGN.md section 8, catch-up)
+
+  private peersNeeded(): number {
+    return this.opts.genesis.genesis.quorum - 1;
+  }
+
+  private startSync(out: CoreOutput[]): void {
+    if (this.phase === 'halted') return;
+    this.phase = 'syncing';
+    this.peerHeads.clear();
+    this.syncTarget = undefined;
+    this.lastRequestMs = this.nowMs;
+    if (this.peersNeeded() <= 0) {
+      this.beginConsuming(out);
+      return;
+    }
+    out.push({ kind: 'request-head', to: 'all' });
+  }
+
+  private async onPeerHead(from: number, height: bigint, out: CoreOutput[]): Promise<void> {
+    if (!this.isPeer(from)) return;
+    this.peerHeads.set(from, height);
+    if (this.phase !== 'syncing') {
+      // a peer ahead of us while we consume: fetch the next committed block from it
+      if (height > this.blocks.head.height && this.phase === 'consuming') this.requestNextBlock(from, out);
+      return;
+    }
+    if (this.peerHeads.size < this.peersNeeded()) return;
+    const target = [...this.peerHeads.values()].reduce((a, b) => (a > b ? a : b), 0n);
+    this.syncTarget = target;
+    await this.continueSync(out);
+  }
+
+  private async continueSync(out: CoreOutput[]): Promise<void> {
+    if (this.phase !== 'syncing' || this.syncTarget === undefined) return;
+    const head = this.blocks.head.height;
+    if (head >= this.syncTarget) {
+      this.beginConsuming(out);
+      return;
+    }
+    const source = [...this.peerHeads.entries()].find(([, h]) => h > head)?.[0];
+    if (source !== undefined) this.requestNextBlock(source, out);
+  }
+
+  private requestNextBlock(from: number, out: CoreOutput[]): void {
+    this.lastRequestMs = this.nowMs;
+    out.push({ kind: 'request-block', to: from, height: this.blocks.head.height + 1n });
+  }
+
+  private beginConsuming(out: CoreOutput[]): void {
+    this.phase = 'consuming';
+    this.queue.length = 0;
+    this.pending = undefined;
+    out.push({ kind: 'consume-from', offset: this.blocks.head.nextOffset });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The cut function (DESIGN.md section 8, normative)
+
+  private enqueue(records: KafkaRecord[]): void {
+    for (const r of records) {
+      const next = this.nextOffsetToConsume();
+      if (r.offset < next) continue; // a redelivery (rebalances redeliver; DESIGN.md section 8)
+      this.queue.push(r);
+    }
+  }
+
+  private newPending(): Pending {
+    const head = this.blocks.head;
+    const height = head.height + 1n;
+    return {
+      height,
+      first: null,
+      last: -1n,
+      events: [],
+      committed: [],
+      results: [],
+      bytes: 0,
+      dropped: 0n,
+      digest: EMPTY_RECORDS_DIGEST,
+      maxTime: this.previousBlockTime,
+      state: BlockState.open(this.state, { rules: this.rules, height, logSize: BigInt(this.merkle.size) }),
+      merkle: this.merkle.stage(),
+      raw: [],
+      startedAtMs: this.nowMs,
+      firstIncludedAtMs: undefined,
+      markerPostedAtMs: undefined,
+    };
+  }
+
+  private previousBlockTime = 0n;
+
+  private async drain(out: CoreOutput[]): Promise<void> {
+    while (this.phase === 'consuming' && this.queue.length > 0) {
+      this.pending ??= this.newPending();
+      const p = this.pending;
+      const chunk = this.queue.slice(0, this.opts.chunkSize);
+      // Decode the chunk and prefetch what its events will read (DESIGN.md section 6: key lookups
+      // stay in the sequential fold; only I/O and curve arithmetic happen ahead).
+      const decoded = chunk.map((r) => decodeRecord(r, this.opts.genesis.limits.maxRecordBytes));
+      const events = decoded.flatMap((d) => (d?.event !== undefined ? [d.event] : []));
+      await p.state.prefetch(events);
+      const check = this.opts.prepareSignatures ? await this.opts.prepareSignatures(events, p.state) : syncSignatureCheck;
+      let consumed = 0;
+      let cutNow = false;
+      for (let i = 0; i < chunk.length && !cutNow; i++) {
+        const r = chunk[i]!;
+        const rec = decoded[i];
+        consumed++;
+        if (p.first === null) p.first = r.offset;
+        p.last = r.offset;
+        p.raw.push(r);
+        const value = r.value ?? new Uint8Array(0);
+        p.digest = nextRecordsDigest(p.digest, r.offset, r.timestamp, value);
+        if (!r.logAppendTime) {
+          p.dropped++;
+          continue;
+        }
+        if (r.timestamp > p.maxTime) p.maxTime = r.timestamp; // the record time of this record
+        if (rec === undefined) {
+          p.dropped++; // malformed
+          continue;
+        }
+        if (rec.ttc !== undefined) {
+          const t = rec.ttc;
+          if (t.height === p.height && (p.events.length > 0 || t.heartbeat) && this.validMarker(t.height, t.heartbeat, t.nodeIndex, t.signature)) cutNow = true;
+          continue; // any other marker only advances offsets
+        }
+        const fate = p.state.apply(rec.event!, { recordTime: p.maxTime, offset: r.offset, height: p.height, logPosition: BigInt(p.merkle.size) }, check);
+        if (fate.kind === 'drop') {
+          p.dropped++;
+          continue;
+        }
+        p.merkle.append(leafHash(fate.eventId));
+        p.events.push({ event: rec.event!, resultCode: fate.code, offset: r.offset, recordTimeMs: p.maxTime });
+        p.committed.push({ event: rec.event!, fate, offset: r.offset, recordTime: p.maxTime });
+        p.results.push({ eventId: fate.eventId, code: fate.code, offset: r.offset, recordTime: p.maxTime });
+        p.bytes += value.length;
+        p.firstIncludedAtMs ??= this.nowMs;
+        const limits = this.opts.genesis.limits;
+        if (p.events.length >= limits.maxBlockEvents || p.bytes >= limits.maxBlockBytes) cutNow = true;
+      }
+      this.queue.splice(0, consumed);
+      if (cutNow) await this.cutBlock(out);
+    }
+  }
+
+  private validMarker(height: bigint, heartbeat: boolean, nodeIndex: number, signature: Uint8Array): boolean {
+    const node = this.opts.genesis.genesis.nodes[nodeIndex - 1];
+    if (node === undefined) return false;
+    return verifyEd25519(node.publicKey, timeToCutMessage(this.opts.genesis.hash, height, heartbeat), signature);
+  }
+
+  /** CUT: header over first..last, the vote persisted and sent (DESIGN.md sections 7 and 8). */
+  private async cutBlock(out: CoreOutput[]): Promise<void> {
+    const p = this.pending!;
+    this.pending = undefined;
+    const finished = await p.state.finish();
+    const head = this.blocks.head;
+    const header: BlockHeader = {
+      genesisHash: this.opts.genesis.hash,
+      channel: this.rules.channel,
+      height: p.height,
+      previousHeaderHash: head.headerHash,
+      firstOffset: p.first!,
+      lastOffset: p.last,
+      recordsDigest: p.digest,
+      droppedCount: p.dropped,
+      blockTimeMs: p.maxTime,
+      eventCount: BigInt(p.events.length),
+      logSize: BigInt(p.merkle.size),
+      logRoot: p.merkle.root(),
+      stateRoot: finished.stateRoot,
+      resultsRoot: resultsRoot(p.results),
+      rulesVersion: RULES_VERSION,
+    };
+    const headerBytes = encode('BlockHeader', header);
+    const hh = hashHeader(headerBytes);
+    const checkpoint = utf8(checkpointText(this.origin, header.logSize, header.logRoot));
+    const vote = await this.voteFor(p.height, hh, checkpoint, out);
+    if (vote === undefined) return;
+    this.cut = {
+      height: p.height,
+      header,
+      headerHash: hh,
+      block: { header, events: p.events },
+      committed: p.committed,
+      state: p.state,
+      merkle: p.merkle,
+      stateWrites: finished.writes as ChainWrite[],
+      vote,
+      checkpoint,
+      raw: p.raw,
+      votedAtMs: this.nowMs,
+      lastSentMs: this.nowMs,
+      noQuorumRaised: false,
+    };
+    this.phase = 'voted';
+    this.recordVote(vote);
+    out.push({ kind: 'send-vote', to: 'all', vote });
+    await this.checkQuorum(out);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Votes and commits
+
+  /**
+   * The vote for (height, header hash): the persisted one if this node already voted there (a
+   * restart recomputing the same header), else a new one, persisted durably before it is returned
+   * for sending. Never two headers for one height: a persisted vote for another header is a
+   * divergence (DESIGN.md section 8) and returns undefined. Protected so that the simulation can
+   * plant the bugs it must catch.
+   */
+  protected async voteFor(height: bigint, hh: Uint8Array, checkpoint: Uint8Array, out: CoreOutput[]): Promise<Vote | undefined> {
+    const persisted = await this.blocks.vote(height);
+    if (persisted !== undefined) {
+      if (bytesEqual(persisted.headerHash, hh)) return persisted;
+      this.raise(out, {
+        kind: 'DIVERGENCE',
+        height,
+        message: `height ${height}: the recomputed header ${toHex(hh).slice(0, 16)} differs from this node's persisted vote ${toHex(persisted.headerHash).slice(0, 16)} (the records under it changed); halted`,
+        details: { recomputed: toHex(hh), voted: toHex(persisted.headerHash) },
+        halted: true,
+      });
+      return undefined;
+    }
+    const vote = this.signVote(height, hh, checkpoint);
+    await this.blocks.persistVote(vote);
+    return vote;
+  }
+
+  protected signVote(height: bigint, hh: Uint8Array, checkpoint: Uint8Array): Vote {
+    return {
+      genesisHash: this.opts.genesis.hash,
+      height,
+      headerHash: hh,
+      nodeIndex: this.opts.nodeIndex,
+      signature: this.opts.key.sign(voteMessage(this.opts.genesis.hash, height, hh)),
+      noteSignature: this.opts.key.sign(checkpoint),
+    };
+  }
+
+  private isPeer(index: number): boolean {
+    return Number.isInteger(index) && index >= 1 && index <= this.opts.genesis.genesis.nodes.length && index !== this.opts.nodeIndex;
+  }
+
+  private recordVote(v: Vote): Vote | undefined {
+    let at = this.votes.get(v.height);
+    if (at === undefined) {
+      at = new Map();
+      this.votes.set(v.height, at);
+    }
+    const existing = at.get(v.nodeIndex);
+    if (existing === undefined) at.set(v.nodeIndex, v);
+    return existing;
+  }
+
+  private async onVote(from: number, v: Vote, out: CoreOutput[]): Promise<void> {
+    const g = this.opts.genesis;
+    if (!bytesEqual(v.genesisHash, g.hash)) return;
+    const node = g.genesis.nodes[v.nodeIndex - 1];
+    if (node === undefined || v.nodeIndex === this.opts.nodeIndex) return;
+    if (!verifyEd25519(node.publicKey, voteMessage(g.hash, v.height, v.headerHash), v.signature)) return;
+    const head = this.blocks.head.height;
+    if (v.height <= head) {
+      // The sender lags or re-sends: answer with our committed block so that it can commit (or
+      // find that it diverged).
+      if (this.isPeer(from)) await this.answerBlockRequest(from, v.height, out);
+      return;
+    }
+    if (v.height > head + 64n) return; // bounded memory: far-future votes are re-sent later anyway
+    const existing = this.recordVote(v);
+    if (existing !== undefined && !bytesEqual(existing.headerHash, v.headerHash)) {
+      this.raise(out, {
+        kind: 'EQUIVOCATION',
+        height: v.height,
+        message: `node ${v.nodeIndex} signed two different headers at height ${v.height}`,
+        details: { node: v.nodeIndex, first: toHex(existing.headerHash), second: toHex(v.headerHash), firstSignature: toHex(existing.signature), secondSignature: toHex(v.signature) },
+        halted: false,
+      });
+      return;
+    }
+    if (this.cut !== undefined && v.height === this.cut.height) await this.checkQuorum(out);
+    else if (v.height > head + 1n && this.phase === 'consuming' && this.nowMs - this.lastRequestMs >= this.opts.voteResendMs && this.isPeer(from)) {
+      // peers are cutting a later height: block head+1 is committed there; fetch it
+      this.requestNextBlock(from, out);
+    }
+  }
+
+  private validVoteFor(v: Vote, cut: Cut): boolean {
+    if (!bytesEqual(v.headerHash, cut.headerHash)) return false;
+    const node = this.opts.genesis.genesis.nodes[v.nodeIndex - 1]!;
+    return verifyEd25519(node.publicKey, cut.checkpoint, v.noteSignature);
+  }
+
+  private async checkQuorum(out: CoreOutput[]): Promise<void> {
+    const cut = this.cut;
+    if (cut === undefined || this.phase !== 'voted') return;
+    const q = this.opts.genesis.genesis.quorum;
+    const at = this.votes.get(cut.height) ?? new Map<number, Vote>();
+    const groups = new Map<string, Vote[]>();
+    for (const v of at.values()) {
+      const k = toHex(v.headerHash);
+      groups.set(k, [...(groups.get(k) ?? []), v]);
+    }
+    const ours = (groups.get(toHex(cut.headerHash)) ?? []).filter((v) => v.nodeIndex === this.opts.nodeIndex || this.validVoteFor(v, cut));
+    if (ours.length >= q) {
+      const signatures: CommitSignature[] = ours
+        .sort((a, b) => a.nodeIndex - b.nodeIndex)
+        .map((v) => ({ nodeIndex: v.nodeIndex, signature: v.signature, noteSignature: v.noteSignature }));
+      await this.commitCut({ height: cut.height, headerHash: cut.headerHash, signatures }, out, false);
+      return;
+    }
+    for (const [hash, vs] of groups) {
+      if (hash !== toHex(cut.headerHash) && vs.length >= q) {
+        // A quorum signed another header at our height: ask a voter for it to name the fields.
+        this.raise(out, {
+          kind: 'DIVERGENCE',
+          height: cut.height,
+          message: `height ${cut.height}: a quorum (${vs.map((v) => v.nodeIndex).join(', ')}) signed header ${hash.slice(0, 16)}, this node computed ${toHex(cut.headerHash).slice(0, 16)}; halted`,
+          details: { ours: toHex(cut.headerHash), theirs: hash, voters: vs.map((v) => v.nodeIndex) },
+          halted: true,
+        });
+        out.push({ kind: 'request-block', to: vs[0]!.nodeIndex, height: cut.height });
+        return;
+      }
+    }
+  }
+
+  /** One atomic batch: block, commit, Merkle log, state, projections, offset (DESIGN.md section 8). */
+  private async commitCut(commit: Commit, out: CoreOutput[], viaPeer: boolean): Promise<void> {
+    const cut = this.cut!;
+    const hookWrites: ChainWrite[] = [];
+    for (const hook of this.opts.hooks ?? []) {
+      hookWrites.push(...(await hook({ height: cut.height, block: cut.block, headerHash: cut.headerHash, events: cut.committed })));
+    }
+    const writes = [...cut.stateWrites, ...cut.merkle.writes(), ...this.blocks.commitWrites(cut.block, commit), ...hookWrites];
+    await this.opts.db.batch(writes as never, { sync: this.opts.syncWrites } as never);
+    this.merkle.commit(cut.merkle);
+    cut.state.markCommitted();
+    this.blocks.markCommitted(cut.block, cut.headerHash);
+    this.previousBlockTime = cut.header.blockTimeMs;
+    for (const h of [...this.votes.keys()]) if (h <= cut.height) this.votes.delete(h);
+    this.cut = undefined;
+    this.phase = 'consuming';
+    out.push({ kind: 'committed', height: cut.height, headerHash: cut.headerHash, eventCount: cut.block.events.length, viaPeer });
+  }
+
+  private async answerBlockRequest(to: number, height: bigint, out: CoreOutput[]): Promise<void> {
+    if (!this.isPeer(to) || height < 1n || height > this.blocks.head.height) return;
+    const [block, commit] = await Promise.all([this.blocks.blockBytes(height), this.blocks.commit(height)]);
+    if (block !== undefined && commit !== undefined) out.push({ kind: 'send-block', to, height, block, commit });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Committed blocks from peers (catch-up), verified before they are applied
+
+  private verifyCommit(header: BlockHeader, commit: Commit): string | undefined {
+    const g = this.opts.genesis;
+    const hh = hashHeader(encode('BlockHeader', header));
+    if (commit.height !== header.height || !bytesEqual(commit.headerHash, hh)) return 'the commit is for another header';
+    const seen = new Set<number>();
+    for (const s of commit.signatures) {
+      const node = g.genesis.nodes[s.nodeIndex - 1];
+      if (node === undefined || seen.has(s.nodeIndex)) return `signature of node ${s.nodeIndex}: not a distinct genesis node`;
+      if (!verifyEd25519(node.publicKey, voteMessage(g.hash, header.height, hh), s.signature)) return `signature of node ${s.nodeIndex} does not verify`;
+      seen.add(s.nodeIndex);
+    }
+    if (seen.size < g.genesis.quorum) return `${seen.size} signatures, the quorum is ${g.genesis.quorum}`;
+    return undefined;
+  }
+
+  private async onPeerBlock(from: number, blockBytes: Uint8Array, commit: Commit, out: CoreOutput[]): Promise<void> {
+    if (this.phase === 'halted') return;
+    let block: Block;
+    try {
+      block = decode('Block', blockBytes, this.opts.genesis.limits);
+    } catch {
+      return; // a malformed block from a peer is ignored (it proves nothing)
+    }
+    const header = block.header;
+    if (header === undefined) return;
+    const head = this.blocks.head;
+    if (this.verifyCommit(header, commit) !== undefined) return;
+    const hh = commit.headerHash;
+    if (header.height <= head.height) {
+      // a block we have: it must be ours
+      const mine = await this.blocks.header(header.height);
+      if (mine !== undefined && !bytesEqual(hashHeader(encode('BlockHeader', mine)), hh)) {
+        this.raise(out, divergence(header.height, mine, header, 'a quorum-signed block from a peer differs from this node\'s committed block'));
+      }
+      return;
+    }
+    if (header.height > head.height + 1n) {
+      if (this.isPeer(from)) out.push({ kind: 'request-block', to: from, height: head.height + 1n });
+      return;
+    }
+    if (header.rulesVersion !== RULES_VERSION) {
+      this.raise(out, {
+        kind: 'UNKNOWN_RULES_VERSION',
+        height: header.height,
+        message: `block ${header.height} uses rules version ${header.rulesVersion}; this build implements ${RULES_VERSION}; halted`,
+        details: { rulesVersion: header.rulesVersion },
+        halted: true,
+      });
+      return;
+    }
+    if (!bytesEqual(header.genesisHash, this.opts.genesis.hash) || !bytesEqual(header.previousHeaderHash, head.headerHash)) return;
+    // Our own cut at this height: the same header commits with the peer's signatures; another halts us.
+    if (this.cut !== undefined && this.cut.height === header.height) {
+      if (bytesEqual(this.cut.headerHash, hh)) {
+        await this.commitCut(mergeSignatures(commit, this.cut.vote), out, true);
+      } else {
+        this.raise(out, divergence(header.height, this.cut.header, header, 'a quorum committed another header at this height'));
+      }
+      return;
+    }
+    const voted = await this.blocks.vote(header.height);
+    if (voted !== undefined && !bytesEqual(voted.headerHash, hh)) {
+      this.raise(out, {
+        kind: 'DIVERGENCE',
+        height: header.height,
+        message: `height ${header.height}: a quorum committed header ${toHex(hh).slice(0, 16)}, this node had voted for ${toHex(voted.headerHash).slice(0, 16)}; halted`,
+        details: { committed: toHex(hh), voted: toHex(voted.headerHash) },
+        halted: true,
+      });
+      return;
+    }
+    await this.replayPeerBlock(block, header, commit, out);
+    if (this.phase === 'syncing') await this.continueSync(out);
+    else if (this.phase === 'consuming') {
+      const best = [...this.peerHeads.entries()].find(([, h]) => h > this.blocks.head.height)?.[0];
+      if (best !== undefined) this.requestNextBlock(best, out);
+    }
+  }
+
+  /** Applies a verified peer block by recomputing it: every fate, the state, log and results roots. */
+  private async replayPeerBlock(block: Block, header: BlockHeader, commit: Commit, out: CoreOutput[]): Promise<void> {
+    // The pending block (if any) is replaced: records we consumed past the block's range go back
+    // to the queue; covered ones are never re-read from Kafka.
+    const raw = this.pending?.raw ?? [];
+    this.pending = undefined;
+    const state = BlockState.open(this.state, { rules: this.rules, height: header.height, logSize: BigInt(this.merkle.size) });
+    const merkle = this.merkle.stage();
+    const events = block.events.map((e) => e.event!).filter((e) => e !== undefined);
+    await state.prefetch(events);
+    const check = this.opts.prepareSignatures ? await this.opts.prepareSignatures(events, state) : syncSignatureCheck;
+    const committed: CommittedEvent[] = [];
+    const results: ResultEntry[] = [];
+    let previousOffset = header.firstOffset - 1n;
+    for (const [i, e] of block.events.entries()) {
+      const problem = (what: string) => ({ kind: 'DIVERGENCE' as const, height: header.height, message: `height ${header.height}, event ${i}: ${what}; halted`, details: { event: i }, halted: true });
+      if (e.event === undefined || e.offset <= previousOffset || e.offset > header.lastOffset) {
+        this.raise(out, problem('the peer block lists events out of its offset range'));
+        return;
+      }
+      previousOffset = e.offset;
+      const fate = state.apply(e.event, { recordTime: e.recordTimeMs, offset: e.offset, height: header.height, logPosition: BigInt(merkle.size) }, check);
+      if (fate.kind !== 'include' || fate.code !== e.resultCode) {
+        this.raise(out, problem(`the quorum's block says result ${e.resultCode}, this node's rules give ${fate.kind === 'include' ? `result ${fate.code}` : `drop (${fate.reason})`}`));
+        return;
+      }
+      merkle.append(leafHash(fate.eventId));
+      committed.push({ event: e.event, fate, offset: e.offset, recordTime: e.recordTimeMs });
+      results.push({ eventId: fate.eventId, code: fate.code, offset: e.offset, recordTime: e.recordTimeMs });
+    }
+    const finished = await state.finish();
+    const mismatches: string[] = [];
+    if (!bytesEqual(finished.stateRoot, header.stateRoot)) mismatches.push('state_root');
+    if (BigInt(merkle.size) !== header.logSize) mismatches.push('log_size');
+    if (!bytesEqual(merkle.root(), header.logRoot)) mismatches.push('log_root');
+    if (!bytesEqual(resultsRoot(results), header.resultsRoot)) mismatches.push('results_root');
+    if (header.eventCount !== BigInt(block.events.length)) mismatches.push('event_count');
+    if (header.blockTimeMs < this.previousBlockTime) mismatches.push('block_time_ms');
+    if (mismatches.length > 0) {
+      this.raise(out, {
+        kind: 'DIVERGENCE',
+        height: header.height,
+        message: `height ${header.height}: replaying the quorum's block gives different ${mismatches.join(', ')}; halted`,
+        details: { fields: mismatches },
+        halted: true,
+      });
+      return;
+    }
+    this.cut = {
+      height: header.height,
+      header,
+      headerHash: commit.headerHash,
+      block,
+      committed,
+      state,
+      merkle,
+      stateWrites: finished.writes as ChainWrite[],
+      vote: undefined as never,
+      checkpoint: new Uint8Array(0),
+      raw: [],
+      votedAtMs: this.nowMs,
+      lastSentMs: this.nowMs,
+      noQuorumRaised: false,
+    };
+    const phase = this.phase;
+    await this.commitCut(commit, out, true);
+    this.phase = phase === 'syncing' ? 'syncing' : 'consuming';
+    const keep = raw.filter((r) => r.offset > header.lastOffset);
+    this.queue.unshift(...keep);
+    if (this.phase === 'consuming' && keep.length === 0 && this.queue.length === 0) {
+      out.push({ kind: 'consume-from', offset: this.blocks.head.nextOffset });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The clock: markers, vote re-sends, timeouts
+
+  private async onTick(out: CoreOutput[]): Promise<void> {
+    const g = this.opts.genesis.genesis;
+    if (this.phase === 'syncing') {
+      if (this.nowMs - this.lastRequestMs >= this.opts.voteResendMs) {
+        this.lastRequestMs = this.nowMs;
+        if (this.syncTarget === undefined) out.push({ kind: 'request-head', to: 'all' });
+        else await this.continueSync(out);
+      }
+      return;
+    }
+    if (this.phase === 'voted' && this.cut !== undefined) {
+      const cut = this.cut;
+      if (this.nowMs - cut.lastSentMs >= this.opts.voteResendMs) {
+        cut.lastSentMs = this.nowMs;
+        out.push({ kind: 'send-vote', to: 'all', vote: cut.vote });
+      }
+      if (!cut.noQuorumRaised && this.nowMs - cut.votedAtMs >= this.opts.noQuorumAlarmMs) {
+        cut.noQuorumRaised = true;
+        this.raise(out, {
+          kind: 'NO_QUORUM',
+          height: cut.height,
+          message: `no quorum at height ${cut.height} after ${this.opts.noQuorumAlarmMs} ms (votes from ${[...(this.votes.get(cut.height)?.keys() ?? [])].join(', ')})`,
+          details: { voters: [...(this.votes.get(cut.height)?.keys() ?? [])] },
+          halted: false,
+        });
+      }
+      return;
+    }
+    if (this.phase !== 'consuming') return;
+    this.pending ??= this.newPending();
+    const p = this.pending;
+    const batchTimeout = Number(g.batchTimeoutMs);
+    const heartbeat = Number(g.heartbeatIntervalMs);
+    const since = (t: number | undefined) => (t === undefined ? Infinity : this.nowMs - t);
+    // Post a marker for this height; post again if it has not cut after another interval.
+    if (p.firstIncludedAtMs !== undefined) {
+      if (since(p.firstIncludedAtMs) >= batchTimeout && since(p.markerPostedAtMs) >= batchTimeout) this.postMarker(p, false, out);
+    } else if (since(p.startedAtMs) >= heartbeat && since(p.markerPostedAtMs) >= heartbeat) {
+      this.postMarker(p, true, out);
+    }
+  }
+
+  private postMarker(p: Pending, heartbeat: boolean, out: CoreOutput[]): void {
+    p.markerPostedAtMs = this.nowMs;
+    const signature = this.opts.key.sign(timeToCutMessage(this.opts.genesis.hash, p.height, heartbeat));
+    const value = encode('TopicRecord', { ttc: { height: p.height, heartbeat, nodeIndex: this.opts.nodeIndex, signature } });
+    out.push({ kind: 'post-marker', value, height: p.height, heartbeat });
+  }
+}
+
+/** Decodes a record's TopicRecord; undefined when malformed or over the record limit (dropped). */
+function decodeRecord(r: KafkaRecord, maxRecordBytes: number): { event?: SignedEvent; ttc?: { height: bigint; heartbeat: boolean; nodeIndex: number; signature: Uint8Array } } | undefined {
+  if (r.value === null || r.value.length > maxRecordBytes) return undefined;
+  try {
+    return decode('TopicRecord', r.value);
+  } catch {
+    return undefined;
+  }
+}
+
+function mergeSignatures(commit: Commit, own: Vote): Commit {
+  if (commit.signatures.some((s) => s.nodeIndex === own.nodeIndex)) return commit;
+  const signatures = [...commit.signatures, { nodeIndex: own.nodeIndex, signature: own.signature, noteSignature: own.noteSignature }].sort((a, b) => a.nodeIndex - b.nodeIndex);
+  return { ...commit, signatures };
+}
+
+const HEADER_FIELDS: Array<keyof BlockHeader> = [
+  'genesisHash',
+  'channel',
+  'height',
+  'previousHeaderHash',
+  'firstOffset',
+  'lastOffset',
+  'recordsDigest',
+  'droppedCount',
+  'blockTimeMs',
+  'eventCount',
+  'logSize',
+  'logRoot',
+  'stateRoot',
+  'resultsRoot',
+  'rulesVersion',
+];
+
+/** The header fields that differ, by their proto names. */
+export function differingFields(a: BlockHeader, b: BlockHeader): string[] {
+  return HEADER_FIELDS.filter((f) => {
+    const x = a[f];
+    const y = b[f];
+    if (x instanceof Uint8Array && y instanceof Uint8Array) return !bytesEqual(x, y);
+    return x !== y;
+  }).map((f) => f.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()));
+}
+
+function divergence(height: bigint, mine: BlockHeader, theirs: BlockHeader, why: string): Alarm {
+  const fields = differingFields(mine, theirs);
+  return {
+    kind: 'DIVERGENCE',
+    height,
+    message: `height ${height}: ${why}; differing fields: ${fields.join(', ') || '(none: the signatures differ)'}; halted`,
+    details: { fields },
+    halted: true,
+  };
+}
