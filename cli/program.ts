@@ -9,6 +9,7 @@ import { registerBench } from './commands/bench.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerGenesis } from './commands/genesis.js';
 import { registerKeys } from './commands/keys.js';
+import { registerKafka } from './commands/kafka.js';
 import { packageVersion } from './package-info.js';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerGenesis(program);
   registerBench(program);
+  registerKafka(program);
   return program;
 }
 

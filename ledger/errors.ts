@@ -61,6 +61,7 @@ export const ERROR_CODES = {
   UNAVAILABLE: { exit: EXIT.FAILED_CHECK, http: 503, retriable: true, doc: 'a service (Kafka, a peer) cannot be reached' },
   TIMEOUT: { exit: EXIT.FAILED_CHECK, http: 504, retriable: true, doc: 'an operation did not finish in time' },
   SELF_TEST_FAILED: { exit: EXIT.MISSING_PREREQUISITE, http: 500, retriable: false, doc: 'a start-up self-test failed (e.g. the linked OpenSSL)' },
+  TOPIC_MISCONFIGURED: { exit: EXIT.FAILED_CHECK, http: 503, retriable: false, doc: 'a Kafka topic breaks the topic invariants (DESIGN.md section 8); nodes refuse to start on it' },
   // consensus
   DIVERGENCE: { exit: EXIT.HALTED, http: 503, retriable: false, doc: 'this node computed a header that differs from a committed one; halted' },
   INTERNAL: { exit: EXIT.FAILED_CHECK, http: 500, retriable: false, doc: 'a bug: an invariant did not hold' },

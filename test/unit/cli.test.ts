@@ -18,6 +18,7 @@ describe('ledger CLI skeleton (runs from dist/)', () => {
     expect(r.stdout).toContain('Usage: ledger');
     expect(r.stdout).toContain('doctor');
     expect(r.stdout).toContain('bench');
+    expect(r.stdout).toContain('kafka');
   });
   it('an unknown command or option is a usage error: exit 2', () => {
     expect(runCli(['no-such-command']).status).toBe(2);
