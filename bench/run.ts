@@ -8,10 +8,11 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LedgerError } from '../ledger/errors.js';
 import { cryptoGroup } from './groups/crypto.js';
+import { stateGroup } from './groups/state.js';
 import type { BenchGroup } from './types.js';
 
 export const BENCH_SCHEMA = 1;
-export const GROUPS: BenchGroup[] = [cryptoGroup];
+export const GROUPS: BenchGroup[] = [cryptoGroup, stateGroup];
 
 export interface BenchOptions {
   json: boolean;
