@@ -14,7 +14,7 @@
  * Hashing uses Node's crypto (the same SHA-256 as the pure module; a unit test checks both agree).
  */
 import { hash as nodeHashFn } from 'node:crypto';
-import { compareBytes, toHex, u16be } from './bytes.js';
+import { compareBytes, toHex } from './bytes.js';
 import { LedgerError } from './errors.js';
 import { tagBytes, TAG } from './hash.js';
 import { EMPTY_HASH, encodeStateProof, HASH_LENGTH, keyBit, MAX_DEPTH, type StateProof } from './state-tree-verify.js';
@@ -45,8 +45,8 @@ const nodeInput = new Uint8Array(NODE_TAG.length + 64);
 nodeInput.set(NODE_TAG, 0);
 
 function digest(input: Uint8Array): Uint8Array {
-  const b = nodeHashFn('sha256', input, 'buffer');
-  return new Uint8Array(b.buffer, b.byteOffset, HASH_LENGTH);
+  // a Buffer is a Uint8Array; returned as is (no second object per hash on the hot path)
+  return nodeHashFn('sha256', input, 'buffer');
 }
 
 /** leaf = SHA-256("ledger:smt-leaf:v1" || key || value hash) (Node crypto). */
@@ -172,8 +172,24 @@ const NODE_LEAF = 0x02;
 
 export type TreeNode = { kind: 'internal'; left: Uint8Array; right: Uint8Array } | { kind: 'leaf'; key: Uint8Array; valueHash: Uint8Array };
 
+// Stored nodes are 65 bytes: just over V8's limit for typed arrays kept on the JS heap, so each
+// `new Uint8Array(65)` would get its own off-heap backing store (slow to make and to collect).
+// They are cut from shared slabs instead.
+const SLAB_NODES = 1024;
+let slab = new Uint8Array(65 * SLAB_NODES);
+let slabAt = 0;
+function alloc65(): Uint8Array {
+  if (slabAt === SLAB_NODES) {
+    slab = new Uint8Array(65 * SLAB_NODES);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt * 65, slabAt * 65 + 65);
+  slabAt++;
+  return out;
+}
+
 export function encodeInternalNode(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const out = new Uint8Array(65);
+  const out = alloc65();
   out[0] = NODE_INTERNAL;
   out.set(left, 1);
   out.set(right, 33);
@@ -181,7 +197,7 @@ export function encodeInternalNode(left: Uint8Array, right: Uint8Array): Uint8Ar
 }
 
 export function encodeLeafNode(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  const out = new Uint8Array(65);
+  const out = alloc65();
   out[0] = NODE_LEAF;
   out.set(key, 1);
   out.set(valueHash, 33);
@@ -206,8 +222,9 @@ export function hashOfNode(bytes: Uint8Array | undefined): Uint8Array {
 export function nodePath(key: Uint8Array, depth: number): Uint8Array {
   const n = (depth + 7) >> 3;
   const out = new Uint8Array(2 + n);
-  out.set(u16be(depth), 0);
-  out.set(key.subarray(0, n), 2);
+  out[0] = depth >> 8;
+  out[1] = depth & 0xff;
+  for (let i = 0; i < n; i++) out[2 + i] = key[i]!;
   if (depth & 7) out[1 + n]! &= 0xff << (8 - (depth & 7));
   return out;
 }

@@ -44,8 +44,14 @@ function typeOf(name: string): protobuf.Type {
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const UNSIGNED_LONG = new Set(['uint64', 'fixed64']);
 
+const snakeCache = new Map<string, string>();
 function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+  let s = snakeCache.get(name);
+  if (s === undefined) {
+    s = name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+    snakeCache.set(name, s);
+  }
+  return s;
 }
 
 function isMessageField(f: protobuf.Field): boolean {

@@ -24,3 +24,15 @@ describe('benchmark harness', () => {
     }
   });
 });
+
+describe('benchmark group state', () => {
+  it('prints apply_events_per_s and smt_updates_per_s (never checks speed)', () => {
+    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'state']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['apply_events_per_s', 'smt_updates_per_s']) {
+      expect(typeof out[key], key).toBe('number');
+      expect(out[key] as number, key).toBeGreaterThan(0);
+    }
+  });
+});
