@@ -134,6 +134,8 @@ export class NodeCore {
   private lastRequestMs = -Infinity;
   private nowMs = 0;
   private readonly alarmsRaised: Alarm[] = [];
+  /** `${node}/${height}` of equivocations already reported (evidence is raised once). */
+  private readonly equivocationsReported = new Set<string>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly rules: Rules;
   private readonly origin: string;
@@ -560,6 +562,9 @@ export class NodeCore {
     if (v.height > head + 64n) return; // bounded memory: far-future votes are re-sent later anyway
     const existing = this.recordVote(v);
     if (existing !== undefined && !bytesEqual(existing.headerHash, v.headerHash)) {
+      const key = `${v.nodeIndex}/${v.height}`;
+      if (this.equivocationsReported.has(key)) return;
+      this.equivocationsReported.add(key);
       this.raise(out, {
         kind: 'EQUIVOCATION',
         height: v.height,
@@ -803,10 +808,13 @@ export class NodeCore {
   private async onTick(out: CoreOutput[]): Promise<void> {
     const g = this.opts.genesis.genesis;
     if (this.phase === 'syncing') {
+      // No progress for a while: the heads we heard may be stale (a peer lost blocks, or went
+      // away); ask again rather than waiting for blocks nobody will send.
       if (this.nowMs - this.lastRequestMs >= this.opts.voteResendMs) {
         this.lastRequestMs = this.nowMs;
-        if (this.syncTarget === undefined) out.push({ kind: 'request-head', to: 'all' });
-        else await this.continueSync(out);
+        this.peerHeads.clear();
+        this.syncTarget = undefined;
+        out.push({ kind: 'request-head', to: 'all' });
       }
       return;
     }
