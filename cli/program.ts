@@ -9,6 +9,8 @@ import { registerBench } from './commands/bench.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerGenesis } from './commands/genesis.js';
 import { registerKeys } from './commands/keys.js';
+import { registerNode } from './commands/node.js';
+import { registerUp } from './commands/up.js';
 import { registerKafka } from './commands/kafka.js';
 import { packageVersion } from './package-info.js';
 
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerKeys(program);
   registerGenesis(program);
+  registerNode(program);
+  registerUp(program);
   registerBench(program);
   registerKafka(program);
   return program;

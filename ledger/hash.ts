@@ -23,6 +23,8 @@ export const TAG = {
   smtLeaf: 'ledger:smt-leaf:v1',
   smtNode: 'ledger:smt-node:v1',
   record: 'ledger:record:v1',
+  /** Node-to-node envelopes (not in DESIGN.md's list: they sign transport, not chain data). */
+  peer: 'ledger:peer:v1',
 } as const;
 export type Tag = (typeof TAG)[keyof typeof TAG];
 

@@ -29,6 +29,7 @@ root.resolveAll();
 const REQUIRED_ONEOFS: Readonly<Record<string, string>> = {
   TopicRecord: 'record',
   EventBody: 'payload',
+  PeerPayload: 'body',
 };
 
 const typeCache = new Map<string, protobuf.Type>();

@@ -94,7 +94,13 @@ export function checkBytesField(typeName: string, field: string, path: string, v
     }
     return;
   }
-  const max = typeName === 'SignedEvent' && field === 'body' ? limits.maxRecordBytes : limits.maxBlockBytes;
+  // A block (BlockWithCommit.block) may pass max_block_bytes by its last record and its framing.
+  const max =
+    typeName === 'SignedEvent' && field === 'body'
+      ? limits.maxRecordBytes
+      : (typeName === 'BlockWithCommit' && field === 'block') || (typeName === 'PeerEnvelope' && field === 'payload')
+        ? 2 * limits.maxBlockBytes + limits.maxBlockEvents * 64
+        : limits.maxBlockBytes;
   if (value.length > max) {
     throw new LedgerError('LIMIT_EXCEEDED', `${path} is ${value.length} bytes; the limit is ${max}`, { field: path, length: value.length, limit: max });
   }

@@ -1,0 +1,25 @@
+/** @module cli/commands/node  `ledger node --config FILE`: run one consensus node until stopped or halted. */
+import type { Command } from 'commander';
+import { EXIT } from '../../ledger/errors.js';
+import { loadNodeConfig } from '../../consensus/node-config.js';
+import { runNode } from '../../consensus/node-process.js';
+
+export function registerNode(program: Command): void {
+  program
+    .command('node')
+    .description('run a consensus node: consume the channel, cut and co-sign blocks, talk to its peers')
+    .requiredOption('--config <file>', 'the node configuration (JSON: genesis, key, data, node, listen, peers[, brokers, topicMode])')
+    .action(async (opts: { config: string }) => {
+      const config = loadNodeConfig(opts.config);
+      const node = await runNode(config);
+      const stop = () => void node.stop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const r = await node.done;
+      if (r.halted) {
+        await node.stop();
+        // DESIGN.md section 8: a divergent node stops, with the alarm in its log, status and exit code
+        process.exitCode = EXIT.HALTED;
+      }
+    });
+}

@@ -1,0 +1,125 @@
+/**
+ * @module cli/local-cluster
+ * A local cluster on one machine (`ledger up`, the demo, the end-to-end tests and benchmark):
+ * Kafka (provisioned, or KAFKA_BROKERS), on first run the keys and genesis for the nodes in the
+ * data folder layout of DESIGN.md section 11, the channel's topic, and one `ledger node` process
+ * per node (run from dist/), each logging to its folder. `stop()` ends the nodes (SIGTERM, then
+ * SIGKILL) and the broker it started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadedGenesis } from '../ledger/genesis.js';
+import { brokersFromEnv } from '../kafka/client.js';
+import { startBroker, stopBroker } from '../kafka/provision.js';
+import { createChannelTopic } from '../kafka/topics.js';
+import { ensureStack, nodeUrl, type StackInit, type StackLayout } from './stack.js';
+
+export const CLI_PATH = fileURLToPath(new URL('./main.js', import.meta.url));
+
+export interface LocalClusterOptions extends Partial<StackInit> {
+  dataDir: string;
+  log?: (line: string) => void;
+}
+
+export interface NodeProcess {
+  index: number;
+  url: string;
+  child: ChildProcess | undefined;
+  exited: Promise<number | null> | undefined;
+}
+
+export interface LocalCluster {
+  layout: StackLayout;
+  genesis: LoadedGenesis;
+  brokers: string[];
+  createdNow: boolean;
+  nodes: NodeProcess[];
+  startNode(index: number): void;
+  stopNode(index: number, signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_STACK: StackInit = {
+  channel: 'property',
+  nodes: 3,
+  quorum: 2,
+  authorityId: 'authority.city',
+  authorityName: '市政务服务数据管理局',
+};
+
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const init: StackInit = { ...DEFAULT_STACK };
+  for (const k of ['channel', 'nodes', 'quorum', 'authorityId', 'authorityName', 'batchTimeoutMs', 'heartbeatIntervalMs', 'maxBlockEvents'] as const) {
+    if (options[k] !== undefined) (init as unknown as Record<string, unknown>)[k] = options[k];
+  }
+  const external = brokersFromEnv();
+  const { layout, genesis, created } = await ensureStack(options.dataDir, init);
+  let startedBroker = false;
+  let brokers: string[];
+  if (external) {
+    brokers = external;
+    log(`Kafka: ${brokers.join(',')} (KAFKA_BROKERS)`);
+  } else {
+    const b = await startBroker({ dir: layout.kafkaDir });
+    brokers = b.brokers;
+    startedBroker = !b.reused;
+    log(`Kafka ${b.kafkaVersion}: ${brokers.join(',')} (${b.reused ? 'already running' : `started in ${(b.elapsedMs / 1000).toFixed(1)} s`}, ${layout.kafkaDir})`);
+  }
+  await createChannelTopic(brokers, genesis.genesis.channel, { mode: external ? 'production' : 'development' });
+
+  const nodes: NodeProcess[] = genesis.genesis.nodes.map((n) => ({ index: n.index, url: nodeUrl(layout, n.index), child: undefined, exited: undefined }));
+
+  function startNode(index: number): void {
+    const n = nodes[index - 1]!;
+    const logFd = openSync(join(layout.nodeDir(index), 'node.log'), 'a');
+    const child = spawn(process.execPath, [CLI_PATH, 'node', '--config', layout.nodeConfig(index)], {
+      env: { ...process.env, KAFKA_BROKERS: brokers.join(',') },
+      stdio: ['ignore', logFd, logFd],
+    });
+    closeSync(logFd);
+    n.child = child;
+    n.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  async function stopNode(index: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const n = nodes[index - 1]!;
+    const child = n.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await n.exited;
+    clearTimeout(timer);
+  }
+
+  for (const n of nodes) startNode(n.index);
+
+  return {
+    layout,
+    genesis,
+    brokers,
+    createdNow: created,
+    nodes,
+    startNode,
+    stopNode,
+    async stop() {
+      await Promise.all(nodes.map((n) => stopNode(n.index)));
+      if (startedBroker || !external) {
+        // a broker this stack runs is stopped with it (a reused one too: it lives in the stack's folder)
+        await stopBroker({ dir: layout.kafkaDir }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** Fetches a node's /status (undefined when it does not answer). */
+export async function fetchStatus(url: string, timeoutMs = 1000): Promise<Record<string, unknown> | undefined> {
+  try {
+    const r = await fetch(`${url}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    return r.ok ? ((await r.json()) as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

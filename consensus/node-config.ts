@@ -1,0 +1,102 @@
+/**
+ * @module consensus/node-config
+ * A node's configuration file (JSON): genesis, key file, data folder, its index, listen address,
+ * peers, and optionally brokers and the topic mode. Paths are relative to the file. Validated with
+ * zod; every problem names its field.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { LedgerError } from '../ledger/errors.js';
+import { loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
+import { loadKeyFile, type SigningKey } from '../ledger/key-file.js';
+import { parseBrokerList } from '../kafka/client.js';
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
+
+export const nodeConfigSchema = z
+  .object({
+    genesis: z.string().min(1),
+    key: z.string().min(1),
+    data: z.string().min(1),
+    node: z.number().int().min(1).max(1000),
+    listen: hostPort,
+    peers: z.record(z.string().regex(/^\d+$/, 'peer keys are node indexes'), z.string().regex(/^wss?:\/\/\S+$/, 'expected a ws:// URL')),
+    brokers: z.union([z.string(), z.array(z.string())]).optional(),
+    topicMode: z.enum(['development', 'production']).optional(),
+    signatureWorkers: z.number().int().min(0).max(64).optional(),
+  })
+  .strict();
+
+export type NodeConfigFile = z.infer<typeof nodeConfigSchema>;
+
+export interface NodeConfig {
+  file: string;
+  genesis: LoadedGenesis;
+  genesisPath: string;
+  key: SigningKey;
+  dataDir: string;
+  nodeIndex: number;
+  host: string;
+  port: number;
+  peers: Map<number, string>;
+  brokers: string[] | undefined;
+  topicMode: 'development' | 'production';
+  signatureWorkers: number | undefined;
+}
+
+/**
+ * Reads and checks a node configuration (and the genesis and key it names).
+ * @throws LedgerError FILE_UNREADABLE, BAD_ARGUMENT naming the field, KEY_FILE_PERMISSIONS
+ */
+export function loadNodeConfig(file: string): NodeConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LedgerError(code ? 'FILE_UNREADABLE' : 'BAD_ARGUMENT', `node config ${file}: ${code ?? 'not JSON'}`, { file });
+  }
+  const parsed = nodeConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new LedgerError('BAD_ARGUMENT', `node config ${file}: ${problems.join('; ')}`, { file, problems });
+  }
+  const c = parsed.data;
+  const base = dirname(resolve(file));
+  const genesisPath = resolve(base, c.genesis);
+  let genesisBytes: Uint8Array;
+  try {
+    genesisBytes = new Uint8Array(readFileSync(genesisPath));
+  } catch (e) {
+    throw new LedgerError('FILE_UNREADABLE', `genesis ${genesisPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: genesisPath });
+  }
+  const genesis = loadGenesis(genesisBytes);
+  if (c.node > genesis.genesis.nodes.length) {
+    throw new LedgerError('BAD_ARGUMENT', `node config ${file}: node ${c.node} is not in the genesis (nodes 1..${genesis.genesis.nodes.length})`, { file });
+  }
+  const peers = new Map<number, string>();
+  for (const [k, url] of Object.entries(c.peers)) {
+    const i = Number(k);
+    if (i === c.node || i < 1 || i > genesis.genesis.nodes.length) {
+      throw new LedgerError('BAD_ARGUMENT', `node config ${file}: peers.${k}: not another node of the genesis`, { file });
+    }
+    peers.set(i, url);
+  }
+  const [host, port] = [c.listen.slice(0, c.listen.lastIndexOf(':')), Number(c.listen.slice(c.listen.lastIndexOf(':') + 1))];
+  const brokers = c.brokers === undefined ? undefined : parseBrokerList(Array.isArray(c.brokers) ? c.brokers.join(',') : c.brokers, `${file}: brokers`);
+  return {
+    file,
+    genesis,
+    genesisPath,
+    key: loadKeyFile(resolve(base, c.key)),
+    dataDir: resolve(base, c.data),
+    nodeIndex: c.node,
+    host: host!,
+    port: port!,
+    peers,
+    brokers,
+    topicMode: c.topicMode ?? 'development',
+    signatureWorkers: c.signatureWorkers,
+  };
+}

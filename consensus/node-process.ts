@@ -1,0 +1,274 @@
+/**
+ * @module consensus/node-process
+ * A running consensus node (DESIGN.md sections 8 and 11): the node core driven by a kafkajs
+ * consumer (a fresh group id per start, no auto-commit, seek to the stored offset after `run`,
+ * redelivered offsets skipped by the core, bigint offsets), a producer that posts its signed
+ * time-to-cut and heartbeat markers, ws links to its peers, a clock tick, signature checks on
+ * worker threads, its own LevelDB folder, and a status endpoint (height, lag, alarms).
+ * `runNode` returns a stop function.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { Level } from 'level';
+import { toHex } from '../ledger/bytes.js';
+import { LedgerError } from '../ledger/errors.js';
+import { selfTestEd25519 } from '../ledger/signature.js';
+import { createKafka, createProducer, recordTimestampType } from '../kafka/client.js';
+import { resolveBrokers } from '../kafka/provision.js';
+import { channelTopic, checkChannelTopic } from '../kafka/topics.js';
+import type { Alarm, CoreOutput, KafkaRecord } from './messages.js';
+import type { NodeConfig } from './node-config.js';
+import { NodeCore, type CommitHook } from './node-core.js';
+import { PeerNetwork } from './peer-network.js';
+import { inputOf, payloadOf } from './peer-wire.js';
+import { SignaturePool } from './signature-pool.js';
+
+const TICK_MS = 20;
+
+export interface NodeStatus {
+  node: number;
+  channel: string;
+  genesisHash: string;
+  phase: string;
+  height: string;
+  nextOffset: string;
+  highWatermark: string | null;
+  lag: string | null;
+  peersConnected: number[];
+  alarms: Array<{ kind: string; height: string; message: string; halted: boolean }>;
+  committedEvents: number;
+  startedAt: string;
+}
+
+export interface RunningNode {
+  core: NodeCore;
+  server: Server;
+  status(): NodeStatus;
+  /** Resolves when the node halted (divergence, unknown rules version) or was stopped. */
+  done: Promise<{ halted: boolean; alarm?: Alarm }>;
+  stop(): Promise<void>;
+}
+
+export interface RunNodeOptions {
+  hooks?: CommitHook[];
+  log?: (line: string) => void;
+  /** Extra HTTP handling (the API); status is served at /status regardless. */
+  onRequest?: Parameters<typeof createServer>[1];
+  /** Called with every committed height (the API's stream). */
+  onCommitted?: (height: bigint) => void;
+}
+
+export async function runNode(config: NodeConfig, options: RunNodeOptions = {}): Promise<RunningNode> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} node-${config.nodeIndex} ${line}\n`));
+  selfTestEd25519();
+  const g = config.genesis;
+  const channel = g.genesis.channel;
+  const topic = channelTopic(channel);
+  const brokers = config.brokers ?? resolveBrokers().brokers;
+  // DESIGN.md section 8: refuse to start on a topic that breaks the invariants
+  await checkChannelTopic(brokers, channel, config.topicMode);
+
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = new Level<Uint8Array, Uint8Array>(join(config.dataDir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
+  try {
+    await db.open();
+  } catch (e) {
+    throw new LedgerError('FILE_UNREADABLE', `cannot open ${join(config.dataDir, 'db')}: ${(e as Error).message} (is another process using this node's folder?)`, { dir: config.dataDir }, { cause: e });
+  }
+  const pool = config.signatureWorkers === 0 ? undefined : new SignaturePool(config.signatureWorkers);
+  const core = await NodeCore.open({
+    genesis: g,
+    nodeIndex: config.nodeIndex,
+    key: config.key,
+    db,
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(pool ? { prepareSignatures: pool.prepare } : {}),
+  });
+  const startedAt = new Date().toISOString();
+  let committedEvents = 0;
+  let highWatermark: bigint | null = null;
+  let stopped = false;
+  let resolveDone!: (r: { halted: boolean; alarm?: Alarm }) => void;
+  const done = new Promise<{ halted: boolean; alarm?: Alarm }>((r) => (resolveDone = r));
+
+  const kafka: Kafka = createKafka({ brokers, clientId: `ledger-node-${config.nodeIndex}` });
+  const producer: Producer = createProducer(kafka);
+  await producer.connect();
+
+  // -- HTTP server: peers (ws /peer), status, and whatever the API adds
+  const server = createServer((req, res) => {
+    if (req.url === '/status' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status()));
+      return;
+    }
+    if (options.onRequest) options.onRequest(req, res);
+    else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'NOT_FOUND', message: 'no such route' }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new LedgerError('CONFLICT', `node ${config.nodeIndex}: ${config.host}:${config.port} is in use`, { port: config.port })
+          : new LedgerError('UNAVAILABLE', `node ${config.nodeIndex}: cannot listen on ${config.host}:${config.port}: ${e.message}`, {}),
+      ),
+    );
+    server.listen(config.port, config.host, () => resolve());
+  });
+
+  // Outputs are routed in order; inputs reach the core one at a time (core.handle serialises).
+  let consumer: Consumer | undefined;
+  let paused: (() => void) | undefined;
+  let markerChain: Promise<unknown> = Promise.resolve();
+  const peers = new PeerNetwork({
+    genesis: g,
+    nodeIndex: config.nodeIndex,
+    key: config.key,
+    peers: new Map([...config.peers].map(([i, url]) => [i, url.endsWith('/peer') ? url : `${url.replace(/\/$/, '')}/peer`])),
+    server,
+    onMessage: (from, payload) => {
+      const input = inputOf(from, payload);
+      if (input) feed(core.handle(input));
+    },
+    onConnected: (peer) => feed(core.handle({ kind: 'peer-connected', peer })),
+    log,
+  });
+
+  function route(outs: CoreOutput[]): void {
+    for (const o of outs) {
+      const p = payloadOf(o);
+      if (p) {
+        peers.send(p.to, p.payload);
+        continue;
+      }
+      switch (o.kind) {
+        case 'post-marker':
+          // one send in flight per producer (DESIGN.md section 11): markers are chained
+          markerChain = markerChain
+            .then(() => producer.send({ topic, acks: -1, messages: [{ value: Buffer.from(o.value) }] }))
+            .catch((e: Error) => log(`marker for height ${o.height} not posted: ${e.message}`));
+          break;
+        case 'consume-from':
+          void startConsumer(o.offset);
+          break;
+        case 'committed':
+          committedEvents += o.eventCount;
+          options.onCommitted?.(o.height);
+          break;
+        case 'alarm':
+          log(`ALARM ${o.alarm.kind} at height ${o.alarm.height}: ${o.alarm.message}`);
+          writeStatusFile();
+          if (o.alarm.halted) resolveDone({ halted: true, alarm: o.alarm });
+          break;
+      }
+    }
+  }
+
+  function feed(p: Promise<CoreOutput[]>): void {
+    p.then(route).catch((e: Error) => {
+      log(`internal error: ${e.stack ?? e.message}`);
+      resolveDone({ halted: true });
+    });
+  }
+
+  async function startConsumer(offset: bigint): Promise<void> {
+    if (consumer !== undefined) {
+      consumer.seek({ topic, partition: 0, offset: offset.toString() });
+      return;
+    }
+    // A fresh group id per start: kafkajs has no manual assign, and we never want its committed
+    // offsets (DESIGN.md section 8); the core's stored offset is the only truth.
+    const c = kafka.consumer({ groupId: `ledger-node-${config.nodeIndex}-${randomUUID()}`, maxWaitTimeInMs: 25, allowAutoTopicCreation: false, retry: { retries: 8 } });
+    consumer = c;
+    c.on(c.events.CRASH, (ev: { payload: { error: Error; restart: boolean } }) => {
+      log(`consumer crashed: ${ev.payload.error.message}${ev.payload.restart ? ' (kafkajs restarts it)' : ''}`);
+      if (!ev.payload.restart && !stopped) {
+        consumer = undefined;
+        void c.disconnect().catch(() => undefined);
+        setTimeout(() => void startConsumer(core.status.nextOffset), 1000);
+      }
+    });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, pause, heartbeat }) => {
+        const records: KafkaRecord[] = batch.messages.map((m) => ({
+          offset: BigInt(m.offset),
+          timestamp: BigInt(m.timestamp),
+          logAppendTime: recordTimestampType(m) === 'LogAppendTime',
+          value: m.value === null ? null : new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+        }));
+        if (batch.highWatermark !== undefined) highWatermark = BigInt(batch.highWatermark);
+        if (records.length > 0) route(await core.handle({ kind: 'records', records }));
+        await heartbeat();
+        if (!core.wantsRecords && paused === undefined) paused = pause();
+      },
+    });
+    c.seek({ topic, partition: 0, offset: offset.toString() });
+    log(`consuming ${topic} from offset ${offset}`);
+  }
+
+  const tick = setInterval(() => {
+    feed(core.handle({ kind: 'tick', nowMs: Date.now() }));
+    if (paused !== undefined && core.wantsRecords) {
+      const resume = paused;
+      paused = undefined;
+      resume();
+    }
+  }, TICK_MS);
+  const statusTimer = setInterval(writeStatusFile, 2000);
+
+  function status(): NodeStatus {
+    const s = core.status;
+    return {
+      node: config.nodeIndex,
+      channel,
+      genesisHash: toHex(g.hash),
+      phase: s.phase,
+      height: s.height.toString(),
+      nextOffset: s.nextOffset.toString(),
+      highWatermark: highWatermark?.toString() ?? null,
+      lag: highWatermark === null ? null : (highWatermark > s.nextOffset ? highWatermark - s.nextOffset : 0n).toString(),
+      peersConnected: peers.connectedPeers(),
+      alarms: s.alarms.map((a) => ({ kind: a.kind, height: a.height.toString(), message: a.message, halted: a.halted })),
+      committedEvents,
+      startedAt,
+    };
+  }
+
+  function writeStatusFile(): void {
+    try {
+      writeFileSync(join(config.dataDir, 'status.json'), `${JSON.stringify(status(), null, 2)}\n`);
+    } catch {
+      /* the folder may be going away on stop */
+    }
+  }
+
+  feed(core.handle({ kind: 'start', nowMs: Date.now() }));
+  log(`node ${config.nodeIndex} of ${g.genesis.nodes.length} (quorum ${g.genesis.quorum}) on ${config.host}:${config.port}, channel ${channel}, height ${core.status.height}`);
+
+  async function stop(): Promise<void> {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(tick);
+    clearInterval(statusTimer);
+    peers.close();
+    await consumer?.disconnect().catch(() => undefined);
+    await markerChain.catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await new Promise<void>((r) => server.close(() => r()));
+    server.closeAllConnections?.();
+    // let the core finish what it is doing before the store closes
+    await core.handle({ kind: 'tick', nowMs: Date.now() }).catch(() => undefined);
+    writeStatusFile();
+    await pool?.close();
+    await db.close();
+    resolveDone({ halted: false });
+  }
+
+  return { core, server, status, done, stop };
+}

@@ -1,0 +1,15 @@
+import { DepartmentClient } from './dist/producers/department-client.js';
+import { loadKeyFile, SigningKey } from './dist/ledger/key-file.js';
+import { createKafka } from './dist/kafka/client.js';
+const [brokers, n] = [process.argv[2], Number(process.argv[3] ?? 2000)];
+const kafka = createKafka({ brokers: [brokers] });
+const key = loadKeyFile('/tmp/stack1/keys/authority.ed25519key');
+const client = await DepartmentClient.open({ kafka, channel: 'property', departmentId: 'authority.city', keyVersion: 1, key, stateDir: '/tmp/stack1/outbox-authority' });
+const pk = SigningKey.generate().publicKey;
+const t = performance.now();
+const base = client.outbox.nextSequence;
+const entries = [];
+for (let i = 0; i < n; i++) entries.push(await client.enqueue({ departmentRegistered: { departmentId: `dept.${base}.${i}`, name: `部门 ${i}`, publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false } } }));
+await client.flush(120000);
+console.log('published', n, 'in', ((performance.now() - t) / 1000).toFixed(2), 's');
+await client.close();
