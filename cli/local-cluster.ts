@@ -9,17 +9,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { brokersFromEnv } from '../kafka/client.js';
 import { startBroker, stopBroker } from '../kafka/provision.js';
 import { createChannelTopic } from '../kafka/topics.js';
+import { PROJECT_ROOT } from './package-info.js';
 import { ensureStack, nodeUrl, type StackInit, type StackLayout } from './stack.js';
 
-export const CLI_PATH = fileURLToPath(new URL('./main.js', import.meta.url));
+/** The built CLI (processes always run from dist/, also when this module is loaded from source by tests). */
+export const CLI_PATH = join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
 
 export interface LocalClusterOptions extends Partial<StackInit> {
   dataDir: string;
+  /** Provision the stack's own broker in this folder even when KAFKA_BROKERS is set (tests). */
+  brokerDir?: string;
   log?: (line: string) => void;
 }
 
@@ -55,7 +58,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   for (const k of ['channel', 'nodes', 'quorum', 'authorityId', 'authorityName', 'batchTimeoutMs', 'heartbeatIntervalMs', 'maxBlockEvents'] as const) {
     if (options[k] !== undefined) (init as unknown as Record<string, unknown>)[k] = options[k];
   }
-  const external = brokersFromEnv();
+  const external = options.brokerDir === undefined ? brokersFromEnv() : undefined;
   const { layout, genesis, created } = await ensureStack(options.dataDir, init);
   let startedBroker = false;
   let brokers: string[];
@@ -63,7 +66,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     brokers = external;
     log(`Kafka: ${brokers.join(',')} (KAFKA_BROKERS)`);
   } else {
-    const b = await startBroker({ dir: layout.kafkaDir });
+    const b = await startBroker({ dir: options.brokerDir ?? layout.kafkaDir });
     brokers = b.brokers;
     startedBroker = !b.reused;
     log(`Kafka ${b.kafkaVersion}: ${brokers.join(',')} (${b.reused ? 'already running' : `started in ${(b.elapsedMs / 1000).toFixed(1)} s`}, ${layout.kafkaDir})`);
@@ -76,7 +79,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const n = nodes[index - 1]!;
     const logFd = openSync(join(layout.nodeDir(index), 'node.log'), 'a');
     const child = spawn(process.execPath, [CLI_PATH, 'node', '--config', layout.nodeConfig(index)], {
-      env: { ...process.env, KAFKA_BROKERS: brokers.join(',') },
+      env: { ...process.env, KAFKA_BROKERS: brokers.join(','), LEDGER_SIGNATURE_WORKERS: process.env.LEDGER_SIGNATURE_WORKERS ?? '' },
       stdio: ['ignore', logFd, logFd],
     });
     closeSync(logFd);
@@ -108,7 +111,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       await Promise.all(nodes.map((n) => stopNode(n.index)));
       if (startedBroker || !external) {
         // a broker this stack runs is stopped with it (a reused one too: it lives in the stack's folder)
-        await stopBroker({ dir: layout.kafkaDir }).catch(() => undefined);
+        await stopBroker({ dir: options.brokerDir ?? layout.kafkaDir }).catch(() => undefined);
       }
     },
   };

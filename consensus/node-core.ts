@@ -249,7 +249,7 @@ export class NodeCore {
           break;
         case 'records':
           if (this.phase === 'halted') break;
-          this.enqueue(input.records);
+          this.enqueue(input.records, out);
           await this.drain(out);
           break;
         case 'vote':
@@ -348,13 +348,31 @@ export class NodeCore {
   // ---------------------------------------------------------------------------------------------
   // The cut function (DESIGN.md section 8, normative)
 
-  private enqueue(records: KafkaRecord[]): void {
+  /**
+   * Queues records in offset order. A redelivery (offset below the next expected one) is skipped;
+   * a gap (above it) is refused: channel topics carry no transactions and no compaction (DESIGN.md
+   * section 8), so offsets are contiguous and a gap means the consumer is not where the core is
+   * (e.g. a fetch issued before a seek took effect) or the records are gone from the broker. The
+   * driver is asked to consume from the expected offset again, and the peers for their heads, so
+   * that records Kafka no longer has come as committed blocks from peers instead.
+   */
+  private enqueue(records: KafkaRecord[], out: CoreOutput[]): void {
     for (const r of records) {
       const next = this.nextOffsetToConsume();
       if (r.offset < next) continue; // a redelivery (rebalances redeliver; DESIGN.md section 8)
+      if (r.offset > next) {
+        if (this.nowMs - this.lastGapMs >= this.opts.voteResendMs) {
+          this.lastGapMs = this.nowMs;
+          out.push({ kind: 'consume-from', offset: next });
+          out.push({ kind: 'request-head', to: 'all' });
+        }
+        return;
+      }
       this.queue.push(r);
     }
   }
+
+  private lastGapMs = -Infinity;
 
   private newPending(): Pending {
     const head = this.blocks.head;
@@ -904,11 +922,18 @@ export function differingFields(a: BlockHeader, b: BlockHeader): string[] {
 
 function divergence(height: bigint, mine: BlockHeader, theirs: BlockHeader, why: string): Alarm {
   const fields = differingFields(mine, theirs);
+  const show = (h: BlockHeader) => Object.fromEntries(fields.map((f) => [f, fieldText(h, f)]));
   return {
     kind: 'DIVERGENCE',
     height,
-    message: `height ${height}: ${why}; differing fields: ${fields.join(', ') || '(none: the signatures differ)'}; halted`,
-    details: { fields },
+    message: `height ${height}: ${why}; differing fields: ${fields.map((f) => `${f} (this node ${fieldText(mine, f)}, the quorum ${fieldText(theirs, f)})`).join(', ') || '(none: the signatures differ)'}; halted`,
+    details: { fields, mine: show(mine), theirs: show(theirs) },
     halted: true,
   };
+}
+
+function fieldText(h: BlockHeader, snakeName: string): string {
+  const key = snakeName.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof BlockHeader;
+  const v = h[key];
+  return v instanceof Uint8Array ? toHex(v).slice(0, 16) : String(v);
 }

@@ -27,6 +27,9 @@ import { inputOf, payloadOf } from './peer-wire.js';
 import { SignaturePool } from './signature-pool.js';
 
 const TICK_MS = 20;
+const DEBUG = process.env.LEDGER_DEBUG === '1';
+/** How often a starting node tries to reach Kafka before it gives up (about 5 minutes). */
+const STARTUP_KAFKA_ATTEMPTS = 65;
 
 export interface NodeStatus {
   node: number;
@@ -35,11 +38,15 @@ export interface NodeStatus {
   phase: string;
   height: string;
   nextOffset: string;
+  /** The first offset not covered by a committed block. */
+  committedOffset: string;
   highWatermark: string | null;
   lag: string | null;
   peersConnected: number[];
   alarms: Array<{ kind: string; height: string; message: string; halted: boolean }>;
   committedEvents: number;
+  /** Blocks this node took from peers (catch-up) rather than cutting them itself. */
+  blocksFromPeers: number;
   startedAt: string;
 }
 
@@ -68,8 +75,18 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   const channel = g.genesis.channel;
   const topic = channelTopic(channel);
   const brokers = config.brokers ?? resolveBrokers().brokers;
-  // DESIGN.md section 8: refuse to start on a topic that breaks the invariants
-  await checkChannelTopic(brokers, channel, config.topicMode);
+  // DESIGN.md section 8: refuse to start on a topic that breaks the invariants. A broker that is
+  // down (restarting) is waited for, with a log line, rather than a reason to exit.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await checkChannelTopic(brokers, channel, config.topicMode);
+      break;
+    } catch (e) {
+      if (!(e instanceof LedgerError) || e.code !== 'UNAVAILABLE' || attempt >= STARTUP_KAFKA_ATTEMPTS) throw e;
+      log(`waiting for Kafka (${e.message})`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+    }
+  }
 
   mkdirSync(config.dataDir, { recursive: true });
   const db = new Level<Uint8Array, Uint8Array>(join(config.dataDir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
@@ -89,6 +106,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   });
   const startedAt = new Date().toISOString();
   let committedEvents = 0;
+  let blocksFromPeers = 0;
   let highWatermark: bigint | null = null;
   let stopped = false;
   let resolveDone!: (r: { halted: boolean; alarm?: Alarm }) => void;
@@ -120,7 +138,6 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
 
   // Outputs are routed in order; inputs reach the core one at a time (core.handle serialises).
   let consumer: Consumer | undefined;
-  let paused: (() => void) | undefined;
   let markerChain: Promise<unknown> = Promise.resolve();
   const peers = new PeerNetwork({
     genesis: g,
@@ -151,10 +168,19 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
             .catch((e: Error) => log(`marker for height ${o.height} not posted: ${e.message}`));
           break;
         case 'consume-from':
-          void startConsumer(o.offset);
+          if (consumer !== undefined) log(`seeking to offset ${o.offset}`);
+          startConsumer(o.offset).catch((e: Error) => {
+            log(`consumer not started: ${e.message}; retrying`);
+            consumer = undefined;
+            setTimeout(() => route([{ kind: 'consume-from', offset: core.status.nextOffset }]), 1000);
+          });
           break;
         case 'committed':
           committedEvents += o.eventCount;
+          if (o.viaPeer) {
+            blocksFromPeers++;
+            if (blocksFromPeers === 1 || blocksFromPeers % 100 === 0) log(`took block ${o.height} from a peer (${blocksFromPeers} so far)`);
+          }
           options.onCommitted?.(o.height);
           break;
         case 'alarm':
@@ -180,22 +206,31 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     }
     // A fresh group id per start: kafkajs has no manual assign, and we never want its committed
     // offsets (DESIGN.md section 8); the core's stored offset is the only truth.
-    const c = kafka.consumer({ groupId: `ledger-node-${config.nodeIndex}-${randomUUID()}`, maxWaitTimeInMs: 25, allowAutoTopicCreation: false, retry: { retries: 8 } });
+    // On a crash (e.g. the broker restarted) kafkajs would rejoin the *same* group and wait out
+    // the old member's session (30 s); a new consumer with a new group and a seek resumes at once.
+    const c = kafka.consumer({
+      groupId: `ledger-node-${config.nodeIndex}-${randomUUID()}`,
+      maxWaitTimeInMs: 25,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000, restartOnFailure: async () => false },
+    });
     consumer = c;
     c.on(c.events.CRASH, (ev: { payload: { error: Error; restart: boolean } }) => {
-      log(`consumer crashed: ${ev.payload.error.message}${ev.payload.restart ? ' (kafkajs restarts it)' : ''}`);
-      if (!ev.payload.restart && !stopped) {
+      log(`consumer stopped: ${ev.payload.error.message}; starting a new one`);
+      if (!stopped && consumer === c) {
         consumer = undefined;
         void c.disconnect().catch(() => undefined);
-        setTimeout(() => void startConsumer(core.status.nextOffset), 1000);
+        setTimeout(() => void startConsumer(core.status.nextOffset).catch((e: Error) => log(`consumer not started: ${e.message}`)), 500);
       }
     });
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
     await c.run({
+      // Nothing is committed to the group (the core's stored offset is the truth), but batches are
+      // resolved: kafkajs fetches from the last resolved offset, and would redeliver forever.
       autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, pause, heartbeat }) => {
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch, heartbeat }) => {
         const records: KafkaRecord[] = batch.messages.map((m) => ({
           offset: BigInt(m.offset),
           timestamp: BigInt(m.timestamp),
@@ -203,9 +238,15 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
           value: m.value === null ? null : new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength),
         }));
         if (batch.highWatermark !== undefined) highWatermark = BigInt(batch.highWatermark);
-        if (records.length > 0) route(await core.handle({ kind: 'records', records }));
+        if (DEBUG) log(`batch ${batch.firstOffset()}..${batch.lastOffset()} (${records.length} records), core at ${core.status.nextOffset} ${core.status.phase}`);
+        // Backpressure by holding the batch (with heartbeats) until the core wants more: simpler
+        // and safer than kafkajs pause/resume, which can drop or skip prefetched batches.
+        while (!core.wantsRecords && !stopped && consumer === c) {
+          await new Promise((r) => setTimeout(r, 10));
+          await heartbeat();
+        }
+        if (records.length > 0 && consumer === c) route(await core.handle({ kind: 'records', records }));
         await heartbeat();
-        if (!core.wantsRecords && paused === undefined) paused = pause();
       },
     });
     c.seek({ topic, partition: 0, offset: offset.toString() });
@@ -214,11 +255,6 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
 
   const tick = setInterval(() => {
     feed(core.handle({ kind: 'tick', nowMs: Date.now() }));
-    if (paused !== undefined && core.wantsRecords) {
-      const resume = paused;
-      paused = undefined;
-      resume();
-    }
   }, TICK_MS);
   const statusTimer = setInterval(writeStatusFile, 2000);
 
@@ -231,11 +267,13 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       phase: s.phase,
       height: s.height.toString(),
       nextOffset: s.nextOffset.toString(),
+      committedOffset: core.blocks.head.nextOffset.toString(),
       highWatermark: highWatermark?.toString() ?? null,
       lag: highWatermark === null ? null : (highWatermark > s.nextOffset ? highWatermark - s.nextOffset : 0n).toString(),
       peersConnected: peers.connectedPeers(),
       alarms: s.alarms.map((a) => ({ kind: a.kind, height: a.height.toString(), message: a.message, halted: a.halted })),
       committedEvents,
+      blocksFromPeers,
       startedAt,
     };
   }

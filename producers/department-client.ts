@@ -169,11 +169,15 @@ export class DepartmentClient {
     await this.outbox.close();
   }
 
-  /** The receipt of a queued entry (resolved once Kafka acknowledged it). */
-  receiptOf(entry: OutboxEntry): Promise<Receipt> {
+  /** The receipt of an entry: resolved once Kafka acknowledged it (at once if it already was). */
+  async receiptOf(entry: OutboxEntry): Promise<Receipt> {
     const r = this.receipts.get(entry.sequence);
-    if (r === undefined) throw new LedgerError('NOT_FOUND', `event ${entry.sequence} is not queued in this client`, { sequence: entry.sequence.toString() });
-    return r.promise;
+    if (r !== undefined) return r.promise;
+    const stored = await this.outbox.entry(entry.sequence);
+    if (stored?.state === 'acknowledged' && stored.offset !== undefined && stored.partition !== undefined) {
+      return { eventId: stored.eventId, sequence: stored.sequence, partition: stored.partition, offset: stored.offset };
+    }
+    throw new LedgerError('NOT_FOUND', `event ${entry.sequence} is neither queued in this client nor acknowledged`, { sequence: entry.sequence.toString() });
   }
 
   private unavailable(): LedgerError {
