@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf, isLedgerError } from '../ledger/errors.js';
 import { registerBench } from './commands/bench.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerEvent } from './commands/event.js';
 import { registerGenesis } from './commands/genesis.js';
 import { registerKeys } from './commands/keys.js';
 import { registerKafka } from './commands/kafka.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerGenesis(program);
   registerBench(program);
   registerKafka(program);
+  registerEvent(program);
   return program;
 }
 

@@ -375,15 +375,22 @@ export class DepartmentClient {
   }
 }
 
+/** The kafkajs protocol error types along an error's cause chain (KafkaJSNumberOfRetriesExceeded wraps the last one). */
+function kafkaErrorTypes(e: unknown): string[] {
+  const types: string[] = [];
+  for (let x = e as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, depth = 0; x && depth < 5; depth++) {
+    if (typeof x.type === 'string') types.push(x.type);
+    x = (x.cause ?? x.originalError) as typeof x;
+  }
+  return types;
+}
+
 /** A kafkajs error as one line, with what to do when the cause is known. */
 export function describeKafkaError(e: Error, channel: string): string {
-  const type = (e as { type?: string }).type;
-  const cause = (e as { originalError?: Error }).originalError;
-  const message = cause && cause.message !== e.message ? `${e.message}: ${cause.message}` : e.message;
-  if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || (cause as { type?: string } | undefined)?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
-    return `${message} (does the topic exist? create it with \`ledger kafka create-channel ${channel}\`)`;
+  if (kafkaErrorTypes(e).includes('UNKNOWN_TOPIC_OR_PARTITION')) {
+    return `${e.message} (does the topic exist? create it with \`ledger kafka create-channel ${channel}\`)`;
   }
-  return message;
+  return e.message;
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {

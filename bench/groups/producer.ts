@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brokersFromEnv, createKafka } from '../../kafka/client.js';
+import { brokersFromEnv, createKafka, probeMetadata } from '../../kafka/client.js';
 import { startBroker, stopBroker } from '../../kafka/provision.js';
 import { createChannelTopic } from '../../kafka/topics.js';
 import { SigningKey } from '../../ledger/key-file.js';
@@ -38,7 +38,9 @@ export const producerGroup: BenchGroup = {
         log(`started a broker at ${brokers.join(',')} in ${(info.elapsedMs / 1000).toFixed(1)} s`);
       }
       const channel = `bench-producer-${Date.now().toString(36)}`;
-      await createChannelTopic(brokers, channel, { mode: brokersFromEnv() ? 'production' : 'development' });
+      // replicated as in production when the cluster can hold it (acks all then waits for the ISR)
+      const live = (await probeMetadata(brokers, 10_000)) ?? 0;
+      await createChannelTopic(brokers, channel, { mode: live >= 3 ? 'production' : 'development' });
       client = await DepartmentClient.open({
         kafka: createKafka({ brokers, clientId: 'bench-producer' }),
         channel,
