@@ -207,36 +207,50 @@ export class DepartmentClient {
     });
   }
 
+  /**
+   * Signs and stores what was published, in order: a batch is signed while the previous one is
+   * being written (two batches in the pipeline at most), and whatever arrives meanwhile forms the
+   * next batch (group commit: one fsync for many events).
+   */
   private async storeLoop(): Promise<void> {
+    const inFlight: Array<Promise<void>> = [];
     try {
-      while (this.toStore.length > 0) {
-        const items = this.toStore.splice(0, 5000);
-        let results;
-        try {
-          results = await this.outbox.appendMany(items, (item, sequence) =>
-            buildSignedEvent(
-              {
-                ...item.payload,
-                channel: this.opts.channel,
-                departmentId: this.opts.departmentId,
-                keyVersion: this.opts.keyVersion,
-                sequence,
-                clientTimeMs: this.opts.now(),
-              },
-              this.opts.key,
-              this.opts.limits,
-            ),
-          );
-        } catch (e) {
-          const error = new LedgerError('FILE_UNREADABLE', `cannot write the outbox: ${(e as Error).message}`, {}, { cause: e });
-          for (const item of items) item.reject(error);
+      while (this.toStore.length > 0 || inFlight.length > 0) {
+        if (this.toStore.length === 0 || inFlight.length >= 2) {
+          await inFlight.shift();
           continue;
         }
-        for (let i = 0; i < items.length; i++) {
-          const r = results[i]!;
-          if (r.ok) items[i]!.resolve({ entry: r.entry, receipt: this.track(r.entry) });
-          else items[i]!.reject(r.error);
-        }
+        const items = this.toStore.splice(0, 5000);
+        const stored = this.outbox.appendMany(items, (item, sequence) =>
+          buildSignedEvent(
+            {
+              ...item.payload,
+              channel: this.opts.channel,
+              departmentId: this.opts.departmentId,
+              keyVersion: this.opts.keyVersion,
+              sequence,
+              clientTimeMs: this.opts.now(),
+            },
+            this.opts.key,
+            this.opts.limits,
+          ),
+        );
+        // resolved in write order, which is sequence order: the send queue stays in order
+        inFlight.push(
+          stored.then(
+            (results) => {
+              for (let i = 0; i < items.length; i++) {
+                const r = results[i]!;
+                if (r.ok) items[i]!.resolve({ entry: r.entry, receipt: this.track(r.entry) });
+                else items[i]!.reject(r.error);
+              }
+            },
+            (e: unknown) => {
+              const error = e instanceof LedgerError ? e : new LedgerError('FILE_UNREADABLE', `cannot write the outbox: ${(e as Error).message}`, {}, { cause: e });
+              for (const item of items) item.reject(error);
+            },
+          ),
+        );
       }
     } finally {
       this.storing = undefined;

@@ -73,7 +73,7 @@ export async function publishLoad(client: DepartmentClient, options: LoadOptions
     lastReport = performance.now();
     options.onProgress?.(progress());
   };
-  // Two chunks in the store pipeline at most: one being signed and stored, one waiting.
+  // A few chunks ahead of the outbox writes, so that the client always has the next batch to sign.
   const storing: Array<Promise<Queued[]>> = [];
   let handed = 0;
   while (handed < total) {
@@ -88,7 +88,7 @@ export async function publishLoad(client: DepartmentClient, options: LoadOptions
     for (let i = 0; i < n; i++) payloads.push(loadPayload(client.outbox.departmentId, firstNext + BigInt(handed + i)));
     storing.push(Promise.all(payloads.map((p) => client.enqueue(p))));
     handed += n;
-    if (storing.length >= 2) await storing.shift();
+    if (storing.length >= 8) await storing.shift();
     if (performance.now() - lastReport >= progressEveryMs) report();
   }
   await Promise.all(storing);

@@ -81,6 +81,10 @@ export type AppendResult = { ok: true; entry: OutboxEntry } | { ok: false; error
 
 export class Outbox {
   private nextSeq: bigint;
+  /** The next number to hand out: ahead of nextSeq while batches are being written. */
+  private reserved: bigint;
+  /** Bumped by a failed write: batches reserved before it are refused. */
+  private epoch = 0;
   private ackedThrough: bigint;
   /** Serialises appends: sequence numbers are handed out one batch at a time. */
   private appendChain: Promise<unknown> = Promise.resolve();
@@ -96,6 +100,7 @@ export class Outbox {
     private readonly syncWrites: boolean,
   ) {
     this.nextSeq = nextSequence;
+    this.reserved = nextSequence;
     this.ackedThrough = ackedThrough;
   }
 
@@ -171,35 +176,48 @@ export class Outbox {
   /**
    * Assigns consecutive sequence numbers to the events `build` makes from `items`, in order, and
    * stores them with the advanced counter in one atomic, synced batch. An item whose build throws
-   * (bad input) gets no number: the next item takes it. If the write fails, no number is used.
+   * (bad input) gets no number: the next item takes it.
+   *
+   * The events are built (signed) at once, while earlier batches may still be writing: numbers are
+   * reserved ahead of the durable counter so that signing overlaps the fsync. Writes happen in call
+   * order. If a write fails, its numbers are not used, and every batch reserved after it fails too
+   * (its numbers would skip the failed ones): callers see the error and may publish again.
    */
   appendMany<T>(items: readonly T[], build: (item: T, sequence: bigint) => { id: Uint8Array; recordValue: Uint8Array }): Promise<AppendResult[]> {
-    const run = async (): Promise<AppendResult[]> => {
-      let sequence = this.nextSeq;
-      const results: AppendResult[] = [];
-      const ops: Array<{ type: 'put'; key: string; value: Uint8Array }> = [];
-      for (const item of items) {
-        let built;
-        try {
-          built = build(item, sequence);
-        } catch (error) {
-          results.push({ ok: false, error });
-          continue;
-        }
-        ops.push({ type: 'put', key: seqKey(ENTRY_PREFIX, sequence), value: entryValue(built.id, built.recordValue) });
-        results.push({ ok: true, entry: { sequence, eventId: built.id, recordValue: built.recordValue, state: 'pending' } });
-        sequence++;
+    let sequence = this.reserved;
+    const results: AppendResult[] = [];
+    const ops: Array<{ type: 'put'; key: string; value: Uint8Array }> = [];
+    for (const item of items) {
+      let built;
+      try {
+        built = build(item, sequence);
+      } catch (error) {
+        results.push({ ok: false, error });
+        continue;
       }
-      if (ops.length > 0) {
-        ops.push({ type: 'put', key: NEXT_KEY, value: text(sequence.toString()) });
+      ops.push({ type: 'put', key: seqKey(ENTRY_PREFIX, sequence), value: entryValue(built.id, built.recordValue) });
+      results.push({ ok: true, entry: { sequence, eventId: built.id, recordValue: built.recordValue, state: 'pending' } });
+      sequence++;
+    }
+    this.reserved = sequence;
+    const epoch = this.epoch;
+    const write = async (): Promise<AppendResult[]> => {
+      if (ops.length === 0) return results;
+      if (epoch !== this.epoch) throw new LedgerError('UNAVAILABLE', 'an earlier outbox write failed; these events were not stored', {});
+      ops.push({ type: 'put', key: NEXT_KEY, value: text(sequence.toString()) });
+      try {
         // Synced: an event sent to Kafka must survive a machine crash in the outbox, else its
         // number could be reused for another event after the restart (an equivocation).
         await this.db.batch(ops, { sync: this.syncWrites });
-        this.nextSeq = sequence;
+      } catch (e) {
+        this.epoch++;
+        this.reserved = this.nextSeq;
+        throw e;
       }
+      this.nextSeq = sequence;
       return results;
     };
-    const p = this.appendChain.then(run, run);
+    const p = this.appendChain.then(write, write);
     this.appendChain = p.catch(() => undefined);
     return p;
   }

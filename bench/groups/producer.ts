@@ -50,9 +50,13 @@ export const producerGroup: BenchGroup = {
         stateDir: join(scratch, 'outbox'),
       });
       await publishLoad(client, { until: BigInt(WARM_UP) });
+      const cpu = process.cpuUsage();
       const r = await publishLoad(client, { until: BigInt(WARM_UP + events) });
+      const used = process.cpuUsage(cpu);
       const perSecond = Math.round(r.publishedThisRun / (r.elapsedMs / 1000));
-      log(`${r.publishedThisRun} events in ${(r.elapsedMs / 1000).toFixed(2)} s; ${client.failedSends} failed sends`);
+      // the CPU this process spent per event (all threads), which the machine's other load does not inflate
+      const cpuPerEvent = (used.user + used.system) / r.publishedThisRun;
+      log(`${r.publishedThisRun} events in ${(r.elapsedMs / 1000).toFixed(2)} s (${cpuPerEvent.toFixed(1)} µs CPU per event in this process); ${client.failedSends} failed sends`);
       return { producer_events_per_s: perSecond };
     } finally {
       await client?.close().catch(() => undefined);
