@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf, isLedgerError } from '../ledger/errors.js';
 import { registerBench } from './commands/bench.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerEvent } from './commands/event.js';
 import { registerGenesis } from './commands/genesis.js';
 import { registerKeys } from './commands/keys.js';
 import { registerNode } from './commands/node.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerUp(program);
   registerBench(program);
   registerKafka(program);
+  registerEvent(program);
   return program;
 }
 

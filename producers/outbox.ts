@@ -1,16 +1,26 @@
 /**
  * @module producers/outbox
  * A department's durable outbox (LevelDB): every signed event is written here, with its sequence
- * number, *before* it is sent, in the same batch that advances the next sequence number, so that a
- * crash at any moment neither reuses nor skips a number (DESIGN.md sections 5 and 11). Entries stay,
- * marked acknowledged with their Kafka offset, until they are seen committed; what was not
- * acknowledged is re-sent in order, byte-identical, after a restart or a producer failure.
+ * number, *before* it is sent, in the same synced batch that advances the next sequence number, so
+ * that a crash at any moment (the process or the machine) neither reuses nor skips a number
+ * (DESIGN.md sections 5 and 11). Entries stay, marked acknowledged with their Kafka offset, until
+ * they are seen committed (pruning comes with the API); what was not acknowledged is re-sent in
+ * order, byte-identical, after a restart or a producer failure.
+ *
+ * Acknowledgements come in sequence order (one send in flight, sent in sequence order), so the
+ * acknowledged entries are a prefix: the outbox keeps an "acknowledged through" number and one
+ * small record per acknowledged Kafka batch (first sequence, count, partition, base offset) rather
+ * than rewriting every entry. An acknowledgement is not synced: losing one to a machine crash only
+ * causes a re-send, and byte-identical copies in the topic are harmless (consensus drops them).
+ *
+ * Keys: `meta` (format, channel, department, first sequence), `next` (the next sequence number),
+ * `acked` (acknowledged through), `e:<seq>` (event id || record value), `a:<first seq>` (a batch's
+ * acknowledgement). Sequence numbers are 20-digit decimal in keys, so keys sort in sequence order.
  */
 import { Level } from 'level';
-import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../ledger/errors.js';
 
-export const OUTBOX_FORMAT = 1;
+export const OUTBOX_FORMAT = 2;
 
 export type OutboxState = 'pending' | 'acknowledged';
 
@@ -24,94 +34,123 @@ export interface OutboxEntry {
   offset?: bigint;
 }
 
+export interface OutboxCounts {
+  channel: string;
+  departmentId: string;
+  /** The sequence number the next event gets. */
+  nextSequence: bigint;
+  /** Entries stored and not yet acknowledged by Kafka. */
+  pending: number;
+  /** Entries acknowledged (kept until seen committed). */
+  acknowledged: number;
+}
+
 interface Meta {
   format: number;
   channel: string;
   departmentId: string;
-  nextSequence: string;
+  firstSequence: string;
 }
 
-interface StoredEntry {
-  id: string;
-  v: string;
-  st: 'p' | 'a';
-  p?: number;
-  o?: string;
+interface AckRecord {
+  count: number;
+  partition: number;
+  offset: string;
 }
 
 const META_KEY = 'meta';
+const NEXT_KEY = 'next';
+const ACKED_KEY = 'acked';
 const ENTRY_PREFIX = 'e:';
-const PENDING_PREFIX = 'p:';
-/** Sequence numbers as fixed-width decimal so that keys sort in sequence order. */
+const ACK_PREFIX = 'a:';
+const EVENT_ID_LENGTH = 32;
+
 const seqKey = (prefix: string, s: bigint): string => prefix + s.toString().padStart(20, '0');
+const text = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
+const str = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 
-function decodeEntry(sequence: bigint, raw: string): OutboxEntry {
-  const s = JSON.parse(raw) as StoredEntry;
-  return {
-    sequence,
-    eventId: new Uint8Array(Buffer.from(s.id, 'hex')),
-    recordValue: new Uint8Array(Buffer.from(s.v, 'base64')),
-    state: s.st === 'a' ? 'acknowledged' : 'pending',
-    ...(s.p !== undefined ? { partition: s.p } : {}),
-    ...(s.o !== undefined ? { offset: BigInt(s.o) } : {}),
-  };
+function entryValue(eventId: Uint8Array, recordValue: Uint8Array): Uint8Array {
+  const v = new Uint8Array(EVENT_ID_LENGTH + recordValue.length);
+  v.set(eventId, 0);
+  v.set(recordValue, EVENT_ID_LENGTH);
+  return v;
 }
 
-function encodeEntry(e: OutboxEntry): string {
-  const s: StoredEntry = { id: toHex(e.eventId), v: Buffer.from(e.recordValue).toString('base64'), st: e.state === 'acknowledged' ? 'a' : 'p' };
-  if (e.partition !== undefined) s.p = e.partition;
-  if (e.offset !== undefined) s.o = e.offset.toString();
-  return JSON.stringify(s);
-}
+/** What one `appendMany` item becomes: a stored entry, or the error its build threw (no number used). */
+export type AppendResult = { ok: true; entry: OutboxEntry } | { ok: false; error: unknown };
 
 export class Outbox {
   private nextSeq: bigint;
-  /** Serialises appends: sequence numbers are handed out one at a time. */
+  /** The next number to hand out: ahead of nextSeq while batches are being written. */
+  private reserved: bigint;
+  /** Bumped by a failed write: batches reserved before it are refused. */
+  private epoch = 0;
+  private ackedThrough: bigint;
+  /** Serialises appends: sequence numbers are handed out one batch at a time. */
   private appendChain: Promise<unknown> = Promise.resolve();
+  private ackChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly db: Level<string, string>,
+    private readonly db: Level<string, Uint8Array>,
     readonly channel: string,
     readonly departmentId: string,
+    readonly firstSequence: bigint,
     nextSequence: bigint,
+    ackedThrough: bigint,
+    private readonly syncWrites: boolean,
   ) {
     this.nextSeq = nextSequence;
+    this.reserved = nextSequence;
+    this.ackedThrough = ackedThrough;
   }
 
   /**
    * Opens the outbox in `dir`, creating it for (channel, department) if new. A folder that belongs
    * to another channel or department is refused.
    * @param initialSequence the department's next sequence number when the folder is new (1 for a new department)
+   * @param options.sync fsync each append batch (default true; tests of logic alone may turn it off)
+   * @throws LedgerError FILE_UNREADABLE (cannot open, e.g. another process holds it), STORE_FORMAT, CONFLICT
    */
-  static async open(dir: string, channel: string, departmentId: string, initialSequence = 1n): Promise<Outbox> {
-    const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  static async open(dir: string, channel: string, departmentId: string, initialSequence = 1n, options: { sync?: boolean } = {}): Promise<Outbox> {
+    if (initialSequence < 1n) throw new LedgerError('BAD_ARGUMENT', 'sequence numbers start at 1', { initialSequence: initialSequence.toString() });
+    const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
     try {
       await db.open();
     } catch (e) {
-      throw new LedgerError('FILE_UNREADABLE', `cannot open the outbox in ${dir}: ${(e as Error).message} (is another process using it?)`, { dir }, { cause: e });
+      const cause = (e as { cause?: Error }).cause?.message ?? (e as Error).message;
+      throw new LedgerError('FILE_UNREADABLE', `cannot open the outbox in ${dir}: ${cause} (is another process using it?)`, { dir }, { cause: e });
     }
-    const raw = await db.get(META_KEY);
-    let meta: Meta;
-    if (raw === undefined) {
-      if (initialSequence < 1n) throw new LedgerError('BAD_ARGUMENT', 'sequence numbers start at 1', { initialSequence: initialSequence.toString() });
-      meta = { format: OUTBOX_FORMAT, channel, departmentId, nextSequence: initialSequence.toString() };
-      await db.put(META_KEY, JSON.stringify(meta));
-    } else {
-      meta = JSON.parse(raw) as Meta;
+    try {
+      const [rawMeta, rawNext, rawAcked] = await db.getMany([META_KEY, NEXT_KEY, ACKED_KEY]);
+      if (rawMeta === undefined) {
+        const meta: Meta = { format: OUTBOX_FORMAT, channel, departmentId, firstSequence: initialSequence.toString() };
+        await db.batch(
+          [
+            { type: 'put', key: META_KEY, value: text(JSON.stringify(meta)) },
+            { type: 'put', key: NEXT_KEY, value: text(initialSequence.toString()) },
+            { type: 'put', key: ACKED_KEY, value: text((initialSequence - 1n).toString()) },
+          ],
+          { sync: true },
+        );
+        return new Outbox(db, channel, departmentId, initialSequence, initialSequence, initialSequence - 1n, options.sync ?? true);
+      }
+      const meta = JSON.parse(str(rawMeta)) as Meta;
       if (meta.format !== OUTBOX_FORMAT) {
-        await db.close();
         throw new LedgerError('STORE_FORMAT', `outbox ${dir} has format ${meta.format}; this build reads ${OUTBOX_FORMAT}`, { dir });
       }
       if (meta.channel !== channel || meta.departmentId !== departmentId) {
-        await db.close();
         throw new LedgerError('CONFLICT', `outbox ${dir} belongs to department ${meta.departmentId} on channel ${meta.channel}, not ${departmentId} on ${channel}`, {
           dir,
           channel: meta.channel,
           departmentId: meta.departmentId,
         });
       }
+      if (rawNext === undefined || rawAcked === undefined) throw new LedgerError('STORE_FORMAT', `outbox ${dir} lacks its counters`, { dir });
+      return new Outbox(db, channel, departmentId, BigInt(meta.firstSequence), BigInt(str(rawNext)), BigInt(str(rawAcked)), options.sync ?? true);
+    } catch (e) {
+      await db.close();
+      throw e;
     }
-    return new Outbox(db, channel, departmentId, BigInt(meta.nextSequence));
   }
 
   /** The sequence number the next appended event will get. */
@@ -119,68 +158,162 @@ export class Outbox {
     return this.nextSeq;
   }
 
-  /**
-   * Assigns the next sequence number to the event `build` makes, and stores the event and the
-   * advanced counter in one atomic batch. If `build` throws (bad input), nothing is stored and the
-   * number is not used.
-   */
-  append(build: (sequence: bigint) => { id: Uint8Array; recordValue: Uint8Array }): Promise<OutboxEntry> {
-    const run = async (): Promise<OutboxEntry> => {
-      const sequence = this.nextSeq;
-      const built = build(sequence);
-      const entry: OutboxEntry = { sequence, eventId: built.id, recordValue: built.recordValue, state: 'pending' };
-      const meta: Meta = { format: OUTBOX_FORMAT, channel: this.channel, departmentId: this.departmentId, nextSequence: (sequence + 1n).toString() };
-      await this.db.batch([
-        { type: 'put', key: seqKey(ENTRY_PREFIX, sequence), value: encodeEntry(entry) },
-        { type: 'put', key: seqKey(PENDING_PREFIX, sequence), value: '' },
-        { type: 'put', key: META_KEY, value: JSON.stringify(meta) },
-      ]);
-      this.nextSeq = sequence + 1n;
-      return entry;
+  /** The highest sequence number acknowledged by Kafka (first sequence - 1 when none). */
+  get acknowledgedThrough(): bigint {
+    return this.ackedThrough;
+  }
+
+  counts(): OutboxCounts {
+    return {
+      channel: this.channel,
+      departmentId: this.departmentId,
+      nextSequence: this.nextSeq,
+      pending: Number(this.nextSeq - 1n - this.ackedThrough),
+      acknowledged: Number(this.ackedThrough - this.firstSequence + 1n),
     };
-    const p = this.appendChain.then(run, run);
+  }
+
+  /**
+   * Assigns consecutive sequence numbers to the events `build` makes from `items`, in order, and
+   * stores them with the advanced counter in one atomic, synced batch. An item whose build throws
+   * (bad input) gets no number: the next item takes it.
+   *
+   * The events are built (signed) at once, while earlier batches may still be writing: numbers are
+   * reserved ahead of the durable counter so that signing overlaps the fsync. Writes happen in call
+   * order. If a write fails, its numbers are not used, and every batch reserved after it fails too
+   * (its numbers would skip the failed ones): callers see the error and may publish again.
+   */
+  appendMany<T>(items: readonly T[], build: (item: T, sequence: bigint) => { id: Uint8Array; recordValue: Uint8Array }): Promise<AppendResult[]> {
+    let sequence = this.reserved;
+    const results: AppendResult[] = [];
+    const ops: Array<{ type: 'put'; key: string; value: Uint8Array }> = [];
+    for (const item of items) {
+      let built;
+      try {
+        built = build(item, sequence);
+      } catch (error) {
+        results.push({ ok: false, error });
+        continue;
+      }
+      ops.push({ type: 'put', key: seqKey(ENTRY_PREFIX, sequence), value: entryValue(built.id, built.recordValue) });
+      results.push({ ok: true, entry: { sequence, eventId: built.id, recordValue: built.recordValue, state: 'pending' } });
+      sequence++;
+    }
+    this.reserved = sequence;
+    const epoch = this.epoch;
+    const write = async (): Promise<AppendResult[]> => {
+      if (ops.length === 0) return results;
+      if (epoch !== this.epoch) throw new LedgerError('UNAVAILABLE', 'an earlier outbox write failed; these events were not stored', {});
+      ops.push({ type: 'put', key: NEXT_KEY, value: text(sequence.toString()) });
+      try {
+        // Synced: an event sent to Kafka must survive a machine crash in the outbox, else its
+        // number could be reused for another event after the restart (an equivocation).
+        await this.db.batch(ops, { sync: this.syncWrites });
+      } catch (e) {
+        this.epoch++;
+        this.reserved = this.nextSeq;
+        throw e;
+      }
+      this.nextSeq = sequence;
+      return results;
+    };
+    const p = this.appendChain.then(write, write);
     this.appendChain = p.catch(() => undefined);
     return p;
+  }
+
+  /**
+   * Assigns the next sequence number to the event `build` makes and stores it (see appendMany).
+   * @throws whatever `build` throws (then no number is used)
+   */
+  async append(build: (sequence: bigint) => { id: Uint8Array; recordValue: Uint8Array }): Promise<OutboxEntry> {
+    const [r] = await this.appendMany([0], (_i, s) => build(s));
+    if (!r!.ok) throw r!.error;
+    return r!.entry;
   }
 
   /** Entries not yet acknowledged by Kafka, in sequence order. */
   async pending(limit = Infinity): Promise<OutboxEntry[]> {
     const out: OutboxEntry[] = [];
-    for await (const key of this.db.keys({ gte: PENDING_PREFIX, lt: 'p;' })) {
+    if (limit <= 0) return out;
+    const gte = seqKey(ENTRY_PREFIX, this.ackedThrough + 1n);
+    for await (const [key, value] of this.db.iterator({ gte, lt: 'e;' })) {
+      out.push(this.decodeEntry(BigInt(key.slice(ENTRY_PREFIX.length)), value, undefined));
       if (out.length >= limit) break;
-      const sequence = BigInt(key.slice(PENDING_PREFIX.length));
-      const raw = await this.db.get(seqKey(ENTRY_PREFIX, sequence));
-      if (raw === undefined) throw new LedgerError('STORE_FORMAT', `outbox entry ${sequence} is missing`, { sequence: sequence.toString() });
-      out.push(decodeEntry(sequence, raw));
     }
     return out;
   }
 
-  /** Marks entries acknowledged with their Kafka partition and offset, in one batch. */
-  async acknowledge(acks: Array<{ entry: OutboxEntry; partition: number; offset: bigint }>): Promise<void> {
-    if (acks.length === 0) return;
-    const ops = acks.flatMap(({ entry, partition, offset }) => [
-      { type: 'put' as const, key: seqKey(ENTRY_PREFIX, entry.sequence), value: encodeEntry({ ...entry, state: 'acknowledged', partition, offset }) },
-      { type: 'del' as const, key: seqKey(PENDING_PREFIX, entry.sequence) },
-    ]);
-    await this.db.batch(ops);
+  /**
+   * Marks `count` entries from `first` acknowledged: Kafka wrote them at consecutive offsets from
+   * `baseOffset` in `partition` (one record batch).
+   * @throws LedgerError INTERNAL when `first` is not the first unacknowledged entry (out of order)
+   */
+  acknowledge(first: bigint, count: number, partition: number, baseOffset: bigint): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (count <= 0) return;
+      if (first !== this.ackedThrough + 1n || first + BigInt(count) > this.nextSeq) {
+        throw new LedgerError('INTERNAL', `acknowledgement of ${first}..${first + BigInt(count) - 1n} out of order (acknowledged through ${this.ackedThrough}, next ${this.nextSeq})`, {});
+      }
+      const last = first + BigInt(count) - 1n;
+      const record: AckRecord = { count, partition, offset: baseOffset.toString() };
+      await this.db.batch([
+        { type: 'put', key: seqKey(ACK_PREFIX, first), value: text(JSON.stringify(record)) },
+        { type: 'put', key: ACKED_KEY, value: text(last.toString()) },
+      ]);
+      this.ackedThrough = last;
+    };
+    const p = this.ackChain.then(run, run);
+    this.ackChain = p.catch(() => undefined);
+    return p;
   }
 
-  /** One entry by sequence number. */
+  /** One entry by sequence number, with its partition and offset when acknowledged. */
   async entry(sequence: bigint): Promise<OutboxEntry | undefined> {
     const raw = await this.db.get(seqKey(ENTRY_PREFIX, sequence));
-    return raw === undefined ? undefined : decodeEntry(sequence, raw);
+    if (raw === undefined) return undefined;
+    let ack: { first: bigint; record: AckRecord } | undefined;
+    if (sequence <= this.ackedThrough) {
+      for await (const [key, value] of this.db.iterator({ gte: ACK_PREFIX, lte: seqKey(ACK_PREFIX, sequence), reverse: true, limit: 1 })) {
+        ack = { first: BigInt(key.slice(ACK_PREFIX.length)), record: JSON.parse(str(value)) as AckRecord };
+      }
+    }
+    return this.decodeEntry(sequence, raw, ack);
   }
 
-  /** All entries in sequence order (for inspection and tests). */
+  /** All entries in sequence order, with their acknowledgements (for inspection and tests). */
   async *entries(): AsyncGenerator<OutboxEntry> {
-    for await (const [key, value] of this.db.iterator({ gte: ENTRY_PREFIX, lt: 'e;' })) {
-      yield decodeEntry(BigInt(key.slice(ENTRY_PREFIX.length)), value);
+    const acks: Array<{ first: bigint; record: AckRecord }> = [];
+    for await (const [key, value] of this.db.iterator({ gte: ACK_PREFIX, lt: 'a;' })) {
+      acks.push({ first: BigInt(key.slice(ACK_PREFIX.length)), record: JSON.parse(str(value)) as AckRecord });
     }
+    let i = 0;
+    for await (const [key, value] of this.db.iterator({ gte: ENTRY_PREFIX, lt: 'e;' })) {
+      const sequence = BigInt(key.slice(ENTRY_PREFIX.length));
+      while (i < acks.length && acks[i]!.first + BigInt(acks[i]!.record.count) <= sequence) i++;
+      const ack = i < acks.length && acks[i]!.first <= sequence && sequence <= this.ackedThrough ? acks[i] : undefined;
+      yield this.decodeEntry(sequence, value, ack);
+    }
+  }
+
+  private decodeEntry(sequence: bigint, raw: Uint8Array, ack: { first: bigint; record: AckRecord } | undefined): OutboxEntry {
+    const entry: OutboxEntry = {
+      sequence,
+      // copies into plain Uint8Arrays (LevelDB may hand back a Buffer over a shared allocation)
+      eventId: new Uint8Array(raw.subarray(0, EVENT_ID_LENGTH)),
+      recordValue: new Uint8Array(raw.subarray(EVENT_ID_LENGTH)),
+      state: sequence <= this.ackedThrough ? 'acknowledged' : 'pending',
+    };
+    if (ack !== undefined) {
+      entry.partition = ack.record.partition;
+      entry.offset = BigInt(ack.record.offset) + (sequence - ack.first);
+    }
+    return entry;
   }
 
   async close(): Promise<void> {
     await this.appendChain;
+    await this.ackChain;
     await this.db.close();
   }
 }

@@ -116,9 +116,17 @@ export interface BuiltPayload {
   subjectSalt?: string;
 }
 
+/** How a field is named in messages: itself for JSON input, its flag for the CLI. */
+export type FieldNamer = (field: string) => string;
+
 /** Turns zod's issues into one BAD_ARGUMENT naming every failing field. */
-function validationError(type: string, error: z.ZodError, where: string): LedgerError {
-  const problems = error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`);
+function validationError(type: string, error: z.ZodError, where: string, name: FieldNamer = (f) => f, input?: unknown): LedgerError {
+  const problems = error.issues.map((i) => {
+    if (i.code === 'unrecognized_keys') return `unknown field(s) ${i.keys.map((k) => name(k)).join(', ')}`;
+    const [head, ...rest] = i.path.map(String);
+    const missing = head !== undefined && rest.length === 0 && input !== null && typeof input === 'object' && (input as Record<string, unknown>)[head] === undefined;
+    return `${head === undefined ? '(payload)' : [name(head), ...rest].join('.')}: ${missing ? 'required' : i.message}`;
+  });
   return new LedgerError('BAD_ARGUMENT', `${where}${type}: ${problems.join('; ')}`, { type, problems });
 }
 
@@ -130,11 +138,12 @@ function fileSha256(path: string, what: string): Uint8Array {
   }
 }
 
-function digestOf(input: { documentSha256?: Uint8Array | undefined; documentFile?: string | undefined }, required: boolean): Uint8Array {
-  if (input.documentSha256 && input.documentFile) throw new LedgerError('BAD_ARGUMENT', 'give documentSha256 or documentFile, not both', {});
+function digestOf(input: { documentSha256?: Uint8Array | undefined; documentFile?: string | undefined }, required: boolean, name: FieldNamer): Uint8Array {
+  const either = `${name('documentSha256')} or ${name('documentFile')}`;
+  if (input.documentSha256 && input.documentFile) throw new LedgerError('BAD_ARGUMENT', `give ${either}, not both`, {});
   if (input.documentSha256) return input.documentSha256;
   if (input.documentFile) return fileSha256(input.documentFile, 'document file');
-  if (required) throw new LedgerError('BAD_ARGUMENT', 'documentSha256 or documentFile is required', {});
+  if (required) throw new LedgerError('BAD_ARGUMENT', `${either} is required`, {});
   return new Uint8Array(0);
 }
 
@@ -151,13 +160,13 @@ function saltedAttributes(input: z.infer<typeof attributesInput>): Attribute[] {
  * is committed to).
  * @throws LedgerError BAD_ARGUMENT naming each failing field; FILE_UNREADABLE for a named file
  */
-export function buildPayload(type: string, input: unknown, where = ''): BuiltPayload {
+export function buildPayload(type: string, input: unknown, where = '', name: FieldNamer = (f) => f): BuiltPayload {
   if (!(PAYLOAD_TYPES as string[]).includes(type)) {
-    throw new LedgerError('BAD_ARGUMENT', `unknown payload type "${type}"; the types are ${PAYLOAD_TYPES.join(', ')}`, { type });
+    throw new LedgerError('BAD_ARGUMENT', `${where}unknown payload type "${type}"; the types are ${PAYLOAD_TYPES.join(', ')}`, { type });
   }
   const t = type as PayloadType;
   const parsed = PAYLOAD_SCHEMAS[t].safeParse(input);
-  if (!parsed.success) throw validationError(type, parsed.error, where);
+  if (!parsed.success) throw validationError(type, parsed.error, where, name, input);
   const v = parsed.data as Record<string, any>;
   switch (t) {
     case 'register-department':
@@ -180,14 +189,14 @@ export function buildPayload(type: string, input: unknown, where = ''): BuiltPay
     case 'update-resource':
       return { type: t, payload: { resourceUpdated: { resourceId: v.resourceId, name: v.name, shareType: v.shareType, fields: v.fields, updateCycle: v.updateCycle } } };
     case 'publish-version': {
-      if (!!v.datasetSha256 === !!v.datasetFile) throw new LedgerError('BAD_ARGUMENT', 'publish-version: give datasetSha256 or datasetFile (exactly one)', {});
+      if (!!v.datasetSha256 === !!v.datasetFile) throw new LedgerError('BAD_ARGUMENT', `${where}publish-version: give ${name('datasetSha256')} or ${name('datasetFile')} (exactly one)`, {});
       const digest = v.datasetSha256 ?? fileSha256(v.datasetFile, 'dataset file');
       return { type: t, payload: { resourceVersionPublished: { resourceId: v.resourceId, version: v.version, datasetSha256: digest, recordCount: v.recordCount } } };
     }
     case 'request-share':
       return { type: t, payload: { shareRequested: { requestId: v.requestId, resourceId: v.resourceId, purpose: v.purpose, fields: v.fields } } };
     case 'grant-share':
-      if (v.validUntil <= v.validFrom) throw new LedgerError('BAD_ARGUMENT', 'grant-share: validUntil must be after validFrom', {});
+      if (v.validUntil <= v.validFrom) throw new LedgerError('BAD_ARGUMENT', `${where}grant-share: ${name('validUntil')} must be after ${name('validFrom')}`, {});
       return {
         type: t,
         payload: { shareGranted: { requestId: v.requestId, fields: v.fields, purpose: v.purpose, validFromMs: v.validFrom, validUntilMs: v.validUntil, maxUses: v.maxUses } },
@@ -217,7 +226,7 @@ export function buildPayload(type: string, input: unknown, where = ''): BuiltPay
             certificateTypeId: v.certificateTypeId,
             holderCommitment: commitment(v.holder, holderSalt),
             attributesRoot: attributesRoot(attrs),
-            documentSha256: digestOf(v, true),
+            documentSha256: digestOf(v, true, name),
             validUntilMs: v.validUntil,
             attributeNames: attrs.map((a) => a.name),
           },
@@ -237,7 +246,7 @@ export function buildPayload(type: string, input: unknown, where = ''): BuiltPay
           certificateAmended: {
             certificateId: v.certificateId,
             attributesRoot: attributesRoot(attrs),
-            documentSha256: digestOf(v, true),
+            documentSha256: digestOf(v, true, name),
             validUntilMs: v.validUntil,
             reason: v.reason,
             attributeNames: attrs.map((a) => a.name),
@@ -252,7 +261,7 @@ export function buildPayload(type: string, input: unknown, where = ''): BuiltPay
       return {
         type: t,
         payload: {
-          certificateTransferred: { certificateId: v.certificateId, newHolderCommitment: commitment(v.newHolder, holderSalt), documentSha256: digestOf(v, false), reason: v.reason },
+          certificateTransferred: { certificateId: v.certificateId, newHolderCommitment: commitment(v.newHolder, holderSalt), documentSha256: digestOf(v, false, name), reason: v.reason },
         },
         // the attributes are unchanged: merge with the previous holder's file (mergeSalts)
         salts: { certificate: v.certificateId, holder: { value: v.newHolder, salt: toHex(holderSalt) } },

@@ -85,7 +85,7 @@ async function scenario(): Promise<void> {
         entries.push(await client.enqueue(make(i)));
         if (i % 500 === 499) await new Promise((r) => setTimeout(r, 20)); // a steady stream, not one burst
       }
-      for (const e of entries) receipts.push(await client.receiptOf(e));
+      for (const e of entries) receipts.push(await e.receipt);
     };
     const pk = SigningKey.generate().publicKey;
     const producing = Promise.all([

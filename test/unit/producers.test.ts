@@ -175,12 +175,32 @@ describe('outbox', () => {
     let box = await Outbox.open(d, 'property', 'dept.tax');
     const entries = await Promise.all([1, 2, 3].map(() => box.append(fake)));
     expect(entries.map((e) => e.sequence)).toEqual([1n, 2n, 3n]);
-    await box.acknowledge([{ entry: entries[0]!, partition: 0, offset: 41n }]);
+    await box.acknowledge(1n, 1, 0, 41n);
     await box.close();
     box = await Outbox.open(d, 'property', 'dept.tax');
     expect(box.nextSequence).toBe(4n);
+    expect(box.counts()).toMatchObject({ nextSequence: 4n, pending: 2, acknowledged: 1 });
     expect((await box.pending()).map((e) => e.sequence)).toEqual([2n, 3n]);
     expect(await box.entry(1n)).toMatchObject({ state: 'acknowledged', offset: 41n, partition: 0 });
+    expect(toHex((await box.entry(2n))!.recordValue)).toBe(toHex(utf8('event 2')));
+    expect(await box.entry(2n)).toMatchObject({ state: 'pending', eventId: new Uint8Array(32).fill(2) });
+    await box.close();
+  });
+  it('stores a batch at once, skipping no number for a build that throws, and maps offsets per acknowledged batch', async () => {
+    const box = await Outbox.open(dir('outbox'), 'property', 'dept.tax', 10n);
+    const results = await box.appendMany(['a', 'bad', 'b', 'c'], (item, s) => {
+      if (item === 'bad') throw new Error('bad input');
+      return fake(s);
+    });
+    expect(results.map((r) => (r.ok ? r.entry.sequence : 'error'))).toEqual([10n, 'error', 11n, 12n]);
+    await expect(box.acknowledge(11n, 1, 0, 5n)).rejects.toMatchObject({ code: 'INTERNAL' });
+    await box.acknowledge(10n, 2, 0, 100n);
+    await box.acknowledge(12n, 1, 0, 200n);
+    const all = [];
+    for await (const e of box.entries()) all.push([e.sequence, e.state, e.offset]);
+    expect(all).toEqual([[10n, 'acknowledged', 100n], [11n, 'acknowledged', 101n], [12n, 'acknowledged', 200n]]);
+    expect(await box.entry(11n)).toMatchObject({ offset: 101n });
+    expect(box.counts()).toMatchObject({ pending: 0, acknowledged: 3, nextSequence: 13n });
     await box.close();
   });
   it('a build that throws uses no number', async () => {
@@ -189,9 +209,10 @@ describe('outbox', () => {
     expect((await box.append(fake)).sequence).toBe(1n);
     await box.close();
   });
-  it('refuses a folder of another department', async () => {
+  it('refuses a folder of another department, and a second process on the same folder', async () => {
     const d = dir('outbox');
     const box = await Outbox.open(d, 'property', 'dept.tax');
+    await expect(Outbox.open(d, 'property', 'dept.tax')).rejects.toMatchObject({ code: 'FILE_UNREADABLE' });
     await box.close();
     await expect(Outbox.open(d, 'property', 'dept.other')).rejects.toMatchObject({ code: 'CONFLICT' });
   });

@@ -1,0 +1,481 @@
+/**
+ * @module cli/commands/event
+ * `ledger event <type> [--flag value ...] | --file payload.json`: a department publishes signed
+ * events of every payload family of DESIGN.md section 5 through its durable outbox and Kafka
+ * (producers/). One command per payload type, generated from PAYLOAD_SCHEMAS and the flag table
+ * below; plus `publish --file` (payload objects carrying their type), `flush` (send what the
+ * outbox holds unacknowledged), `outbox` (counts) and `load` (a load generator for tests and
+ * benchmarks).
+ *
+ * Certificates: the holder's salts file (DESIGN.md section 5) is written, mode 0600 and never over
+ * an existing file, *before* the event is stored, so that no certificate is ever published whose
+ * salts were lost; amend and transfer read the holder's previous file (`--salts`).
+ */
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createKafka, parseBrokerList } from '../../kafka/client.js';
+import { projectRoot, resolveBrokers } from '../../kafka/provision.js';
+import { validateChannelName } from '../../kafka/topics.js';
+import { toHex } from '../../ledger/bytes.js';
+import { LedgerError } from '../../ledger/errors.js';
+import type { Signer } from '../../ledger/event.js';
+import { loadKeyFile } from '../../ledger/key-file.js';
+import { DepartmentClient, type Queued, type Receipt } from '../../producers/department-client.js';
+import { publishLoad } from '../../producers/load.js';
+import { Outbox } from '../../producers/outbox.js';
+import { PAYLOAD_SCHEMAS, PAYLOAD_TYPES, buildPayload, mergeSalts, parseSaltsFile, type BuiltPayload, type PayloadType, type SaltsFile } from '../../producers/payloads.js';
+import { bigintArg, collect, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
+
+/** How a payload field is given on the command line. */
+type FieldKind = 'string' | 'integer' | 'list' | 'flag' | 'attributes';
+
+interface FieldFlag {
+  flag: string;
+  kind: FieldKind;
+  help: string;
+}
+
+/**
+ * Every payload field of PAYLOAD_SCHEMAS and its flag (a unit test checks the table covers them).
+ * Fields naming the department or key version a governance event acts on are `--target...`, so
+ * that they are not confused with the signer's `--department` and `--key-version`.
+ */
+export const FIELD_FLAGS: Record<string, FieldFlag> = {
+  departmentId: { flag: 'target', kind: 'string', help: 'the department the governance event acts on (the signer is --department)' },
+  name: { flag: 'name', kind: 'string', help: 'display name' },
+  publicKey: { flag: 'public-key', kind: 'string', help: 'Ed25519 public key, 64 hex characters' },
+  certificateTypes: { flag: 'certificate-types', kind: 'list', help: 'certificate types it may issue (comma-separated or repeated)' },
+  resources: { flag: 'resources', kind: 'list', help: 'resources it may be the source of (comma-separated or repeated)' },
+  govern: { flag: 'govern', kind: 'flag', help: 'grant the right to govern (an authority)' },
+  keyVersion: { flag: 'target-key-version', kind: 'integer', help: 'the key version the event is about' },
+  fromLogPosition: { flag: 'from-log-position', kind: 'string', help: 'log position from which the key is void' },
+  reason: { flag: 'reason', kind: 'string', help: 'reason (free text)' },
+  resourceId: { flag: 'resource', kind: 'string', help: 'resource id (信息资源目录)' },
+  shareType: { flag: 'share-type', kind: 'string', help: 'UNCONDITIONAL, CONDITIONAL or NOT_SHARED' },
+  fields: { flag: 'fields', kind: 'list', help: 'field names (comma-separated or repeated)' },
+  updateCycle: { flag: 'update-cycle', kind: 'string', help: 'update cycle, e.g. daily' },
+  version: { flag: 'dataset-version', kind: 'string', help: 'dataset version (strictly increasing)' },
+  datasetSha256: { flag: 'dataset-sha256', kind: 'string', help: "the dataset file's SHA-256, 64 hex characters" },
+  datasetFile: { flag: 'dataset-file', kind: 'string', help: 'the dataset file, to hash' },
+  recordCount: { flag: 'record-count', kind: 'string', help: 'number of records' },
+  requestId: { flag: 'request', kind: 'string', help: 'share request id (the grant id is the request id)' },
+  purpose: { flag: 'purpose', kind: 'string', help: 'purpose of use' },
+  validFrom: { flag: 'valid-from', kind: 'string', help: 'start, ISO 8601 with zone (e.g. 2026-01-01T00:00:00+08:00) or ms' },
+  validUntil: { flag: 'valid-until', kind: 'string', help: 'end (exclusive), ISO 8601 with zone or ms' },
+  maxUses: { flag: 'max-uses', kind: 'string', help: 'maximum uses (0: unlimited)' },
+  grantId: { flag: 'grant', kind: 'string', help: 'the grant used (a request id); none for an unconditional resource' },
+  subject: { flag: 'subject', kind: 'string', help: 'the person whose records were read (committed with a salt, never on chain)' },
+  subjectSalt: { flag: 'subject-salt', kind: 'string', help: "the subject's salt, 64 hex (default: fresh, printed)" },
+  certificateId: { flag: 'certificate', kind: 'string', help: 'certificate id (GB/T 36904 style: type code, issuer code, serial)' },
+  certificateTypeId: { flag: 'certificate-type', kind: 'string', help: 'certificate type' },
+  holder: { flag: 'holder', kind: 'string', help: "the holder's identity number (committed with a salt, never on chain)" },
+  newHolder: { flag: 'new-holder', kind: 'string', help: "the new holder's identity number (committed)" },
+  attributes: { flag: 'attr', kind: 'attributes', help: 'an attribute name=value (repeated; names unique)' },
+  documentSha256: { flag: 'document-sha256', kind: 'string', help: "the issued document's SHA-256 (e.g. the OFD), 64 hex" },
+  documentFile: { flag: 'document-file', kind: 'string', help: 'the issued document file, to hash' },
+};
+
+const TYPE_HELP: Record<PayloadType, string> = {
+  'register-department': 'governance (authority): register a department with its key 1 and rights',
+  'rotate-key': "governance (authority): a department's next key version",
+  'compromise-key': 'governance (authority): declare a key compromised from a log position',
+  'suspend-department': 'governance (authority): suspend a department',
+  'reinstate-department': 'governance (authority): reinstate a suspended department',
+  'register-resource': 'catalogue: register a resource (this department becomes its single source)',
+  'update-resource': 'catalogue: update a resource (its source only)',
+  'publish-version': 'catalogue: publish a dataset version (its source only)',
+  'request-share': 'sharing: request access to a resource',
+  'grant-share': 'sharing: grant a request (the source only)',
+  'deny-share': 'sharing: deny a request (the source only)',
+  'revoke-share': 'sharing: revoke a grant (the source only)',
+  'record-access': 'access audit: record a read under a grant or of an unconditional resource',
+  'issue-certificate': 'certificates: issue (writes the holder\'s salts file, --salts-out)',
+  'amend-certificate': 'certificates: amend the attributes (--salts previous file, --salts-out new file)',
+  'transfer-certificate': 'certificates: transfer to a new holder (--salts previous file, --salts-out new file)',
+  'revoke-certificate': 'certificates: revoke (final)',
+};
+
+const CERTIFICATE_SALTS: ReadonlySet<PayloadType> = new Set(['issue-certificate', 'amend-certificate', 'transfer-certificate']);
+
+interface CommonOptions {
+  channel: string;
+  department: string;
+  key?: string;
+  keyVersion: number;
+  state?: string;
+  brokers?: string;
+  kafkaDir?: string;
+  /** Milliseconds. */
+  timeout: number;
+  json?: boolean;
+}
+
+interface PublishOptions extends CommonOptions {
+  file?: string;
+  saltsOut?: string;
+  salts?: string;
+}
+
+const FLAG_OF = (field: string): string => `--${FIELD_FLAGS[field]?.flag ?? field}`;
+
+function channelArg(value: string): string {
+  try {
+    return validateChannelName(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function brokerListArg(value: string): string {
+  try {
+    parseBrokerList(value, '--brokers');
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return value;
+}
+
+function addCommon(cmd: Command, options: { key: 'required' | 'optional' | 'none'; kafka: boolean }): Command {
+  cmd
+    .requiredOption('--channel <name>', 'the channel (its topic is ledger.<name>)', channelArg)
+    .requiredOption('--department <id>', 'the publishing department (the signer)', identifierArg);
+  if (options.key !== 'none') {
+    const key = new Option('--key <file>', 'the department key file (.ed25519key, mode 0600)');
+    if (options.key === 'required') key.makeOptionMandatory();
+    cmd.addOption(key).option('--key-version <n>', "the signing key's version", integerArg(1, 0xffffffff), 1);
+  }
+  cmd.option('--state <dir>', 'the outbox folder (default <project>/.data/departments/<department>/<channel>)');
+  if (options.kafka) {
+    cmd
+      .option('--brokers <list>', 'Kafka brokers host:port,... (default KAFKA_BROKERS, else the broker of `ledger kafka start`)', brokerListArg)
+      .option('--kafka-dir <dir>', 'the folder of the local broker (default <project>/.data/kafka)')
+      .option('--timeout <duration>', 'how long to wait for Kafka before failing; events stay in the outbox (e.g. 30s)', (v) => Number(durationArg(v)), 30_000);
+  }
+  return cmd.option('--json', 'print JSON');
+}
+
+function stateDir(o: Pick<CommonOptions, 'state' | 'channel' | 'department'>): string {
+  return o.state ?? join(projectRoot(), '.data', 'departments', o.department, o.channel);
+}
+
+function brokersOf(o: CommonOptions): string[] {
+  if (o.brokers !== undefined) return parseBrokerList(o.brokers, '--brokers');
+  return resolveBrokers({ dir: o.kafkaDir }).brokers;
+}
+
+/** A signer for commands that only re-send stored events. */
+const NO_SIGNER: Signer = {
+  publicKey: new Uint8Array(32),
+  sign() {
+    throw new LedgerError('INTERNAL', 'this command signs nothing');
+  },
+};
+
+async function openClient(o: CommonOptions, key: Signer): Promise<DepartmentClient> {
+  const brokers = brokersOf(o);
+  return DepartmentClient.open({
+    kafka: createKafka({ brokers, clientId: `ledger-${o.department}` }),
+    channel: o.channel,
+    departmentId: o.department,
+    keyVersion: o.keyVersion ?? 1,
+    key,
+    stateDir: stateDir(o),
+  });
+}
+
+/** The payload input given as flags: only the flags present, converted per kind. */
+function inputFromFlags(type: PayloadType, opts: Record<string, unknown>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const field of Object.keys(PAYLOAD_SCHEMAS[type].shape)) {
+    const value = opts[optionKey(FIELD_FLAGS[field]!.flag)];
+    if (value === undefined) continue;
+    const kind = FIELD_FLAGS[field]!.kind;
+    input[field] = kind === 'integer' && typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  }
+  return input;
+}
+
+/** commander's attribute name for a flag: camelCase. */
+function optionKey(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+interface Item {
+  built: BuiltPayload;
+  /** Where the holder's new salts file goes (certificates). */
+  saltsOut?: string;
+  salts?: SaltsFile;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new LedgerError('FILE_UNREADABLE', `${what} ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path });
+  }
+}
+
+function readSalts(path: string, what: string): SaltsFile {
+  return parseSaltsFile(readText(path, what), `${what} ${path}`);
+}
+
+/**
+ * The payloads of a `--file`: one object or an array, each `{ "type": ..., fields... }` (the type
+ * may be left out under `ledger event <type> --file`); certificate objects may name their own
+ * `saltsOut` and `salts` files.
+ */
+function itemsFromFile(path: string, commandType: PayloadType | undefined, opts: PublishOptions): Array<{ type: string; input: unknown; where: string; saltsOut?: string; salts?: string }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readText(path, 'payload file'));
+  } catch (e) {
+    if (e instanceof LedgerError) throw e;
+    throw new LedgerError('BAD_ARGUMENT', `--file ${path} is not valid JSON: ${(e as Error).message}`, { path });
+  }
+  const list = Array.isArray(json) ? json : [json];
+  if (list.length === 0) throw new LedgerError('BAD_ARGUMENT', `--file ${path} holds an empty array`, { path });
+  const items = list.map((raw, i) => {
+    const where = Array.isArray(json) ? `--file ${path} [${i}] ` : `--file ${path}: `;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new LedgerError('BAD_ARGUMENT', `${where}is not a JSON object`, { path, index: i });
+    const { type, saltsOut, salts, ...input } = raw as Record<string, unknown>;
+    const t = type ?? commandType;
+    if (typeof t !== 'string') throw new LedgerError('BAD_ARGUMENT', `${where}has no "type" (one of ${PAYLOAD_TYPES.join(', ')})`, { path, index: i });
+    if (commandType !== undefined && t !== commandType) throw new LedgerError('BAD_ARGUMENT', `${where}has type "${t}" under \`ledger event ${commandType}\``, { path, index: i });
+    for (const [name, v] of [['saltsOut', saltsOut], ['salts', salts]] as const) {
+      if (v !== undefined && typeof v !== 'string') throw new LedgerError('BAD_ARGUMENT', `${where}"${name}" must be a file name`, { path, index: i });
+    }
+    return { type: t, input, where, saltsOut: saltsOut as string | undefined, salts: salts as string | undefined };
+  });
+  const certificates = items.filter((it) => CERTIFICATE_SALTS.has(it.type as PayloadType));
+  if (certificates.length === 1) {
+    certificates[0]!.saltsOut ??= opts.saltsOut;
+    certificates[0]!.salts ??= opts.salts;
+  } else if (certificates.length > 1 && (opts.saltsOut !== undefined || opts.salts !== undefined)) {
+    throw new LedgerError('BAD_ARGUMENT', `--file ${path} holds ${certificates.length} certificate events: give each its "saltsOut" (and "salts") in the file instead of --salts-out / --salts`, { path });
+  }
+  return items;
+}
+
+/** Validates everything (payloads, salts files) before anything is stored. */
+function prepare(commandType: PayloadType | undefined, opts: PublishOptions & Record<string, unknown>): Item[] {
+  let raw: Array<{ type: string; input: unknown; where: string; saltsOut?: string; salts?: string }>;
+  let namer: ((f: string) => string) | undefined;
+  if (opts.file !== undefined) {
+    if (commandType !== undefined) {
+      const given = Object.keys(PAYLOAD_SCHEMAS[commandType].shape).filter((f) => opts[optionKey(FIELD_FLAGS[f]!.flag)] !== undefined);
+      if (given.length > 0) throw new LedgerError('BAD_ARGUMENT', `give --file or field flags, not both (${given.map(FLAG_OF).join(', ')})`, {});
+    }
+    raw = itemsFromFile(opts.file, commandType, opts);
+  } else {
+    if (commandType === undefined) throw new LedgerError('BAD_ARGUMENT', '--file is required: a payload object with its "type", or an array of them', {});
+    raw = [{ type: commandType, input: inputFromFlags(commandType, opts), where: '', saltsOut: opts.saltsOut, salts: opts.salts }];
+    namer = FLAG_OF;
+  }
+  const out: Item[] = [];
+  const saltsTargets = new Set<string>();
+  for (const r of raw) {
+    const built = buildPayload(r.type, r.input, r.where, namer);
+    const item: Item = { built };
+    const saltsOutName = namer ? '--salts-out' : '"saltsOut"';
+    const saltsName = namer ? '--salts' : '"salts"';
+    if (CERTIFICATE_SALTS.has(built.type)) {
+      if (r.saltsOut === undefined) {
+        throw new LedgerError('BAD_ARGUMENT', `${r.where}${built.type}: ${saltsOutName} is required: the file the holder keeps (without its salts the certificate can never be proven)`, {});
+      }
+      if (existsSync(r.saltsOut) || saltsTargets.has(r.saltsOut)) throw new LedgerError('FILE_EXISTS', `${r.where}${saltsOutName} ${r.saltsOut} already exists; refusing to overwrite a salts file`, { path: r.saltsOut });
+      saltsTargets.add(r.saltsOut);
+      const previous = r.salts === undefined ? undefined : readSalts(r.salts, saltsName);
+      if (built.type !== 'issue-certificate' && previous === undefined) {
+        throw new LedgerError('BAD_ARGUMENT', `${r.where}${built.type}: ${saltsName} is required: the holder's previous salts file for ${built.salts!.certificate}`, {});
+      }
+      item.saltsOut = r.saltsOut;
+      item.salts = mergeSalts(built.salts!, built.type === 'issue-certificate' ? undefined : previous);
+    } else if (r.saltsOut !== undefined || r.salts !== undefined) {
+      throw new LedgerError('BAD_ARGUMENT', `${r.where}${built.type}: ${saltsOutName} and ${saltsName} are for certificate issue, amend and transfer only`, {});
+    }
+    out.push(item);
+  }
+  return out;
+}
+
+/** Writes a holder's salts file: mode 0600, never over an existing file. */
+function writeSaltsFile(path: string, salts: SaltsFile): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new LedgerError('FILE_EXISTS', `${path} already exists; refusing to overwrite a salts file`, { path });
+    throw new LedgerError('FILE_UNREADABLE', `cannot create the salts file ${path}: ${code ?? (e as Error).message}`, { path });
+  }
+  try {
+    writeSync(fd, `${JSON.stringify(salts, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function receiptJson(r: Receipt): { sequence: bigint; eventId: string; partition: number; offset: bigint } {
+  return { sequence: r.sequence, eventId: toHex(r.eventId), partition: r.partition, offset: r.offset };
+}
+
+async function publishAction(commandType: PayloadType | undefined, opts: PublishOptions & Record<string, unknown>): Promise<void> {
+  const items = prepare(commandType, opts);
+  const key = loadKeyFile(opts.key!);
+  const client = await openClient(opts, key);
+  const written: string[] = [];
+  let queued: Queued[];
+  try {
+    // The salts files first: a stored event goes out sooner or later, and its holder needs them.
+    for (const it of items) {
+      if (it.saltsOut !== undefined) {
+        writeSaltsFile(it.saltsOut, it.salts!);
+        written.push(it.saltsOut);
+      }
+    }
+    try {
+      queued = await Promise.all(items.map((it) => client.enqueue(it.built.payload)));
+    } catch (e) {
+      // Events of one call are stored in one batch: none was stored, so no salts file is needed.
+      for (const f of written) unlinkSync(f);
+      throw e;
+    }
+    try {
+      await client.flush(opts.timeout);
+    } catch (e) {
+      const first = queued[0]!.entry.sequence;
+      const last = queued[queued.length - 1]!.entry.sequence;
+      throw new LedgerError(
+        'UNAVAILABLE',
+        `${(e as Error).message}. Stored as sequence ${first}${last !== first ? `..${last}` : ''} in ${stateDir(opts)}; ` +
+          `send with \`ledger event flush --channel ${opts.channel} --department ${opts.department}${opts.state ? ` --state ${opts.state}` : ''}\` once Kafka takes them`,
+        { ...(e as LedgerError).details, first: first.toString(), last: last.toString() },
+        { cause: e },
+      );
+    }
+  } finally {
+    await client.close();
+  }
+  const receipts = await Promise.all(queued.map((q) => q.receipt));
+  const events = items.map((it, i) => ({
+    type: it.built.type,
+    ...receiptJson(receipts[i]!),
+    ...(it.saltsOut !== undefined ? { saltsFile: it.saltsOut } : {}),
+    ...(it.built.subjectSalt !== undefined ? { subjectSalt: it.built.subjectSalt } : {}),
+  }));
+  if (opts.json) {
+    process.stdout.write(`${toJsonText({ channel: opts.channel, department: opts.department, topic: client.topic, events })}\n`);
+  } else {
+    for (const e of events) {
+      const extra = [e.saltsFile ? `holder's salts: ${e.saltsFile}` : '', e.subjectSalt ? `subject salt: ${e.subjectSalt}` : ''].filter(Boolean).join('  ');
+      process.stdout.write(`${e.type} sequence ${e.sequence}: offset ${e.offset} on ${client.topic} partition ${e.partition}, event ${e.eventId}${extra ? `  ${extra}` : ''}\n`);
+    }
+  }
+}
+
+export function registerEvent(program: Command): void {
+  const event = program
+    .command('event')
+    .description('publish signed events of a department (every payload family), through its durable outbox, to Kafka');
+
+  for (const type of PAYLOAD_TYPES) {
+    const cmd = event.command(type).description(TYPE_HELP[type]);
+    for (const field of Object.keys(PAYLOAD_SCHEMAS[type].shape)) {
+      const f = FIELD_FLAGS[field];
+      if (f === undefined) throw new LedgerError('INTERNAL', `no flag for payload field ${field} of ${type}`);
+      if (f.kind === 'flag') cmd.option(`--${f.flag}`, f.help);
+      else if (f.kind === 'list') cmd.option(`--${f.flag} <values>`, f.help, collect((v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== '')), undefined);
+      else if (f.kind === 'attributes') cmd.option(`--${f.flag} <name=value>`, f.help, collect(attributeArg), undefined);
+      else cmd.option(`--${f.flag} <value>`, f.help);
+    }
+    cmd.option('--file <payload.json>', `the fields as JSON instead of flags (an object, or an array of ${type} objects)`);
+    if (CERTIFICATE_SALTS.has(type)) {
+      cmd.option('--salts-out <file>', "where to write the holder's salts file (mode 0600; never overwritten)");
+      if (type !== 'issue-certificate') cmd.option('--salts <file>', "the holder's previous salts file");
+    }
+    addCommon(cmd, { key: 'required', kafka: true }).action(async (opts: PublishOptions & Record<string, unknown>) => {
+      // lists arrive as arrays of arrays from repeated comma-separated flags
+      for (const field of Object.keys(PAYLOAD_SCHEMAS[type].shape)) {
+        const k = optionKey(FIELD_FLAGS[field]!.flag);
+        if (FIELD_FLAGS[field]!.kind === 'list' && Array.isArray(opts[k])) opts[k] = (opts[k] as string[][]).flat();
+      }
+      await publishAction(type, opts);
+    });
+  }
+
+  addCommon(
+    event
+      .command('publish')
+      .description('publish the payloads of a JSON file: one object {"type": ..., fields...} or an array of them (stored in order, one batch)')
+      .requiredOption('--file <payload.json>', 'the payload(s)')
+      .option('--salts-out <file>', "for a single certificate event: the holder's salts file to write")
+      .option('--salts <file>', "for a single certificate amend or transfer: the holder's previous salts file"),
+    { key: 'required', kafka: true },
+  ).action((opts: PublishOptions & Record<string, unknown>) => publishAction(undefined, opts));
+
+  addCommon(event.command('flush').description('send what the outbox holds unacknowledged, in order, byte-identical'), { key: 'none', kafka: true }).action(async (opts: CommonOptions) => {
+    await outboxCounts(opts); // NOT_FOUND rather than a new empty outbox
+    const client = await openClient(opts, NO_SIGNER);
+    const pending = client.unacknowledged;
+    try {
+      await client.flush(opts.timeout);
+    } finally {
+      await client.close();
+    }
+    const counts = await outboxCounts(opts);
+    const summary = { sent: pending, ...counts };
+    process.stdout.write(opts.json ? `${toJsonText(summary)}\n` : `sent ${pending} event(s); the outbox holds ${counts.pending} pending, ${counts.acknowledged} acknowledged; next sequence ${counts.nextSequence}\n`);
+  });
+
+  addCommon(event.command('outbox').description("the outbox's counts: pending (not yet acknowledged by Kafka), acknowledged, next sequence"), { key: 'none', kafka: false }).action(
+    async (opts: CommonOptions) => {
+      const counts = await outboxCounts(opts);
+      process.stdout.write(
+        opts.json ? `${toJsonText({ dir: stateDir(opts), ...counts })}\n` : `${stateDir(opts)}: ${counts.pending} pending, ${counts.acknowledged} acknowledged; next sequence ${counts.nextSequence}\n`,
+      );
+    },
+  );
+
+  addCommon(
+    event
+      .command('load')
+      .description('load generator: publish synthetic access records until sequence --until is handed out (a restarted run continues where the outbox stopped)')
+      .requiredOption('--until <n>', 'the last sequence number to hand out', bigintArg(1n))
+      .option('--rate <n>', 'events per second (default: as fast as possible)', integerArg(1, 10_000_000))
+      .option('--progress-ms <ms>', 'print progress this often', integerArg(10, 60_000), 250),
+    { key: 'required', kafka: true },
+  ).action(async (opts: CommonOptions & { until: bigint; rate?: number; progressMs: number }) => {
+    const client = await openClient(opts, loadKeyFile(opts.key!));
+    const line = (p: object) => process.stdout.write(opts.json ? `${JSON.stringify(p, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n` : `${Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+    try {
+      const r = await publishLoad(client, {
+        until: opts.until,
+        ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
+        progressEveryMs: opts.progressMs,
+        flushTimeoutMs: opts.timeout,
+        onProgress: (p) => line({ progress: true, ...p }),
+      });
+      line({ done: true, ...r, eventsPerSecond: Math.round(r.publishedThisRun / (r.elapsedMs / 1000)), failedSends: client.failedSends });
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+function attributeArg(value: string): { name: string; value: string } {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`expected name=value, got "${value}"`);
+  return { name: value.slice(0, eq), value: value.slice(eq + 1) };
+}
+
+async function outboxCounts(o: CommonOptions): Promise<ReturnType<Outbox['counts']>> {
+  const dir = stateDir(o);
+  if (!existsSync(dir)) throw new LedgerError('NOT_FOUND', `no outbox in ${dir}: ${o.department} has published nothing on ${o.channel} from this folder`, { dir });
+  const box = await Outbox.open(dir, o.channel, o.department);
+  try {
+    return box.counts();
+  } finally {
+    await box.close();
+  }
+}
