@@ -10,6 +10,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerGenesis } from './commands/genesis.js';
 import { registerKeys } from './commands/keys.js';
 import { registerKafka } from './commands/kafka.js';
+import { registerRebuild } from './commands/rebuild.js';
 import { packageVersion } from './package-info.js';
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerGenesis(program);
   registerBench(program);
   registerKafka(program);
+  registerRebuild(program);
   return program;
 }
 
