@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf, isLedgerError } from '../ledger/errors.js';
 import { registerBench } from './commands/bench.js';
+import { registerDisclose } from './commands/disclose.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerGenesis } from './commands/genesis.js';
 import { registerKeys } from './commands/keys.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerKafka(program);
   registerRebuild(program);
+  registerDisclose(program);
   return program;
 }
 
