@@ -127,7 +127,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
           firstMismatch = { height: h.toString(), what: `result of event ${i}`, expected: resultName(e.resultCode) ?? String(e.resultCode), found };
           break;
         }
-        committed[i] = { event: e.event!, fate, offset: e.offset, recordTime: e.recordTimeMs };
+        committed[i] = { event: e.event!, fate, offset: e.offset, recordTime: e.recordTimeMs, body: bs.decodedBody(e.event!) };
       }
       if (firstMismatch !== null) break;
       const finished = await bs.finish();
@@ -235,7 +235,7 @@ class Entries {
   async next(): Promise<[Uint8Array, Uint8Array] | undefined> {
     if (this.i >= this.buf.length) {
       if (this.done) return undefined;
-      this.buf = await this.it.nextv(1000);
+      this.buf = await this.it.nextv(4096);
       this.i = 0;
       if (this.buf.length === 0) {
         this.done = true;

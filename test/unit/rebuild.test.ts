@@ -3,17 +3,19 @@
  * header's state root and bit-identical projections; one altered, missing or extra projection
  * record is reported with the height and event that last changed it, and --apply repairs it; a
  * block whose state root or result code does not replay is named by its height; a node that ran
- * without projections gets exactly the projections of one that ran with them.
+ * without projections gets exactly the projections of one that ran with them, and so does one
+ * that catches up from committed blocks (the core's peer path).
  */
+import { MemoryLevel } from 'memory-level';
 import { describe, expect, it } from 'vitest';
+import { NodeCore } from '../../consensus/node-core.js';
 import { rebuild, REBUILD_AREA } from '../../consensus/rebuild.js';
-import { toHex } from '../../ledger/bytes.js';
+import { toHex, u64be } from '../../ledger/bytes.js';
 import { atBytes, idPrefix, keyAt } from '../../ledger/projection-records.js';
-import { PROJECTION_TABLES } from '../../ledger/projections.js';
+import { PROJECTION_TABLES, Projections } from '../../ledger/projections.js';
 import { Queries } from '../../ledger/queries.js';
-import type { AnySublevel } from '../../ledger/state-store.js';
+import type { AnyDb, AnySublevel } from '../../ledger/state-store.js';
 import { decode, encode } from '../../proto/codec.js';
-import { u64be } from '../../ledger/bytes.js';
 import type { TestChain } from '../helpers/chain.js';
 import { buildScenarioChain } from '../helpers/scenario-chain.js';
 
@@ -123,5 +125,21 @@ describe('rebuild', () => {
     expect(Object.keys(before.byTable).every((t) => t.startsWith('proj-'))).toBe(true); // the state was right
     expect(await rebuild({ db: b.db, genesis: b.genesis, apply: true })).toMatchObject({ ok: true, applied: true });
     for (const name of PROJECTION_TABLES) expect(await entries(table(b, name)), name).toEqual(await entries(table(a, name)));
+  });
+
+  it('a node catching up from committed blocks (the peer path) writes the same projections', async () => {
+    const a = (await buildScenarioChain()).chain;
+    const db = new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb;
+    const projections = await Projections.open(db, { limits: a.genesis.limits });
+    const b = await NodeCore.open({ genesis: a.genesis, nodeIndex: 1, key: a.nodeKey, db, hooks: [projections.hook], syncWrites: false });
+    await b.handle({ kind: 'start', nowMs: 0 });
+    for (let h = 1n; h <= a.height; h++) {
+      const out = await b.handle({ kind: 'block', from: 2, block: (await a.core.blocks.blockBytes(h))!, commit: (await a.core.blocks.commit(h))! });
+      expect(out.some((o) => o.kind === 'committed' && o.viaPeer)).toBe(true);
+    }
+    expect(b.blocks.head.height).toBe(a.height);
+    for (const name of PROJECTION_TABLES) {
+      expect(await entries(db.sublevel(name, VIEW) as unknown as AnySublevel), name).toEqual(await entries(table(a, name)));
+    }
   });
 });
