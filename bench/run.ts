@@ -9,11 +9,12 @@ import { parseArgs } from 'node:util';
 import { LedgerError } from '../ledger/errors.js';
 import { cryptoGroup } from './groups/crypto.js';
 import { merkleGroup } from './groups/merkle.js';
+import { rebuildGroup } from './groups/rebuild.js';
 import { stateGroup } from './groups/state.js';
 import type { BenchGroup } from './types.js';
 
 export const BENCH_SCHEMA = 1;
-export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup];
+export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup];
 
 export interface BenchOptions {
   json: boolean;
