@@ -96,7 +96,7 @@ export function registerRebuild(program: Command): void {
       const genesis = loadGenesis(genesisBytes);
       const db = await openNodeDb(nodeDir);
       // The bar only on a terminal: scripts and logs get the report alone.
-      const bar = process.stderr.isTTY && !opts.json ? new cliProgress.SingleBar({ format: 'rebuild |{bar}| {percentage}% | block {value}/{total} | {events} events | ETA {eta_buffer}s', stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : undefined;
+      const bar = process.stderr.isTTY && !opts.json ? new cliProgress.SingleBar({ format: 'rebuild |{bar}| {percentage}% | block {value}/{total} | {events} events | ETA {eta}s', stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
       const onProgress = (p: RebuildProgress) => {
         if (bar === undefined) return;
