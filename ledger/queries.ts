@@ -23,7 +23,7 @@ import { isIdentifier } from '../proto/limits.js';
 import { ShareType, GrantStatus, type CertificateRecord, type DefiningEvent, type DepartmentKey, type DepartmentRecord, type GrantRecord, type ResourceRecord } from '../proto/schema.generated.js';
 import { toHex, tryFromHex, utf8 } from './bytes.js';
 import { LedgerError } from './errors.js';
-import { concat, idPrefix, prefixEnd } from './projection-records.js';
+import { idPrefix, keyAt, prefixEnd } from './projection-records.js';
 import {
   codeKey,
   decodeAccessRecord,
@@ -219,10 +219,7 @@ export class Queries {
   private async historyAt<T extends { departmentId: string; keyVersion: number }>(table: 'proj-cert-history' | 'proj-grant-history', id: string, d: DefiningEvent, decodeOne: (b: Uint8Array) => T): Promise<T | undefined> {
     const loc = await this.state.eventLocation(d.eventId);
     if (loc === undefined) return undefined;
-    const key = concat(idPrefix(id), new Uint8Array(12));
-    new DataView(key.buffer).setBigUint64(key.length - 12, loc.height, false);
-    new DataView(key.buffer).setUint32(key.length - 4, loc.index, false);
-    const b = await this.projections.tables[table].get(key);
+    const b = await this.projections.tables[table].get(keyAt(idPrefix(id), { height: loc.height, index: loc.index }));
     return b === undefined ? undefined : decodeOne(b);
   }
 
