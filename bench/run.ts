@@ -10,11 +10,12 @@ import { LedgerError } from '../ledger/errors.js';
 import { cryptoGroup } from './groups/crypto.js';
 import { merkleGroup } from './groups/merkle.js';
 import { producerGroup } from './groups/producer.js';
+import { rebuildGroup } from './groups/rebuild.js';
 import { stateGroup } from './groups/state.js';
 import type { BenchGroup } from './types.js';
 
 export const BENCH_SCHEMA = 1;
-export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, producerGroup];
+export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup];
 
 export interface BenchOptions {
   json: boolean;

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf, isLedgerError } from '../ledger/errors.js';
 import { registerBench } from './commands/bench.js';
+import { registerDisclose } from './commands/disclose.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEvent } from './commands/event.js';
 import { registerGenesis } from './commands/genesis.js';
@@ -13,6 +14,7 @@ import { registerKeys } from './commands/keys.js';
 import { registerNode } from './commands/node.js';
 import { registerUp } from './commands/up.js';
 import { registerKafka } from './commands/kafka.js';
+import { registerRebuild } from './commands/rebuild.js';
 import { packageVersion } from './package-info.js';
 
 export function buildProgram(): Command {
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerBench(program);
   registerKafka(program);
   registerEvent(program);
+  registerRebuild(program);
+  registerDisclose(program);
   return program;
 }
 

@@ -36,7 +36,7 @@ import { verifyEd25519 } from '../ledger/signature.js';
 import { BlockState, rulesFromGenesis, type Fate, type Rules, type SignatureCheck } from '../ledger/state-machine.js';
 import { StateStore } from '../ledger/state-store.js';
 import { decode, encode } from '../proto/codec.js';
-import type { Block, BlockHeader, Commit, CommitSignature, IncludedEvent, SignedEvent, Vote } from '../proto/schema.generated.js';
+import type { Block, BlockHeader, Commit, CommitSignature, EventBody, IncludedEvent, SignedEvent, Vote } from '../proto/schema.generated.js';
 import { BlockStore, type ChainWrite } from './block-store.js';
 import type { Alarm, CoreInput, CoreOutput, KafkaRecord } from './messages.js';
 
@@ -49,6 +49,8 @@ export interface CommittedEvent {
   fate: Extract<Fate, { kind: 'include' }>;
   offset: bigint;
   recordTime: bigint;
+  /** The body the state machine decoded (hooks read it instead of decoding again). */
+  body?: EventBody;
 }
 
 /** Adds a stored view's writes (projections) to a block's atomic commit batch. */
@@ -442,7 +444,7 @@ export class NodeCore {
         }
         p.merkle.append(leafHash(fate.eventId));
         p.events.push({ event: rec.event!, resultCode: fate.code, offset: r.offset, recordTimeMs: p.maxTime });
-        p.committed.push({ event: rec.event!, fate, offset: r.offset, recordTime: p.maxTime });
+        p.committed.push({ event: rec.event!, fate, offset: r.offset, recordTime: p.maxTime, body: p.state.decodedBody(rec.event!) });
         p.results.push({ eventId: fate.eventId, code: fate.code, offset: r.offset, recordTime: p.maxTime });
         p.bytes += value.length;
         p.firstIncludedAtMs ??= this.nowMs;
@@ -773,7 +775,7 @@ export class NodeCore {
         return;
       }
       merkle.append(leafHash(fate.eventId));
-      committed.push({ event: e.event, fate, offset: e.offset, recordTime: e.recordTimeMs });
+      committed.push({ event: e.event, fate, offset: e.offset, recordTime: e.recordTimeMs, body: state.decodedBody(e.event) });
       results.push({ eventId: fate.eventId, code: fate.code, offset: e.offset, recordTime: e.recordTimeMs });
     }
     const finished = await state.finish();

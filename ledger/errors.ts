@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { exit: EXIT.UNKNOWN, http: 404, retriable: false, doc: 'no such record' },
   CONFLICT: { exit: EXIT.FAILED_CHECK, http: 409, retriable: false, doc: 'the request conflicts with the current state' },
   STORE_FORMAT: { exit: EXIT.FAILED_CHECK, http: 500, retriable: false, doc: 'a data folder has an unknown format version' },
+  STORE_LOCKED: { exit: EXIT.USAGE, http: 409, retriable: true, doc: 'a node data folder is open in another process (LevelDB allows one): stop the node, or use the API' },
   // environment
   MISSING_PREREQUISITE: { exit: EXIT.MISSING_PREREQUISITE, http: 503, retriable: false, doc: 'a required program (java, mvn, chromium) is missing' },
   UNAVAILABLE: { exit: EXIT.FAILED_CHECK, http: 503, retriable: true, doc: 'a service (Kafka, a peer) cannot be reached' },

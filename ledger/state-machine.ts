@@ -250,6 +250,16 @@ export class BlockState implements StateLayer {
     return this.base;
   }
 
+  /**
+   * The EventBody this block decoded for `ev` (the same object that `apply` read), or undefined
+   * if it never decoded it or it did not decode. Lets the commit hooks (the projections) read the
+   * body without decoding it a second time.
+   */
+  decodedBody(ev: SignedEvent): EventBody | undefined {
+    const d = this.decodedBodies.get(ev.body);
+    return d !== undefined && d.ok ? d.body : undefined;
+  }
+
   private decodeCached(ev: SignedEvent): Decoded {
     const hit = this.decodedBodies.get(ev.body);
     if (hit !== undefined) return hit;

@@ -17,6 +17,7 @@ import { SigningKey } from '../../ledger/key-file.js';
 import { encode } from '../../proto/codec.js';
 import type { EventBody, Vote } from '../../proto/schema.generated.js';
 import { NodeCore } from '../../consensus/node-core.js';
+import { Projections, PROJECTION_TABLES } from '../../ledger/projections.js';
 import type { CoreInput, CoreOutput, KafkaRecord, Alarm } from '../../consensus/messages.js';
 
 /** xorshift128+ over bigint-free 32-bit halves: deterministic and fast. */
@@ -206,7 +207,9 @@ export class ClusterSim {
   private async startNode(n: SimNode): Promise<void> {
     const bug = n.index === 1 ? (this.opts.plantedBug ?? 'none') : 'none';
     const Impl = bug === 'sign-two-headers' ? SignsTwoHeaders : bug === 'skip-persisted-vote' ? SkipsPersistedVote : NodeCore;
-    n.core = await Impl.open({ genesis: this.genesis, nodeIndex: n.index, key: n.key, db: n.db, voteResendMs: 100, noQuorumAlarmMs: 5_000, chunkSize: 64, syncWrites: false });
+    // the projections ride in every commit batch (issue 8): checked below against the chain
+    const projections = await Projections.open(n.db as never, { limits: this.genesis.limits });
+    n.core = await Impl.open({ genesis: this.genesis, nodeIndex: n.index, key: n.key, db: n.db, hooks: [projections.hook], voteResendMs: 100, noQuorumAlarmMs: 5_000, chunkSize: 64, syncWrites: false });
     n.up = true;
     n.consumeAt = undefined;
     await this.feed(n, { kind: 'start', nowMs: this.now });
@@ -437,6 +440,29 @@ export class ClusterSim {
     }
   }
 
+  /**
+   * Projections are written in the block's batch: on every node they are at its chain head, and
+   * nodes at the same head hold the same projection bytes (issue 8).
+   */
+  private async checkProjections(): Promise<void> {
+    const digests = new Map<bigint, { node: number; digest: string }>();
+    for (const n of this.honest()) {
+      if (n.core === undefined) continue;
+      const head = n.core.blocks.head.height;
+      const projections = await Projections.open(n.db as never);
+      const at = await projections.height();
+      if (at !== head) this.violations.push(`node ${n.index}: projections at height ${at}, chain at ${head}`);
+      const parts: string[] = [];
+      for (const name of PROJECTION_TABLES) {
+        for await (const [k, v] of projections.tables[name].iterator() as AsyncIterable<[Uint8Array, Uint8Array]>) parts.push(`${name}/${toHex(k)}=${toHex(v)}`);
+      }
+      const digest = toHex(sha256(utf8(parts.join('\n'))));
+      const other = digests.get(head);
+      if (other !== undefined && other.digest !== digest) this.violations.push(`nodes ${other.node} and ${n.index} hold different projections at height ${head}`);
+      digests.set(head, { node: n.index, digest });
+    }
+  }
+
   private async checkNoDuplicateEvents(): Promise<void> {
     for (const n of this.honest()) {
       if (n.core === undefined) continue;
@@ -477,6 +503,7 @@ export class ClusterSim {
     }
     await this.checkInvariants();
     await this.checkNoDuplicateEvents();
+    await this.checkProjections();
     const halted = this.honest().some((n) => n.core?.status.phase === 'halted');
     if (!live && this.violations.length === 0 && !this.rewrote && !halted) {
       this.violations.push(`liveness: not every offered valid event committed within ${this.opts.livenessSteps} steps after healing`);

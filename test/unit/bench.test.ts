@@ -36,3 +36,15 @@ describe('benchmark group state', () => {
     }
   });
 });
+
+describe('benchmark group rebuild', () => {
+  it('prints rebuild_events_per_s and rebuild_replay_events_per_s (never checks speed)', () => {
+    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'rebuild']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['rebuild_events_per_s', 'rebuild_replay_events_per_s']) {
+      expect(typeof out[key], key).toBe('number');
+      expect(out[key] as number, key).toBeGreaterThan(0);
+    }
+  }, 240_000);
+});

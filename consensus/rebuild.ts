@@ -1,0 +1,256 @@
+/**
+ * @module consensus/rebuild
+ * `ledger rebuild` (DESIGN.md section 9): replays a node's committed blocks from block 1 into a
+ * fresh state and projection area, checks every header's `state_root` (and every event's result
+ * code), and compares what it rebuilt with what the node stores, byte for byte.
+ *
+ *  - The fresh area is the sublevel `rebuild` of the node's own database (cleared before and
+ *    after), so a rebuild of a large chain needs disk, not memory, and the final replacement can
+ *    be one atomic batch of that same database.
+ *  - Blocks are replayed through a fresh BlockState each (ledger/state-machine.ts) with the
+ *    signature check answering true: the blocks were verified when they were committed (DESIGN.md
+ *    section 9). The projection hook (ledger/projections.ts) runs as the core runs it.
+ *  - The first height whose recomputed state root differs from its header is reported and the
+ *    replay stops there (everything after builds on a different state).
+ *  - Then the stored state (records, tree nodes, the event-id index, meta) and every projection
+ *    table are compared with the rebuilt ones in key order; each difference is named by table and
+ *    key with the expected (rebuilt) and found (stored) bytes, and, for projections, the event and
+ *    height that last changed the record (its changed-at stamp).
+ *  - With `apply`, and only when every state root matched, the differences are written in one
+ *    atomic batch, which leaves the stored state and projections equal to the rebuilt ones (the
+ *    same result as replacing them wholesale). Without `apply` nothing outside the area is
+ *    written. The Merkle log, blocks, commits and votes are the chain itself and never touched.
+ */
+import { bytesEqual, toHex } from '../ledger/bytes.js';
+import { LedgerError } from '../ledger/errors.js';
+import type { LoadedGenesis } from '../ledger/genesis.js';
+import { eventId } from '../ledger/hash.js';
+import { changedAt, type ChainAt } from '../ledger/projection-records.js';
+import { describeKey, Projections, PROJECTION_TABLES, type ProjectedEvent, type ProjectionWrite } from '../ledger/projections.js';
+import { resultName } from '../ledger/result-codes.js';
+import { BlockState, rulesFromGenesis, type SignatureCheck } from '../ledger/state-machine.js';
+import { StateStore, type AnyDb, type AnySublevel } from '../ledger/state-store.js';
+import { BlockStore } from './block-store.js';
+
+const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
+/** The sublevel of the node's database that a rebuild writes into. */
+export const REBUILD_AREA = 'rebuild';
+/** The stored state's sublevels (ledger/state-store.ts), compared after the projections. */
+export const STATE_TABLES = ['state-records', 'state-tree', 'event-ids', 'state-meta'] as const;
+
+/** The blocks were verified when they were committed (DESIGN.md section 9). */
+const VERIFIED: SignatureCheck = () => true;
+
+export interface RebuildProgress {
+  height: bigint;
+  head: bigint;
+  events: number;
+}
+
+export interface RebuildOptions {
+  /** The node's open database (level on disk; memory-level in tests and the bench). */
+  db: AnyDb;
+  genesis: LoadedGenesis;
+  /** Write the differences when every state root matched (see the module comment). */
+  apply?: boolean;
+  /** Called after every block (and once at the end). */
+  onProgress?: (p: RebuildProgress) => void;
+}
+
+export interface Difference {
+  table: string;
+  /** The key, readable (printable prefix, then hex). */
+  key: string;
+  keyHex: string;
+  /** What the rebuild produced (hex), or null: the stored entry should not exist. */
+  expected: string | null;
+  /** What the node stores (hex), or null: the entry is missing. */
+  found: string | null;
+  /** The event that last changed the record (projections), from the rebuilt or else the stored stamp. */
+  changedBy: { height: string; index: number; eventId: string | null } | null;
+}
+
+export interface RebuildReport {
+  head: string;
+  blocks: number;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  /** Every header's state root was reproduced. */
+  stateRootsMatch: boolean;
+  /** The first block whose replay differs (state root, or an event's result code). */
+  firstMismatch: { height: string; what: string; expected: string; found: string } | null;
+  /** Differences between the stored and the rebuilt state and projections (when the replay reached the head). */
+  differences: number;
+  /** The lowest-height difference (then table order), or null. */
+  firstDifference: Difference | null;
+  /** How many differences per table. */
+  byTable: Record<string, number>;
+  applied: boolean;
+  ok: boolean;
+}
+
+/**
+ * Rebuilds the state and projections of the node whose database is `opts.db` (see the module
+ * comment) and reports. Never throws for a mismatch (the report says it); throws LedgerError
+ * STORE_FORMAT when the stored blocks cannot be read.
+ */
+export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
+  const { db, genesis } = opts;
+  if (db.status !== 'open') await db.open();
+  const blocks = await BlockStore.open(db, genesis.hash, genesis.limits);
+  const head = blocks.head.height;
+  const area = db.sublevel(REBUILD_AREA, VIEW) as unknown as AnyDb;
+  await area.clear();
+  const started = performance.now();
+  let events = 0;
+  let replayed = 0;
+  let firstMismatch: RebuildReport['firstMismatch'] = null;
+  try {
+    const state = await StateStore.open(area);
+    const projections = await Projections.open(area, { limits: genesis.limits });
+    const rules = rulesFromGenesis(genesis.genesis);
+    let logSize = 0n;
+    for (let h = 1n; h <= head; h++) {
+      const block = await blocks.block(h);
+      if (block?.header === undefined) throw new LedgerError('STORE_FORMAT', `block ${h} is missing below the head ${head}`, { height: h.toString() });
+      const header = block.header;
+      const bs = BlockState.open(state, { rules, height: h, logSize });
+      const signed = block.events.map((e) => e.event!);
+      await bs.prefetch(signed);
+      const committed: ProjectedEvent[] = new Array(block.events.length);
+      for (let i = 0; i < block.events.length; i++) {
+        const e = block.events[i]!;
+        const fate = bs.apply(e.event!, { recordTime: e.recordTimeMs, offset: e.offset }, VERIFIED);
+        if (fate.kind !== 'include' || fate.code !== e.resultCode) {
+          const found = fate.kind === 'include' ? (resultName(fate.code) ?? String(fate.code)) : `drop (${fate.reason})`;
+          firstMismatch = { height: h.toString(), what: `result of event ${i}`, expected: resultName(e.resultCode) ?? String(e.resultCode), found };
+          break;
+        }
+        committed[i] = { event: e.event!, fate, offset: e.offset, recordTime: e.recordTimeMs, body: bs.decodedBody(e.event!) };
+      }
+      if (firstMismatch !== null) break;
+      const finished = await bs.finish();
+      if (!bytesEqual(finished.stateRoot, header.stateRoot)) {
+        firstMismatch = { height: h.toString(), what: 'state_root', expected: toHex(header.stateRoot), found: toHex(finished.stateRoot) };
+        break;
+      }
+      const projected = await projections.writesFor(h, committed);
+      await db.batch([...finished.writes, ...projected] as never);
+      bs.markCommitted();
+      logSize = bs.logPosition;
+      events += block.events.length;
+      replayed++;
+      opts.onProgress?.({ height: h, head, events });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const base = { head: head.toString(), blocks: replayed, events, seconds, eventsPerSecond: seconds > 0 ? Math.round(events / seconds) : 0 };
+    if (firstMismatch !== null) {
+      return { ...base, stateRootsMatch: false, firstMismatch, differences: 0, firstDifference: null, byTable: {}, applied: false, ok: false };
+    }
+    // Compare the stored tables with the rebuilt ones; collect the writes that would repair them.
+    const repair: ProjectionWrite[] = [];
+    const byTable: Record<string, number> = {};
+    let first: Difference | null = null;
+    let firstAt: ChainAt | null = null;
+    let differences = 0;
+    const tables = [...PROJECTION_TABLES, ...STATE_TABLES];
+    for (const name of tables) {
+      const stored = db.sublevel(name, VIEW) as unknown as AnySublevel;
+      const rebuilt = area.sublevel(name, VIEW) as unknown as AnySublevel;
+      const isProjection = name.startsWith('proj-');
+      await compareTables(stored, rebuilt, (key, expected, found) => {
+        differences++;
+        byTable[name] = (byTable[name] ?? 0) + 1;
+        repair.push(expected === undefined ? { type: 'del', sublevel: stored, key } : { type: 'put', sublevel: stored, key, value: expected });
+        const at = isProjection && name !== 'proj-meta' ? (changedAt(expected ?? found!) ?? null) : null;
+        const better = first === null || (at !== null && (firstAt === null || at.height < firstAt.height || (at.height === firstAt.height && at.index < firstAt.index)));
+        if (!better) return;
+        firstAt = at;
+        first = {
+          table: name,
+          key: describeKey(key),
+          keyHex: toHex(key),
+          expected: expected === undefined ? null : toHex(expected),
+          found: found === undefined ? null : toHex(found),
+          changedBy: at === null ? null : { height: at.height.toString(), index: at.index, eventId: null },
+        };
+      });
+    }
+    if (first !== null && (first as Difference).changedBy !== null) {
+      const d = first as Difference;
+      const b = await blocks.block(BigInt(d.changedBy!.height));
+      const e = b?.events[d.changedBy!.index]?.event;
+      if (e !== undefined) d.changedBy!.eventId = toHex(eventId(e.body));
+    }
+    let applied = false;
+    if (opts.apply === true && repair.length > 0) {
+      await db.batch(repair as never, { sync: true } as never);
+      applied = true;
+    }
+    return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied };
+  } finally {
+    await area.clear();
+  }
+}
+
+/**
+ * Walks two sublevels in key order and calls `diff` for every key whose values differ or that only
+ * one of them holds (`expected` = the rebuilt value, `found` = the stored one).
+ */
+async function compareTables(stored: AnySublevel, rebuilt: AnySublevel, diff: (key: Uint8Array, expected: Uint8Array | undefined, found: Uint8Array | undefined) => void): Promise<void> {
+  const a = new Entries(stored);
+  const b = new Entries(rebuilt);
+  try {
+    let x = await a.next();
+    let y = await b.next();
+    while (x !== undefined || y !== undefined) {
+      if (y === undefined || (x !== undefined && compare(x[0], y[0]) < 0)) {
+        diff(x![0], undefined, x![1]);
+        x = await a.next();
+      } else if (x === undefined || compare(x[0], y[0]) > 0) {
+        diff(y[0], y[1], undefined);
+        y = await b.next();
+      } else {
+        if (!bytesEqual(x[1], y[1])) diff(x[0], y[1], x[1]);
+        x = await a.next();
+        y = await b.next();
+      }
+    }
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
+/** A sublevel's entries in key order, read in batches. */
+class Entries {
+  private readonly it: { nextv(n: number): Promise<Array<[Uint8Array, Uint8Array]>>; close(): Promise<void> };
+  private buf: Array<[Uint8Array, Uint8Array]> = [];
+  private i = 0;
+  private done = false;
+  constructor(sub: AnySublevel) {
+    this.it = sub.iterator() as never;
+  }
+  async next(): Promise<[Uint8Array, Uint8Array] | undefined> {
+    if (this.i >= this.buf.length) {
+      if (this.done) return undefined;
+      this.buf = await this.it.nextv(4096);
+      this.i = 0;
+      if (this.buf.length === 0) {
+        this.done = true;
+        return undefined;
+      }
+    }
+    return this.buf[this.i++];
+  }
+  close(): Promise<void> {
+    return this.it.close();
+  }
+}
+
+function compare(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
