@@ -296,17 +296,29 @@ class GroupDraft {
     out[6] = leaves >>> 8;
     out[7] = leaves;
     let at = 8;
+    const base = this.base;
     for (let p = 1; p < POSITIONS; p++) {
       const k = this.kind[p];
-      if (k === KIND_INTERNAL) {
-        out.set(this.hashAt(p), at);
-        at += 32;
-      } else if (k === KIND_LEAF) {
-        out.set(this.keyAt(p), at);
-        out.set(this.valueAt(p), at + 32);
-        out.set(this.hashAt(p), at + 64);
-        at += LEAF_BYTES;
+      if (k === KIND_EMPTY) continue;
+      const size = k === KIND_INTERNAL ? 32 : LEAF_BYTES;
+      const h = this.hashes[p];
+      if (h === undefined) {
+        // unchanged: copied from the stored group (a byte loop: cheaper than a view and set for 32..96 bytes)
+        const src = base!.bytes;
+        const o = base!.offset[p]!;
+        for (let i = 0; i < size; i++) out[at + i] = src[o + i]!;
+      } else if (k === KIND_INTERNAL) {
+        for (let i = 0; i < 32; i++) out[at + i] = h[i]!;
+      } else {
+        const key = this.keys[p]!;
+        const value = this.values[p]!;
+        for (let i = 0; i < 32; i++) {
+          out[at + i] = key[i]!;
+          out[at + 32 + i] = value[i]!;
+          out[at + 64 + i] = h[i]!;
+        }
       }
+      at += size;
     }
     return out;
   }
