@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decode, decodeByReencoding, decodeCanonical, encode } from '../../proto/codec.js';
+import { decode, decodeByReencoding, decodeCanonical, encode, encodeCanonical, encodeViaProtobufjs } from '../../proto/codec.js';
 import { DEFAULT_LIMITS } from '../../proto/limits.js';
 import type { EventBody, MessageName } from '../../proto/schema.generated.js';
 import { encodeRecord } from '../../ledger/state-records.js';
@@ -136,5 +136,76 @@ describe('canonical-wire reader', () => {
     });
     expect(decodeCanonical('GrantRecord', rec, DEFAULT_LIMITS)).toBeDefined();
     agree('GrantRecord', rec);
+  });
+});
+
+describe('direct writer (the fast path of encode)', () => {
+  const same = (name: MessageName, msg: unknown): void => {
+    const ref = outcome(() => encodeViaProtobufjs(name, msg as never));
+    const fast = encodeCanonical(name, msg as Record<string, unknown>);
+    if (fast !== undefined) {
+      expect(ref.ok, `${name}: the writer wrote what the reference refuses`).toBe(true);
+      if (ref.ok) expect([...fast]).toEqual([...(ref.value as Uint8Array)]);
+    }
+    const viaEncode = outcome(() => encode(name, msg as never));
+    expect(viaEncode.ok).toBe(ref.ok);
+    if (viaEncode.ok && ref.ok) expect([...(viaEncode.value as Uint8Array)]).toEqual([...(ref.value as Uint8Array)]);
+    else if (!viaEncode.ok && !ref.ok) expect(viaEncode).toStrictEqual(ref);
+  };
+
+  it('writes every sample as protobufjs does', () => {
+    for (const b of Object.values(SAMPLE_BODIES)) {
+      expect(encodeCanonical('EventBody', b as unknown as Record<string, unknown>)).toBeDefined();
+      same('EventBody', b);
+    }
+    for (const [n, m] of Object.entries(SAMPLE_MESSAGES)) same(n as MessageName, m);
+  });
+
+  it('writes random records (long strings, 64-bit values, nested lists) as protobufjs does', () => {
+    const str = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 80 }), fc.constantFrom('', 'a', '家庭经济状况核对'));
+    const u64 = fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(0n, 1n, 127n, 128n, (1n << 32n) - 1n, 1n << 32n, (1n << 63n) + 5n));
+    const u32 = fc.oneof(fc.nat(), fc.constantFrom(0, 127, 128, 0xffffffff));
+    const bytes = fc.uint8Array({ maxLength: 300 });
+    const defining = fc.option(fc.record({ eventId: bytes, height: u64, logPosition: u64 }), { nil: undefined });
+    const dept = fc.record({
+      departmentId: str,
+      name: str,
+      keys: fc.array(fc.record({ version: u32, publicKey: bytes, activatedAt: u64, retiredAt: u64, compromisedFrom: fc.option(fc.record({ logPosition: u64 }), { nil: undefined }) }), { maxLength: 3 }),
+      rights: fc.option(fc.record({ certificateTypeIds: fc.array(str, { maxLength: 3 }), resourceIds: fc.array(str, { maxLength: 3 }), govern: fc.boolean() }), { nil: undefined }),
+      suspended: fc.boolean(),
+      nextSequence: u64,
+      definingEvent: defining,
+    });
+    const grant = fc.record({
+      requestId: str,
+      requesterDepartmentId: str,
+      resourceId: str,
+      purpose: str,
+      requestedFields: fc.array(str, { maxLength: 4 }),
+      status: fc.constantFrom(0, 1, 2, 3, 4, 7),
+      grantorDepartmentId: str,
+      grantedFields: fc.array(str, { maxLength: 4 }),
+      validFromMs: u64,
+      validUntilMs: u64,
+      maxUses: u64,
+      uses: u64,
+      definingEvent: defining,
+    });
+    fc.assert(
+      fc.property(dept, grant, (d, g) => {
+        same('DepartmentRecord', d);
+        same('GrantRecord', g);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leaves wrong types and lone surrogates to the reference path', () => {
+    same('ShareDenied', { requestId: 'r', reason: 'a\ud800b' });
+    expect(encodeCanonical('ShareDenied', { requestId: 'r', reason: 'a\ud800b' })).toBeUndefined();
+    same('TimeToCut', { height: 5, heartbeat: false, nodeIndex: 1, signature: new Uint8Array(64) });
+    same('TimeToCut', { height: 5n, heartbeat: 1, nodeIndex: 1, signature: new Uint8Array(64) });
+    same('Rights', { certificateTypeIds: 'x', resourceIds: [], govern: false });
+    same('Commit', { height: 1n, headerHash: new Uint8Array(32), signatures: [{ nodeIndex: 1 }, { nodeIndex: 2, signature: new Uint8Array(0) }] });
   });
 });
