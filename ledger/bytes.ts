@@ -14,6 +14,14 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
+/**
+ * A Map key for bytes: one UTF-16 code unit per byte, half the length of hex and several times
+ * faster to make (the state machine keys every event id this way). Not for display.
+ */
+export function bytesKey(bytes: Uint8Array): string {
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
 /** Parses lowercase or uppercase hex; returns undefined on odd length or a non-hex character. */
 export function tryFromHex(hex: string): Uint8Array | undefined {
   if (hex.length % 2 !== 0) return undefined;

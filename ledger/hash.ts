@@ -3,10 +3,13 @@
  * Domain-separated SHA-256 (DESIGN.md section 4): every hash over a structure starts with a fixed
  * ASCII tag, so that no two kinds of structure can ever share a hash input. The RFC 9162 Merkle
  * log uses its own 0x00/0x01 prefixes and no tag (see ledger/merkle-hash.ts).
+ * SHA-256 is ledger/sha256-into.ts (plain JS, checked against Node's crypto and @noble/hashes in
+ * the tests): twice as fast as @noble/hashes on the 60..300-byte inputs of keys, records and
+ * event bodies, and as fast as Node's crypto.hash there, without a Node import.
  * Pure: no Node imports (runs in the browser verifier).
  */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, utf8 } from './bytes.js';
+import { utf8 } from './bytes.js';
+import { sha256Into } from './sha256-into.js';
 
 /** The tags of DESIGN.md section 4, as named constants. Never change one: it changes every hash. */
 export const TAG = {
@@ -39,12 +42,29 @@ export function tagBytes(tag: Tag): Uint8Array {
 
 /** Plain SHA-256. */
 export function sha256(data: Uint8Array): Uint8Array {
-  return nobleSha256(data);
+  const out = new Uint8Array(32);
+  sha256Into(data, out);
+  return out;
 }
+
+/** The hash input is assembled here (hashing is synchronous, so one buffer serves every call). */
+let scratch = new Uint8Array(1024);
 
 /** SHA-256(tag || parts...). Parts must already be length-prefixed where they vary in length. */
 export function taggedHash(tag: Tag, ...parts: Uint8Array[]): Uint8Array {
-  return nobleSha256(concatBytes(TAG_BYTES[tag], ...parts));
+  const t = TAG_BYTES[tag];
+  let n = t.length;
+  for (const p of parts) n += p.length;
+  if (n > scratch.length) scratch = new Uint8Array(Math.max(n, 2 * scratch.length));
+  scratch.set(t, 0);
+  let at = t.length;
+  for (const p of parts) {
+    scratch.set(p, at);
+    at += p.length;
+  }
+  const out = new Uint8Array(32);
+  sha256Into(scratch, out, 0, n);
+  return out;
 }
 
 /** Event id = SHA-256(`ledger:event:v1` || body), DESIGN.md section 5. */

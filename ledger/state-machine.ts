@@ -25,7 +25,7 @@
 import { decode } from '../proto/codec.js';
 import type { DecodeLimits } from '../proto/limits.js';
 import type { EventBody, Genesis, SignedEvent } from '../proto/schema.generated.js';
-import { toHex } from './bytes.js';
+import { bytesKey, toHex } from './bytes.js';
 import { isLedgerError, LedgerError } from './errors.js';
 import { eventId as computeEventId } from './hash.js';
 import { RESULT, type DropReason, type ResultCode } from './result-codes.js';
@@ -199,9 +199,9 @@ export class BlockState implements StateLayer {
   private readonly changed = new Map<string, AnyRecord>();
   /** Records loaded from the base by prefetch (undefined value = absent there). */
   private readonly loaded = new Map<string, AnyRecord | undefined>();
-  /** Event ids loaded from the base by prefetch: present there or not. */
+  /** Event ids loaded from the base by prefetch: present there or not (keyed by bytesKey). */
   private readonly loadedIds = new Map<string, boolean>();
-  /** Events included in this block, by hex id. */
+  /** Events included in this block, by bytesKey(id). */
   private readonly includedIds = new Map<string, EventLocation>();
   private readonly includedIdList: Uint8Array[] = [];
   private readonly decodedBodies = new WeakMap<Uint8Array, Decoded>();
@@ -304,12 +304,12 @@ export class BlockState implements StateLayer {
     }
     await this.load([...second]);
     const newIds = ids.filter((id) => {
-      const h = toHex(id);
+      const h = bytesKey(id);
       return !this.includedIds.has(h) && !this.loadedIds.has(h);
     });
     if (newIds.length > 0) {
       const locs = await this.view.getEventLocations(newIds);
-      newIds.forEach((id, i) => this.loadedIds.set(toHex(id), locs[i] !== undefined));
+      newIds.forEach((id, i) => this.loadedIds.set(bytesKey(id), locs[i] !== undefined));
     }
   }
 
@@ -336,10 +336,10 @@ export class BlockState implements StateLayer {
   }
 
   private seen(id: Uint8Array): boolean {
-    const h = toHex(id);
+    const h = bytesKey(id);
     if (this.includedIds.has(h)) return true;
     const l = this.loadedIds.get(h);
-    if (l === undefined) throw new LedgerError('INTERNAL', `event ${h} was not prefetched`);
+    if (l === undefined) throw new LedgerError('INTERNAL', `event ${toHex(id)} was not prefetched`);
     return l;
   }
 
@@ -373,7 +373,7 @@ export class BlockState implements StateLayer {
     // Included from here on.
     const index = this.included++;
     const location: EventLocation = { height: this.height, index, logPosition: position };
-    this.includedIds.set(toHex(id), location);
+    this.includedIds.set(bytesKey(id), location);
     this.includedIdList.push(id);
     const payload = payloadOf(body);
     const fate = (code: ResultCode): Fate => ({ kind: 'include', code, eventId: id, index, logPosition: position, departmentId: body.departmentId, payload, subject: subjectOf(body) });
@@ -428,7 +428,7 @@ export class BlockState implements StateLayer {
       writes.push({ type: 'put', sublevel: store.nodes, key: path, value: node });
     }
     for (const id of this.includedIdList) {
-      writes.push({ type: 'put', sublevel: store.events, key: id, value: encodeEventLocation(this.includedIds.get(toHex(id))!) });
+      writes.push({ type: 'put', sublevel: store.events, key: id, value: encodeEventLocation(this.includedIds.get(bytesKey(id))!) });
     }
     writes.push(...store.metaWrites(this.height, tree.root));
     this.finished = { root: tree.root, nodes, writes };
@@ -471,7 +471,7 @@ export class BlockState implements StateLayer {
     const out: Array<EventLocation | undefined> = new Array(ids.length);
     const rest: number[] = [];
     ids.forEach((id, i) => {
-      const l = this.committed ? undefined : this.includedIds.get(toHex(id));
+      const l = this.committed ? undefined : this.includedIds.get(bytesKey(id));
       if (l !== undefined) out[i] = l;
       else rest.push(i);
     });

@@ -4,10 +4,11 @@
  * `memory-level` in the simulation and the tests; one code path for both. It holds, in four
  * sublevels that the node's block batch writes atomically (DESIGN.md section 8):
  *  - `state-records`: `type/id` -> canonical record bytes (DESIGN.md section 9);
- *  - `state-tree`:    node path -> stored node (ledger/state-tree.ts);
+ *  - `state-tree`:    group key -> stored group of four tree levels (ledger/state-tree.ts);
  *  - `event-ids`:     event id -> u64 height || u32 index in block || u64 log position (the
  *                     event-id index of the sequence table; the block store finds events by it);
- *  - `state-meta`:    `root` -> the committed state root, `height` -> u64 committed height.
+ *  - `state-meta`:    `root` -> the committed state root, `height` -> u64 committed height,
+ *                     `tree-format` -> the tree's storage layout (TREE_FORMAT), checked on open.
  * In front of LevelDB: a Bloom filter over every committed event id (ids are SHA-256 outputs, so
  * the filter takes its bit positions from the id itself: deterministic, no seed), a cache of
  * decoded records and a cache of the upper tree levels. The caches only ever hold committed data:
@@ -15,10 +16,10 @@
  * this store or over the previous, finished but not yet committed, BlockState.
  */
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
-import { fromHex, toHex, u32be, u64be, utf8 } from './bytes.js';
+import { toHex, u32be, u64be, utf8 } from './bytes.js';
 import { LedgerError } from './errors.js';
 import { decodeRecord, encodeRecord, recordKey, recordValueHash, splitRecordKey, type AnyRecord, type RecordOf, type StateType } from './state-records.js';
-import { EMPTY_HASH, proveStored, stateKey, type NodeReader } from './state-tree.js';
+import { EMPTY_HASH, GROUP_LEVELS, levelOfGroupPath, proveStored, stateKey, type NodeReader } from './state-tree.js';
 
 /** Where an included event sits: its block, its 0-based index among the block's included events, its log position. */
 export interface EventLocation {
@@ -56,6 +57,13 @@ export type AnySublevel = AbstractSublevel<any, any, Uint8Array, Uint8Array>;
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 const META_ROOT = utf8('root');
 const META_HEIGHT = utf8('height');
+const META_TREE_FORMAT = utf8('tree-format');
+/**
+ * The storage layout of the state tree. The first layout (one record per binary node) wrote no
+ * marker; a store with a root and no marker, or another marker, is refused on open.
+ */
+export const TREE_FORMAT = 'groups16-v1';
+const TREE_FORMAT_BYTES = utf8(TREE_FORMAT);
 
 export function encodeEventLocation(l: EventLocation): Uint8Array {
   const out = new Uint8Array(20);
@@ -111,7 +119,7 @@ export class IdFilter {
 export interface StateStoreOptions {
   /** Records kept decoded in memory (committed state only); cleared when exceeded. Default 200,000. */
   recordCacheSize?: number;
-  /** Tree nodes up to this depth are cached in memory. Default 16. */
+  /** Tree groups whose top is at most this deep are cached in memory (levels 0..4 at the default 16). */
   nodeCacheDepth?: number;
 }
 
@@ -145,7 +153,12 @@ export class StateStore implements StateLayer {
   static async open(db: AnyDb, opts: StateStoreOptions = {}): Promise<StateStore> {
     const s = new StateStore(db, opts);
     await db.open();
-    const [root, height] = await s.meta.getMany([META_ROOT, META_HEIGHT]);
+    const [root, height, format] = await s.meta.getMany([META_ROOT, META_HEIGHT, META_TREE_FORMAT]);
+    if (root !== undefined && (format === undefined || toHex(format) !== toHex(TREE_FORMAT_BYTES))) {
+      throw new LedgerError('STORE_FORMAT', `the state tree in this store is not in layout ${TREE_FORMAT}; rebuild the projections`, {
+        format: format === undefined ? null : new TextDecoder().decode(format),
+      });
+    }
     if (root !== undefined) s.root = new Uint8Array(root);
     if (height !== undefined) s.committedHeight = new DataView(height.buffer, height.byteOffset, 8).getBigUint64(0, false);
     await s.rebuildFilter();
@@ -235,7 +248,7 @@ export class StateStore implements StateLayer {
       missing.forEach((i, j) => {
         const b = got[j];
         out[i] = b;
-        if (b !== undefined && depthOfPath(paths[i]!) <= this.nodeCacheDepth) this.nodeCache.set(toHex(paths[i]!), b);
+        if (b !== undefined && levelOfGroupPath(paths[i]!) * GROUP_LEVELS <= this.nodeCacheDepth) this.nodeCache.set(toHex(paths[i]!), b);
       });
     }
     return out;
@@ -250,7 +263,7 @@ export class StateStore implements StateLayer {
       throw new LedgerError('INTERNAL', `block ${c.height} committed on top of height ${this.committedHeight}`);
     }
     for (const [k, r] of c.records) this.cacheRecord(k, r);
-    for (const [k, n] of c.nodes) if (depthOfPath(fromHex(k)) <= this.nodeCacheDepth) this.nodeCache.set(k, n);
+    for (const [k, n] of c.nodes) if (parseInt(k.slice(0, 2), 16) * GROUP_LEVELS <= this.nodeCacheDepth) this.nodeCache.set(k, n);
     for (const id of c.eventIds) {
       this.filter.add(id);
       this.addedDuringRebuild?.push(id);
@@ -261,11 +274,12 @@ export class StateStore implements StateLayer {
     if (this.filter.count > this.filter.capacity) void this.rebuildFilter().catch(() => undefined);
   }
 
-  /** The meta writes of a block: its state root and height. */
+  /** The meta writes of a block: its state root and height, and the tree's layout. */
   metaWrites(height: bigint, stateRoot: Uint8Array): StateWrite[] {
     return [
       { type: 'put', sublevel: this.meta, key: META_ROOT, value: stateRoot },
       { type: 'put', sublevel: this.meta, key: META_HEIGHT, value: u64be(height) },
+      { type: 'put', sublevel: this.meta, key: META_TREE_FORMAT, value: TREE_FORMAT_BYTES },
     ];
   }
 
@@ -299,8 +313,4 @@ export class StateStore implements StateLayer {
     const [l] = await this.getEventLocations([id]);
     return l;
   }
-}
-
-function depthOfPath(path: Uint8Array): number {
-  return (path[0]! << 8) | path[1]!;
 }

@@ -1,22 +1,37 @@
 /**
  * @module ledger/state-tree
  * The compacted sparse Merkle state tree of DESIGN.md section 9: roots of entry sets, batched
- * updates over stored nodes (one batched read per tree level; the updates of one block share
+ * updates over stored nodes (one batched read per stored level; the updates of one block share
  * their upper nodes, so a block of n updates costs far fewer than n x depth hashes) and proofs.
  * The format and the pure verifier are in ledger/state-tree-verify.ts.
  *
- * Storage: one node per occupied position, keyed by its path (`nodePath`: u16 depth || the first
- * ceil(depth/8) bytes of the path, bits past depth zeroed):
- *  - internal node: 0x01 || left hash || right hash;
- *  - leaf: 0x02 || key || value hash.
- * Records are never deleted, so leaves only ever move down (when a new key shares their
- * position) and no position ever becomes empty again: an update writes, it never deletes.
- * Hashing uses Node's crypto (the same SHA-256 as the pure module; a unit test checks both agree).
+ * Storage: the binary tree is stored in groups of four levels (16-way, as in the Jellyfish
+ * Merkle tree), so that an update writes about a quarter of the records a node-per-record layout
+ * wrote and a read of one level fetches four. Only the storage is grouped: every hash, root and
+ * proof is the binary tree's of DESIGN.md section 9. A group at level g covers the positions at
+ * depths 4g .. 4g + 4 below one prefix of 4g bits, numbered as a heap: 1 is the group's top
+ * (depth 4g), 2p and 2p + 1 are p's children, 16..31 the bottom (depth 4g + 4), where the groups
+ * of level g + 1 start (a bottom position that is an internal node is the top of a child group).
+ * Key (`groupPath`): u8 level || the first ceil(4g/8) bytes of the prefix, bits past 4g zeroed.
+ * Value (`encodeGroup`):
+ * ```
+ * u32 internal bitmap     bit p (p = 1..31, mask 1 << p): position p is an internal node
+ * u32 leaf bitmap         bit p: position p is a leaf (a subtree holding exactly one key)
+ * then for p = 1..31 in order:
+ *   internal: its hash (32)
+ *   leaf:     key (32) || value hash (32) || leaf hash (32)
+ * ```
+ * Every other position is empty (or lies below a leaf). Hashes are stored, not only leaves, so an
+ * update hashes only the paths it changes. A stored group other than the root holds at least two
+ * keys; the root group (level 0, key 0x00) is absent for the empty tree and may be one leaf.
+ * Records are never deleted, so no position ever becomes empty again: an update writes, it never
+ * deletes. Hashing uses ledger/sha256-into.ts (the same SHA-256; unit tests check it against
+ * Node's crypto and the pure module).
  */
-import { hash as nodeHashFn } from 'node:crypto';
 import { compareBytes, toHex } from './bytes.js';
 import { LedgerError } from './errors.js';
 import { tagBytes, TAG } from './hash.js';
+import { sha256Into } from './sha256-into.js';
 import { EMPTY_HASH, encodeStateProof, HASH_LENGTH, keyBit, MAX_DEPTH, type StateProof } from './state-tree-verify.js';
 
 export {
@@ -44,23 +59,23 @@ leafInput.set(LEAF_TAG, 0);
 const nodeInput = new Uint8Array(NODE_TAG.length + 64);
 nodeInput.set(NODE_TAG, 0);
 
-function digest(input: Uint8Array): Uint8Array {
-  // a Buffer is a Uint8Array; returned as is (no second object per hash on the hot path)
-  return nodeHashFn('sha256', input, 'buffer');
-}
-
-/** leaf = SHA-256("ledger:smt-leaf:v1" || key || value hash) (Node crypto). */
+/** leaf = SHA-256("ledger:smt-leaf:v1" || key || value hash). */
 export function leafHash(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
   leafInput.set(key, LEAF_TAG.length);
   leafInput.set(valueHash, LEAF_TAG.length + 32);
-  return digest(leafInput);
+  // 32-byte typed arrays live on V8's heap (cheap to make and collect)
+  const out = new Uint8Array(32);
+  sha256Into(leafInput, out);
+  return out;
 }
 
-/** internal = SHA-256("ledger:smt-node:v1" || left || right) (Node crypto). */
+/** internal = SHA-256("ledger:smt-node:v1" || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   nodeInput.set(left, NODE_TAG.length);
   nodeInput.set(right, NODE_TAG.length + 32);
-  return digest(nodeInput);
+  const out = new Uint8Array(32);
+  sha256Into(nodeInput, out);
+  return out;
 }
 
 function checkEntry(e: Entry): void {
@@ -92,23 +107,13 @@ function splitAt(sorted: Entry[], lo: number, hi: number, depth: number): number
   return lo;
 }
 
-/**
- * The subtree hash of sorted[lo, hi) at `depth` (all sharing the first `depth` bits), calling
- * `write` for every node it creates (leaves at their shortest unique prefix).
- */
-function buildSubtree(sorted: Entry[], lo: number, hi: number, depth: number, write?: (depth: number, key: Uint8Array, node: Uint8Array) => void): Uint8Array {
+/** The subtree hash of sorted[lo, hi) at `depth` (all sharing the first `depth` bits). */
+function buildSubtree(sorted: Entry[], lo: number, hi: number, depth: number): Uint8Array {
   if (hi - lo === 0) return EMPTY_HASH;
-  if (hi - lo === 1) {
-    const [k, v] = sorted[lo]!;
-    write?.(depth, k, encodeLeafNode(k, v));
-    return leafHash(k, v);
-  }
+  if (hi - lo === 1) return leafHash(sorted[lo]![0], sorted[lo]![1]);
   if (depth >= MAX_DEPTH) throw new LedgerError('INTERNAL', 'two equal keys reached depth 256');
   const mid = splitAt(sorted, lo, hi, depth);
-  const l = buildSubtree(sorted, lo, mid, depth + 1, write);
-  const r = buildSubtree(sorted, mid, hi, depth + 1, write);
-  write?.(depth, sorted[lo]![0], encodeInternalNode(l, r));
-  return nodeHash(l, r);
+  return nodeHash(buildSubtree(sorted, lo, mid, depth + 1), buildSubtree(sorted, mid, hi, depth + 1));
 }
 
 /**
@@ -165,176 +170,364 @@ function packBits(bits: boolean[]): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stored nodes
+// Stored groups (the layout is in the module comment)
 
-const NODE_INTERNAL = 0x01;
-const NODE_LEAF = 0x02;
+/** Binary levels per stored group. */
+export const GROUP_LEVELS = 4;
+/** The first bottom position of a group (depth 4g + 4). */
+const BOTTOM = 16;
+/** Heap positions 1..31 (0 unused). */
+const POSITIONS = 32;
+/** The deepest group level: its bottom is depth 256. */
+const MAX_LEVEL = MAX_DEPTH / GROUP_LEVELS - 1;
+const KIND_EMPTY = 0;
+const KIND_INTERNAL = 1;
+const KIND_LEAF = 2;
+const LEAF_BYTES = 96;
 
-export type TreeNode = { kind: 'internal'; left: Uint8Array; right: Uint8Array } | { kind: 'leaf'; key: Uint8Array; valueHash: Uint8Array };
+function storeFormat(message: string, extra: Record<string, unknown> = {}): LedgerError {
+  return new LedgerError('STORE_FORMAT', `state-tree group: ${message}`, extra);
+}
 
-// Stored nodes are 65 bytes: just over V8's limit for typed arrays kept on the JS heap, so each
-// `new Uint8Array(65)` would get its own off-heap backing store (slow to make and to collect).
-// They are cut from shared slabs instead.
-const SLAB_NODES = 1024;
-let slab = new Uint8Array(65 * SLAB_NODES);
-let slabAt = 0;
-function alloc65(): Uint8Array {
-  if (slabAt === SLAB_NODES) {
-    slab = new Uint8Array(65 * SLAB_NODES);
-    slabAt = 0;
+/**
+ * A stored group, decoded: the kind of each position and where its bytes are. Hashes, keys and
+ * value hashes are views into the stored bytes, made only when asked for (an update reads a few
+ * positions of each group it passes through).
+ */
+export class TreeGroup {
+  readonly kind = new Uint8Array(POSITIONS);
+  readonly offset = new Int32Array(POSITIONS);
+
+  /** @throws LedgerError STORE_FORMAT when the bytes are not a group */
+  constructor(readonly bytes: Uint8Array) {
+    if (bytes.length < 8) throw storeFormat(`${bytes.length} bytes`);
+    const internal = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+    const leaves = ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0;
+    if ((internal & leaves) !== 0 || ((internal | leaves) & 1) !== 0) throw storeFormat('bitmaps overlap or use bit 0');
+    let at = 8;
+    for (let p = 1; p < POSITIONS; p++) {
+      const bit = (1 << p) >>> 0;
+      const k = internal & bit ? KIND_INTERNAL : leaves & bit ? KIND_LEAF : KIND_EMPTY;
+      if (k === KIND_EMPTY) continue;
+      if (p > 1 && this.kind[p >> 1] !== KIND_INTERNAL) throw storeFormat(`position ${p} lies under no internal node`);
+      this.kind[p] = k;
+      this.offset[p] = at;
+      at += k === KIND_INTERNAL ? 32 : LEAF_BYTES;
+    }
+    if (at !== bytes.length) throw storeFormat(`length ${bytes.length}, the bitmaps announce ${at}`);
   }
-  const out = slab.subarray(slabAt * 65, slabAt * 65 + 65);
-  slabAt++;
+
+  /** The hash at position p (EMPTY_HASH when empty). */
+  hash(p: number): Uint8Array {
+    const k = this.kind[p];
+    if (k === KIND_EMPTY) return EMPTY_HASH;
+    const o = this.offset[p]! + (k === KIND_LEAF ? 64 : 0);
+    return this.bytes.subarray(o, o + 32);
+  }
+  /** The key of the leaf at position p. */
+  key(p: number): Uint8Array {
+    const o = this.offset[p]!;
+    return this.bytes.subarray(o, o + 32);
+  }
+  /** The value hash of the leaf at position p. */
+  valueHash(p: number): Uint8Array {
+    const o = this.offset[p]! + 32;
+    return this.bytes.subarray(o, o + 32);
+  }
+}
+
+/** A group being written: positions changed by the update, over the stored group they replace. */
+class GroupDraft {
+  readonly kind: Uint8Array;
+  private readonly hashes: Array<Uint8Array | undefined> = new Array(POSITIONS);
+  private readonly keys: Array<Uint8Array | undefined> = new Array(POSITIONS);
+  private readonly values: Array<Uint8Array | undefined> = new Array(POSITIONS);
+
+  constructor(
+    readonly level: number,
+    private readonly base: TreeGroup | undefined,
+  ) {
+    this.kind = base === undefined ? new Uint8Array(POSITIONS) : new Uint8Array(base.kind);
+  }
+
+  hashAt(p: number): Uint8Array {
+    const h = this.hashes[p];
+    if (h !== undefined) return h;
+    return this.kind[p] === KIND_EMPTY ? EMPTY_HASH : this.base!.hash(p);
+  }
+  keyAt(p: number): Uint8Array {
+    return this.keys[p] ?? this.base!.key(p);
+  }
+  valueAt(p: number): Uint8Array {
+    return this.values[p] ?? this.base!.valueHash(p);
+  }
+  setInternal(p: number, hash: Uint8Array): void {
+    this.kind[p] = KIND_INTERNAL;
+    this.hashes[p] = hash;
+  }
+  setLeaf(p: number, key: Uint8Array, valueHash: Uint8Array, hash: Uint8Array): void {
+    this.kind[p] = KIND_LEAF;
+    this.keys[p] = key;
+    this.values[p] = valueHash;
+    this.hashes[p] = hash;
+  }
+
+  encode(): Uint8Array {
+    let internal = 0;
+    let leaves = 0;
+    let size = 8;
+    for (let p = 1; p < POSITIONS; p++) {
+      const k = this.kind[p];
+      if (k === KIND_INTERNAL) {
+        internal |= 1 << p;
+        size += 32;
+      } else if (k === KIND_LEAF) {
+        leaves |= 1 << p;
+        size += LEAF_BYTES;
+      }
+    }
+    const out = new Uint8Array(size);
+    out[0] = internal >>> 24;
+    out[1] = internal >>> 16;
+    out[2] = internal >>> 8;
+    out[3] = internal;
+    out[4] = leaves >>> 24;
+    out[5] = leaves >>> 16;
+    out[6] = leaves >>> 8;
+    out[7] = leaves;
+    let at = 8;
+    const base = this.base;
+    for (let p = 1; p < POSITIONS; p++) {
+      const k = this.kind[p];
+      if (k === KIND_EMPTY) continue;
+      const size = k === KIND_INTERNAL ? 32 : LEAF_BYTES;
+      const h = this.hashes[p];
+      if (h === undefined) {
+        // unchanged: copied from the stored group (a byte loop: cheaper than a view and set for 32..96 bytes)
+        const src = base!.bytes;
+        const o = base!.offset[p]!;
+        for (let i = 0; i < size; i++) out[at + i] = src[o + i]!;
+      } else if (k === KIND_INTERNAL) {
+        for (let i = 0; i < 32; i++) out[at + i] = h[i]!;
+      } else {
+        const key = this.keys[p]!;
+        const value = this.values[p]!;
+        for (let i = 0; i < 32; i++) {
+          out[at + i] = key[i]!;
+          out[at + 32 + i] = value[i]!;
+          out[at + 64 + i] = h[i]!;
+        }
+      }
+      at += size;
+    }
+    return out;
+  }
+}
+
+/** Decodes a stored group. @throws LedgerError STORE_FORMAT on anything else */
+export function decodeGroup(bytes: Uint8Array): TreeGroup {
+  return new TreeGroup(bytes);
+}
+
+/** The storage key of the level-`level` group on `key`'s path: u8 level || ceil(4 level / 8) prefix bytes, bits past 4 level zeroed. */
+export function groupPath(key: Uint8Array, level: number): Uint8Array {
+  const bits = level * GROUP_LEVELS;
+  const n = (bits + 7) >> 3;
+  const out = new Uint8Array(1 + n);
+  out[0] = level;
+  for (let i = 0; i < n; i++) out[1 + i] = key[i]!;
+  if (bits & 7) out[n]! &= 0xff << (8 - (bits & 7));
   return out;
 }
 
-export function encodeInternalNode(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const out = alloc65();
-  out[0] = NODE_INTERNAL;
-  out.set(left, 1);
-  out.set(right, 33);
-  return out;
+/** The group level of a storage key made by `groupPath`. */
+export function levelOfGroupPath(path: Uint8Array): number {
+  return path[0]!;
 }
 
-export function encodeLeafNode(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  const out = alloc65();
-  out[0] = NODE_LEAF;
-  out.set(key, 1);
-  out.set(valueHash, 33);
-  return out;
-}
-
-/** Decodes a stored node. @throws LedgerError STORE_FORMAT on anything else */
-export function decodeNode(bytes: Uint8Array): TreeNode {
-  if (bytes.length === 65 && bytes[0] === NODE_INTERNAL) return { kind: 'internal', left: bytes.subarray(1, 33), right: bytes.subarray(33, 65) };
-  if (bytes.length === 65 && bytes[0] === NODE_LEAF) return { kind: 'leaf', key: bytes.subarray(1, 33), valueHash: bytes.subarray(33, 65) };
-  throw new LedgerError('STORE_FORMAT', 'a stored state-tree node is neither an internal node nor a leaf', { length: bytes.length });
-}
-
-/** The hash of a stored node (undefined = the empty tree). */
-export function hashOfNode(bytes: Uint8Array | undefined): Uint8Array {
-  if (bytes === undefined) return EMPTY_HASH;
-  const n = decodeNode(bytes);
-  return n.kind === 'internal' ? nodeHash(n.left, n.right) : leafHash(n.key, n.valueHash);
-}
-
-/** The storage key of the position at `depth` on `key`'s path: u16 depth || ceil(depth/8) prefix bytes, bits past depth zeroed. */
-export function nodePath(key: Uint8Array, depth: number): Uint8Array {
-  const n = (depth + 7) >> 3;
-  const out = new Uint8Array(2 + n);
-  out[0] = depth >> 8;
-  out[1] = depth & 0xff;
-  for (let i = 0; i < n; i++) out[2 + i] = key[i]!;
-  if (depth & 7) out[1 + n]! &= 0xff << (8 - (depth & 7));
-  return out;
-}
-
-/** Where stored nodes come from: a batched read of positions (undefined = nothing stored there). */
+/** Where stored groups come from: a batched read of group keys (undefined = nothing stored there). */
 export interface NodeReader {
   getNodes(paths: Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
-}
-
-interface Pending {
-  depth: number;
-  lo: number;
-  hi: number;
-  node?: TreeNode | undefined;
-  left?: Pending | undefined;
-  right?: Pending | undefined;
 }
 
 export interface TreeUpdate {
   /** The new root. */
   root: Uint8Array;
-  /** Node writes, keyed by hex path (for overlays), in a deterministic order. */
+  /** Group writes, keyed by hex group key (for overlays), in a deterministic order. */
   writes: Map<string, { path: Uint8Array; node: Uint8Array }>;
 }
 
+/** The updates under one stored group, and the groups below it that they reach. */
+interface Job {
+  level: number;
+  lo: number;
+  hi: number;
+  group?: TreeGroup | undefined;
+  children?: Map<number, Job>;
+}
+
+/** Whether sorted[lo, hi) holds `key` (binary search). */
+function holds(sorted: Entry[], lo: number, hi: number, key: Uint8Array): boolean {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const c = compareBytes(sorted[mid]![0], key);
+    if (c === 0) return true;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
 /**
- * Applies a batch of (key, value hash) puts to the stored tree whose nodes `reader` returns, and
- * returns the new root and the node writes. Reads one batch per tree level (BFS), then hashes
- * bottom-up once: nodes shared by several updated keys are hashed once per batch.
- * @throws LedgerError BAD_ARGUMENT on duplicate keys
+ * Applies a batch of (key, value hash) puts to the stored tree whose groups `reader` returns, and
+ * returns the new root and the group writes. Reads one batch per group level (BFS), then hashes
+ * bottom-up once: nodes shared by several updated keys are hashed once per batch, and unchanged
+ * siblings are read from their stored hashes.
+ * @throws LedgerError BAD_ARGUMENT on duplicate keys; STORE_FORMAT on a malformed or missing group
  */
 export async function updateStoredTree(reader: NodeReader, updates: Entry[]): Promise<TreeUpdate> {
   const sorted = sortedUnique(updates);
   const writes = new Map<string, { path: Uint8Array; node: Uint8Array }>();
-  const write = (depth: number, key: Uint8Array, node: Uint8Array): void => {
-    const path = nodePath(key, depth);
-    writes.set(toHex(path), { path, node });
+  const write = (key: Uint8Array, draft: GroupDraft): void => {
+    const path = groupPath(key, draft.level);
+    writes.set(toHex(path), { path, node: draft.encode() });
   };
   if (sorted.length === 0) {
-    const [rootNode] = await reader.getNodes([nodePath(EMPTY_HASH, 0)]);
-    return { root: new Uint8Array(hashOfNode(rootNode)), writes };
+    const [rootGroup] = await reader.getNodes([groupPath(EMPTY_HASH, 0)]);
+    return { root: new Uint8Array(rootGroup === undefined ? EMPTY_HASH : decodeGroup(rootGroup).hash(1)), writes };
   }
-  const top: Pending = { depth: 0, lo: 0, hi: sorted.length };
-  let frontier: Pending[] = [top];
+
+  // Read the groups the updates pass through, one level at a time.
+  const top: Job = { level: 0, lo: 0, hi: sorted.length };
+  const findChildren = (job: Job, p: number, depth: number, lo: number, hi: number, next: Job[]): void => {
+    if (lo === hi || job.group!.kind[p] !== KIND_INTERNAL) return;
+    if (p >= BOTTOM) {
+      const child: Job = { level: job.level + 1, lo, hi };
+      (job.children ??= new Map()).set(p, child);
+      next.push(child);
+      return;
+    }
+    const mid = splitAt(sorted, lo, hi, depth);
+    findChildren(job, 2 * p, depth + 1, lo, mid, next);
+    findChildren(job, 2 * p + 1, depth + 1, mid, hi, next);
+  };
+  let frontier: Job[] = [top];
   while (frontier.length > 0) {
-    const nodes = await reader.getNodes(frontier.map((p) => nodePath(sorted[p.lo]![0], p.depth)));
-    const next: Pending[] = [];
-    frontier.forEach((p, i) => {
-      const bytes = nodes[i];
-      p.node = bytes === undefined ? undefined : decodeNode(bytes);
-      if (p.node?.kind === 'internal') {
-        const mid = splitAt(sorted, p.lo, p.hi, p.depth);
-        if (mid > p.lo) next.push((p.left = { depth: p.depth + 1, lo: p.lo, hi: mid }));
-        if (p.hi > mid) next.push((p.right = { depth: p.depth + 1, lo: mid, hi: p.hi }));
+    const stored = await reader.getNodes(frontier.map((j) => groupPath(sorted[j.lo]![0], j.level)));
+    const next: Job[] = [];
+    frontier.forEach((job, i) => {
+      const bytes = stored[i];
+      if (bytes === undefined) {
+        // below the root, a group is read only where its parent shows an internal node
+        if (job.level > 0) throw storeFormat(`the group at level ${job.level} on the path of ${toHex(sorted[job.lo]![0])} is missing`);
+        return;
       }
+      job.group = decodeGroup(bytes);
+      if (job.level > 0 && job.group.kind[1] !== KIND_INTERNAL) throw storeFormat(`the group at level ${job.level} does not start with an internal node`);
+      findChildren(job, 1, job.level * GROUP_LEVELS, job.lo, job.hi, next);
     });
     frontier = next;
   }
-  const hashOf = (p: Pending): Uint8Array => {
-    const n = p.node;
-    if (n?.kind === 'internal') {
-      const l = p.left ? hashOf(p.left) : n.left;
-      const r = p.right ? hashOf(p.right) : n.right;
-      write(p.depth, sorted[p.lo]![0], encodeInternalNode(l, r));
-      return nodeHash(l, r);
+
+  // Hash bottom-up along the changed paths and write every group they pass through.
+  /** Builds position p (depth `depth`) of `d` from scratch out of run[lo, hi). */
+  const build = (d: GroupDraft, p: number, depth: number, run: Entry[], lo: number, hi: number): Uint8Array => {
+    if (hi === lo) return EMPTY_HASH; // it was empty (everything under an empty position or a leaf is)
+    if (hi - lo === 1) {
+      const [k, v] = run[lo]!;
+      const h = leafHash(k, v);
+      d.setLeaf(p, k, v, h);
+      return h;
     }
-    // An empty position or a leaf: everything below is built in memory.
-    let run = sorted.slice(p.lo, p.hi);
-    if (n?.kind === 'leaf' && !run.some((e) => compareBytes(e[0], n.key) === 0)) {
-      run = sortedUnique([...run, [new Uint8Array(n.key), new Uint8Array(n.valueHash)]]);
+    if (depth >= MAX_DEPTH) throw new LedgerError('INTERNAL', 'two equal keys reached depth 256');
+    if (p >= BOTTOM) {
+      if (d.level >= MAX_LEVEL) throw new LedgerError('INTERNAL', 'a group below depth 256');
+      const child = new GroupDraft(d.level + 1, undefined);
+      const h = build(child, 1, depth, run, lo, hi);
+      write(run[lo]![0], child);
+      d.setInternal(p, h);
+      return h;
     }
-    return buildSubtree(run, 0, run.length, p.depth, write);
+    const mid = splitAt(run, lo, hi, depth);
+    const l = build(d, 2 * p, depth + 1, run, lo, mid);
+    const r = build(d, 2 * p + 1, depth + 1, run, mid, hi);
+    const h = nodeHash(l, r);
+    d.setInternal(p, h);
+    return h;
   };
-  const root = new Uint8Array(hashOf(top));
+  const update = (job: Job, d: GroupDraft, p: number, depth: number, lo: number, hi: number): Uint8Array => {
+    if (lo === hi) return d.hashAt(p);
+    const k = d.kind[p];
+    if (k === KIND_INTERNAL) {
+      let h: Uint8Array;
+      if (p >= BOTTOM) h = updateGroup(job.children!.get(p)!);
+      else {
+        const mid = splitAt(sorted, lo, hi, depth);
+        const l = update(job, d, 2 * p, depth + 1, lo, mid);
+        h = nodeHash(l, update(job, d, 2 * p + 1, depth + 1, mid, hi));
+      }
+      d.setInternal(p, h);
+      return h;
+    }
+    // An empty position or a leaf: rebuilt from the updates under it and the leaf, unless an update replaces it.
+    if (k === KIND_LEAF) {
+      const key = d.keyAt(p);
+      if (!holds(sorted, lo, hi, key)) {
+        const run = sortedUnique([...sorted.slice(lo, hi), [new Uint8Array(key), new Uint8Array(d.valueAt(p))]]);
+        return build(d, p, depth, run, 0, run.length);
+      }
+    }
+    return build(d, p, depth, sorted, lo, hi);
+  };
+  const updateGroup = (job: Job): Uint8Array => {
+    const d = new GroupDraft(job.level, job.group);
+    const h = update(job, d, 1, job.level * GROUP_LEVELS, job.lo, job.hi);
+    write(sorted[job.lo]![0], d);
+    return h;
+  };
+  const root = new Uint8Array(updateGroup(top));
   return { root, writes };
 }
 
 /**
- * The proof of `key` in the stored tree (membership or non-membership), read one level at a time.
+ * The proof of `key` in the stored tree (membership or non-membership), read one group at a time.
  * Returns the proof bytes and, for a member, its value hash.
+ * @throws LedgerError STORE_FORMAT on a malformed or missing group
  */
 export async function proveStored(reader: NodeReader, key: Uint8Array): Promise<{ proof: Uint8Array; valueHash: Uint8Array | null }> {
   const bits: boolean[] = [];
   const siblings: Uint8Array[] = [];
+  const end = (depth: number, terminal: StateProof['terminal']): Uint8Array => encodeStateProof({ depth, bitmap: packBits(bits), siblings, terminal });
   let depth = 0;
-  for (;;) {
-    const [bytes] = await reader.getNodes([nodePath(key, depth)]);
+  for (let level = 0; ; level++) {
+    const [bytes] = await reader.getNodes([groupPath(key, level)]);
     if (bytes === undefined) {
-      return { proof: encodeStateProof({ depth, bitmap: packBits(bits), siblings, terminal: { kind: 'empty' } }), valueHash: null };
+      if (level > 0) throw storeFormat(`the group at level ${level} on the path of ${toHex(key)} is missing`);
+      return { proof: end(0, { kind: 'empty' }), valueHash: null };
     }
-    const n = decodeNode(bytes);
-    if (n.kind === 'leaf') {
-      const present = compareBytes(n.key, key) === 0;
-      const terminal: StateProof['terminal'] = present ? { kind: 'leaf' } : { kind: 'other-leaf', key: new Uint8Array(n.key), valueHash: new Uint8Array(n.valueHash) };
-      return { proof: encodeStateProof({ depth, bitmap: packBits(bits), siblings, terminal }), valueHash: present ? new Uint8Array(n.valueHash) : null };
-    }
-    const goRight = keyBit(key, depth) === 1;
-    const sibling = goRight ? n.left : n.right;
-    const child = goRight ? n.right : n.left;
-    const nonEmpty = compareBytes(sibling, EMPTY_HASH) !== 0;
-    bits.push(nonEmpty);
-    if (nonEmpty) siblings.push(new Uint8Array(sibling));
-    depth++;
-    if (compareBytes(child, EMPTY_HASH) === 0) {
-      return { proof: encodeStateProof({ depth, bitmap: packBits(bits), siblings, terminal: { kind: 'empty' } }), valueHash: null };
+    const g = decodeGroup(bytes);
+    let p = 1;
+    for (;;) {
+      const k = g.kind[p];
+      if (k === KIND_EMPTY) return { proof: end(depth, { kind: 'empty' }), valueHash: null };
+      if (k === KIND_LEAF) {
+        const present = compareBytes(g.key(p), key) === 0;
+        const terminal: StateProof['terminal'] = present ? { kind: 'leaf' } : { kind: 'other-leaf', key: new Uint8Array(g.key(p)), valueHash: new Uint8Array(g.valueHash(p)) };
+        return { proof: end(depth, terminal), valueHash: present ? new Uint8Array(g.valueHash(p)) : null };
+      }
+      if (p >= BOTTOM) break; // the top of the next group down
+      const bit = keyBit(key, depth);
+      const sibling = 2 * p + 1 - bit;
+      const nonEmpty = g.kind[sibling] !== KIND_EMPTY;
+      bits.push(nonEmpty);
+      if (nonEmpty) siblings.push(new Uint8Array(g.hash(sibling)));
+      p = 2 * p + bit;
+      depth++;
     }
   }
 }
 
-/** A NodeReader over a Map of hex path -> node bytes (in-memory trees, tests, the bench). */
+/** A NodeReader over a Map of hex group key -> group bytes (in-memory trees, tests, the bench). */
 export class MemoryNodes implements NodeReader {
   readonly nodes = new Map<string, Uint8Array>();
   async getNodes(paths: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {

@@ -1,9 +1,10 @@
 /**
  * @module bench/groups/state
  * The state machine on one core, signatures already checked (the check callback answers true):
- *  - apply_events_per_s: blocks of 1,000 events (access records under grants, certificate
- *    issues, dataset versions, a share of rejected attempts) through prefetch, apply, finish
- *    (records encoded, state tree updated) and the batch into memory-level, markCommitted;
+ *  - apply_events_per_s: blocks of 1,000 events (accesses under grants, certificates issued,
+ *    transferred and revoked, share requests and grants, department registrations, dataset
+ *    versions, a share of rejected attempts) through prefetch, apply, finish (records encoded,
+ *    state tree updated) and the batch into memory-level, markCommitted;
  *  - smt_updates_per_s: state-tree updates in batches of 1,000 random keys on a tree of 100,000
  *    entries (50,000 with --quick).
  * Pure: needs nothing running.
@@ -79,31 +80,60 @@ async function applyEventsPerSecond(quick: boolean): Promise<number> {
       const reader = depts[(i + j) % depts.length]!;
       const id = `req.${i}.${j}`;
       requests.push(feed.event(reader, { shareRequested: { requestId: id, resourceId: `res.${i}`, purpose: 'p', fields: ['a', 'b'] } }));
-      grants.push(feed.event(depts[i]!, { shareGranted: { requestId: id, fields: ['a', 'b'], purpose: 'p', validFromMs: 0n, validUntilMs: 1n << 62n, maxUses: 0n } }));
       grantIds.push({ id, reader, resource: `res.${i}` });
     }
+  }
+  // signed after every request, so that each department's sequence numbers follow the block order
+  // (interleaved, a department's later requests were SEQUENCE_GAP and it stayed stuck behind the gap)
+  for (const g of grantIds) {
+    const source = depts[Number(g.resource.slice(4))]!;
+    grants.push(feed.event(source, { shareGranted: { requestId: g.id, fields: ['a', 'b'], purpose: 'p', validFromMs: 0n, validUntilMs: 1n << 62n, maxUses: 0n } }));
   }
   let pos = await applyBlocks(store, rules, [setup, setup2, requests, grants], 0n, 0n, 1000n);
 
   const blockCount = quick ? 20 : 100;
+  // The mix of a working day, per 20 events: 9 accesses under grants (one by a department that is
+  // not the grantee: rejected and kept), 4 certificates issued, 2 transferred and 1 revoked
+  // (certificates from earlier blocks; a revoked one transferred again is rejected), 1 share
+  // request and its grant, 1 department registered by the authority, 1 dataset version published.
   let serial = 0;
+  const issued: Array<{ id: string; issuer: string }> = [];
+  let issuedBefore = 0;
+  let moved = 0;
+  let request: { id: string; source: string } | undefined;
   const blocks: SignedEvent[][] = [];
   for (let b = 0; b < blockCount; b++) {
     const events: SignedEvent[] = [];
     for (let i = 0; i < 1000; i++) {
       const r = serial++ % 20;
-      if (r < 12) {
+      const k = serial % depts.length;
+      const d = depts[k]!;
+      if (r < 9) {
         const g = grantIds[serial % grantIds.length]!;
-        const wrongReader = r === 11; // an attempt with someone else's grant: rejected and kept
+        const wrongReader = r === 8;
         events.push(feed.event(wrongReader ? depts[(serial * 7) % depts.length]! : g.reader, { accessRecorded: { resourceId: g.resource, grantId: g.id, fields: ['a'], purpose: 'check', subjectCommitment: b32(), recordCount: 1n } }));
-      } else if (r < 19) {
-        const d = depts[serial % depts.length]!;
-        events.push(feed.event(d, { certificateIssued: { certificateId: `C-${serial}`, certificateTypeId: 'BDC', holderCommitment: b32(), attributesRoot: b32(), documentSha256: b32(), validUntilMs: 0n, attributeNames: ['a', 'b'] } }));
+      } else if (r < 13) {
+        const id = `C-${serial}`;
+        issued.push({ id, issuer: d });
+        events.push(feed.event(d, { certificateIssued: { certificateId: id, certificateTypeId: 'BDC', holderCommitment: b32(), attributesRoot: b32(), documentSha256: b32(), validUntilMs: 0n, attributeNames: ['a', 'b'] } }));
+      } else if (r < 16) {
+        const c = issued[(moved++ * 7919) % (issuedBefore > 0 ? issuedBefore : issued.length)]!;
+        if (r < 15) events.push(feed.event(c.issuer, { certificateTransferred: { certificateId: c.id, newHolderCommitment: b32(), documentSha256: new Uint8Array(0), reason: 'sale' } }));
+        else events.push(feed.event(c.issuer, { certificateRevoked: { certificateId: c.id, reason: 'cancelled' } }));
+      } else if (r === 16) {
+        const id = `req.x.${serial}`;
+        request = { id, source: d };
+        events.push(feed.event(depts[(k + 11) % depts.length]!, { shareRequested: { requestId: id, resourceId: `res.${k}`, purpose: 'p', fields: ['a', 'b'] } }));
+      } else if (r === 17) {
+        events.push(feed.event(request!.source, { shareGranted: { requestId: request!.id, fields: ['a'], purpose: 'p', validFromMs: 0n, validUntilMs: 1n << 62n, maxUses: 100n } }));
+      } else if (r === 18) {
+        const id = `dept.new.${serial}`;
+        events.push(feed.event(authority, { departmentRegistered: { departmentId: id, name: id, publicKey: pk, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false } } }));
       } else {
-        const i = serial % depts.length;
-        events.push(feed.event(depts[i]!, { resourceVersionPublished: { resourceId: `res.${i}`, version: BigInt(serial), datasetSha256: b32(), recordCount: 10n } }));
+        events.push(feed.event(d, { resourceVersionPublished: { resourceId: `res.${k}`, version: BigInt(serial), datasetSha256: b32(), recordCount: 10n } }));
       }
     }
+    issuedBefore = issued.length;
     blocks.push(events);
   }
   const t = performance.now();
