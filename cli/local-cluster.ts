@@ -23,6 +23,8 @@ export interface LocalClusterOptions extends Partial<StackInit> {
   dataDir: string;
   /** Provision the stack's own broker in this folder even when KAFKA_BROKERS is set (tests). */
   brokerDir?: string;
+  /** Start the node processes now (default true; the benchmark fills the topic first). */
+  startNodes?: boolean;
   log?: (line: string) => void;
 }
 
@@ -97,7 +99,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     clearTimeout(timer);
   }
 
-  for (const n of nodes) startNode(n.index);
+  if (options.startNodes !== false) for (const n of nodes) startNode(n.index);
 
   return {
     layout,
