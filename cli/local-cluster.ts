@@ -80,7 +80,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   function startNode(index: number): void {
     const n = nodes[index - 1]!;
     const logFd = openSync(join(layout.nodeDir(index), 'node.log'), 'a');
-    const child = spawn(process.execPath, [CLI_PATH, 'node', '--config', layout.nodeConfig(index)], {
+    // LEDGER_NODE_ARGS: extra Node options for the node processes (e.g. --cpu-prof for a profile)
+    const nodeArgs = (process.env.LEDGER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const child = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'node', '--config', layout.nodeConfig(index)], {
       env: { ...process.env, KAFKA_BROKERS: brokers.join(','), LEDGER_SIGNATURE_WORKERS: process.env.LEDGER_SIGNATURE_WORKERS ?? '' },
       stdio: ['ignore', logFd, logFd],
     });

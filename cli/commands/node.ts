@@ -12,7 +12,8 @@ export function registerNode(program: Command): void {
     .action(async (opts: { config: string }) => {
       const config = loadNodeConfig(opts.config);
       const node = await runNode(config);
-      const stop = () => void node.stop();
+      // exit once stopped: kafkajs and ws may keep timers alive, and a profile is written on exit
+      const stop = () => void node.stop().then(() => process.exit(process.exitCode ?? 0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const r = await node.done;
