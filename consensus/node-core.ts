@@ -105,7 +105,8 @@ interface Pending {
   markerPostedAtMs: number | undefined;
 }
 
-interface Cut {
+/** A block whose state, log and writes are staged, ready for its atomic commit. */
+interface StagedBlock {
   height: bigint;
   header: BlockHeader;
   headerHash: Uint8Array;
@@ -114,6 +115,10 @@ interface Cut {
   state: BlockState;
   merkle: MerkleStage;
   stateWrites: ChainWrite[];
+}
+
+/** This node's own cut, voted and awaiting its quorum. */
+interface Cut extends StagedBlock {
   vote: Vote;
   checkpoint: Uint8Array;
   raw: KafkaRecord[];
@@ -643,7 +648,12 @@ export class NodeCore {
 
   /** One atomic batch: block, commit, Merkle log, state, projections, offset (DESIGN.md section 8). */
   private async commitCut(commit: Commit, out: CoreOutput[], viaPeer: boolean): Promise<void> {
-    const cut = this.cut!;
+    await this.commitBlock(this.cut!, commit, out, viaPeer);
+    this.cut = undefined;
+    this.phase = 'consuming';
+  }
+
+  private async commitBlock(cut: StagedBlock, commit: Commit, out: CoreOutput[], viaPeer: boolean): Promise<void> {
     const hookWrites: ChainWrite[] = [];
     for (const hook of this.opts.hooks ?? []) {
       hookWrites.push(...(await hook({ height: cut.height, block: cut.block, headerHash: cut.headerHash, events: cut.committed })));
@@ -655,8 +665,6 @@ export class NodeCore {
     this.blocks.markCommitted(cut.block, cut.headerHash);
     this.previousBlockTime = cut.header.blockTimeMs;
     for (const h of [...this.votes.keys()]) if (h <= cut.height) this.votes.delete(h);
-    this.cut = undefined;
-    this.phase = 'consuming';
     out.push({ kind: 'committed', height: cut.height, headerHash: cut.headerHash, eventCount: cut.block.events.length, viaPeer });
   }
 
@@ -796,25 +804,8 @@ export class NodeCore {
       });
       return;
     }
-    this.cut = {
-      height: header.height,
-      header,
-      headerHash: commit.headerHash,
-      block,
-      committed,
-      state,
-      merkle,
-      stateWrites: finished.writes as ChainWrite[],
-      vote: undefined as never,
-      checkpoint: new Uint8Array(0),
-      raw: [],
-      votedAtMs: this.nowMs,
-      lastSentMs: this.nowMs,
-      noQuorumRaised: false,
-    };
-    const phase = this.phase;
-    await this.commitCut(commit, out, true);
-    this.phase = phase === 'syncing' ? 'syncing' : 'consuming';
+    const staged: StagedBlock = { height: header.height, header, headerHash: commit.headerHash, block, committed, state, merkle, stateWrites: finished.writes as ChainWrite[] };
+    await this.commitBlock(staged, commit, out, true);
     const keep = raw.filter((r) => r.offset > header.lastOffset);
     this.queue.unshift(...keep);
     if (this.phase === 'consuming' && keep.length === 0 && this.queue.length === 0) {
