@@ -1,0 +1,178 @@
+/**
+ * @module cli/demo-scenario
+ * What the demo puts on the chain (issue 13): the departments of a city, the catalogue with one
+ * resource of each share type, a household economic-status check (家庭经济状况核对) with its
+ * requests, grants, access records and one attempted access without a grant, and four property
+ * certificates (不动产权证书): one valid, one transferred, one revoked, one expired.
+ *
+ * The scenario is a fixed list of phases; each step is one event of one department, so that a
+ * department's n-th step is always its sequence number n. That is what makes the demo resumable:
+ * a department whose outbox (or chain) is at sequence `next` has done its first `next - 1` steps.
+ * Inputs that depend on the clock (grant windows, the expiring certificate) are computed when the
+ * step is first published, never again.
+ */
+import type { PayloadType } from '../producers/payloads.js';
+
+export interface DemoDepartment {
+  id: string;
+  /** Display names: Chinese first (the page's default), English. */
+  name: string;
+  nameEn: string;
+  certificateTypes: string[];
+  resources: string[];
+}
+
+/** The genesis authority of the demo stack (DEFAULT_STACK in cli/local-cluster.ts). */
+export const DEMO_AUTHORITY = 'authority.city';
+
+export const DEMO_DEPARTMENTS: readonly DemoDepartment[] = [
+  { id: 'dept.realestate', name: '市不动产登记中心', nameEn: 'Real-estate registration centre', certificateTypes: ['BDC'], resources: ['res.property.owner', 'res.property.notice'] },
+  { id: 'dept.tax', name: '市税务局', nameEn: 'Tax bureau', certificateTypes: [], resources: ['res.tax.income'] },
+  { id: 'dept.hrss', name: '市人力资源和社会保障局', nameEn: 'Human resources and social security bureau', certificateTypes: [], resources: ['res.social.insurance'] },
+  { id: 'dept.civil', name: '市民政局', nameEn: 'Civil affairs bureau', certificateTypes: [], resources: ['res.civil.subsistence'] },
+  { id: 'bank.city', name: '城市商业银行', nameEn: 'City commercial bank', certificateTypes: [], resources: [] },
+  { id: 'court.intermediate', name: '市中级人民法院', nameEn: 'Intermediate people\'s court', certificateTypes: [], resources: ['res.court.sealed'] },
+];
+
+/** The certificates of the demo and what a reader should see for each. */
+export const DEMO_CERTIFICATES = {
+  valid: '11110105MB0000000X:BDC:2026-000001',
+  transferred: '11110105MB0000000X:BDC:2026-000002',
+  revoked: '11110105MB0000000X:BDC:2026-000003',
+  expired: '11110105MB0000000X:BDC:2026-000004',
+} as const;
+
+/** The grants of the household check (a grant's id is its request's id). */
+export const DEMO_GRANTS = {
+  tax: 'HH-2026-0001.tax',
+  insurance: 'HH-2026-0001.insurance',
+  property: 'HH-2026-0001.property',
+} as const;
+
+/** A certificate id that is never issued: its bundle proves absence (UNKNOWN). */
+export const DEMO_UNKNOWN_CERTIFICATE = '11110105MB0000000X:BDC:2026-999999';
+
+/** The household whose records are checked (committed with a salt on chain, never in clear). */
+export const DEMO_HOUSEHOLD_SUBJECT = '110105198203150027';
+
+/** How long the expiring certificate is valid after it is published. */
+export const EXPIRING_AFTER_MS = 8_000;
+
+export const HOLDERS = {
+  valid: '110105198001010011',
+  transferredFrom: '110105197505050022',
+  transferredTo: '110108199002020033',
+  revoked: '110105196812120044',
+  expired: '110105199509090055',
+} as const;
+
+export interface StepContext {
+  /** The reader's clock when the step is first published, milliseconds. */
+  nowMs: number;
+  publicKeyHex(departmentId: string): string;
+  /** The certificate's document (standing for the OFD the registry hands out), written by the runner; its digest goes on chain. */
+  documentFile(certificateId: string, attributes: Record<string, string>): string;
+}
+
+export interface DemoStep {
+  /** Who signs. */
+  department: string;
+  type: PayloadType;
+  input: (ctx: StepContext) => Record<string, unknown>;
+  /** A short line for the log. */
+  note: string;
+}
+
+export interface DemoPhase {
+  name: string;
+  steps: DemoStep[];
+}
+
+const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+
+function certificate(id: string, holder: string, attrs: Record<string, string>, validFor: (now: number) => number, note: string): DemoStep {
+  return {
+    department: 'dept.realestate',
+    type: 'issue-certificate',
+    note,
+    input: (c) => ({
+      certificateId: id,
+      certificateTypeId: 'BDC',
+      holder,
+      attributes: attrs,
+      documentFile: c.documentFile(id, attrs),
+      validUntil: validFor(c.nowMs),
+    }),
+  };
+}
+
+/** The phases in order; each phase is published and acknowledged by Kafka before the next. */
+export function demoPhases(): DemoPhase[] {
+  return [
+    {
+      name: 'departments',
+      steps: DEMO_DEPARTMENTS.map((d) => ({
+        department: DEMO_AUTHORITY,
+        type: 'register-department' as const,
+        note: `register ${d.id} (${d.name})`,
+        input: (c: StepContext) => ({ departmentId: d.id, name: d.name, publicKey: c.publicKeyHex(d.id), certificateTypes: d.certificateTypes, resources: d.resources }),
+      })),
+    },
+    {
+      name: 'catalogue',
+      steps: [
+        { department: 'dept.realestate', type: 'register-resource', note: 'catalogue: property ownership (conditional)', input: () => ({ resourceId: 'res.property.owner', name: '不动产权属信息', shareType: 'CONDITIONAL', fields: ['产权人', '坐落', '面积', '用途'], updateCycle: '实时' }) },
+        { department: 'dept.realestate', type: 'register-resource', note: 'catalogue: registration notices (unconditional)', input: () => ({ resourceId: 'res.property.notice', name: '不动产登记公告', shareType: 'UNCONDITIONAL', fields: ['证书号', '坐落', '登记类型'], updateCycle: '每日' }) },
+        { department: 'dept.tax', type: 'register-resource', note: 'catalogue: income (conditional)', input: () => ({ resourceId: 'res.tax.income', name: '个人收入纳税信息', shareType: 'CONDITIONAL', fields: ['年收入', '纳税额'], updateCycle: '每月' }) },
+        { department: 'dept.hrss', type: 'register-resource', note: 'catalogue: social insurance (conditional)', input: () => ({ resourceId: 'res.social.insurance', name: '社会保险缴费信息', shareType: 'CONDITIONAL', fields: ['缴费基数', '参保状态'], updateCycle: '每月' }) },
+        { department: 'dept.civil', type: 'register-resource', note: 'catalogue: subsistence allowance list (unconditional)', input: () => ({ resourceId: 'res.civil.subsistence', name: '最低生活保障公示名单', shareType: 'UNCONDITIONAL', fields: ['户主', '保障人数', '公示期'], updateCycle: '每月' }) },
+        { department: 'court.intermediate', type: 'register-resource', note: 'catalogue: sealed case files (not shared)', input: () => ({ resourceId: 'res.court.sealed', name: '不公开审理案件卷宗', shareType: 'NOT_SHARED', fields: ['案号', '当事人', '案由'], updateCycle: '实时' }) },
+        { department: 'dept.tax', type: 'publish-version', note: 'dataset version 1 of the income records', input: () => ({ resourceId: 'res.tax.income', version: 1, datasetSha256: 'a1'.repeat(32), recordCount: 128_000 }) },
+      ],
+    },
+    {
+      name: 'household check: requests',
+      steps: [
+        { department: 'dept.civil', type: 'request-share', note: 'civil affairs asks tax for the household income', input: () => ({ requestId: DEMO_GRANTS.tax, resourceId: 'res.tax.income', purpose: '居民家庭经济状况核对', fields: ['年收入'] }) },
+        { department: 'dept.civil', type: 'request-share', note: 'civil affairs asks social insurance', input: () => ({ requestId: DEMO_GRANTS.insurance, resourceId: 'res.social.insurance', purpose: '居民家庭经济状况核对', fields: ['缴费基数'] }) },
+        { department: 'dept.civil', type: 'request-share', note: 'civil affairs asks the property registry', input: () => ({ requestId: DEMO_GRANTS.property, resourceId: 'res.property.owner', purpose: '居民家庭经济状况核对', fields: ['产权人', '面积'] }) },
+      ],
+    },
+    {
+      name: 'household check: grants',
+      steps: [
+        { department: 'dept.tax', type: 'grant-share', note: 'tax grants (5 uses, 30 days)', input: (c) => ({ requestId: DEMO_GRANTS.tax, fields: ['年收入'], purpose: '居民家庭经济状况核对', validFrom: c.nowMs - 60_000, validUntil: c.nowMs + 30 * DAY_MS, maxUses: 5 }) },
+        { department: 'dept.hrss', type: 'grant-share', note: 'social insurance grants (30 days)', input: (c) => ({ requestId: DEMO_GRANTS.insurance, fields: ['缴费基数'], purpose: '居民家庭经济状况核对', validFrom: c.nowMs - 60_000, validUntil: c.nowMs + 30 * DAY_MS }) },
+        { department: 'dept.realestate', type: 'grant-share', note: 'the property registry grants (30 days)', input: (c) => ({ requestId: DEMO_GRANTS.property, fields: ['产权人', '面积'], purpose: '居民家庭经济状况核对', validFrom: c.nowMs - 60_000, validUntil: c.nowMs + 30 * DAY_MS }) },
+      ],
+    },
+    {
+      name: 'household check: accesses',
+      steps: [
+        { department: 'dept.civil', type: 'record-access', note: 'civil affairs reads the income under its grant', input: () => ({ resourceId: 'res.tax.income', grantId: DEMO_GRANTS.tax, fields: ['年收入'], purpose: '居民家庭经济状况核对', subject: DEMO_HOUSEHOLD_SUBJECT }) },
+        { department: 'dept.civil', type: 'record-access', note: 'civil affairs reads social insurance under its grant', input: () => ({ resourceId: 'res.social.insurance', grantId: DEMO_GRANTS.insurance, fields: ['缴费基数'], purpose: '居民家庭经济状况核对', subject: DEMO_HOUSEHOLD_SUBJECT }) },
+        { department: 'dept.civil', type: 'record-access', note: 'civil affairs reads the property records under its grant', input: () => ({ resourceId: 'res.property.owner', grantId: DEMO_GRANTS.property, fields: ['产权人', '面积'], purpose: '居民家庭经济状况核对', subject: DEMO_HOUSEHOLD_SUBJECT }) },
+        { department: 'bank.city', type: 'record-access', note: 'the bank reads the income WITHOUT a grant (kept on chain as GRANT_REQUIRED)', input: () => ({ resourceId: 'res.tax.income', fields: ['年收入'], purpose: '贷款审批', subject: DEMO_HOUSEHOLD_SUBJECT }) },
+        { department: 'court.intermediate', type: 'record-access', note: 'the court reads a public registration notice (unconditional)', input: () => ({ resourceId: 'res.property.notice', fields: ['证书号', '坐落'], purpose: '执行查控', subject: HOLDERS.revoked }) },
+        { department: 'dept.hrss', type: 'revoke-share', note: 'social insurance revokes its grant: the check is done', input: () => ({ requestId: DEMO_GRANTS.insurance, reason: '核对完成' }) },
+      ],
+    },
+    {
+      name: 'certificates',
+      steps: [
+        certificate(DEMO_CERTIFICATES.valid, HOLDERS.valid, { 产权人: '张伟', 坐落: '朝阳区建国路88号3单元1201', 面积: '89.50', 用途: '住宅', 共有情况: '单独所有' }, (n) => n + TEN_YEARS_MS, 'issue a property certificate (stays valid)'),
+        certificate(DEMO_CERTIFICATES.transferred, HOLDERS.transferredFrom, { 产权人: '王芳', 坐落: '朝阳区望京街10号2单元602', 面积: '102.30', 用途: '住宅', 共有情况: '单独所有' }, (n) => n + TEN_YEARS_MS, 'issue a property certificate (to be transferred)'),
+        certificate(DEMO_CERTIFICATES.revoked, HOLDERS.revoked, { 产权人: '李强', 坐落: '海淀区中关村大街27号1门503', 面积: '76.00', 用途: '住宅', 共有情况: '单独所有' }, (n) => n + TEN_YEARS_MS, 'issue a property certificate (to be revoked)'),
+        certificate(DEMO_CERTIFICATES.expired, HOLDERS.expired, { 产权人: '赵敏', 坐落: '东城区东直门南大街5号临时库房', 面积: '45.00', 用途: '仓储', 共有情况: '单独所有' }, (n) => n + EXPIRING_AFTER_MS, `issue a certificate valid for ${EXPIRING_AFTER_MS / 1000} s (it expires)`),
+        { department: 'dept.realestate', type: 'transfer-certificate', note: 'transfer the second certificate (sale)', input: () => ({ certificateId: DEMO_CERTIFICATES.transferred, newHolder: HOLDERS.transferredTo, reason: '买卖' }) },
+        { department: 'dept.realestate', type: 'revoke-certificate', note: 'revoke the third certificate', input: () => ({ certificateId: DEMO_CERTIFICATES.revoked, reason: '注销登记' }) },
+      ],
+    },
+  ];
+}
+
+/** Every department that signs a step, the authority first. */
+export function demoSigners(): string[] {
+  return [DEMO_AUTHORITY, ...DEMO_DEPARTMENTS.map((d) => d.id)];
+}

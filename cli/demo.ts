@@ -1,0 +1,305 @@
+/**
+ * @module cli/demo
+ * The demo of every scenario on a running local cluster (issue 13): department keys, one durable
+ * outbox per department (producers/department-client.ts), the phases of cli/demo-scenario.ts
+ * published in order (each acknowledged by Kafka before the next, so offsets keep the phases in
+ * order), a wait until the nodes committed everything, then the trust anchor and sample bundles
+ * (binary, JSON, QR) written into `<data>/demo/samples/` for the reader page and `ledger verify`.
+ *
+ * Resuming: a department's n-th step is its sequence number n; the outbox knows the next number
+ * (and re-sends whatever Kafka never acknowledged), and the API, when it answers, tells the
+ * department's next sequence on chain. Steps already taken are never published again.
+ */
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import QRCode from 'qrcode';
+import { createKafka } from '../kafka/client.js';
+import { toHex } from '../ledger/bytes.js';
+import { LedgerError } from '../ledger/errors.js';
+import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } from '../ledger/key-file.js';
+import { DepartmentClient } from '../producers/department-client.js';
+import { buildPayload, mergeSalts, parseSaltsFile, type SaltsFile } from '../producers/payloads.js';
+import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { fetchStatus, type LocalCluster } from './local-cluster.js';
+
+export interface DemoLayout {
+  root: string;
+  keysDir: string;
+  outboxDir: string;
+  holdersDir: string;
+  documentsDir: string;
+  samplesDir: string;
+  key(departmentId: string): string;
+  salts(certificateId: string): string;
+  document(certificateId: string): string;
+}
+
+/** File-name form of an id (ids may hold ':'). */
+export function fileNameOf(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export function demoLayout(stackRoot: string): DemoLayout {
+  const root = join(stackRoot, 'demo');
+  return {
+    root,
+    keysDir: join(root, 'keys'),
+    outboxDir: join(root, 'outbox'),
+    holdersDir: join(root, 'holders'),
+    documentsDir: join(root, 'documents'),
+    samplesDir: join(root, 'samples'),
+    key: (d) => join(root, 'keys', `${d}${KEY_FILE_EXTENSION}`),
+    salts: (c) => join(root, 'holders', `${fileNameOf(c)}.salts.json`),
+    document: (c) => join(root, 'documents', `${fileNameOf(c)}.txt`),
+  };
+}
+
+/** A sample bundle written for readers, with the verdict the demo expects. */
+export interface SampleBundle {
+  name: string;
+  kind: 'certificate' | 'grant';
+  id: string;
+  expect: 'VALID' | 'REVOKED' | 'EXPIRED' | 'UNKNOWN';
+  description: string;
+  binary: string;
+  json: string;
+  /** Absent when the bundle does not fit one QR code. */
+  qr?: string;
+  /** The holder's salts file for a certificate (holder and attribute checks). */
+  salts?: string;
+  document?: string;
+}
+
+export interface DemoResult {
+  layout: DemoLayout;
+  published: number;
+  skipped: number;
+  /** The API the samples came from (undefined when no node serves it). */
+  apiUrl: string | undefined;
+  anchor: { file: string; hash: string };
+  samples: SampleBundle[];
+  /** What could not be written, and why. */
+  notes: string[];
+}
+
+export interface DemoOptions {
+  log?: (line: string) => void;
+  /** How long to wait for the nodes to commit what the demo published (default 180 s). */
+  commitTimeoutMs?: number;
+}
+
+function loadOrCreateKey(path: string): SigningKey {
+  return existsSync(path) ? loadKeyFile(path) : writeNewKeyFile(path);
+}
+
+function writePrivate(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/** The node answering the API (`/v1/genesis`), or undefined. */
+export async function findApi(cluster: LocalCluster): Promise<string | undefined> {
+  for (const n of cluster.nodes) {
+    try {
+      const r = await fetch(`${n.url}/v1/genesis`, { signal: AbortSignal.timeout(2000) });
+      if (r.ok) return n.url;
+    } catch {
+      /* not this one */
+    }
+  }
+  return undefined;
+}
+
+/** A department's next sequence number on chain, through the API (undefined when unknown). */
+async function chainNextSequence(apiUrl: string | undefined, departmentId: string): Promise<bigint | undefined> {
+  if (apiUrl === undefined) return undefined;
+  try {
+    const r = await fetch(`${apiUrl}/v1/departments/${encodeURIComponent(departmentId)}`, { signal: AbortSignal.timeout(3000) });
+    if (!r.ok) return undefined;
+    const body = (await r.json()) as Record<string, unknown>;
+    const next = body.nextSequence ?? (body.department as Record<string, unknown> | undefined)?.nextSequence;
+    return typeof next === 'string' || typeof next === 'number' ? BigInt(next) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new LedgerError('UNAVAILABLE', `the demo waited ${Math.round(timeoutMs / 1000)} s for ${what}`, {});
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Publishes what is not yet published of the demo scenario, waits until every node committed it,
+ * and writes the trust anchor and the sample bundles.
+ */
+export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}): Promise<DemoResult> {
+  const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const layout = demoLayout(cluster.layout.root);
+  for (const d of [layout.root, layout.outboxDir, layout.holdersDir, layout.documentsDir, layout.samplesDir]) mkdirSync(d, { recursive: true });
+  mkdirSync(layout.keysDir, { recursive: true, mode: 0o700 });
+  mkdirSync(layout.holdersDir, { recursive: true, mode: 0o700 });
+
+  await waitUntil('the nodes to start consuming', 120_000, async () => (await Promise.all(cluster.nodes.map((n) => fetchStatus(n.url)))).every((s) => s?.phase === 'consuming'));
+  const apiUrl = await findApi(cluster);
+
+  // keys: the stack's authority, and one per department (made on first run, mode 0600)
+  const keys = new Map<string, SigningKey>([[DEMO_AUTHORITY, loadKeyFile(cluster.layout.authorityKey)]]);
+  for (const d of demoSigners()) if (d !== DEMO_AUTHORITY) keys.set(d, loadOrCreateKey(layout.key(d)));
+
+  const kafka = createKafka({ brokers: cluster.brokers, clientId: 'ledger-demo' });
+  const clients = new Map<string, DepartmentClient>();
+  let published = 0;
+  let skipped = 0;
+  try {
+    for (const d of demoSigners()) {
+      const onChain = await chainNextSequence(apiUrl, d);
+      const client = await DepartmentClient.open({
+        kafka,
+        channel: cluster.genesis.genesis.channel,
+        departmentId: d,
+        keyVersion: 1,
+        key: keys.get(d)!,
+        stateDir: join(layout.outboxDir, d),
+        ...(onChain !== undefined ? { initialSequence: onChain } : {}),
+      });
+      if (onChain !== undefined && onChain > client.outbox.nextSequence) {
+        throw new LedgerError('CONFLICT', `${d} is at sequence ${onChain} on chain but its demo outbox (${join(layout.outboxDir, d)}) is at ${client.outbox.nextSequence}: the outbox is not this chain's`, {});
+      }
+      clients.set(d, client);
+    }
+    // steps done per department: its first (next - 1) steps
+    const done = new Map([...clients].map(([d, c]) => [d, c.outbox.nextSequence - 1n]));
+    const ordinal = new Map<string, bigint>();
+    const ctx: StepContext = {
+      nowMs: Date.now(),
+      publicKeyHex: (d) => keys.get(d)!.publicKeyHex,
+      documentFile: (id, attrs) => {
+        const path = layout.document(id);
+        if (!existsSync(path)) writeFileSync(path, `不动产权证书 ${id}\n${Object.entries(attrs).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
+        return path;
+      },
+    };
+    for (const phase of demoPhases()) {
+      const receipts: Array<Promise<unknown>> = [];
+      for (const step of phase.steps) {
+        const n = (ordinal.get(step.department) ?? 0n) + 1n;
+        ordinal.set(step.department, n);
+        if (n <= done.get(step.department)!) {
+          skipped++;
+          continue;
+        }
+        ctx.nowMs = Date.now();
+        const built = buildPayload(step.type, step.input(ctx), `demo step "${step.note}": `);
+        if (built.salts) {
+          // the holder's file is written before the event is stored (as `ledger event` does)
+          const path = layout.salts(built.salts.certificate);
+          const previous: SaltsFile | undefined = existsSync(path) ? parseSaltsFile(readFileSync(path, 'utf8'), path) : undefined;
+          if (previous && built.type === 'transfer-certificate') writePrivate(`${path}.before-transfer`, `${JSON.stringify(previous, null, 2)}\n`);
+          writePrivate(path, `${JSON.stringify(mergeSalts(built.salts, built.type === 'issue-certificate' ? undefined : previous), null, 2)}\n`);
+          const issued = built.payload.certificateIssued;
+          // kept so that this and later runs know when a short-lived certificate has expired
+          if (issued) writeFileSync(`${path}.valid-until`, `${issued.validUntilMs}\n`);
+        }
+        const queued = await clients.get(step.department)!.enqueue(built.payload);
+        receipts.push(queued.receipt);
+        published++;
+        log(`  ${phase.name}: ${step.note}`);
+      }
+      await Promise.all(receipts);
+      for (const c of clients.values()) await c.flush(60_000);
+    }
+    // the last offset any demo event has; the nodes must have committed past it
+    let lastOffset = -1n;
+    for (const c of clients.values()) {
+      const last = c.outbox.nextSequence - 1n;
+      if (last < 1n) continue;
+      const e = await c.outbox.entry(last);
+      if (e?.offset !== undefined && e.offset > lastOffset) lastOffset = e.offset;
+    }
+    log(`published ${published} event(s)${skipped ? `, ${skipped} already on chain from an earlier run` : ''}; waiting for the nodes to commit through offset ${lastOffset}`);
+    await waitUntil(`the nodes to commit through offset ${lastOffset}`, options.commitTimeoutMs ?? 180_000, async () =>
+      (await Promise.all(cluster.nodes.map((n) => fetchStatus(n.url)))).every((s) => s !== undefined && BigInt(s.committedOffset as string) > lastOffset),
+    );
+  } finally {
+    for (const c of clients.values()) await c.close().catch(() => undefined);
+  }
+
+  // the expiring certificate: wait until its validity has passed on the reader's clock
+  const expiredSalts = layout.salts(DEMO_CERTIFICATES.expired);
+  const expiring = readIssuedValidUntil(expiredSalts);
+  if (expiring !== undefined && Date.now() <= expiring) {
+    log(`waiting ${Math.ceil((expiring - Date.now()) / 1000)} s for the short-lived certificate to expire`);
+    await new Promise((r) => setTimeout(r, expiring - Date.now() + 1000));
+  }
+
+  const result = await writeSamples(cluster, layout, apiUrl);
+  return { layout, published, skipped, apiUrl, ...result };
+}
+
+/** The valid-until the demo recorded beside a certificate's salts file when it issued it. */
+function readIssuedValidUntil(saltsPath: string): number | undefined {
+  const meta = `${saltsPath}.valid-until`;
+  if (existsSync(meta)) return Number(readFileSync(meta, 'utf8').trim());
+  return undefined;
+}
+
+const SAMPLE_TARGETS: Array<Omit<SampleBundle, 'binary' | 'json' | 'qr' | 'salts' | 'document'>> = [
+  { name: 'certificate-valid', kind: 'certificate', id: DEMO_CERTIFICATES.valid, expect: 'VALID', description: '有效的不动产权证书 / a valid property certificate' },
+  { name: 'certificate-transferred', kind: 'certificate', id: DEMO_CERTIFICATES.transferred, expect: 'VALID', description: '已转移登记的证书（新权利人）/ a transferred certificate (new holder)' },
+  { name: 'certificate-revoked', kind: 'certificate', id: DEMO_CERTIFICATES.revoked, expect: 'REVOKED', description: '已注销的证书 / a revoked certificate' },
+  { name: 'certificate-expired', kind: 'certificate', id: DEMO_CERTIFICATES.expired, expect: 'EXPIRED', description: '已过有效期的证书 / an expired certificate' },
+  { name: 'certificate-unknown', kind: 'certificate', id: DEMO_UNKNOWN_CERTIFICATE, expect: 'UNKNOWN', description: '从未签发的证书编号 / a certificate number never issued' },
+  { name: 'grant-active', kind: 'grant', id: DEMO_GRANTS.tax, expect: 'VALID', description: '有效的共享授权（税务收入）/ an active share grant (income)' },
+  { name: 'grant-revoked', kind: 'grant', id: DEMO_GRANTS.insurance, expect: 'REVOKED', description: '已撤销的共享授权（社保）/ a revoked share grant (social insurance)' },
+];
+
+/** Writes the trust anchor and, through the API's bundle routes, the sample bundles. */
+export async function writeSamples(cluster: LocalCluster, layout: DemoLayout, apiUrl: string | undefined): Promise<{ anchor: { file: string; hash: string }; samples: SampleBundle[]; notes: string[] }> {
+  const notes: string[] = [];
+  const anchorFile = join(layout.samplesDir, 'trust-anchor.genesis.bin');
+  copyFileSync(cluster.layout.genesis, anchorFile);
+  const hash = toHex(cluster.genesis.hash);
+  writeFileSync(join(layout.samplesDir, 'trust-anchor.sha256.txt'), `${hash}\n`);
+  const samples: SampleBundle[] = [];
+  if (apiUrl === undefined) {
+    notes.push('no node serves the API (/v1): sample bundles were not written');
+  } else {
+    for (const t of SAMPLE_TARGETS) {
+      const base = `${apiUrl}/v1/${t.kind === 'certificate' ? 'certificates' : 'grants'}/${encodeURIComponent(t.id)}/bundle`;
+      try {
+        const bin = await fetch(`${base}?format=binary`, { signal: AbortSignal.timeout(15_000) });
+        if (!bin.ok) {
+          notes.push(`${t.name}: the API answered ${bin.status} ${(await bin.text()).slice(0, 200)}`);
+          continue;
+        }
+        const bytes = new Uint8Array(await bin.arrayBuffer());
+        const json = await fetch(`${base}?format=json`, { signal: AbortSignal.timeout(15_000) });
+        const sample: SampleBundle = { ...t, binary: `${t.name}.bundle.bin`, json: `${t.name}.bundle.json` };
+        writeFileSync(join(layout.samplesDir, sample.binary), bytes);
+        writeFileSync(join(layout.samplesDir, sample.json), json.ok ? `${JSON.stringify(await json.json(), null, 2)}\n` : '');
+        try {
+          await QRCode.toFile(join(layout.samplesDir, `${t.name}.qr.png`), [{ data: bytes, mode: 'byte' }], { errorCorrectionLevel: 'L', margin: 4, scale: 4 });
+          sample.qr = `${t.name}.qr.png`;
+        } catch (e) {
+          notes.push(`${t.name}: ${bytes.length} bytes do not fit one QR code (${(e as Error).message})`);
+        }
+        if (t.kind === 'certificate' && existsSync(layout.salts(t.id))) {
+          sample.salts = layout.salts(t.id);
+          sample.document = layout.document(t.id);
+        }
+        samples.push(sample);
+      } catch (e) {
+        notes.push(`${t.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+  writeFileSync(
+    join(layout.samplesDir, 'index.json'),
+    `${JSON.stringify({ anchor: { file: 'trust-anchor.genesis.bin', sha256: hash }, apiUrl: apiUrl ?? null, samples, notes }, null, 2)}\n`,
+  );
+  return { anchor: { file: anchorFile, hash }, samples, notes };
+}
