@@ -1,0 +1,328 @@
+/**
+ * @module reader/i18n
+ * The reader page's words: Simplified Chinese (zh-CN, the default: the page's users are clerks
+ * and auditors in Chinese government offices and banks) and English. Verdicts read as they would
+ * on a counter; the verifier's stable reason codes (verifier/bundle-verify.ts, REASON) are
+ * translated here, and an unknown code falls back to the verifier's English message.
+ */
+
+export type Lang = 'zh-CN' | 'en';
+export const LANGS: readonly Lang[] = ['zh-CN', 'en'];
+
+export type VerdictName = 'VALID' | 'REVOKED' | 'EXPIRED' | 'UNKNOWN' | 'STALE' | 'INVALID';
+
+export const VERDICT_LABEL: Record<Lang, Record<VerdictName, string>> = {
+  'zh-CN': { VALID: '有效', REVOKED: '已撤销', EXPIRED: '已过期', UNKNOWN: '未找到', STALE: '状态过旧', INVALID: '无效' },
+  en: { VALID: 'Valid', REVOKED: 'Revoked', EXPIRED: 'Expired', UNKNOWN: 'Not found', STALE: 'Status too old', INVALID: 'Invalid' },
+};
+
+/** One line under the verdict: what the clerk should do. */
+export const VERDICT_ADVICE: Record<Lang, Record<VerdictName, string>> = {
+  'zh-CN': {
+    VALID: '账本证明该记录真实有效，状态时间见下。',
+    REVOKED: '该记录已被签发机关撤销，不可受理。',
+    EXPIRED: '该记录已超过有效期，不可受理。',
+    UNKNOWN: '账本证明不存在该编号的记录。',
+    STALE: '证明中的状态时间过早，请持证人重新获取最新证明。',
+    INVALID: '证明未通过核验（可能被篡改或不属于本账本），不可受理。',
+  },
+  en: {
+    VALID: 'The ledger proves this record genuine and in force; the status time is below.',
+    REVOKED: 'The issuer revoked this record: do not accept it.',
+    EXPIRED: 'This record is past its validity: do not accept it.',
+    UNKNOWN: 'The ledger proves that no record has this number.',
+    STALE: 'The status in this proof is too old: ask the holder for a fresh proof.',
+    INVALID: 'The proof does not verify (altered, or not from this ledger): do not accept it.',
+  },
+};
+
+/** The verifier's reason codes in Chinese (the English is the verifier's own message). */
+export const REASON_ZH: Record<string, string> = {
+  BAD_ANCHOR: '信任锚不是有效的创世区块',
+  BAD_OPTIONS: '核验参数无效',
+  BUNDLE_TOO_LARGE: '证明文件超出大小上限',
+  MALFORMED: '证明文件格式错误或不规范',
+  UNSUPPORTED_VERSION: '不支持该证明格式版本',
+  BAD_SUBJECT: '证明未指明证照或授权编号',
+  SUBJECT_MISMATCH: '证明所涉对象与查询对象不符',
+  UNEXPECTED_CONTENT: '证明含有与其类型不符的内容',
+  MISSING_CONTENT: '证明缺少必要内容',
+  EVENT_MALFORMED: '签发事件格式错误',
+  WRONG_GENESIS: '证明不属于本账本（创世哈希与信任锚不符）',
+  WRONG_CHANNEL: '证明所属通道与信任锚不符',
+  SIGNATURES_NOT_ORDERED: '节点签名顺序不规范',
+  UNKNOWN_NODE: '签名来自非本账本节点',
+  BAD_NODE_SIGNATURE: '节点签名验证失败',
+  TOO_FEW_SIGNATURES: '节点联署签名数量不足',
+  RECORD_PROOF_INVALID: '记录的状态证明与区块状态根不符',
+  ABSENCE_PROOF_INVALID: '不存在性证明与区块状态根不符',
+  SIGNER_PROOF_INVALID: '签发部门的状态证明与区块状态根不符',
+  RECORD_ID_MISMATCH: '记录编号与查询编号不符',
+  NO_DEFINING_EVENT: '记录缺少签发事件',
+  EVENT_MISMATCH: '所附事件不是该记录的签发事件',
+  LOG_POSITION_MISMATCH: '事件在日志中的位置不符',
+  EVENT_KIND_MISMATCH: '签发事件类型与记录状态不符',
+  SIGNER_MISMATCH: '事件并非由记录所载部门签署',
+  WRONG_EVENT_CHANNEL: '事件属于其他通道',
+  EVENT_AFTER_HEADER: '事件位于所附区块之后',
+  KEY_UNKNOWN: '签发部门在该时点没有有效密钥',
+  KEY_RETIRED: '签发部门的密钥已在此前停用',
+  KEY_COMPROMISED: '签发部门的密钥已被宣告泄露，该记录作废',
+  BAD_EVENT_SIGNATURE: '签发事件的签名验证失败',
+  INCLUSION_INVALID: '事件的日志包含证明验证失败',
+  CONSISTENCY_MISSING: '缺少与已信任检查点的一致性证明',
+  CONSISTENCY_INVALID: '账本日志与已信任检查点不一致',
+  STALE: '状态时间早于允许的最长时效，请获取最新证明',
+  NOT_FOUND: '账本中不存在该记录（已证明）',
+  CERTIFICATE_REVOKED: '证照已被撤销（注销）',
+  CERTIFICATE_EXPIRED: '证照已超过有效期',
+  GRANT_REVOKED: '共享授权已被撤销',
+  GRANT_DENIED: '共享申请已被拒绝',
+  GRANT_NOT_GRANTED: '共享申请尚未获批',
+  GRANT_NOT_YET_ACTIVE: '授权尚未生效',
+  GRANT_EXPIRED: '授权已超过有效期',
+  GRANT_EXHAUSTED: '授权使用次数已用尽',
+  ISSUER_SUSPENDED: '提示：签发部门已被暂停',
+  NOT_HOLDER: '持证人身份与证照不符',
+  DISCLOSURE_INVALID: '所示属性与证照不符',
+  DOCUMENT_MISMATCH: '文件与证照所载摘要不符',
+  FIELDS_NOT_COVERED: '授权未涵盖所需字段',
+  NOT_APPLICABLE: '所请求的核验不适用于该证明',
+};
+
+const ZH = {
+  title: '电子证照与共享授权核验',
+  subtitle: '政务数据共享审计账本 · 离线核验',
+  tabVerify: '证明核验',
+  tabAuditor: '审计视图',
+  langSwitch: 'English',
+  anchorTitle: '信任锚（创世区块）',
+  anchorNone: '尚未加载信任锚',
+  anchorLoaded: '已加载信任锚',
+  anchorFromNode: '从本节点获取',
+  anchorFromFile: '加载信任锚文件',
+  anchorHash: '创世哈希',
+  anchorSource: '来源',
+  anchorSourceNode: '本节点 /v1/genesis',
+  anchorSourceFile: '本地文件',
+  anchorBad: '无法读取信任锚',
+  bundleTitle: '证明（证照或共享授权）',
+  bundlePaste: '粘贴证明（JSON、十六进制或 Base64）',
+  bundleFile: '上传证明文件（.bin / .json）或二维码图片',
+  bundleLoaded: '已载入证明',
+  qrDecoded: '已识别二维码',
+  qrNotFound: '图片中未识别到二维码',
+  optionsTitle: '可选核验',
+  holderId: '持证人身份证号',
+  holderSalt: '持证人盐值（十六进制）',
+  saltsFile: '或上传持证人盐值文件',
+  disclosureFile: '属性披露文件（JSON）',
+  documentFile: '证照文件（核对摘要）',
+  maxAge: '状态最长时效（小时）',
+  verifyButton: '核验',
+  needAnchor: '请先加载信任锚',
+  needBundle: '请先粘贴或上传证明',
+  unreadable: '无法读取证明',
+  reasons: '原因',
+  noReasons: '全部核验通过',
+  summary: '摘要',
+  certificate: '电子证照',
+  grant: '共享授权',
+  certificateId: '证照编号',
+  certificateType: '证照类型',
+  issuer: '签发机关',
+  status: '状态',
+  validUntil: '有效期至',
+  noExpiry: '长期有效',
+  attributeNames: '登记属性',
+  documentSha256: '文件摘要',
+  grantId: '授权编号',
+  grantee: '被授权部门',
+  grantor: '授权部门（数据来源）',
+  resource: '数据资源',
+  purpose: '用途',
+  fields: '授权字段',
+  window: '有效期间',
+  usesLeft: '剩余次数',
+  unlimited: '不限',
+  suspended: '（已暂停）',
+  checks: '附加核验',
+  checkHolder: '持证人',
+  checkAttributes: '属性',
+  checkDocument: '文件',
+  checkFields: '字段',
+  checkConsistency: '一致性',
+  passed: '通过',
+  failed: '未通过',
+  notChecked: '未核验',
+  disclosed: '已核验属性',
+  statusAge: '状态时间',
+  ago: '前',
+  justNow: '刚刚',
+  minutes: '分钟',
+  hours: '小时',
+  days: '天',
+  seconds: '秒',
+  block: '区块高度',
+  signers: '联署节点',
+  headerHash: '区块哈希',
+  subject: '核验对象',
+  statusIssued: '已签发',
+  statusRevoked: '已撤销',
+  statusGranted: '已授权',
+  statusRequested: '已申请',
+  statusDenied: '已拒绝',
+  auditorTitle: '账本实时审计',
+  chainLive: '区块链实时增长',
+  connected: '已连接',
+  disconnected: '未连接，正在重连…',
+  height: '高度',
+  events: '事件数',
+  time: '时间',
+  hash: '哈希',
+  logSize: '日志长度',
+  departments: '各部门统计',
+  department: '部门',
+  eventsCount: '事件',
+  rejections: '被拒',
+  accesses: '数据访问',
+  checkpoint: '最新检查点',
+  noCheckpoint: '暂无检查点',
+  noData: '暂无数据',
+  offline: '本页面在浏览器中离线核验，证明数据不会上传。',
+};
+
+export type MessageKey = keyof typeof ZH;
+
+const EN: Record<MessageKey, string> = {
+  title: 'Certificate and grant verification',
+  subtitle: 'Shared-records audit ledger · offline verification',
+  tabVerify: 'Verify',
+  tabAuditor: 'Auditor',
+  langSwitch: '中文',
+  anchorTitle: 'Trust anchor (the genesis)',
+  anchorNone: 'No trust anchor loaded',
+  anchorLoaded: 'Trust anchor loaded',
+  anchorFromNode: 'Fetch from this node',
+  anchorFromFile: 'Load an anchor file',
+  anchorHash: 'Genesis hash',
+  anchorSource: 'Source',
+  anchorSourceNode: 'this node, /v1/genesis',
+  anchorSourceFile: 'local file',
+  anchorBad: 'Cannot read the trust anchor',
+  bundleTitle: 'Proof bundle (certificate or grant)',
+  bundlePaste: 'Paste a bundle (JSON, hex or Base64)',
+  bundleFile: 'Upload a bundle (.bin / .json) or a QR image',
+  bundleLoaded: 'Bundle loaded',
+  qrDecoded: 'QR code decoded',
+  qrNotFound: 'No QR code found in the image',
+  optionsTitle: 'Optional checks',
+  holderId: "Holder's ID number",
+  holderSalt: "Holder's salt (hex)",
+  saltsFile: "or upload the holder's salts file",
+  disclosureFile: 'Disclosure file (JSON)',
+  documentFile: 'Certificate document (digest check)',
+  maxAge: 'Maximum status age (hours)',
+  verifyButton: 'Verify',
+  needAnchor: 'Load a trust anchor first',
+  needBundle: 'Paste or upload a bundle first',
+  unreadable: 'Cannot read the bundle',
+  reasons: 'Reasons',
+  noReasons: 'Every check passed',
+  summary: 'Summary',
+  certificate: 'Certificate',
+  grant: 'Share grant',
+  certificateId: 'Certificate number',
+  certificateType: 'Certificate type',
+  issuer: 'Issuer',
+  status: 'Status',
+  validUntil: 'Valid until',
+  noExpiry: 'no expiry',
+  attributeNames: 'Attributes',
+  documentSha256: 'Document digest',
+  grantId: 'Grant',
+  grantee: 'Grantee',
+  grantor: 'Grantor (source)',
+  resource: 'Resource',
+  purpose: 'Purpose',
+  fields: 'Fields',
+  window: 'Window',
+  usesLeft: 'Uses left',
+  unlimited: 'unlimited',
+  suspended: ' (suspended)',
+  checks: 'Further checks',
+  checkHolder: 'Holder',
+  checkAttributes: 'Attributes',
+  checkDocument: 'Document',
+  checkFields: 'Fields',
+  checkConsistency: 'Consistency',
+  passed: 'passed',
+  failed: 'failed',
+  notChecked: 'not checked',
+  disclosed: 'Verified attributes',
+  statusAge: 'Status as of',
+  ago: 'ago',
+  justNow: 'just now',
+  minutes: 'min',
+  hours: 'h',
+  days: 'd',
+  seconds: 's',
+  block: 'Block height',
+  signers: 'Co-signing nodes',
+  headerHash: 'Header hash',
+  subject: 'Subject',
+  statusIssued: 'issued',
+  statusRevoked: 'revoked',
+  statusGranted: 'granted',
+  statusRequested: 'requested',
+  statusDenied: 'denied',
+  auditorTitle: 'Live ledger audit',
+  chainLive: 'The chain, growing live',
+  connected: 'connected',
+  disconnected: 'disconnected, reconnecting…',
+  height: 'Height',
+  events: 'Events',
+  time: 'Time',
+  hash: 'Hash',
+  logSize: 'Log size',
+  departments: 'Per department',
+  department: 'Department',
+  eventsCount: 'Events',
+  rejections: 'Rejected',
+  accesses: 'Accesses',
+  checkpoint: 'Latest checkpoint',
+  noCheckpoint: 'No checkpoint yet',
+  noData: 'No data yet',
+  offline: 'Bundles are verified in this browser, offline; nothing is uploaded.',
+};
+
+const MESSAGES: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': ZH, en: EN };
+
+export function t(lang: Lang, key: MessageKey): string {
+  return MESSAGES[lang][key];
+}
+
+/** A reason as the clerk reads it: translated when the code is known, else the verifier's message. */
+export function reasonText(lang: Lang, reason: { code: string; message: string }): string {
+  if (lang === 'zh-CN') return REASON_ZH[reason.code] ?? reason.message;
+  return reason.message;
+}
+
+/** "3 分钟前" / "3 min ago": how old a status is, from block time to the reader's time. */
+export function ageText(lang: Lang, ageMs: number): string {
+  if (ageMs < 0) ageMs = 0;
+  const s = Math.floor(ageMs / 1000);
+  const [n, unit] = s < 60 ? [s, t(lang, 'seconds')] : s < 3600 ? [Math.floor(s / 60), t(lang, 'minutes')] : s < 86400 ? [Math.floor(s / 3600), t(lang, 'hours')] : [Math.floor(s / 86400), t(lang, 'days')];
+  if (s < 5) return t(lang, 'justNow');
+  return lang === 'zh-CN' ? `${n} ${unit}${t(lang, 'ago')}` : `${n} ${unit} ${t(lang, 'ago')}`;
+}
+
+/** A time in the reader's zone, as the counter would print it. */
+export function timeText(lang: Lang, ms: number): string {
+  return new Date(ms).toLocaleString(lang === 'zh-CN' ? 'zh-CN' : 'en-GB', { hour12: false });
+}
+
+/** The language a page starts in: the saved choice, else Chinese. */
+export function initialLang(saved: string | null): Lang {
+  return saved === 'en' ? 'en' : 'zh-CN';
+}

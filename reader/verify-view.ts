@@ -1,0 +1,317 @@
+/**
+ * @module reader/verify-view
+ * The clerk's view: the trust anchor (fetched from the node serving the page, or loaded from a
+ * file for offline use), a bundle (pasted, uploaded, or a QR image), optional holder, disclosure
+ * and document checks, and the verdict in large type with its reasons, the summary, the checks
+ * and how old the status is. Verification runs here, in the browser, with the verifier module
+ * (verifier/bundle-verify.ts) the CLI uses.
+ */
+import { genesisHash } from '../ledger/hash.js';
+import type { CertificateSummary, CheckState, GrantSummary, VerifyOptions, VerifyResult } from '../verifier/bundle-types.js';
+import { verifyBundle } from '../verifier/bundle-verify.js';
+import { bundleFromFile, bundleFromText, fileSha256, parseHex } from './bundle-input.js';
+import { byId, fill, h, toHex } from './dom.js';
+import { ageText, reasonText, t, timeText, VERDICT_ADVICE, VERDICT_LABEL, type Lang, type MessageKey } from './i18n.js';
+
+/** Anchor files are genesis blocks: small. */
+const MAX_ANCHOR_BYTES = 64 * 1024;
+const HOUR_MS = 3_600_000n;
+
+interface Anchor {
+  bytes: Uint8Array;
+  hash: string;
+  source: 'node' | 'file';
+}
+
+interface State {
+  anchor?: Anchor;
+  anchorError?: string;
+  bundle?: Uint8Array;
+  bundleNote?: { key: MessageKey; detail?: string; error?: boolean };
+  salts?: { id: string; salt: string };
+  disclosure?: unknown;
+  documentSha256?: Uint8Array;
+  result?: VerifyResult;
+  /** The reader's time used for the result (for the status age). */
+  resultNowMs?: number;
+}
+
+export interface VerifyView {
+  render(lang: Lang): void;
+  /** Fetches /v1/genesis from the serving node (used at start). */
+  fetchAnchor(): Promise<void>;
+}
+
+export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyView {
+  const state: State = {};
+  const L = () => getLang();
+
+  // -- static structure (labels are filled by render)
+  root.replaceChildren(
+    h(
+      'section',
+      { class: 'card', id: 'anchor-card' },
+      h('h2', { 'data-i18n': 'anchorTitle' }),
+      h('div', { id: 'anchor-status', 'data-testid': 'anchor-status' }),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'button', id: 'anchor-fetch', 'data-i18n': 'anchorFromNode' }),
+        h('label', { class: 'file' }, h('span', { 'data-i18n': 'anchorFromFile' }), h('input', { type: 'file', id: 'anchor-file', accept: '.bin,application/octet-stream' })),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'card', id: 'bundle-card' },
+      h('h2', { 'data-i18n': 'bundleTitle' }),
+      h('label', { for: 'bundle-text', 'data-i18n': 'bundlePaste' }),
+      h('textarea', { id: 'bundle-text', rows: '4', spellcheck: 'false', autocomplete: 'off' }),
+      h('label', { class: 'file' }, h('span', { 'data-i18n': 'bundleFile' }), h('input', { type: 'file', id: 'bundle-file', accept: '.bin,.json,image/*' })),
+      h('div', { id: 'bundle-status', 'data-testid': 'bundle-status' }),
+      h(
+        'details',
+        { id: 'options' },
+        h('summary', { 'data-i18n': 'optionsTitle' }),
+        h(
+          'div',
+          { class: 'grid' },
+          h('label', { for: 'holder-id', 'data-i18n': 'holderId' }),
+          h('input', { id: 'holder-id', autocomplete: 'off' }),
+          h('label', { for: 'holder-salt', 'data-i18n': 'holderSalt' }),
+          h('input', { id: 'holder-salt', autocomplete: 'off', spellcheck: 'false' }),
+          h('label', { for: 'salts-file', 'data-i18n': 'saltsFile' }),
+          h('input', { type: 'file', id: 'salts-file', accept: '.json' }),
+          h('label', { for: 'disclosure-file', 'data-i18n': 'disclosureFile' }),
+          h('input', { type: 'file', id: 'disclosure-file', accept: '.json' }),
+          h('label', { for: 'document-file', 'data-i18n': 'documentFile' }),
+          h('input', { type: 'file', id: 'document-file' }),
+          h('label', { for: 'max-age', 'data-i18n': 'maxAge' }),
+          h('input', { id: 'max-age', type: 'number', min: '0', step: '1', value: '24' }),
+        ),
+      ),
+      h('button', { type: 'button', id: 'verify', class: 'primary', 'data-i18n': 'verifyButton' }),
+    ),
+    h('section', { class: 'card result', id: 'result', 'data-testid': 'result', hidden: true }),
+  );
+
+  const anchorStatus = byId('anchor-status');
+  const bundleStatus = byId('bundle-status');
+  const resultEl = byId('result');
+  const holderId = byId<HTMLInputElement>('holder-id');
+  const holderSalt = byId<HTMLInputElement>('holder-salt');
+  const maxAge = byId<HTMLInputElement>('max-age');
+
+  function setAnchor(bytes: Uint8Array, source: Anchor['source']): void {
+    if (bytes.length === 0 || bytes.length > MAX_ANCHOR_BYTES) {
+      state.anchor = undefined;
+      state.anchorError = `${bytes.length} bytes`;
+    } else {
+      state.anchor = { bytes, hash: toHex(genesisHash(bytes)), source };
+      state.anchorError = undefined;
+    }
+    render(L());
+    if (state.bundle && state.anchor) verify();
+  }
+
+  async function fetchAnchor(): Promise<void> {
+    try {
+      const r = await fetch('/v1/genesis', { headers: { accept: 'application/octet-stream' } });
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      setAnchor(new Uint8Array(await r.arrayBuffer()), 'node');
+    } catch (e) {
+      state.anchorError = (e as Error).message;
+      render(L());
+    }
+  }
+
+  function setBundle(bytes: Uint8Array | undefined, note: State['bundleNote']): void {
+    state.bundle = bytes;
+    state.bundleNote = note;
+    state.result = undefined;
+    render(L());
+    if (bytes && state.anchor) verify();
+  }
+
+  byId('anchor-fetch').addEventListener('click', () => void fetchAnchor());
+  byId<HTMLInputElement>('anchor-file').addEventListener('change', async (ev) => {
+    const file = (ev.target as HTMLInputElement).files?.[0];
+    if (!file) return;
+    if (file.size > MAX_ANCHOR_BYTES) {
+      state.anchorError = `${file.size} bytes`;
+      render(L());
+      return;
+    }
+    setAnchor(new Uint8Array(await file.arrayBuffer()), 'file');
+  });
+  byId<HTMLTextAreaElement>('bundle-text').addEventListener('input', (ev) => {
+    const text = (ev.target as HTMLTextAreaElement).value;
+    if (text.trim() === '') return setBundle(undefined, undefined);
+    try {
+      setBundle(bundleFromText(text), { key: 'bundleLoaded' });
+    } catch (e) {
+      setBundle(undefined, { key: 'unreadable', detail: (e as Error).message, error: true });
+    }
+  });
+  byId<HTMLInputElement>('bundle-file').addEventListener('change', async (ev) => {
+    const file = (ev.target as HTMLInputElement).files?.[0];
+    if (!file) return;
+    try {
+      const loaded = await bundleFromFile(file);
+      setBundle(loaded.bytes, { key: loaded.from === 'qr' ? 'qrDecoded' : 'bundleLoaded', detail: `${file.name}, ${loaded.bytes.length} B` });
+    } catch (e) {
+      const m = (e as Error).message;
+      setBundle(undefined, m === 'QR_NOT_FOUND' ? { key: 'qrNotFound', error: true } : { key: 'unreadable', detail: m, error: true });
+    }
+  });
+  byId<HTMLInputElement>('salts-file').addEventListener('change', async (ev) => {
+    const file = (ev.target as HTMLInputElement).files?.[0];
+    if (!file) return;
+    try {
+      const s = JSON.parse(await file.text()) as { holder?: { value?: unknown; salt?: unknown } };
+      if (typeof s.holder?.value !== 'string' || typeof s.holder?.salt !== 'string') throw new Error('no holder value and salt');
+      holderId.value = s.holder.value;
+      holderSalt.value = s.holder.salt;
+    } catch (e) {
+      holderSalt.value = '';
+      holderId.value = '';
+      state.bundleNote = { key: 'unreadable', detail: `${file.name}: ${(e as Error).message}`, error: true };
+      render(L());
+    }
+  });
+  byId<HTMLInputElement>('disclosure-file').addEventListener('change', async (ev) => {
+    const file = (ev.target as HTMLInputElement).files?.[0];
+    state.disclosure = file ? await file.text() : undefined;
+  });
+  byId<HTMLInputElement>('document-file').addEventListener('change', async (ev) => {
+    const file = (ev.target as HTMLInputElement).files?.[0];
+    state.documentSha256 = file ? await fileSha256(file) : undefined;
+  });
+  byId('verify').addEventListener('click', () => verify());
+
+  function verify(): void {
+    if (!state.anchor) {
+      state.bundleNote = { key: 'needAnchor', error: true };
+      return render(L());
+    }
+    if (!state.bundle) {
+      state.bundleNote = state.bundleNote?.error ? state.bundleNote : { key: 'needBundle', error: true };
+      return render(L());
+    }
+    const nowMs = Date.now();
+    const options: VerifyOptions = { nowMs: BigInt(nowMs) };
+    const hours = maxAge.value.trim();
+    if (/^\d+$/.test(hours) && hours !== '0') options.maxAgeMs = BigInt(hours) * HOUR_MS;
+    const salt = parseHex(holderSalt.value);
+    if (holderId.value.trim() !== '' && salt && salt.length > 0) options.holder = { id: holderId.value.trim(), salt };
+    if (state.disclosure !== undefined) options.disclosed = state.disclosure;
+    if (state.documentSha256) options.documentSha256 = state.documentSha256;
+    state.result = verifyBundle(state.bundle, state.anchor.bytes, options);
+    state.resultNowMs = nowMs;
+    render(L());
+  }
+
+  function checkText(lang: Lang, c: CheckState): string {
+    return t(lang, c === 'passed' ? 'passed' : c === 'failed' ? 'failed' : 'notChecked');
+  }
+
+  function row(label: string, ...value: Array<Node | string>): HTMLTableRowElement {
+    return h('tr', {}, h('th', {}, label), h('td', {}, ...value));
+  }
+
+  function certificateRows(lang: Lang, s: CertificateSummary): HTMLTableRowElement[] {
+    const until = BigInt(s.validUntilMs);
+    return [
+      row(t(lang, 'certificateId'), h('code', {}, s.certificateId)),
+      row(t(lang, 'certificateType'), s.certificateTypeId),
+      row(t(lang, 'issuer'), `${s.issuerName || s.issuerDepartmentId} (${s.issuerDepartmentId})${s.issuerSuspended ? t(lang, 'suspended') : ''}`),
+      row(t(lang, 'status'), `${t(lang, s.status === 'REVOKED' ? 'statusRevoked' : 'statusIssued')}${s.revocationReason ? ` — ${s.revocationReason}` : ''}`),
+      row(t(lang, 'validUntil'), until === 0n ? t(lang, 'noExpiry') : timeText(lang, Number(until))),
+      row(t(lang, 'attributeNames'), s.attributeNames.join('、')),
+      row(t(lang, 'documentSha256'), h('code', { class: 'hash' }, s.documentSha256)),
+    ];
+  }
+
+  function grantRows(lang: Lang, s: GrantSummary): HTMLTableRowElement[] {
+    const statusKey: Record<GrantSummary['status'], MessageKey> = { REQUESTED: 'statusRequested', GRANTED: 'statusGranted', DENIED: 'statusDenied', REVOKED: 'statusRevoked' };
+    return [
+      row(t(lang, 'grantId'), h('code', {}, s.grantId)),
+      row(t(lang, 'grantee'), s.granteeDepartmentId),
+      row(t(lang, 'grantor'), `${s.grantorName || s.grantorDepartmentId} (${s.grantorDepartmentId})${s.grantorSuspended ? t(lang, 'suspended') : ''}`),
+      row(t(lang, 'resource'), s.resourceId),
+      row(t(lang, 'purpose'), s.purpose),
+      row(t(lang, 'status'), t(lang, statusKey[s.status])),
+      row(t(lang, 'fields'), (s.grantedFields.length > 0 ? s.grantedFields : s.requestedFields).join('、')),
+      row(t(lang, 'window'), `${timeText(lang, Number(s.validFromMs))} — ${timeText(lang, Number(s.validUntilMs))}`),
+      row(t(lang, 'usesLeft'), s.usesLeft === null ? t(lang, 'unlimited') : `${s.usesLeft} / ${s.maxUses}`),
+    ];
+  }
+
+  function renderResult(lang: Lang): void {
+    const r = state.result;
+    resultEl.hidden = r === undefined;
+    if (!r) return resultEl.replaceChildren();
+    const verdictEl = h('div', { class: `verdict verdict-${r.verdict}`, 'data-testid': 'verdict', 'data-verdict': r.verdict }, VERDICT_LABEL[lang][r.verdict]);
+    const subject = h('div', { class: 'subject' }, `${t(lang, r.subject.kind === 'grant' ? 'grant' : 'certificate')} · `, h('code', {}, r.subject.id || '—'));
+    const reasons = h(
+      'ul',
+      { class: 'reasons', 'data-testid': 'reasons' },
+      ...(r.reasons.length === 0 ? [h('li', { class: 'ok' }, t(lang, 'noReasons'))] : r.reasons.map((x) => h('li', { 'data-code': x.code }, reasonText(lang, x), ' ', h('span', { class: 'code' }, `[${x.code}]`), lang === 'zh-CN' ? h('div', { class: 'en' }, x.message) : null))),
+    );
+    const header = r.header;
+    const age = header
+      ? h(
+          'div',
+          { class: 'age', 'data-testid': 'status-age' },
+          `${t(lang, 'statusAge')}: ${timeText(lang, Number(header.blockTimeMs))}（${ageText(lang, (state.resultNowMs ?? Date.now()) - Number(header.blockTimeMs))}）· ${t(lang, 'block')} ${header.height} · ${t(lang, 'signers')} ${header.signers.join(', ')}`,
+        )
+      : null;
+    const summaryRows = r.summary ? (r.summary.kind === 'certificate' ? certificateRows(lang, r.summary) : grantRows(lang, r.summary)) : [];
+    const checks = r.checks;
+    const checkRows = (
+      [
+        ['checkHolder', checks.holder],
+        ['checkAttributes', checks.attributes],
+        ['checkDocument', checks.document],
+        ['checkFields', checks.fields],
+        ['checkConsistency', checks.consistency],
+      ] as Array<[MessageKey, CheckState]>
+    )
+      .filter(([k, c]) => c !== 'not-checked' || k === 'checkHolder' || k === 'checkAttributes' || k === 'checkDocument')
+      .map(([k, c]) => h('tr', { class: `check-${c}` }, h('th', {}, t(lang, k)), h('td', { 'data-check': k }, checkText(lang, c))));
+    const disclosed = r.disclosed
+      ? h('table', { class: 'kv' }, h('caption', {}, t(lang, 'disclosed')), ...Object.entries(r.disclosed).map(([k, v]) => row(k, v)))
+      : null;
+    resultEl.replaceChildren(
+      verdictEl,
+      h('p', { class: 'advice' }, VERDICT_ADVICE[lang][r.verdict]),
+      subject,
+      age ?? '',
+      h('h3', {}, t(lang, 'reasons')),
+      reasons,
+      summaryRows.length > 0 ? h('h3', {}, t(lang, 'summary')) : '',
+      summaryRows.length > 0 ? h('table', { class: 'kv', 'data-testid': 'summary' }, ...summaryRows) : '',
+      h('h3', {}, t(lang, 'checks')),
+      h('table', { class: 'kv', 'data-testid': 'checks' }, ...checkRows),
+      disclosed ?? '',
+      header ? h('div', { class: 'header-hash' }, `${t(lang, 'headerHash')}: `, h('code', { class: 'hash' }, header.headerHash)) : '',
+    );
+  }
+
+  function render(lang: Lang): void {
+    if (state.anchor) {
+      fill(
+        anchorStatus,
+        h('span', { class: 'ok' }, `✔ ${t(lang, 'anchorLoaded')}`),
+        ` · ${t(lang, 'anchorSource')}: ${t(lang, state.anchor.source === 'node' ? 'anchorSourceNode' : 'anchorSourceFile')}`,
+        h('div', {}, `${t(lang, 'anchorHash')}: `, h('code', { class: 'hash', 'data-testid': 'anchor-hash' }, state.anchor.hash)),
+      );
+    } else {
+      fill(anchorStatus, h('span', { class: 'warn' }, t(lang, 'anchorNone')), state.anchorError ? ` (${t(lang, 'anchorBad')}: ${state.anchorError})` : '');
+    }
+    const n = state.bundleNote;
+    fill(bundleStatus, n ? h('span', { class: n.error ? 'warn' : 'ok' }, `${t(lang, n.key)}${n.detail ? `: ${n.detail}` : ''}`) : '');
+    renderResult(lang);
+  }
+
+  return { render, fetchAnchor };
+}
