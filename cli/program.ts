@@ -16,6 +16,7 @@ import { registerUp } from './commands/up.js';
 import { registerKafka } from './commands/kafka.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { registerDemo } from './commands/demo.js';
+import { registerProof } from './commands/proof.js';
 import { packageVersion } from './package-info.js';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerRebuild(program);
   registerDisclose(program);
   registerDemo(program);
+  registerProof(program);
   return program;
 }
 
