@@ -1,0 +1,200 @@
+/**
+ * The reader page (issue 13) in headless Chromium, as built by `npm run build` (dist/reader/:
+ * index.html and the esbuild bundle), served over HTTP with the genesis at /v1/genesis, exactly the
+ * two things it needs from a node. Bundles of a chain cut by the real state machine and node core
+ * (record times of today): VALID, REVOKED, EXPIRED, UNKNOWN and a tampered bundle (INVALID) give
+ * the counter's verdicts in Chinese; the English switch; a QR image decoded in the browser; a
+ * pasted JSON view; the holder check from the holder's salts file; an anchor file for offline use
+ * replacing the node's; a screenshot of the clerk's view (to docs/ with LEDGER_UPDATE_DOCS=1).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import QRCode from 'qrcode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProofBundle } from '../../consensus/bundle-builder.js';
+import { toHex } from '../../ledger/bytes.js';
+import { commitment } from '../../ledger/commitment.js';
+import { createGenesis } from '../../ledger/genesis.js';
+import { SigningKey } from '../../ledger/key-file.js';
+import { bundleToJson } from '../../verifier/bundle-json.js';
+import { launchChromium } from '../helpers/browser.js';
+import { bytes32, TestChain } from '../helpers/chain.js';
+import { certIssued } from '../helpers/payloads.js';
+import { tempDir } from '../helpers/temp.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = join(ROOT, 'dist', 'reader');
+/** Screenshots go to docs/ (committed) with LEDGER_UPDATE_DOCS=1, else to a temporary folder. */
+const SHOTS = process.env.LEDGER_UPDATE_DOCS === '1' ? join(ROOT, 'docs') : undefined;
+const tmp = tempDir('reader-page');
+
+let browser: Browser;
+let server: Server;
+let base: string;
+const files: Record<string, string> = {};
+let anchorHash: string;
+const HOLDER = '110105198001010011';
+const HOLDER_SALT = bytes32('reader:holder');
+
+beforeAll(async () => {
+  expect(existsSync(join(DIST, 'index.html')), 'npm run build writes dist/reader/index.html').toBe(true);
+  expect(existsSync(join(DIST, 'reader.js')), 'npm run build writes dist/reader/reader.js').toBe(true);
+
+  // a chain whose record times are today's, so the default maximum status age (24 h) passes
+  const chain = await TestChain.create();
+  chain.now = BigInt(Date.now()) - 60_000n;
+  const w = chain.w;
+  await chain.block([w.register('dept.realestate', { certificateTypeIds: ['BDC'] })]);
+  const holder = commitment(HOLDER, HOLDER_SALT);
+  await chain.block([
+    w.event('dept.realestate', certIssued('BDC:valid', 'BDC', { holderCommitment: holder, validUntilMs: BigInt(Date.now()) + 365n * 86_400_000n })),
+    w.event('dept.realestate', certIssued('BDC:revoked', 'BDC', { holderCommitment: holder })),
+    // valid for 50 ms after its record time: expired when the page verifies it
+    w.event('dept.realestate', certIssued('BDC:expired', 'BDC', { holderCommitment: holder, validUntilMs: chain.now + 50n })),
+  ]);
+  await chain.block([w.event('dept.realestate', { certificateRevoked: { certificateId: 'BDC:revoked', reason: '注销登记' } })]);
+  const source = { genesis: chain.genesis, blocks: chain.core.blocks, merkle: chain.core.merkle, state: chain.core.state };
+  const bundle = (id: string) => buildProofBundle(source, { kind: 'certificate', id });
+  const valid = await bundle('BDC:valid');
+  const tampered = new Uint8Array(valid);
+  tampered[tampered.length >> 1] = tampered[tampered.length >> 1]! ^ 0x01;
+  const write = (name: string, data: Uint8Array | string) => {
+    files[name] = join(tmp.path, name);
+    writeFileSync(files[name]!, data);
+  };
+  write('valid.bundle.bin', valid);
+  write('revoked.bundle.json', JSON.stringify(bundleToJson(await bundle('BDC:revoked')), null, 2));
+  write('expired.bundle.bin', await bundle('BDC:expired'));
+  write('unknown.bundle.bin', await bundle('BDC:never-issued'));
+  write('tampered.bundle.bin', tampered);
+  write('anchor.genesis.bin', chain.genesis.bytes);
+  write('holder.salts.json', JSON.stringify({ certificate: 'BDC:valid', holder: { value: HOLDER, salt: toHex(HOLDER_SALT) }, attributes: [] }));
+  write('wrong-holder.salts.json', JSON.stringify({ certificate: 'BDC:valid', holder: { value: '110105190001010000', salt: toHex(HOLDER_SALT) }, attributes: [] }));
+  files['valid.qr.png'] = join(tmp.path, 'valid.qr.png');
+  await QRCode.toFile(files['valid.qr.png'], [{ data: valid, mode: 'byte' }], { errorCorrectionLevel: 'L', margin: 4, scale: 4 });
+  // another chain's genesis: an anchor that is not this chain's
+  write('other.genesis.bin', createGenesis({ channel: 'property', authorities: [{ departmentId: 'authority.city', name: 'x', publicKey: SigningKey.generate().publicKey }], nodes: [SigningKey.generate().publicKey], quorum: 1 }).bytes);
+  anchorHash = toHex(chain.genesis.hash);
+
+  // the two things the page needs from a node: its static files and the genesis
+  server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/v1/genesis') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(chain.genesis.bytes);
+    const file = path === '/' ? 'index.html' : path.slice(1);
+    if (!/^[a-z.]+$/.test(file) || !existsSync(join(DIST, file))) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': file.endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript' }).end(readFileSync(join(DIST, file)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => server?.close(r));
+  tmp.remove();
+});
+
+async function openPage(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/`);
+  await page.getByTestId('anchor-hash').waitFor();
+  expect(errors).toEqual([]);
+  return page;
+}
+
+async function upload(page: Page, name: string): Promise<{ verdict: string | null; label: string }> {
+  await page.setInputFiles('#bundle-file', files[name]!);
+  const v = page.getByTestId('verdict');
+  await v.waitFor();
+  return { verdict: await v.getAttribute('data-verdict'), label: (await v.textContent()) ?? '' };
+}
+
+describe('the reader page', () => {
+  it('speaks Chinese by default and takes the anchor from the node serving it', async () => {
+    const page = await openPage();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    expect(await page.title()).toBe('电子证照与共享授权核验');
+    expect(await page.getByTestId('anchor-hash').textContent()).toBe(anchorHash);
+    await page.close();
+  });
+
+  it('gives the counter verdicts for VALID, REVOKED, EXPIRED, UNKNOWN and tampered bundles', async () => {
+    const page = await openPage();
+    const cases: Array<[string, string, string]> = [
+      ['valid.bundle.bin', 'VALID', '有效'],
+      ['revoked.bundle.json', 'REVOKED', '已撤销'],
+      ['expired.bundle.bin', 'EXPIRED', '已过期'],
+      ['unknown.bundle.bin', 'UNKNOWN', '未找到'],
+      ['tampered.bundle.bin', 'INVALID', '无效'],
+    ];
+    for (const [file, verdict, label] of cases) {
+      await page.setInputFiles('#bundle-file', files[file]!);
+      await page.waitForFunction((v) => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === v, verdict);
+      expect(await page.getByTestId('verdict').textContent(), file).toBe(label);
+      const reasons = await page.getByTestId('reasons').textContent();
+      if (verdict === 'REVOKED') expect(reasons).toContain('证照已被撤销');
+      if (verdict === 'EXPIRED') expect(reasons).toContain('证照已超过有效期');
+      if (verdict === 'UNKNOWN') expect(reasons).toContain('账本中不存在该记录');
+      if (verdict === 'VALID') {
+        expect(reasons).toContain('全部核验通过');
+        expect(await page.getByTestId('summary').textContent()).toContain('BDC:valid');
+        expect(await page.getByTestId('status-age').textContent()).toMatch(/状态时间: .*（\d+ 分钟前）/);
+      }
+      if (verdict === 'INVALID') expect(await page.locator('[data-testid=reasons] li[data-code]').count()).toBeGreaterThan(0);
+    }
+    await page.close();
+  });
+
+  it('decodes a QR image in the browser, and reads a pasted JSON view', async () => {
+    const page = await openPage();
+    expect(await upload(page, 'valid.qr.png')).toEqual({ verdict: 'VALID', label: '有效' });
+    expect(await page.getByTestId('bundle-status').textContent()).toContain('已识别二维码');
+    await page.fill('#bundle-text', readFileSync(files['revoked.bundle.json']!, 'utf8'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'REVOKED');
+    await page.close();
+  });
+
+  it('checks the holder from the salts file; switches to English', async () => {
+    const page = await openPage();
+    await page.click('#options summary');
+    await page.setInputFiles('#salts-file', files['holder.salts.json']!);
+    await page.waitForFunction(() => (document.querySelector('#holder-id') as HTMLInputElement).value !== '');
+    await upload(page, 'valid.bundle.bin');
+    expect(await page.locator('[data-check=checkHolder]').textContent()).toBe('通过');
+    await page.click('#lang');
+    expect(await page.getByTestId('verdict').textContent()).toBe('Valid');
+    expect(await page.locator('[data-check=checkHolder]').textContent()).toBe('passed');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.click('#lang');
+    const shots = SHOTS ?? tmp.path;
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, 'reader-verify.png'), fullPage: true });
+    expect(readFileSync(join(shots, 'reader-verify.png')).subarray(1, 4).toString()).toBe('PNG');
+
+    await page.setInputFiles('#salts-file', files['wrong-holder.salts.json']!);
+    await page.click('#verify');
+    await page.waitForFunction(() => document.querySelector('[data-check=checkHolder]')?.textContent === '未通过');
+    expect(await page.getByTestId('verdict').getAttribute('data-verdict')).toBe('INVALID');
+    expect(await page.getByTestId('reasons').textContent()).toContain('持证人身份与证照不符');
+    await page.close();
+  });
+
+  it('an anchor file replaces the node\'s: another chain\'s genesis makes the bundle INVALID', async () => {
+    const page = await openPage();
+    await upload(page, 'valid.bundle.bin');
+    await page.setInputFiles('#anchor-file', files['other.genesis.bin']!);
+    await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'INVALID');
+    expect(await page.getByTestId('reasons').textContent()).toContain('证明不属于本账本');
+    await page.setInputFiles('#anchor-file', files['anchor.genesis.bin']!);
+    await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'VALID');
+    expect(await page.getByTestId('anchor-status').textContent()).toContain('本地文件');
+    await page.close();
+  });
+});
