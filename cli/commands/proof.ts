@@ -1,0 +1,263 @@
+/**
+ * @module cli/commands/proof
+ * `ledger proof (--cert ID | --grant ID) --data DIR [--node N] --out FILE [--format json|binary|qr]`
+ * writes a proof bundle (DESIGN.md section 10; docs/proof-format.md) from a stopped node's data
+ * folder; `ledger verify FILE --anchor GENESIS [...]` checks one offline with the pure verifier
+ * (verifier/bundle-verify.ts) and exits with the verdict's code (ledger/errors.ts VERDICT_EXIT).
+ *
+ * Where a bundle comes from is a BundleFetcher chosen by `bundleFetcherFor`: today the node's
+ * LevelDB (`--data`/`--node-dir`); a second source (e.g. `--api URL`) is one more fetcher there.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { Command } from 'commander';
+import QRCode from 'qrcode';
+import { BlockStore } from '../../consensus/block-store.js';
+import { buildProofBundle, type BundleTarget } from '../../consensus/bundle-builder.js';
+import { tryFromHex } from '../../ledger/bytes.js';
+import { LedgerError, VERDICT_EXIT } from '../../ledger/errors.js';
+import { loadGenesis } from '../../ledger/genesis.js';
+import { sha256 } from '../../ledger/hash.js';
+import { MerkleLog } from '../../ledger/merkle-log.js';
+import { StateStore } from '../../ledger/state-store.js';
+import { bundleFromJson, bundleToJson, MAX_BUNDLE_BYTES, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
+import { bigintArg, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
+import { openNodeDb, resolveNodePaths } from './rebuild.js';
+
+/** The most a version-40 QR code holds in byte mode at error correction L. */
+export const QR_MAX_BYTES = 2953;
+
+/** Produces a binary bundle for a target; one per bundle source. */
+export type BundleFetcher = (target: BundleTarget, options: { fromLogSize?: bigint }) => Promise<Uint8Array>;
+
+export interface ProofCliOptions {
+  cert?: string;
+  grant?: string;
+  data?: string;
+  node: number;
+  nodeDir?: string;
+  genesis?: string;
+  out: string;
+  format: string;
+  fromLogSize?: bigint;
+  force?: boolean;
+  /** Added by the API branch: a node's base URL. */
+  api?: string;
+}
+
+function readFileBytes(path: string, what: string, max = 64 << 20): Uint8Array {
+  let b: Buffer;
+  try {
+    b = readFileSync(path);
+  } catch (e) {
+    throw new LedgerError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path });
+  }
+  if (b.length > max) throw new LedgerError('PAYLOAD_TOO_LARGE', `${what} ${path} is ${b.length} bytes; the limit is ${max}`, { path });
+  return new Uint8Array(b);
+}
+
+/** A fetcher over a stopped node's LevelDB (`--data DIR [--node N]` or `--node-dir DIR`). */
+export function localBundleFetcher(opts: { data?: string; node: number; nodeDir?: string; genesis?: string }): BundleFetcher {
+  return async (target, options) => {
+    const { nodeDir, genesisFile } = resolveNodePaths(opts);
+    const genesis = loadGenesis(readFileBytes(genesisFile, 'the genesis'));
+    const db = await openNodeDb(nodeDir);
+    try {
+      const blocks = await BlockStore.open(db, genesis.hash, genesis.limits);
+      const merkle = await MerkleLog.open(db.sublevel<Uint8Array, Uint8Array>('merkle', { keyEncoding: 'view', valueEncoding: 'view' }) as never);
+      const state = await StateStore.open(db);
+      return await buildProofBundle({ genesis, blocks, merkle, state }, target, options);
+    } finally {
+      await db.close();
+    }
+  };
+}
+
+/** Chooses the bundle source from the options (a second source adds one branch here). */
+export function bundleFetcherFor(opts: ProofCliOptions): BundleFetcher {
+  if (opts.api !== undefined) throw new LedgerError('USAGE', '--api is not available in this build; use --data DIR', {});
+  if (opts.data === undefined && opts.nodeDir === undefined) throw new LedgerError('USAGE', 'give --data DIR (with --node N) or --node-dir DIR', {});
+  return localBundleFetcher(opts);
+}
+
+/** The bundle's target from --cert / --grant (exactly one). */
+export function targetOf(opts: { cert?: string; grant?: string }): BundleTarget {
+  if ((opts.cert === undefined) === (opts.grant === undefined)) throw new LedgerError('USAGE', 'give exactly one of --cert ID or --grant ID', {});
+  return opts.cert !== undefined ? { kind: 'certificate', id: opts.cert } : { kind: 'grant', id: opts.grant! };
+}
+
+function writeOut(path: string, data: Uint8Array | string, force: boolean | undefined): void {
+  try {
+    writeFileSync(path, data, { flag: force ? 'w' : 'wx' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new LedgerError('FILE_EXISTS', `${path} exists; use --force to overwrite`, { path });
+    throw new LedgerError('FILE_UNREADABLE', `cannot write ${path}: ${code ?? (e as Error).message}`, { path });
+  }
+}
+
+/** Writes the bundle in the chosen format: json (the JSON view), binary, or qr (PNG, or SVG for a .svg file). */
+export async function writeBundle(bundle: Uint8Array, out: string, format: string, force?: boolean): Promise<string> {
+  if (format === 'binary') {
+    writeOut(out, bundle, force);
+    return `binary, ${bundle.length} bytes`;
+  }
+  if (format === 'json') {
+    writeOut(out, `${JSON.stringify(bundleToJson(bundle), null, 2)}\n`, force);
+    return `JSON view of ${bundle.length} binary bytes`;
+  }
+  if (format === 'qr') {
+    if (bundle.length > QR_MAX_BYTES) {
+      throw new LedgerError('PAYLOAD_TOO_LARGE', `the bundle is ${bundle.length} bytes; one QR code (version 40, level L) holds ${QR_MAX_BYTES}: use --format binary or json`, { length: bundle.length });
+    }
+    const svg = extname(out).toLowerCase() === '.svg';
+    // Byte mode over the binary bundle; the smallest version that fits, error correction L.
+    const segments = [{ data: bundle, mode: 'byte' as const }];
+    if (svg) writeOut(out, await QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: 'L', margin: 4 }), force);
+    else writeOut(out, await QRCode.toBuffer(segments, { type: 'png', errorCorrectionLevel: 'L', margin: 4, scale: 4 }), force);
+    return `QR code (${svg ? 'SVG' : 'PNG'}) of ${bundle.length} binary bytes`;
+  }
+  throw new LedgerError('USAGE', `--format must be json, binary or qr, not ${format}`, {});
+}
+
+/** Reads a bundle file in either form: the JSON view (text starting with `{`) or binary. */
+export function readBundleFile(path: string): { bundle: Uint8Array; format: 'json' | 'binary' } | { error: string } {
+  const raw = readFileBytes(path, 'the bundle', 4 * MAX_BUNDLE_BYTES);
+  let i = 0;
+  while (i < raw.length && (raw[i] === 0x20 || raw[i] === 0x0a || raw[i] === 0x0d || raw[i] === 0x09)) i++;
+  if (raw[i] === 0x7b) {
+    try {
+      return { bundle: bundleFromJson(new TextDecoder().decode(raw)), format: 'json' };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }
+  if (raw[0] === 0x89 && raw[1] === 0x50) return { error: 'this is a PNG image: scan the QR code and give its bytes (binary) instead' };
+  return { bundle: raw, format: 'binary' };
+}
+
+interface VerifyCliOptions {
+  anchor: string;
+  maxAge?: bigint;
+  holder?: string;
+  holderSalt?: string;
+  disclose?: string;
+  document?: string;
+  fields?: string;
+  cert?: string;
+  grant?: string;
+  checkpoint?: string;
+  now?: bigint;
+  json?: boolean;
+}
+
+function verifyOptionsOf(opts: VerifyCliOptions): VerifyOptions {
+  const o: VerifyOptions = { nowMs: opts.now ?? BigInt(Date.now()) };
+  if (opts.maxAge !== undefined) o.maxAgeMs = opts.maxAge;
+  if ((opts.holder === undefined) !== (opts.holderSalt === undefined)) throw new LedgerError('USAGE', '--holder and --holder-salt go together', {});
+  if (opts.holder !== undefined) {
+    const salt = tryFromHex(opts.holderSalt!);
+    if (salt === undefined || salt.length !== 32) throw new LedgerError('BAD_ARGUMENT', '--holder-salt must be 64 hex characters (32 bytes)', {});
+    o.holder = { id: opts.holder, salt };
+  }
+  if (opts.disclose !== undefined) {
+    const text = new TextDecoder().decode(readFileBytes(opts.disclose, 'the disclosure', 1 << 20));
+    try {
+      o.disclosed = JSON.parse(text);
+    } catch (e) {
+      throw new LedgerError('BAD_ARGUMENT', `${opts.disclose} is not JSON: ${(e as Error).message}`, { path: opts.disclose });
+    }
+  }
+  if (opts.document !== undefined) o.documentSha256 = sha256(readFileBytes(opts.document, 'the document', 1 << 30));
+  if (opts.fields !== undefined) o.fields = opts.fields.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  if (opts.cert !== undefined || opts.grant !== undefined) {
+    const t = targetOf(opts);
+    o.subject = { kind: t.kind, id: t.id };
+  }
+  if (opts.checkpoint !== undefined) {
+    const m = /^(\d+):([0-9a-fA-F]{64})$/.exec(opts.checkpoint);
+    if (!m) throw new LedgerError('BAD_ARGUMENT', '--checkpoint must be SIZE:ROOT (the log size in decimal, the log root in 64 hex characters)', {});
+    o.checkpoint = { logSize: BigInt(m[1]!), logRoot: tryFromHex(m[2]!)! };
+  }
+  return o;
+}
+
+const time = (ms: string): string => {
+  const n = Number(ms);
+  return Number.isFinite(n) && n > 0 && n < 8.64e15 ? `${new Date(n).toISOString()} (${ms})` : ms;
+};
+
+/** The human-readable report of a verification. */
+export function describeResult(r: VerifyResult): string {
+  const lines = [`${r.verdict}  ${r.subject.kind} ${r.subject.id}`];
+  for (const x of r.reasons) lines.push(`  ${x.code}: ${x.message}`);
+  const s = r.summary;
+  if (s?.kind === 'certificate') {
+    lines.push(`  type ${s.certificateTypeId}, issuer ${s.issuerDepartmentId}${s.issuerName ? ` (${s.issuerName})` : ''}${s.issuerSuspended ? ' [suspended]' : ''}, status ${s.status}${s.revocationReason ? ` (${s.revocationReason})` : ''}`);
+    lines.push(`  valid until ${s.validUntilMs === '0' ? 'no expiry' : time(s.validUntilMs)}; attributes ${s.attributeNames.join(', ') || '(none)'}`);
+  } else if (s?.kind === 'grant') {
+    lines.push(`  grantee ${s.granteeDepartmentId}, grantor ${s.grantorDepartmentId || '(none)'}, resource ${s.resourceId}, status ${s.status}`);
+    lines.push(`  fields ${s.grantedFields.join(', ') || '(none)'}; window ${time(s.validFromMs)} .. ${time(s.validUntilMs)}; uses ${s.uses}${s.usesLeft === null ? ' (no limit)' : `, ${s.usesLeft} left`}`);
+  }
+  if (r.header !== undefined) {
+    lines.push(`  header ${r.header.height} at ${time(r.header.blockTimeMs)}, signed by node(s) ${r.header.signers.join(', ')}; hash ${r.header.headerHash}`);
+  }
+  const c = r.checks;
+  lines.push(`  checked: holder ${c.holder}, attributes ${c.attributes}, document ${c.document}, fields ${c.fields}, consistency ${c.consistency}`);
+  if (r.disclosed !== undefined) for (const [k, v] of Object.entries(r.disclosed)) lines.push(`  disclosed ${k} = ${v}`);
+  return lines.join('\n');
+}
+
+export function registerProof(program: Command): void {
+  program
+    .command('proof')
+    .description("write a proof bundle of a certificate or a share grant from a stopped node's data folder, for offline verification")
+    .option('--cert <id>', 'the certificate id', identifierArg)
+    .option('--grant <id>', 'the grant id (its request id)', identifierArg)
+    .option('--data <dir>', 'the stack folder (genesis.bin, nodes/<n>/)')
+    .option('--node <n>', 'the node index in --data', integerArg(1, 1000), 1)
+    .option('--node-dir <dir>', "a node's own folder (instead of --data)")
+    .option('--genesis <file>', 'the genesis file (default: <data>/genesis.bin)')
+    .requiredOption('--out <file>', 'where to write the bundle')
+    .option('--format <format>', 'json, binary or qr (PNG, or SVG when --out ends in .svg)', 'json')
+    .option('--from-log-size <n>', 'add a consistency proof from this log size (a checkpoint the reader trusts)', bigintArg(1n))
+    .option('--force', 'overwrite an existing file')
+    .action(async (opts: ProofCliOptions) => {
+      const target = targetOf(opts);
+      if (!['json', 'binary', 'qr'].includes(opts.format)) throw new LedgerError('USAGE', `--format must be json, binary or qr, not ${opts.format}`, {});
+      const fetch = bundleFetcherFor(opts);
+      const bundle = await fetch(target, opts.fromLogSize !== undefined ? { fromLogSize: opts.fromLogSize } : {});
+      const what = await writeBundle(bundle, opts.out, opts.format, opts.force);
+      const view = bundleToJson(bundle) as Record<string, unknown>;
+      const absent = view.certificate === undefined && view.grant === undefined;
+      process.stdout.write(`${opts.out}: ${target.kind} ${target.id}, ${what}${absent ? '; the record is absent: the bundle proves its absence' : ''}\n`);
+    });
+
+  program
+    .command('verify')
+    .description('verify a proof bundle offline against the trust anchor (the genesis); exit code = verdict')
+    .argument('<file>', 'the bundle (binary, or its JSON view)')
+    .requiredOption('--anchor <genesis>', 'the genesis file: the trust anchor')
+    .option('--max-age <duration>', 'maximum status age (e.g. 1d, 12h): an older header is STALE', durationArg)
+    .option('--holder <id>', "the holder's id (with --holder-salt): checked against the holder commitment")
+    .option('--holder-salt <hex>', "the holder's salt (64 hex characters)")
+    .option('--disclose <file>', 'a disclosure (ledger disclose): checked against the attributes root')
+    .option('--document <file>', "a document file (e.g. the OFD): its SHA-256 is checked against the certificate's")
+    .option('--fields <list>', 'comma-separated fields a grant must cover')
+    .option('--cert <id>', 'the certificate id asked about (the bundle must be about it)', identifierArg)
+    .option('--grant <id>', 'the grant id asked about (the bundle must be about it)', identifierArg)
+    .option('--checkpoint <size:root>', "a checkpoint the reader trusts: the bundle's consistency proof from it is checked")
+    .option('--now <ms>', "the reader's time in ms since the epoch (default: this machine's clock)", bigintArg())
+    .option('--json', 'print the result as JSON')
+    .action((file: string, opts: VerifyCliOptions) => {
+      const anchor = readFileBytes(opts.anchor, 'the anchor', 1 << 20);
+      const options = verifyOptionsOf(opts);
+      const read = readBundleFile(file);
+      const result: VerifyResult =
+        'error' in read
+          ? { verdict: 'INVALID', reasons: [{ code: 'MALFORMED', message: read.error }], subject: { kind: 'certificate', id: '' }, checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked' } }
+          : verifyBundle(read.bundle, anchor, options);
+      process.stdout.write(opts.json ? `${toJsonText(result)}\n` : `${describeResult(result)}\n`);
+      process.exitCode = VERDICT_EXIT[result.verdict];
+    });
+}

@@ -1,0 +1,116 @@
+/**
+ * @module verifier/bundle-types
+ * The public types of the offline verifier (DESIGN.md section 10; docs/proof-format.md): what a
+ * reader passes in and what it gets back. Pure: no imports beyond types.
+ */
+import type { Verdict } from '../ledger/errors.js';
+
+export type { Verdict };
+
+/** What a bundle is about. */
+export type BundleKind = 'certificate' | 'grant';
+
+/** A checkpoint the reader already trusts (for the bundle's optional consistency proof). */
+export interface TrustedCheckpoint {
+  logSize: bigint;
+  logRoot: Uint8Array;
+}
+
+export interface VerifyOptions {
+  /** The reader's time (ms since the Unix epoch, UTC). */
+  nowMs: bigint;
+  /** Maximum status age: a header whose block time is older than nowMs - maxAgeMs is STALE. */
+  maxAgeMs?: bigint;
+  /** The id the reader asked about; when given, a bundle about another subject is INVALID. */
+  subject?: { kind: BundleKind; id: string };
+  /** The holder's id and salt (certificates): checked against the holder commitment. */
+  holder?: { id: string; salt: Uint8Array };
+  /**
+   * A disclosure (the JSON of `ledger disclose`, parsed or as text; ledger/disclosure.ts):
+   * checked against the certificate's attributes root and attribute names.
+   */
+  disclosed?: unknown;
+  /** SHA-256 of a document file the reader holds (certificates): checked against the record. */
+  documentSha256?: Uint8Array;
+  /** Fields the reader must see covered by a grant (grants): else INVALID, FIELDS_NOT_COVERED. */
+  fields?: string[];
+  /** A checkpoint the reader trusts: the bundle's consistency proof from it is checked. */
+  checkpoint?: TrustedCheckpoint;
+}
+
+/** One reason, with a stable code (docs/proof-format.md lists them) and an English message. */
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+export type CheckState = 'passed' | 'failed' | 'not-checked';
+
+export interface CertificateSummary {
+  kind: 'certificate';
+  certificateId: string;
+  certificateTypeId: string;
+  issuerDepartmentId: string;
+  issuerName: string;
+  issuerSuspended: boolean;
+  status: 'ISSUED' | 'REVOKED';
+  revocationReason: string;
+  /** 0 = no expiry. Decimal string (ms). */
+  validUntilMs: string;
+  attributeNames: string[];
+  documentSha256: string;
+  holderCommitment: string;
+  definingEvent: { eventId: string; height: string; logPosition: string; kind: string };
+}
+
+export interface GrantSummary {
+  kind: 'grant';
+  grantId: string;
+  /** The requester: the department the grant is for. */
+  granteeDepartmentId: string;
+  grantorDepartmentId: string;
+  grantorName: string;
+  grantorSuspended: boolean;
+  resourceId: string;
+  purpose: string;
+  status: 'REQUESTED' | 'GRANTED' | 'DENIED' | 'REVOKED';
+  requestedFields: string[];
+  grantedFields: string[];
+  validFromMs: string;
+  validUntilMs: string;
+  /** 0 = no limit. */
+  maxUses: string;
+  uses: string;
+  /** null = no limit. */
+  usesLeft: string | null;
+  definingEvent: { eventId: string; height: string; logPosition: string; kind: string };
+}
+
+export interface HeaderSummary {
+  height: string;
+  blockTimeMs: string;
+  headerHash: string;
+  logSize: string;
+  stateRoot: string;
+  /** Node indexes whose vote signatures verified. */
+  signers: number[];
+}
+
+export interface VerifyResult {
+  verdict: Verdict;
+  /** Why the verdict is what it is (empty for a clean VALID); notes such as ISSUER_SUSPENDED too. */
+  reasons: Reason[];
+  subject: { kind: BundleKind; id: string };
+  summary?: CertificateSummary | GrantSummary;
+  header?: HeaderSummary;
+  /** What was and was not checked beyond the chain (DESIGN.md section 10, step 9). */
+  checks: {
+    holder: CheckState;
+    attributes: CheckState;
+    document: CheckState;
+    fields: CheckState;
+    consistency: CheckState;
+  };
+  /** The verified attribute values, when a disclosure passed. */
+  disclosed?: Record<string, string>;
+}

@@ -1,0 +1,467 @@
+/**
+ * @module verifier/bundle-verify
+ * The offline verifier of proof bundles (DESIGN.md section 10; docs/proof-format.md gives every
+ * check, in this order, with its reason code). Input: the binary bundle, the trust anchor (the
+ * genesis bytes) and the reader's options; output: a verdict (VALID, REVOKED, EXPIRED, UNKNOWN,
+ * STALE, INVALID) with reason codes, a summary, the header's height and time, and what was and
+ * was not checked.
+ *
+ * Pure: imports only proto/ and pure ledger/ modules (@noble for Ed25519), so the same module runs
+ * in Node and in a browser; never goes online and never throws on a malformed bundle or anchor.
+ * Status comes from the state proof, never from inclusion alone (rejected events are in the log
+ * too): the inclusion proof and the event's signature only prove who set the record's terms.
+ */
+import { bytesEqual, toHex } from '../ledger/bytes.js';
+import { voteMessage } from '../ledger/block.js';
+import { verifyEd25519Noble } from '../ledger/ed25519-rule.js';
+import { isLedgerError } from '../ledger/errors.js';
+import { loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
+import { eventId as eventIdOf, headerHash as headerHashOf } from '../ledger/hash.js';
+import { leafHash, verifyConsistency, verifyInclusion } from '../ledger/merkle-verify.js';
+import { encodeRecord, findKey, keyActivityAt } from '../ledger/state-records.js';
+import { stateKey, verifyStateProof, recordValueHash } from '../ledger/state-tree-verify.js';
+import { decode, encode, oneofCase } from '../proto/codec.js';
+import {
+  BundleSubjectType,
+  CertificateStatus,
+  GrantStatus,
+  type BlockHeader,
+  type CertificateRecord,
+  type DepartmentRecord,
+  type EventBody,
+  type GrantRecord,
+  type ProofBundle,
+} from '../proto/schema.generated.js';
+import { MAX_BUNDLE_BYTES } from './bundle-json.js';
+import type { BundleKind, CertificateSummary, CheckState, GrantSummary, Reason, Verdict, VerifyOptions, VerifyResult } from './bundle-types.js';
+import { checkDisclosure, checkHolder } from './disclosure-check.js';
+
+export type * from './bundle-types.js';
+export { bundleFromJson, bundleToJson, MAX_BUNDLE_BYTES } from './bundle-json.js';
+
+/** The bundle format version this verifier reads. */
+export const BUNDLE_FORMAT_VERSION = 1;
+
+/** Why a bundle is INVALID (or another verdict); stable codes, listed in docs/proof-format.md. */
+export const REASON = {
+  // step 0: the inputs
+  BAD_ANCHOR: 'the trust anchor is not a valid genesis',
+  BAD_OPTIONS: 'the reader options are not valid',
+  // step 1: decoding
+  BUNDLE_TOO_LARGE: 'the bundle is larger than the limit',
+  MALFORMED: 'the bundle is not a canonical ProofBundle message',
+  UNSUPPORTED_VERSION: 'the bundle format version is not one this verifier reads',
+  BAD_SUBJECT: 'the bundle has no subject type or id',
+  SUBJECT_MISMATCH: 'the bundle is about another subject than the one asked about',
+  UNEXPECTED_CONTENT: 'the bundle holds a part that does not belong to its kind',
+  MISSING_CONTENT: 'the bundle lacks a part its kind needs',
+  EVENT_MALFORMED: 'the defining event body is not a canonical EventBody',
+  // step 2: the header
+  WRONG_GENESIS: "the header's genesis hash is not the trust anchor's",
+  WRONG_CHANNEL: "the header's channel is not the trust anchor's",
+  // step 3: the signatures
+  SIGNATURES_NOT_ORDERED: 'signatures are not in strictly increasing node index',
+  UNKNOWN_NODE: 'a signature names a node that is not in the genesis',
+  BAD_NODE_SIGNATURE: "a node's vote signature does not verify",
+  TOO_FEW_SIGNATURES: 'fewer than quorum distinct genesis nodes signed the header',
+  // step 4: the state proofs
+  RECORD_PROOF_INVALID: "the record's state proof does not verify against the header's state root",
+  ABSENCE_PROOF_INVALID: "the absence proof does not verify against the header's state root",
+  SIGNER_PROOF_INVALID: "the signer department's state proof does not verify against the header's state root",
+  // step 5: record and event
+  RECORD_ID_MISMATCH: "the record's id is not the subject id",
+  NO_DEFINING_EVENT: 'the record has no defining event',
+  EVENT_MISMATCH: "the bundled event is not the record's defining event",
+  LOG_POSITION_MISMATCH: "the inclusion proof's leaf index is not the defining event's log position",
+  EVENT_KIND_MISMATCH: 'the defining event is not of a kind that sets this record with this status',
+  SIGNER_MISMATCH: 'the defining event was not signed by the department the record names',
+  WRONG_EVENT_CHANNEL: "the defining event is for another channel",
+  EVENT_AFTER_HEADER: 'the defining event is in a block after the header',
+  // step 6: the event's signature
+  KEY_UNKNOWN: "the signer has no key of the event's key version active at its log position",
+  KEY_RETIRED: "the signer's key version was retired before the event's log position",
+  KEY_COMPROMISED: "the signer's key was declared compromised from the event's log position or earlier: the record is void",
+  BAD_EVENT_SIGNATURE: "the event's signature does not verify under the signer's key",
+  // step 7: inclusion
+  INCLUSION_INVALID: "the event's inclusion proof does not verify against the header's log root and size",
+  // consistency with the reader's checkpoint
+  CONSISTENCY_MISSING: "the bundle has no consistency proof from the reader's checkpoint",
+  CONSISTENCY_INVALID: "the header's log does not extend the reader's checkpoint",
+  // step 8: status
+  STALE: "the header is older than the reader's maximum age: fetch a fresh bundle",
+  NOT_FOUND: 'no such record in the state at this header (absence proven)',
+  CERTIFICATE_REVOKED: 'the certificate is revoked',
+  CERTIFICATE_EXPIRED: "the certificate's validity ended before the reader's time",
+  GRANT_REVOKED: 'the grant is revoked',
+  GRANT_DENIED: 'the request was denied',
+  GRANT_NOT_GRANTED: 'the request has not been granted',
+  GRANT_NOT_YET_ACTIVE: "the grant's window starts after the reader's time",
+  GRANT_EXPIRED: "the grant's window ended before the reader's time",
+  GRANT_EXHAUSTED: 'the grant has no use left',
+  ISSUER_SUSPENDED: 'note: the signing department is suspended',
+  // step 9: the reader's own checks
+  NOT_HOLDER: "the holder's id and salt do not open the holder commitment",
+  DISCLOSURE_INVALID: 'the disclosed attributes do not match the attributes root',
+  DOCUMENT_MISMATCH: "the document's SHA-256 is not the certificate's",
+  FIELDS_NOT_COVERED: 'the grant does not cover the fields asked for',
+  NOT_APPLICABLE: 'a check was asked for that does not apply to this bundle',
+} as const;
+export type ReasonCode = keyof typeof REASON;
+
+const reason = (code: ReasonCode, detail?: string): Reason => ({ code, message: detail === undefined ? REASON[code] : `${REASON[code]}: ${detail}` });
+
+class Invalid {
+  constructor(readonly reason: Reason) {}
+}
+
+/**
+ * Verifies a binary bundle against the trust anchor (the genesis bytes), at the reader's time.
+ * Never throws: every failure is a verdict with reasons.
+ */
+export function verifyBundle(bundle: Uint8Array, anchorGenesis: Uint8Array, options: VerifyOptions): VerifyResult {
+  const result: VerifyResult = {
+    verdict: 'INVALID',
+    reasons: [],
+    subject: { kind: 'certificate', id: '' },
+    checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked' },
+  };
+  try {
+    run(bundle, anchorGenesis, options, result);
+  } catch (e) {
+    result.verdict = 'INVALID';
+    result.reasons.unshift(e instanceof Invalid ? e.reason : reason('MALFORMED', e instanceof Error ? e.message : String(e)));
+  }
+  return result;
+}
+
+function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOptions, result: VerifyResult): void {
+  if (typeof options !== 'object' || options === null || typeof options.nowMs !== 'bigint' || (options.maxAgeMs !== undefined && (typeof options.maxAgeMs !== 'bigint' || options.maxAgeMs < 0n))) {
+    throw new Invalid(reason('BAD_OPTIONS', 'nowMs is a bigint; maxAgeMs a non-negative bigint'));
+  }
+  let anchor: LoadedGenesis;
+  try {
+    if (!(anchorBytes instanceof Uint8Array)) throw new Error('the anchor is bytes');
+    anchor = loadGenesis(anchorBytes);
+  } catch (e) {
+    throw new Invalid(reason('BAD_ANCHOR', (e as Error).message));
+  }
+  const g = anchor.genesis;
+
+  // 1. every message re-encodes to its exact bytes; unknown fields are INVALID
+  if (!(bundleBytes instanceof Uint8Array)) throw new Invalid(reason('MALFORMED', 'a bundle is bytes'));
+  if (bundleBytes.length > MAX_BUNDLE_BYTES) throw new Invalid(reason('BUNDLE_TOO_LARGE', `${bundleBytes.length} > ${MAX_BUNDLE_BYTES} bytes`));
+  let b: ProofBundle;
+  try {
+    b = decode('ProofBundle', bundleBytes, anchor.limits);
+  } catch (e) {
+    throw new Invalid(reason('MALFORMED', isLedgerError(e) ? `${e.code}: ${e.message}` : String(e)));
+  }
+  if (b.formatVersion !== BUNDLE_FORMAT_VERSION) throw new Invalid(reason('UNSUPPORTED_VERSION', `version ${b.formatVersion}; this verifier reads ${BUNDLE_FORMAT_VERSION}`));
+  const kind: BundleKind | undefined = b.subjectType === BundleSubjectType.BUNDLE_CERTIFICATE ? 'certificate' : b.subjectType === BundleSubjectType.BUNDLE_GRANT ? 'grant' : undefined;
+  if (kind === undefined || b.subjectId === '') throw new Invalid(reason('BAD_SUBJECT'));
+  result.subject = { kind, id: b.subjectId };
+  if (options.subject !== undefined && (options.subject.kind !== kind || options.subject.id !== b.subjectId)) {
+    throw new Invalid(reason('SUBJECT_MISMATCH', `asked about ${options.subject.kind} ${options.subject.id}; the bundle is about ${kind} ${b.subjectId}`));
+  }
+  const header = b.header;
+  if (header === undefined) throw new Invalid(reason('MISSING_CONTENT', 'header'));
+  const record: CertificateRecord | GrantRecord | undefined = kind === 'certificate' ? b.certificate : b.grant;
+  if ((kind === 'certificate' ? b.grant : b.certificate) !== undefined) throw new Invalid(reason('UNEXPECTED_CONTENT', kind === 'certificate' ? 'grant' : 'certificate'));
+  const present = record !== undefined;
+  if (present) {
+    if (b.event === undefined) throw new Invalid(reason('MISSING_CONTENT', 'event'));
+    if (b.signer === undefined) throw new Invalid(reason('MISSING_CONTENT', 'signer'));
+  } else if (b.event !== undefined || b.signer !== undefined || b.signerProof.length > 0 || b.inclusionPath.length > 0 || b.leafIndex !== 0n) {
+    throw new Invalid(reason('UNEXPECTED_CONTENT', 'an absent record has no event, signer or inclusion proof'));
+  }
+  let body: EventBody | undefined;
+  if (b.event !== undefined) {
+    try {
+      body = decode('EventBody', b.event.body, anchor.limits);
+    } catch (e) {
+      throw new Invalid(reason('EVENT_MALFORMED', isLedgerError(e) ? `${e.code}: ${e.message}` : String(e)));
+    }
+  }
+
+  // 2. the header hash from the header bytes; its genesis hash is the anchor's
+  const headerBytes = encode('BlockHeader', header);
+  const hh = headerHashOf(headerBytes);
+  if (!bytesEqual(header.genesisHash, anchor.hash)) throw new Invalid(reason('WRONG_GENESIS'));
+  if (header.channel !== g.channel) throw new Invalid(reason('WRONG_CHANNEL', `${header.channel} vs ${g.channel}`));
+
+  // 3. at least q distinct genesis nodes signed the vote message; every signature present verifies
+  const vote = voteMessage(anchor.hash, header.height, hh);
+  const signers: number[] = [];
+  let last = 0;
+  for (const s of b.signatures) {
+    if (s.nodeIndex <= last) throw new Invalid(reason('SIGNATURES_NOT_ORDERED', `node ${s.nodeIndex} after node ${last}`));
+    last = s.nodeIndex;
+    const node = g.nodes.find((n) => n.index === s.nodeIndex);
+    if (node === undefined) throw new Invalid(reason('UNKNOWN_NODE', `node ${s.nodeIndex}`));
+    if (!verifyEd25519Noble(node.publicKey, vote, s.signature)) throw new Invalid(reason('BAD_NODE_SIGNATURE', `node ${s.nodeIndex}`));
+    signers.push(s.nodeIndex);
+  }
+  if (signers.length < g.quorum) throw new Invalid(reason('TOO_FEW_SIGNATURES', `${signers.length} of quorum ${g.quorum}`));
+  result.header = {
+    height: header.height.toString(),
+    blockTimeMs: header.blockTimeMs.toString(),
+    headerHash: toHex(hh),
+    logSize: header.logSize.toString(),
+    stateRoot: toHex(header.stateRoot),
+    signers,
+  };
+
+  // 4. state keys from the subject id (and the signer id in the event), never from the bundle
+  const type = kind === 'certificate' ? 'cert' : 'grant';
+  const recordKey = stateKey(type, b.subjectId);
+  if (!present) {
+    const r = verifyStateProof(header.stateRoot, recordKey, null, b.recordProof);
+    if (!r.ok) throw new Invalid(reason('ABSENCE_PROOF_INVALID', `${r.code}: ${r.message}`));
+    checkConsistency(b, header, options, result);
+    notApplicable(options, result, 'UNKNOWN');
+    decide(result, options, header, [reason('NOT_FOUND', `${kind} ${b.subjectId}`)], 'UNKNOWN');
+    return;
+  }
+  const recordBytes = encodeRecord(type, record as never);
+  const rr = verifyStateProof(header.stateRoot, recordKey, recordValueHash(recordBytes), b.recordProof);
+  if (!rr.ok) throw new Invalid(reason('RECORD_PROOF_INVALID', `${rr.code}: ${rr.message}`));
+  const signer = b.signer as DepartmentRecord;
+  const ev = body as EventBody;
+  const sr = verifyStateProof(header.stateRoot, stateKey('dept', ev.departmentId), recordValueHash(encodeRecord('dept', signer)), b.signerProof);
+  if (!sr.ok) throw new Invalid(reason('SIGNER_PROOF_INVALID', `${sr.code}: ${sr.message}`));
+  if (signer.departmentId !== ev.departmentId) throw new Invalid(reason('SIGNER_PROOF_INVALID', 'the signer record is of another department'));
+
+  // 5. defining event = bundled event; log position = leaf index; record id and type match
+  const recordId = kind === 'certificate' ? (record as CertificateRecord).certificateId : (record as GrantRecord).requestId;
+  if (recordId !== b.subjectId) throw new Invalid(reason('RECORD_ID_MISMATCH', `${recordId}`));
+  const defining = record.definingEvent;
+  if (defining === undefined) throw new Invalid(reason('NO_DEFINING_EVENT'));
+  const evId = eventIdOf(b.event!.body);
+  if (!bytesEqual(evId, defining.eventId)) throw new Invalid(reason('EVENT_MISMATCH'));
+  if (b.leafIndex !== defining.logPosition) throw new Invalid(reason('LOG_POSITION_MISMATCH', `${b.leafIndex} vs ${defining.logPosition}`));
+  if (defining.height > header.height) throw new Invalid(reason('EVENT_AFTER_HEADER', `height ${defining.height} > ${header.height}`));
+  if (ev.channel !== g.channel) throw new Invalid(reason('WRONG_EVENT_CHANNEL', ev.channel));
+  const eventKind = oneofCase('EventBody', 'payload', ev) ?? '';
+  checkEventMatchesRecord(kind, record, ev, eventKind);
+
+  // 6. the event's signature under the signer's key of its version, active at that position
+  const activity = keyActivityAt(signer, ev.keyVersion, defining.logPosition);
+  if (activity.activity === 'compromised') {
+    const from = findKey(signer, ev.keyVersion)?.compromisedFrom?.logPosition;
+    throw new Invalid(reason('KEY_COMPROMISED', `${signer.departmentId} key version ${ev.keyVersion} is void from log position ${from}; the event is at ${defining.logPosition}`));
+  }
+  if (activity.activity === 'retired') throw new Invalid(reason('KEY_RETIRED', `${signer.departmentId} key version ${ev.keyVersion}`));
+  if (activity.activity !== 'active' || activity.key === undefined) throw new Invalid(reason('KEY_UNKNOWN', `${signer.departmentId} key version ${ev.keyVersion}`));
+  if (!verifyEd25519Noble(activity.key.publicKey, evId, b.event!.signature)) throw new Invalid(reason('BAD_EVENT_SIGNATURE'));
+
+  // 7. the inclusion proof against the header's log root and size
+  const inc = verifyInclusion(leafHash(evId), defining.logPosition, header.logSize, b.inclusionPath, header.logRoot);
+  if (!inc.ok) throw new Invalid(reason('INCLUSION_INVALID', inc.code));
+  checkConsistency(b, header, options, result);
+
+  // 8. status, from the state record
+  const notes: Reason[] = [];
+  if (signer.suspended) notes.push(reason('ISSUER_SUSPENDED', signer.departmentId));
+  const defSummary = { eventId: toHex(defining.eventId), height: defining.height.toString(), logPosition: defining.logPosition.toString(), kind: eventKind };
+  let status: { verdict: Verdict; reasons: Reason[] };
+  if (kind === 'certificate') {
+    const c = record as CertificateRecord;
+    result.summary = certificateSummary(c, signer, defSummary);
+    status = certificateStatus(c, options.nowMs);
+  } else {
+    const gr = record as GrantRecord;
+    result.summary = grantSummary(gr, signer, defSummary);
+    status = grantStatus(gr, options.nowMs);
+  }
+
+  // 9. the reader's own checks
+  const own: Reason[] = [];
+  if (kind === 'certificate') ownCertificateChecks(record as CertificateRecord, options, result, own);
+  else ownGrantChecks(record as GrantRecord, options, result, own);
+  if (own.length > 0) {
+    result.verdict = 'INVALID';
+    result.reasons = [...own, ...status.reasons, ...notes];
+    return;
+  }
+  decide(result, options, header, [...status.reasons, ...notes], status.verdict);
+}
+
+/** STALE overrides the status (the status may have changed since); INVALID was decided before. */
+function decide(result: VerifyResult, options: VerifyOptions, header: BlockHeader, reasons: Reason[], verdict: Verdict): void {
+  if (options.maxAgeMs !== undefined && header.blockTimeMs + options.maxAgeMs < options.nowMs) {
+    result.verdict = 'STALE';
+    result.reasons = [reason('STALE', `header time ${header.blockTimeMs}, reader time ${options.nowMs}, maximum age ${options.maxAgeMs} ms`), ...reasons];
+    return;
+  }
+  result.verdict = verdict;
+  result.reasons = reasons;
+}
+
+function checkConsistency(b: ProofBundle, header: BlockHeader, options: VerifyOptions, result: VerifyResult): void {
+  const cp = options.checkpoint;
+  if (cp === undefined) return;
+  if (cp.logSize === header.logSize) {
+    result.checks.consistency = bytesEqual(cp.logRoot, header.logRoot) ? 'passed' : 'failed';
+  } else if (b.consistency === undefined || b.consistency.fromLogSize !== cp.logSize) {
+    result.checks.consistency = 'failed';
+    throw new Invalid(reason('CONSISTENCY_MISSING', `checkpoint size ${cp.logSize}`));
+  } else {
+    result.checks.consistency = verifyConsistency(cp.logSize, header.logSize, cp.logRoot, header.logRoot, b.consistency.path).ok ? 'passed' : 'failed';
+  }
+  if (result.checks.consistency === 'failed') throw new Invalid(reason('CONSISTENCY_INVALID', `from size ${cp.logSize} to ${header.logSize}`));
+}
+
+const CERT_EVENTS: Record<string, readonly number[]> = {
+  certificateIssued: [CertificateStatus.CERTIFICATE_ISSUED],
+  certificateAmended: [CertificateStatus.CERTIFICATE_ISSUED],
+  certificateTransferred: [CertificateStatus.CERTIFICATE_ISSUED],
+  certificateRevoked: [CertificateStatus.CERTIFICATE_REVOKED],
+};
+const GRANT_EVENTS: Record<string, readonly number[]> = {
+  shareRequested: [GrantStatus.GRANT_REQUESTED],
+  shareGranted: [GrantStatus.GRANT_GRANTED],
+  shareDenied: [GrantStatus.GRANT_DENIED],
+  shareRevoked: [GrantStatus.GRANT_REVOKED],
+};
+
+/** The defining event is of a kind that sets this record, about this id, by the department the record names. */
+function checkEventMatchesRecord(kind: BundleKind, record: CertificateRecord | GrantRecord, ev: EventBody, eventKind: string): void {
+  const payload = (ev as unknown as Record<string, Record<string, unknown> | undefined>)[eventKind];
+  if (kind === 'certificate') {
+    const c = record as CertificateRecord;
+    const statuses = CERT_EVENTS[eventKind];
+    if (statuses === undefined || !statuses.includes(c.status) || payload?.certificateId !== c.certificateId) throw new Invalid(reason('EVENT_KIND_MISMATCH', eventKind));
+    if (ev.departmentId !== c.issuerDepartmentId) throw new Invalid(reason('SIGNER_MISMATCH', `${ev.departmentId} signed; the issuer is ${c.issuerDepartmentId}`));
+  } else {
+    const gr = record as GrantRecord;
+    const statuses = GRANT_EVENTS[eventKind];
+    if (statuses === undefined || !statuses.includes(gr.status) || payload?.requestId !== gr.requestId) throw new Invalid(reason('EVENT_KIND_MISMATCH', eventKind));
+    const expected = gr.status === GrantStatus.GRANT_REQUESTED ? gr.requesterDepartmentId : gr.grantorDepartmentId;
+    if (ev.departmentId !== expected) throw new Invalid(reason('SIGNER_MISMATCH', `${ev.departmentId} signed; the record names ${expected}`));
+  }
+}
+
+function certificateStatus(c: CertificateRecord, now: bigint): { verdict: Verdict; reasons: Reason[] } {
+  if (c.status === CertificateStatus.CERTIFICATE_REVOKED) return { verdict: 'REVOKED', reasons: [reason('CERTIFICATE_REVOKED', c.revocationReason)] };
+  // DESIGN.md section 6: expired when valid_until <= t (0 = no expiry)
+  if (c.validUntilMs !== 0n && c.validUntilMs <= now) return { verdict: 'EXPIRED', reasons: [reason('CERTIFICATE_EXPIRED', `valid until ${c.validUntilMs}`)] };
+  return { verdict: 'VALID', reasons: [] };
+}
+
+function grantStatus(gr: GrantRecord, now: bigint): { verdict: Verdict; reasons: Reason[] } {
+  switch (gr.status) {
+    case GrantStatus.GRANT_REVOKED:
+      return { verdict: 'REVOKED', reasons: [reason('GRANT_REVOKED')] };
+    case GrantStatus.GRANT_DENIED:
+      return { verdict: 'INVALID', reasons: [reason('GRANT_DENIED')] };
+    case GrantStatus.GRANT_GRANTED:
+      break;
+    default:
+      return { verdict: 'INVALID', reasons: [reason('GRANT_NOT_GRANTED')] };
+  }
+  // DESIGN.md section 6: active when from <= t < until
+  if (now < gr.validFromMs) return { verdict: 'INVALID', reasons: [reason('GRANT_NOT_YET_ACTIVE', `from ${gr.validFromMs}`)] };
+  if (gr.validUntilMs <= now) return { verdict: 'EXPIRED', reasons: [reason('GRANT_EXPIRED', `until ${gr.validUntilMs}`)] };
+  if (gr.maxUses !== 0n && gr.uses >= gr.maxUses) return { verdict: 'EXPIRED', reasons: [reason('GRANT_EXHAUSTED', `${gr.uses} of ${gr.maxUses} uses`)] };
+  return { verdict: 'VALID', reasons: [] };
+}
+
+function ownCertificateChecks(c: CertificateRecord, options: VerifyOptions, result: VerifyResult, own: Reason[]): void {
+  if (options.holder !== undefined) {
+    const h = checkHolder(options.holder.id, options.holder.salt, c.holderCommitment);
+    result.checks.holder = h.ok ? 'passed' : 'failed';
+    if (!h.ok) own.push(reason('NOT_HOLDER', h.code));
+  }
+  if (options.disclosed !== undefined) {
+    const d = checkDisclosure(options.disclosed, { attributesRoot: c.attributesRoot, attributeNames: c.attributeNames, certificateId: c.certificateId });
+    result.checks.attributes = d.ok ? 'passed' : 'failed';
+    if (d.ok) result.disclosed = d.disclosed;
+    else own.push(reason('DISCLOSURE_INVALID', d.code));
+  }
+  if (options.documentSha256 !== undefined) {
+    const ok = options.documentSha256 instanceof Uint8Array && bytesEqual(options.documentSha256, c.documentSha256);
+    result.checks.document = ok ? 'passed' : 'failed';
+    if (!ok) own.push(reason('DOCUMENT_MISMATCH'));
+  }
+  if (options.fields !== undefined) {
+    result.checks.fields = 'failed';
+    own.push(reason('NOT_APPLICABLE', 'fields are checked on grants'));
+  }
+}
+
+function ownGrantChecks(gr: GrantRecord, options: VerifyOptions, result: VerifyResult, own: Reason[]): void {
+  if (options.fields !== undefined) {
+    const granted = new Set(gr.grantedFields);
+    const missing = Array.isArray(options.fields) ? options.fields.filter((f) => !granted.has(f)) : ['?'];
+    result.checks.fields = missing.length === 0 ? 'passed' : 'failed';
+    if (missing.length > 0) own.push(reason('FIELDS_NOT_COVERED', missing.join(', ')));
+  }
+  const na = (what: 'holder' | 'attributes' | 'document') => {
+    result.checks[what] = 'failed';
+    own.push(reason('NOT_APPLICABLE', `${what} is checked on certificates`));
+  };
+  if (options.holder !== undefined) na('holder');
+  if (options.disclosed !== undefined) na('attributes');
+  if (options.documentSha256 !== undefined) na('document');
+}
+
+/** For an absent record the reader's checks cannot pass: they are marked failed, and the verdict stays UNKNOWN. */
+function notApplicable(options: VerifyOptions, result: VerifyResult, _v: 'UNKNOWN'): void {
+  if (options.holder !== undefined) result.checks.holder = 'failed';
+  if (options.disclosed !== undefined) result.checks.attributes = 'failed';
+  if (options.documentSha256 !== undefined) result.checks.document = 'failed';
+  if (options.fields !== undefined) result.checks.fields = 'failed';
+}
+
+const CERT_STATUS_NAME = { [CertificateStatus.CERTIFICATE_ISSUED]: 'ISSUED', [CertificateStatus.CERTIFICATE_REVOKED]: 'REVOKED' } as Record<number, 'ISSUED' | 'REVOKED'>;
+const GRANT_STATUS_NAME = {
+  [GrantStatus.GRANT_REQUESTED]: 'REQUESTED',
+  [GrantStatus.GRANT_GRANTED]: 'GRANTED',
+  [GrantStatus.GRANT_DENIED]: 'DENIED',
+  [GrantStatus.GRANT_REVOKED]: 'REVOKED',
+} as Record<number, GrantSummary['status']>;
+
+function certificateSummary(c: CertificateRecord, signer: DepartmentRecord, defining: CertificateSummary['definingEvent']): CertificateSummary {
+  return {
+    kind: 'certificate',
+    certificateId: c.certificateId,
+    certificateTypeId: c.certificateTypeId,
+    issuerDepartmentId: c.issuerDepartmentId,
+    issuerName: signer.name,
+    issuerSuspended: signer.suspended,
+    status: CERT_STATUS_NAME[c.status] ?? 'ISSUED',
+    revocationReason: c.revocationReason,
+    validUntilMs: c.validUntilMs.toString(),
+    attributeNames: [...c.attributeNames],
+    documentSha256: toHex(c.documentSha256),
+    holderCommitment: toHex(c.holderCommitment),
+    definingEvent: defining,
+  };
+}
+
+function grantSummary(gr: GrantRecord, signer: DepartmentRecord, defining: GrantSummary['definingEvent']): GrantSummary {
+  return {
+    kind: 'grant',
+    grantId: gr.requestId,
+    granteeDepartmentId: gr.requesterDepartmentId,
+    grantorDepartmentId: gr.grantorDepartmentId,
+    grantorName: gr.grantorDepartmentId === signer.departmentId ? signer.name : '',
+    grantorSuspended: gr.grantorDepartmentId === signer.departmentId && signer.suspended,
+    resourceId: gr.resourceId,
+    purpose: gr.purpose,
+    status: GRANT_STATUS_NAME[gr.status] ?? 'REQUESTED',
+    requestedFields: [...gr.requestedFields],
+    grantedFields: [...gr.grantedFields],
+    validFromMs: gr.validFromMs.toString(),
+    validUntilMs: gr.validUntilMs.toString(),
+    maxUses: gr.maxUses.toString(),
+    uses: gr.uses.toString(),
+    usesLeft: gr.maxUses === 0n ? null : (gr.maxUses > gr.uses ? gr.maxUses - gr.uses : 0n).toString(),
+    definingEvent: defining,
+  };
+}
+
+/** Whether a CheckState counts (for callers that print it). */
+export function describeCheck(state: CheckState): string {
+  return state === 'passed' ? 'passed' : state === 'failed' ? 'FAILED' : 'not checked';
+}
