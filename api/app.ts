@@ -16,6 +16,7 @@ import { httpStatusOf, isLedgerError, LedgerError } from '../ledger/errors.js';
 import { contextOf, type ApiContext, type ApiNode } from './context.js';
 import { openApiDocument } from './openapi.js';
 import { expressPathOf, jsonObject, type RouteSpec } from './route-spec.js';
+import { bundleRoutes } from './routes-bundles.js';
 import { chainRoutes } from './routes-chain.js';
 import { recordRoutes } from './routes-records.js';
 import { submitRoutes } from './routes-submit.js';
@@ -68,7 +69,7 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Api {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const routes: RouteSpec[] = [...chainRoutes(ctx), ...recordRoutes(ctx), ...submitRoutes(ctx, submitter), ...tlogRoutes(ctx), ...(options.extraRoutes?.(ctx) ?? [])];
+  const routes: RouteSpec[] = [...chainRoutes(ctx), ...recordRoutes(ctx), ...submitRoutes(ctx, submitter), ...tlogRoutes(ctx), ...bundleRoutes(ctx), ...(options.extraRoutes?.(ctx) ?? [])];
   let document: Record<string, unknown> | undefined;
   routes.push({
     method: 'get',

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApi, type Api } from '../../api/app.js';
 import { expressPathOf } from '../../api/route-spec.js';
+import { ApiClient, HttpChainSource } from '../../api/client.js';
+import { bundleFromJson, verifyBundle } from '../../verifier/bundle-verify.js';
 import { noteVerifierKeys } from '../../api/checkpoint-note.js';
 import { fromHex, toHex } from '../../ledger/bytes.js';
 import { eventId } from '../../ledger/hash.js';
@@ -142,6 +144,45 @@ describe('read routes', () => {
     expect((await get('/v1/departments/dept.tax/next-sequence')).json.nextSequence).toBe('3');
     const cons = await get('/v1/proofs/consistency?from=4&to=606');
     expect(verifyConsistency(4, 606, fromHex(cons.json.fromRoot), fromHex(cons.json.toRoot), cons.json.hashes.map((h: string) => fromHex(h))).ok).toBe(true);
+  });
+});
+
+describe('proof bundles', () => {
+  it('serve a certificate bundle that the offline verifier finds VALID, its JSON view, and an UNKNOWN for an absent id', async () => {
+    const r = await fetch(`${base}/v1/certificates/BDC:110105:2026-0001/bundle`);
+    expect(r.headers.get('content-type')).toContain('application/octet-stream');
+    const bundle = new Uint8Array(await r.arrayBuffer());
+    const v = verifyBundle(bundle, chain.genesis.bytes, { nowMs: 2_000_000n });
+    expect(v.verdict, JSON.stringify(v.reasons)).toBe('VALID');
+    expect(v.subject).toEqual({ kind: 'certificate', id: 'BDC:110105:2026-0001' });
+    const j = await get('/v1/certificates/BDC:110105:2026-0001/bundle?format=json&fromLogSize=4');
+    expect(toHex(bundleFromJson(j.json))).not.toBe('');
+    expect(verifyBundle(bundleFromJson(j.json), chain.genesis.bytes, { nowMs: 2_000_000n }).verdict).toBe('VALID');
+    const absent = new Uint8Array(await (await fetch(`${base}/v1/certificates/BDC:NONE/bundle`)).arrayBuffer());
+    expect(verifyBundle(absent, chain.genesis.bytes, { nowMs: 2_000_000n }).verdict).toBe('UNKNOWN');
+    const grant = new Uint8Array(await (await fetch(`${base}/v1/grants/req-1/bundle`)).arrayBuffer());
+    expect(verifyBundle(grant, chain.genesis.bytes, { nowMs: 2_000_000n }).subject).toEqual({ kind: 'grant', id: 'req-1' });
+    // the CLI's remote source
+    const viaClient = await new ApiClient(base).bundle({ kind: 'certificate', id: 'BDC:110105:2026-0001' });
+    expect(verifyBundle(viaClient, chain.genesis.bytes, { nowMs: 2_000_000n }).verdict).toBe('VALID');
+    for (const [path, code] of [['/v1/certificates/a%20b/bundle', 'BAD_ARGUMENT'], ['/v1/certificates/X/bundle?format=pdf', 'BAD_ARGUMENT'], ['/v1/certificates/X/bundle?fromLogSize=0', 'BAD_ARGUMENT'], ['/v1/grants/X/bundle?fromLogSize=99999', 'BAD_ARGUMENT']]) {
+      const e = await get(path!);
+      expect([e.status, e.json.code], path).toEqual([400, code]);
+    }
+  });
+});
+
+describe('the auditor\'s chain source over HTTP', () => {
+  it('gives the genesis, the head height and each block with its commit as stored', async () => {
+    const src = new HttpChainSource(base);
+    expect(toHex(await src.genesisBytes())).toBe(toHex(chain.genesis.bytes));
+    expect(await src.headHeight()).toBe(chain.height);
+    const b = await src.block(2n);
+    expect(toHex(b!.block)).toBe(toHex((await chain.core.blocks.blockBytes(2n))!));
+    expect(toHex(b!.commit)).toBe(toHex(encode('Commit', (await chain.core.blocks.commit(2n))!)));
+    expect(await src.block(chain.height + 5n)).toBeUndefined();
+    await expect(new HttpChainSource('http://127.0.0.1:1').headHeight()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(() => new HttpChainSource('ftp://x')).toThrow(/http/);
   });
 });
 
@@ -345,7 +386,7 @@ describe('OpenAPI document', () => {
     for (const key of documented) {
       const [method, path] = key.split(' ') as [string, string];
       if (method !== 'get') continue;
-      const filled = path.replace('{height}', '1').replace('{eventId}', 'ab'.repeat(32)).replace('{level}', '0').replace('{index}', '000').replace(/\{[A-Za-z]+\}/g, 'x');
+      const filled = path.replace('{height}', '1').replace('{eventId}', 'ab'.repeat(32)).replace('{certificateId}', 'BDC:110105:2026-0001').replace('{requestId}', 'req-1').replace('{level}', '0').replace('{index}', '000').replace(/\{[A-Za-z]+\}/g, 'x');
       const r = await get(filled);
       expect(r.json?.message ?? '', filled).not.toMatch(/^no route/);
     }
