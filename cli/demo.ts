@@ -117,7 +117,8 @@ async function chainNextSequence(apiUrl: string | undefined, departmentId: strin
     const r = await fetch(`${apiUrl}/v1/departments/${encodeURIComponent(departmentId)}`, { signal: AbortSignal.timeout(3000) });
     if (!r.ok) return undefined;
     const body = (await r.json()) as Record<string, unknown>;
-    const next = body.nextSequence ?? (body.department as Record<string, unknown> | undefined)?.nextSequence;
+    // `{ record: DepartmentRecord, keys }` (api/routes-records.ts), 64-bit integers as strings
+    const next = (body.record as Record<string, unknown> | undefined)?.nextSequence;
     return typeof next === 'string' || typeof next === 'number' ? BigInt(next) : undefined;
   } catch {
     return undefined;

@@ -3,7 +3,8 @@
  * The auditor's view: the chain growing live over the API's ws stream (`/v1/stream`, one
  * `{type:'header', ...}` message per committed block), per-department counts of events,
  * rejections and accesses (`/v1/stats/departments`), and the latest co-signed checkpoint
- * (`/checkpoint`, a C2SP signed note). Read-only; reconnects with a capped backoff.
+ * (`/checkpoint`, a C2SP signed note). The stream starts at the last blocks (`?from=`, after
+ * `/v1/head`) so the table is full at once. Read-only; reconnects with a capped backoff.
  */
 import { byId, fill, h } from './dom.js';
 import { t, timeText, type Lang } from './i18n.js';
@@ -113,13 +114,25 @@ export function mountAuditorView(root: HTMLElement, getLang: () => Lang): Audito
     }, wait);
   }
 
-  function connect(backoffMs: number): void {
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/stream`;
+  /** The height to stream from: after the last header shown, else the last KEEP_HEADERS blocks (`/v1/head`). */
+  async function fromHeight(): Promise<bigint> {
+    if (headers.length > 0) return BigInt(headers[0]!.height) + 1n;
+    try {
+      const r = await fetch('/v1/head');
+      const head = r.ok ? BigInt(str(((await r.json()) as Record<string, unknown>).height) || '0') : 0n;
+      return head > BigInt(KEEP_HEADERS) ? head - BigInt(KEEP_HEADERS) + 1n : 1n;
+    } catch {
+      return 1n;
+    }
+  }
+
+  async function connect(backoffMs: number): Promise<void> {
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/stream?from=${await fromHeight()}`;
     let ws: WebSocket;
     try {
       ws = new WebSocket(url);
     } catch {
-      setTimeout(() => connect(Math.min(backoffMs * 2, 10_000)), backoffMs);
+      setTimeout(() => void connect(Math.min(backoffMs * 2, 10_000)), backoffMs);
       return;
     }
     ws.onopen = () => {
@@ -139,7 +152,7 @@ export function mountAuditorView(root: HTMLElement, getLang: () => Lang): Audito
     ws.onclose = () => {
       connected = false;
       render(getLang());
-      setTimeout(() => connect(Math.min(backoffMs * 2, 10_000)), backoffMs);
+      setTimeout(() => void connect(Math.min(backoffMs * 2, 10_000)), backoffMs);
     };
   }
 
@@ -169,7 +182,7 @@ export function mountAuditorView(root: HTMLElement, getLang: () => Lang): Audito
     start() {
       if (started) return;
       started = true;
-      connect(500);
+      void connect(500);
       void refresh();
     },
   };

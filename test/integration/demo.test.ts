@@ -3,24 +3,35 @@
  * processes seeds every scenario, stops everything and exits 0; a second run resumes and publishes
  * nothing again; the chain holds each demo event with the fate the scenario means (every one OK
  * but the bank's access without a grant, kept as GRANT_REQUIRED), the certificates and grants in
- * the states the samples promise.
+ * the states the samples promise; every sample bundle verifies with `ledger verify` as the demo
+ * says; and the reader page, served by the resumed demo's nodes, gives the same verdicts in
+ * headless Chromium and shows the chain growing live in the auditor view. Screenshots of each view
+ * are written to docs/ with LEDGER_UPDATE_DOCS=1.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Level } from 'level';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockStore } from '../../consensus/block-store.js';
-import { demoLayout } from '../../cli/demo.js';
-import { DEMO_CERTIFICATES, DEMO_GRANTS, demoPhases, HOLDERS } from '../../cli/demo-scenario.js';
-import { fromHex } from '../../ledger/bytes.js';
+import { demoLayout, type SampleBundle } from '../../cli/demo.js';
+import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, demoPhases, HOLDERS } from '../../cli/demo-scenario.js';
+import { fetchStatus, startLocalCluster, type LocalCluster } from '../../cli/local-cluster.js';
+import { createKafka } from '../../kafka/client.js';
+import { fromHex, toHex } from '../../ledger/bytes.js';
+import { VERDICT_EXIT } from '../../ledger/errors.js';
+import { loadKeyFile, SigningKey } from '../../ledger/key-file.js';
+import { DepartmentClient } from '../../producers/department-client.js';
 import { commitment } from '../../ledger/commitment.js';
 import { loadGenesis } from '../../ledger/genesis.js';
 import { resultName } from '../../ledger/result-codes.js';
 import { StateStore, type AnyDb } from '../../ledger/state-store.js';
 import { decode } from '../../proto/codec.js';
 import { CertificateStatus, GrantStatus } from '../../proto/schema.generated.js';
+import { launchChromium } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
-import { scratchDir } from '../helpers/kafka.js';
+import { scratchDir, waitFor } from '../helpers/kafka.js';
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 let data: string;
@@ -35,9 +46,21 @@ beforeAll(() => {
   first = runCli(['demo', '--data', data, '--once'], env, 400_000);
 }, 420_000);
 
-afterAll(() => {
-  // the stack's broker is stopped by `--once`; nothing else to do
+let cluster: LocalCluster | undefined;
+let browser: Browser | undefined;
+afterAll(async () => {
+  await browser?.close();
+  // `--once` stops its own stack; the page test resumes it and stops it here
+  await cluster?.stop();
 });
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Screenshots go to docs/ (committed) with LEDGER_UPDATE_DOCS=1, else beside the test's data. */
+const shotsDir = () => (process.env.LEDGER_UPDATE_DOCS === '1' ? join(ROOT, 'docs') : join(data, 'screenshots'));
+
+function samples(): SampleBundle[] {
+  return (JSON.parse(readFileSync(join(demoLayout(data).samplesDir, 'index.json'), 'utf8')) as { samples: SampleBundle[] }).samples;
+}
 
 describe('ledger demo --once', () => {
   it('seeds every scenario, stops everything and exits 0', () => {
@@ -92,5 +115,114 @@ describe('ledger demo --once', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('every sample bundle verifies with the CLI as the demo says', () => {
+    const layout = demoLayout(data);
+    const list = samples();
+    expect(list.map((x) => x.name).sort()).toEqual(['certificate-expired', 'certificate-revoked', 'certificate-transferred', 'certificate-unknown', 'certificate-valid', 'grant-active', 'grant-revoked']);
+    const anchor = join(layout.samplesDir, 'trust-anchor.genesis.bin');
+    for (const x of list) {
+      expect(x.qr, `${x.name} fits one QR code`).toBeDefined();
+      for (const file of [x.binary, x.json]) {
+        const r = runCli(['verify', join(layout.samplesDir, file), '--anchor', anchor]);
+        expect(r.status, `${file}: ${r.stdout}${r.stderr}`).toBe(VERDICT_EXIT[x.expect]);
+        expect(r.stdout.split('\n')[0]).toContain(x.expect);
+      }
+    }
+    // the transferred certificate: its new holder's salts file opens the holder commitment, the old one's does not
+    const bin = join(layout.samplesDir, 'certificate-transferred.bundle.bin');
+    const now = JSON.parse(readFileSync(layout.salts(DEMO_CERTIFICATES.transferred), 'utf8'));
+    const before = JSON.parse(readFileSync(`${layout.salts(DEMO_CERTIFICATES.transferred)}.before-transfer`, 'utf8'));
+    expect(runCli(['verify', bin, '--anchor', anchor, '--holder', now.holder.value, '--holder-salt', now.holder.salt]).status).toBe(0);
+    const old = runCli(['verify', bin, '--anchor', anchor, '--holder', before.holder.value, '--holder-salt', before.holder.salt]);
+    expect(old.status).toBe(1);
+    expect(old.stdout).toContain('NOT_HOLDER');
+  });
+
+  it('the reader page served by the demo gives the same verdicts, and the auditor view shows the chain growing', { timeout: 300_000 }, async () => {
+    const layout = demoLayout(data);
+    cluster = await startLocalCluster({ dataDir: data, log: () => undefined });
+    const c = cluster;
+    await waitFor(async () => (await Promise.all(c.nodes.map((n) => fetchStatus(n.url)))).every((st) => st?.phase === 'consuming'), { what: 'the resumed nodes consuming', timeoutMs: 120_000 });
+    const url = c.nodes[0]!.url;
+    browser = await launchChromium();
+    const page: Page = await browser.newPage({ viewport: { width: 1100, height: 1300 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}/`);
+    await page.getByTestId('anchor-hash').waitFor();
+    expect(await page.getByTestId('anchor-hash').textContent()).toBe(toHex(c.genesis.hash));
+
+    const shots = shotsDir();
+    mkdirSync(shots, { recursive: true });
+    const label = { VALID: '有效', REVOKED: '已撤销', EXPIRED: '已过期', UNKNOWN: '未找到' } as const;
+    const show = async (file: string, verdict: string, dir = layout.samplesDir) => {
+      await page.setInputFiles('#bundle-file', join(dir, file));
+      await page.waitForFunction(
+        ([f, v]) => document.querySelector('[data-testid=bundle-status]')?.textContent?.includes(f!) && document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === v,
+        [file, verdict],
+      );
+    };
+    for (const x of samples()) {
+      for (const file of [x.binary, x.json, x.qr!]) {
+        await show(file, x.expect);
+        expect(await page.getByTestId('verdict').textContent(), file).toBe(label[x.expect]);
+      }
+      if (x.name === 'certificate-revoked' || x.name === 'certificate-expired' || x.name === 'grant-active') {
+        await page.screenshot({ path: join(shots, `reader-${x.name}.png`), fullPage: true });
+      }
+    }
+    // a tampered bundle: one byte changed
+    const tampered = new Uint8Array(readFileSync(join(layout.samplesDir, 'certificate-valid.bundle.bin')));
+    tampered[200] = tampered[200]! ^ 0x40;
+    writeFileSync(join(data, 'tampered.bundle.bin'), tampered);
+    await show('tampered.bundle.bin', 'INVALID', data);
+    expect(await page.getByTestId('verdict').textContent()).toBe('无效');
+    await page.screenshot({ path: join(shots, 'reader-tampered.png'), fullPage: true });
+    // the valid certificate with its holder checked, in Chinese and in English
+    await page.click('#options summary');
+    await page.setInputFiles('#salts-file', layout.salts(DEMO_CERTIFICATES.valid));
+    await page.setInputFiles('#document-file', layout.document(DEMO_CERTIFICATES.valid));
+    await show('certificate-valid.qr.png', 'VALID');
+    await page.click('#verify');
+    await page.waitForFunction(() => document.querySelector('[data-check=checkDocument]')?.textContent === '通过');
+    expect(await page.locator('[data-check=checkHolder]').textContent()).toBe('通过');
+    expect(await page.getByTestId('summary').textContent()).toContain('市不动产登记中心');
+    await page.screenshot({ path: join(shots, 'reader-verify.png'), fullPage: true });
+    await page.click('#lang');
+    expect(await page.getByTestId('verdict').textContent()).toBe('Valid');
+    await page.screenshot({ path: join(shots, 'reader-verify-en.png'), fullPage: true });
+    await page.click('#lang');
+
+    // the auditor view: the last blocks, per-department counts (the bank's access without a grant), the checkpoint
+    await page.goto(`${url}/#auditor`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=stream-status]')?.textContent === '已连接');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=headers] tr[data-height]').length > 0);
+    await page.waitForFunction(() => document.querySelector('[data-testid=stats] tr[data-department="bank.city"]') !== null);
+    const bank = await page.locator('[data-testid=stats] tr[data-department="bank.city"] td').allTextContents();
+    expect(bank).toEqual(['城市商业银行 (bank.city)', '1', '1', '1']);
+    const civil = await page.locator('[data-testid=stats] tr[data-department="dept.civil"] td').allTextContents();
+    expect(civil.slice(1)).toEqual(['7', '0', '3']);
+    await page.waitForFunction(() => (document.querySelector('[data-testid=checkpoint]')?.textContent ?? '').startsWith('ledger/'));
+    const top = Number(await page.locator('[data-testid=headers] tr[data-height]').first().getAttribute('data-height'));
+    // the chain grows: one more event (the authority registers an auditor's department) shows up live
+    const client = await DepartmentClient.open({
+      kafka: createKafka({ brokers: c.brokers, clientId: 'demo-test' }),
+      channel: c.genesis.genesis.channel,
+      departmentId: DEMO_AUTHORITY,
+      keyVersion: 1,
+      key: loadKeyFile(c.layout.authorityKey),
+      stateDir: join(layout.outboxDir, DEMO_AUTHORITY),
+    });
+    try {
+      await client.publish({ departmentRegistered: { departmentId: 'dept.audit', name: '市审计局', publicKey: SigningKey.generate().publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false } } });
+    } finally {
+      await client.close();
+    }
+    await page.waitForFunction((h) => Number(document.querySelector('[data-testid=headers] tr[data-height]')?.getAttribute('data-height')) > h, top, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=stats] tr[data-department="dept.audit"]') !== null, undefined, { timeout: 30_000 });
+    await page.screenshot({ path: join(shots, 'reader-auditor.png'), fullPage: true });
+    expect(errors).toEqual([]);
   });
 });

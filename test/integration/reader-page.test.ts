@@ -5,9 +5,9 @@
  * (record times of today): VALID, REVOKED, EXPIRED, UNKNOWN and a tampered bundle (INVALID) give
  * the counter's verdicts in Chinese; the English switch; a QR image decoded in the browser; a
  * pasted JSON view; the holder check from the holder's salts file; an anchor file for offline use
- * replacing the node's; a screenshot of the clerk's view (to docs/ with LEDGER_UPDATE_DOCS=1).
+ * replacing the node's. (The screenshots in docs/ come from the demo test, test/integration/demo.test.ts.)
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -28,8 +28,6 @@ import { tempDir } from '../helpers/temp.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist', 'reader');
-/** Screenshots go to docs/ (committed) with LEDGER_UPDATE_DOCS=1, else to a temporary folder. */
-const SHOTS = process.env.LEDGER_UPDATE_DOCS === '1' ? join(ROOT, 'docs') : undefined;
 const tmp = tempDir('reader-page');
 
 let browser: Browser;
@@ -173,10 +171,8 @@ describe('the reader page', () => {
     expect(await page.locator('[data-check=checkHolder]').textContent()).toBe('passed');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     await page.click('#lang');
-    const shots = SHOTS ?? tmp.path;
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, 'reader-verify.png'), fullPage: true });
-    expect(readFileSync(join(shots, 'reader-verify.png')).subarray(1, 4).toString()).toBe('PNG');
+    await page.screenshot({ path: join(tmp.path, 'holder.png'), fullPage: true });
+    expect(readFileSync(join(tmp.path, 'holder.png')).subarray(1, 4).toString()).toBe('PNG');
 
     await page.setInputFiles('#salts-file', files['wrong-holder.salts.json']!);
     await page.click('#verify');
