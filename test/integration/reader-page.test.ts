@@ -2,7 +2,8 @@
  * The reader page (issue 13) in headless Chromium, as built by `npm run build` (dist/reader/:
  * index.html and the esbuild bundle), served over HTTP with the genesis at /v1/genesis, exactly the
  * two things it needs from a node. Bundles of a chain cut by the real state machine and node core
- * (record times of today): VALID, REVOKED, EXPIRED, UNKNOWN and a tampered bundle (INVALID) give
+ * (record times of today): VALID, REVOKED, EXPIRED, UNKNOWN, a tampered bundle (INVALID) and one
+ * whose header is two days old (STALE under the default maximum age of 24 h) give
  * the counter's verdicts in Chinese; the English switch; a QR image decoded in the browser; a
  * pasted JSON view; the holder check from the holder's salts file; an anchor file for offline use
  * replacing the node's. (The screenshots in docs/ come from the demo test, test/integration/demo.test.ts.)
@@ -42,12 +43,17 @@ beforeAll(async () => {
   expect(existsSync(join(DIST, 'index.html')), 'npm run build writes dist/reader/index.html').toBe(true);
   expect(existsSync(join(DIST, 'reader.js')), 'npm run build writes dist/reader/reader.js').toBe(true);
 
-  // a chain whose record times are today's, so the default maximum status age (24 h) passes
+  // a chain that starts two days ago (a bundle from then is older than the default maximum
+  // status age of 24 h: STALE), then goes on with record times of today
   const chain = await TestChain.create();
-  chain.now = BigInt(Date.now()) - 60_000n;
+  chain.now = BigInt(Date.now()) - 2n * 86_400_000n;
   const w = chain.w;
   await chain.block([w.register('dept.realestate', { certificateTypeIds: ['BDC'] })]);
   const holder = commitment(HOLDER, HOLDER_SALT);
+  await chain.block([w.event('dept.realestate', certIssued('BDC:old', 'BDC', { holderCommitment: holder }))]);
+  const oldSource = { genesis: chain.genesis, blocks: chain.core.blocks, merkle: chain.core.merkle, state: chain.core.state };
+  const stale = await buildProofBundle(oldSource, { kind: 'certificate', id: 'BDC:old' });
+  chain.now = BigInt(Date.now()) - 60_000n;
   await chain.block([
     w.event('dept.realestate', certIssued('BDC:valid', 'BDC', { holderCommitment: holder, validUntilMs: BigInt(Date.now()) + 365n * 86_400_000n })),
     w.event('dept.realestate', certIssued('BDC:revoked', 'BDC', { holderCommitment: holder })),
@@ -68,6 +74,7 @@ beforeAll(async () => {
   write('revoked.bundle.json', JSON.stringify(bundleToJson(await bundle('BDC:revoked')), null, 2));
   write('expired.bundle.bin', await bundle('BDC:expired'));
   write('unknown.bundle.bin', await bundle('BDC:never-issued'));
+  write('stale.bundle.bin', stale);
   write('tampered.bundle.bin', tampered);
   write('anchor.genesis.bin', chain.genesis.bytes);
   write('holder.salts.json', JSON.stringify({ certificate: 'BDC:valid', holder: { value: HOLDER, salt: toHex(HOLDER_SALT) }, attributes: [] }));
@@ -123,7 +130,7 @@ describe('the reader page', () => {
     await page.close();
   });
 
-  it('gives the counter verdicts for VALID, REVOKED, EXPIRED, UNKNOWN and tampered bundles', async () => {
+  it('gives the counter verdicts for VALID, REVOKED, EXPIRED, UNKNOWN, tampered and two-day-old bundles', async () => {
     const page = await openPage();
     const cases: Array<[string, string, string]> = [
       ['valid.bundle.bin', 'VALID', '有效'],
@@ -131,6 +138,7 @@ describe('the reader page', () => {
       ['expired.bundle.bin', 'EXPIRED', '已过期'],
       ['unknown.bundle.bin', 'UNKNOWN', '未找到'],
       ['tampered.bundle.bin', 'INVALID', '无效'],
+      ['stale.bundle.bin', 'STALE', '状态过旧'],
     ];
     for (const [file, verdict, label] of cases) {
       await page.setInputFiles('#bundle-file', files[file]!);
@@ -140,6 +148,7 @@ describe('the reader page', () => {
       if (verdict === 'REVOKED') expect(reasons).toContain('证照已被撤销');
       if (verdict === 'EXPIRED') expect(reasons).toContain('证照已超过有效期');
       if (verdict === 'UNKNOWN') expect(reasons).toContain('账本中不存在该记录');
+      if (verdict === 'STALE') expect(await page.getByTestId('status-age').textContent()).toMatch(/（2 天前）/);
       if (verdict === 'VALID') {
         expect(reasons).toContain('全部核验通过');
         expect(await page.getByTestId('summary').textContent()).toContain('BDC:valid');
