@@ -202,4 +202,20 @@ describe('the reader page', () => {
     expect(await page.getByTestId('anchor-status').textContent()).toContain('本地文件');
     await page.close();
   });
+
+  it('works offline from the files alone (file://): the clerk loads the anchor file', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${join(DIST, 'index.html')}`);
+    expect(await page.getByTestId('anchor-status').textContent()).toContain('尚未加载信任锚');
+    await page.setInputFiles('#bundle-file', files['revoked.bundle.json']!);
+    await page.click('#verify');
+    expect(await page.getByTestId('bundle-status').textContent()).toContain('请先加载信任锚');
+    await page.setInputFiles('#anchor-file', files['anchor.genesis.bin']!);
+    await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'REVOKED');
+    expect(await page.getByTestId('anchor-hash').textContent()).toBe(anchorHash);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
