@@ -34,6 +34,7 @@ import {
 } from '../proto/schema.generated.js';
 import { MAX_BUNDLE_BYTES } from './bundle-json.js';
 import type { BundleKind, CertificateSummary, CheckState, GrantSummary, Reason, Verdict, VerifyOptions, VerifyResult } from './bundle-types.js';
+import { certificateFromIssue, splitPath } from './bundle-compact.js';
 import { checkDisclosure, checkHolder } from './disclosure-check.js';
 
 export type * from './bundle-types.js';
@@ -165,23 +166,32 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   }
   const header = b.header;
   if (header === undefined) throw new Invalid(reason('MISSING_CONTENT', 'header'));
-  const record: CertificateRecord | GrantRecord | undefined = kind === 'certificate' ? b.certificate : b.grant;
   if ((kind === 'certificate' ? b.grant : b.certificate) !== undefined) throw new Invalid(reason('UNEXPECTED_CONTENT', kind === 'certificate' ? 'grant' : 'certificate'));
-  const present = record !== undefined;
+  const present = b.event !== undefined || (kind === 'certificate' ? b.certificate : b.grant) !== undefined;
   if (present) {
     if (b.event === undefined) throw new Invalid(reason('MISSING_CONTENT', 'event'));
     if (b.signer === undefined) throw new Invalid(reason('MISSING_CONTENT', 'signer'));
-  } else if (b.event !== undefined || b.signer !== undefined || b.signerProof.length > 0 || b.inclusionPath.length > 0 || b.leafIndex !== 0n) {
+  } else if (b.signer !== undefined || b.signerProof.length > 0 || b.inclusionPath.length > 0 || b.leafIndex !== 0n || b.definingHeight !== 0n) {
     throw new Invalid(reason('UNEXPECTED_CONTENT', 'an absent record has no event, signer or inclusion proof'));
   }
   let body: EventBody | undefined;
+  let record: CertificateRecord | GrantRecord | undefined = kind === 'certificate' ? b.certificate : b.grant;
   if (b.event !== undefined) {
     try {
       body = decode('EventBody', b.event.body, anchor.limits);
     } catch (e) {
       throw new Invalid(reason('EVENT_MALFORMED', isLedgerError(e) ? `${e.code}: ${e.message}` : String(e)));
     }
+    if (record !== undefined && b.definingHeight !== 0n) throw new Invalid(reason('UNEXPECTED_CONTENT', 'defining_height goes with the compact form only'));
+    if (record === undefined) {
+      // Compact form: the certificate is derived from its CertificateIssued event.
+      if (kind !== 'certificate' || b.definingHeight === 0n) throw new Invalid(reason('MISSING_CONTENT', kind === 'certificate' ? 'certificate or defining_height' : 'grant'));
+      record = certificateFromIssue(body, eventIdOf(b.event.body), b.definingHeight, b.leafIndex);
+      if (record === undefined) throw new Invalid(reason('MISSING_CONTENT', 'certificate (the defining event is not a CertificateIssued)'));
+    }
   }
+  const inclusionPath = splitPath(b.inclusionPath);
+  if (inclusionPath === undefined) throw new Invalid(reason('MALFORMED', 'inclusion_path is not a whole number of 32-byte hashes'));
 
   // 2. the header hash from the header bytes; its genesis hash is the anchor's
   const headerBytes = encode('BlockHeader', header);
@@ -222,6 +232,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
     decide(result, options, header, [reason('NOT_FOUND', `${kind} ${b.subjectId}`)], 'UNKNOWN');
     return;
   }
+  if (record === undefined) throw new Invalid(reason('MISSING_CONTENT', kind));
   const recordBytes = encodeRecord(type, record as never);
   const rr = verifyStateProof(header.stateRoot, recordKey, recordValueHash(recordBytes), b.recordProof);
   if (!rr.ok) throw new Invalid(reason('RECORD_PROOF_INVALID', `${rr.code}: ${rr.message}`));
@@ -255,7 +266,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   if (!verifyEd25519Noble(activity.key.publicKey, evId, b.event!.signature)) throw new Invalid(reason('BAD_EVENT_SIGNATURE'));
 
   // 7. the inclusion proof against the header's log root and size
-  const inc = verifyInclusion(leafHash(evId), defining.logPosition, header.logSize, b.inclusionPath, header.logRoot);
+  const inc = verifyInclusion(leafHash(evId), defining.logPosition, header.logSize, inclusionPath, header.logRoot);
   if (!inc.ok) throw new Invalid(reason('INCLUSION_INVALID', inc.code));
   checkConsistency(b, header, options, result);
 
