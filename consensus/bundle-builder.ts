@@ -125,7 +125,7 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     if (typeof from !== 'bigint' || from < 1n || from > logSize) {
       throw new LedgerError('BAD_ARGUMENT', `a consistency proof starts from a log size within 1..${logSize}`, { fromLogSize: String(from) });
     }
-    bundle.consistency = { fromLogSize: from, path: await merkle.consistencyProof(Number(from), Number(logSize)) };
+    bundle.consistency = { fromLogSize: from, path: joinPath(await merkle.consistencyProof(Number(from), Number(logSize))) };
   }
   return bundle;
 }

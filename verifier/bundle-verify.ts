@@ -317,7 +317,8 @@ function checkConsistency(b: ProofBundle, header: BlockHeader, options: VerifyOp
     result.checks.consistency = 'failed';
     throw new Invalid(reason('CONSISTENCY_MISSING', `checkpoint size ${cp.logSize}`));
   } else {
-    result.checks.consistency = verifyConsistency(cp.logSize, header.logSize, cp.logRoot, header.logRoot, b.consistency.path).ok ? 'passed' : 'failed';
+    const path = splitPath(b.consistency.path);
+    result.checks.consistency = path !== undefined && verifyConsistency(cp.logSize, header.logSize, cp.logRoot, header.logRoot, path).ok ? 'passed' : 'failed';
   }
   if (result.checks.consistency === 'failed') throw new Invalid(reason('CONSISTENCY_INVALID', `from size ${cp.logSize} to ${header.logSize}`));
 }
