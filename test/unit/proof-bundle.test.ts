@@ -9,6 +9,7 @@
  * retired key...) are tested with bundles forged under a test genesis whose node keys the test
  * holds: the verifier must still refuse them.
  */
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProofBundle, type BundleTarget } from '../../consensus/bundle-builder.js';
 import { voteMessage } from '../../ledger/block.js';
@@ -24,7 +25,7 @@ import { proveFromEntries, stateKey, stateRootOf } from '../../ledger/state-tree
 import { decode, encode } from '../../proto/codec.js';
 import { CertificateStatus, GrantStatus, type EventBody, type ProofBundle } from '../../proto/schema.generated.js';
 import { certificateFromIssue, joinPath } from '../../verifier/bundle-compact.js';
-import { bundleFromJson, bundleToJson, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
+import { bundleFromJson, bundleToJson, REASON, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
 import { bytes32, type TestChain } from '../helpers/chain.js';
 import { grant, request } from '../helpers/payloads.js';
 import { buildScenarioChain, CERT, type ScenarioFacts } from '../helpers/scenario-chain.js';
@@ -434,5 +435,20 @@ describe('the binary bundle', () => {
     expect(json.subjectType).toBe('BUNDLE_CERTIFICATE');
     expect(() => bundleFromJson({ ...json, extra: 1 })).toThrow(/extra/);
     expect(() => bundleFromJson({ ...json, leafIndex: 5 })).toThrow(/leafIndex/);
+  });
+});
+
+describe('docs/proof-format.md', () => {
+  const doc = readFileSync(new URL('../../docs/proof-format.md', import.meta.url), 'utf8');
+  it('names every reason code the verifier gives', () => {
+    for (const code of Object.keys(REASON)) expect(doc, code).toContain(`\`${code}\``);
+  });
+  it("its schema appendix is proto/ledger.proto's text, message by message", () => {
+    const proto = readFileSync(new URL('../../proto/ledger.proto', import.meta.url), 'utf8');
+    const appendix = doc.slice(doc.indexOf('## Appendix'));
+    const blocks = appendix.match(/^(message|enum) \w+ \{[\s\S]*?^\}/gm) ?? [];
+    expect(blocks.length).toBeGreaterThan(30);
+    for (const b of blocks) expect(proto, b.split('\n')[0]).toContain(b);
+    expect(appendix).toContain('message ProofBundle {');
   });
 });
