@@ -33,7 +33,7 @@ import {
   type ProofBundle,
 } from '../proto/schema.generated.js';
 import { MAX_BUNDLE_BYTES } from './bundle-json.js';
-import type { BundleKind, CertificateSummary, CheckState, GrantSummary, Reason, Verdict, VerifyOptions, VerifyResult } from './bundle-types.js';
+import type { BundleKind, CertificateSummary, GrantSummary, Reason, Verdict, VerifyOptions, VerifyResult } from './bundle-types.js';
 import { certificateFromIssue, splitPath } from './bundle-compact.js';
 import { checkDisclosure, checkHolder } from './disclosure-check.js';
 
@@ -471,9 +471,4 @@ function grantSummary(gr: GrantRecord, signer: DepartmentRecord, defining: Grant
     usesLeft: gr.maxUses === 0n ? null : (gr.maxUses > gr.uses ? gr.maxUses - gr.uses : 0n).toString(),
     definingEvent: defining,
   };
-}
-
-/** Whether a CheckState counts (for callers that print it). */
-export function describeCheck(state: CheckState): string {
-  return state === 'passed' ? 'passed' : state === 'failed' ? 'FAILED' : 'not checked';
 }

@@ -29,6 +29,7 @@ import { bundleFromJson, bundleToJson, REASON, verifyBundle, type VerifyOptions,
 import { bytes32, type TestChain } from '../helpers/chain.js';
 import { grant, request } from '../helpers/payloads.js';
 import { buildScenarioChain, CERT, type ScenarioFacts } from '../helpers/scenario-chain.js';
+import { listVectorFiles, readVectorJson } from '../helpers/vectors.js';
 import { AUTHORITY, CHANNEL, seedOf } from '../helpers/world.js';
 
 let chain: TestChain;
@@ -450,5 +451,20 @@ describe('docs/proof-format.md', () => {
     expect(blocks.length).toBeGreaterThan(30);
     for (const b of blocks) expect(proto, b.split('\n')[0]).toContain(b);
     expect(appendix).toContain('message ProofBundle {');
+  });
+});
+
+describe('vectors (test/vectors/proof-bundle)', () => {
+  it('the verifier gives each vector its expected verdict and first reason', () => {
+    const anchorHex = readVectorJson<{ genesis: string }>('proof-bundle', 'anchor.json').genesis;
+    const files = listVectorFiles('proof-bundle').filter((f) => f.endsWith('.json') && f !== 'anchor.json');
+    expect(files.length).toBeGreaterThanOrEqual(13);
+    const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+    for (const f of files) {
+      const v = readVectorJson<{ name: string; bundle: string; options: Record<string, string>; expect: { verdict: string; reason: string | null } }>('proof-bundle', f);
+      const options = { nowMs: BigInt(v.options.nowMs!), ...(v.options.maxAgeMs !== undefined ? { maxAgeMs: BigInt(v.options.maxAgeMs) } : {}) };
+      const r = verifyBundle(hex(v.bundle), hex(anchorHex), options);
+      expect({ name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null }).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason });
+    }
   });
 });
