@@ -139,6 +139,13 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   if (typeof options !== 'object' || options === null || typeof options.nowMs !== 'bigint' || (options.maxAgeMs !== undefined && (typeof options.maxAgeMs !== 'bigint' || options.maxAgeMs < 0n))) {
     throw new Invalid(reason('BAD_OPTIONS', 'nowMs is a bigint; maxAgeMs a non-negative bigint'));
   }
+  const cp = options.checkpoint;
+  if (cp !== undefined && (typeof cp !== 'object' || cp === null || typeof cp.logSize !== 'bigint' || cp.logSize < 1n || !(cp.logRoot instanceof Uint8Array) || cp.logRoot.length !== 32)) {
+    throw new Invalid(reason('BAD_OPTIONS', 'a checkpoint is a log size of at least 1 and a 32-byte log root'));
+  }
+  if (options.documentSha256 !== undefined && (!(options.documentSha256 instanceof Uint8Array) || options.documentSha256.length !== 32)) {
+    throw new Invalid(reason('BAD_OPTIONS', 'documentSha256 is 32 bytes'));
+  }
   let anchor: LoadedGenesis;
   try {
     if (!(anchorBytes instanceof Uint8Array)) throw new Error('the anchor is bytes');

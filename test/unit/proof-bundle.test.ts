@@ -10,6 +10,7 @@
  * holds: the verifier must still refuse them.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProofBundle, type BundleTarget } from '../../consensus/bundle-builder.js';
 import { voteMessage } from '../../ledger/block.js';
@@ -466,5 +467,29 @@ describe('vectors (test/vectors/proof-bundle)', () => {
       const r = verifyBundle(hex(v.bundle), hex(anchorHex), options);
       expect({ name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null }).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason });
     }
+  });
+});
+
+describe('malformed input never throws and is never VALID', () => {
+  it('random edits of a bundle (fast-check): insertions, deletions, overwrites', async () => {
+    const b = await build('certificate', EXPIRING);
+    fc.assert(
+      fc.property(fc.nat(b.length - 1), fc.nat(8), fc.uint8Array({ minLength: 0, maxLength: 8 }), (at, cut, insert) => {
+        const m = Uint8Array.of(...b.subarray(0, at), ...insert, ...b.subarray(Math.min(b.length, at + cut)));
+        if (m.length === b.length && m.every((x, i) => x === b[i])) return;
+        const r = verify(m);
+        expect(r.verdict).not.toBe('VALID');
+      }),
+      { numRuns: 300, seed: 10 },
+    );
+  });
+
+  it('bad options and a bad anchor are reported, not thrown', async () => {
+    const b = await build('certificate', EXPIRING);
+    expect(codes(verifyBundle(b, anchor, { nowMs: 1 as unknown as bigint }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verify(b, { checkpoint: { logSize: 1n, logRoot: 'x' as unknown as Uint8Array } }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verify(b, { documentSha256: new Uint8Array(3) }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verifyBundle(b, undefined as unknown as Uint8Array, { nowMs: now }))).toEqual(['BAD_ANCHOR']);
+    expect(codes(verifyBundle('x' as unknown as Uint8Array, anchor, { nowMs: now }))).toEqual(['MALFORMED']);
   });
 });
