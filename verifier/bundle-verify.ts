@@ -60,6 +60,7 @@ export const REASON = {
   // step 2: the header
   WRONG_GENESIS: "the header's genesis hash is not the trust anchor's",
   WRONG_CHANNEL: "the header's channel is not the trust anchor's",
+  WRONG_RULES_VERSION: "the header's rules version is not the trust anchor's",
   // step 3: the signatures
   SIGNATURES_NOT_ORDERED: 'signatures are not in strictly increasing node index',
   UNKNOWN_NODE: 'a signature names a node that is not in the genesis',
@@ -205,6 +206,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   const hh = headerHashOf(headerBytes);
   if (!bytesEqual(header.genesisHash, anchor.hash)) throw new Invalid(reason('WRONG_GENESIS'));
   if (header.channel !== g.channel) throw new Invalid(reason('WRONG_CHANNEL', `${header.channel} vs ${g.channel}`));
+  if (header.rulesVersion !== g.rulesVersion) throw new Invalid(reason('WRONG_RULES_VERSION', `${header.rulesVersion} vs ${g.rulesVersion}`));
 
   // 3. at least q distinct genesis nodes signed the vote message; every signature present verifies
   const vote = voteMessage(anchor.hash, header.height, hh);

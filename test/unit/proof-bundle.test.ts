@@ -236,6 +236,8 @@ describe('negative tests, one per check of section 10', () => {
     expectInvalid(valid, 'WRONG_GENESIS', {}, other.bytes);
     expectInvalid(mutate((b) => (b.header!.genesisHash = other.hash)), 'WRONG_GENESIS');
     expectInvalid(valid, 'BAD_ANCHOR', {}, Uint8Array.of(1, 2, 3));
+    expectInvalid(mutate((b) => (b.header!.channel = 'other')), 'WRONG_CHANNEL');
+    expectInvalid(mutate((b) => (b.header!.rulesVersion = 2)), 'WRONG_RULES_VERSION');
   });
 
   it('3. fewer than q signatures, a node not in the genesis, a bad signature, a duplicate', () => {
