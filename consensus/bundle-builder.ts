@@ -13,12 +13,13 @@ import { LedgerError } from '../ledger/errors.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { eventId as eventIdOf } from '../ledger/hash.js';
 import type { MerkleLog } from '../ledger/merkle-log.js';
-import { decodeRecord } from '../ledger/state-records.js';
+import { decodeRecord, encodeRecord } from '../ledger/state-records.js';
 import type { StateStore } from '../ledger/state-store.js';
 import { stateKey as stateKeyOf, verifyStateProof } from '../ledger/state-tree-verify.js';
 import { isIdentifier } from '../proto/limits.js';
 import { decode, encode } from '../proto/codec.js';
 import { BundleSubjectType, type ProofBundle } from '../proto/schema.generated.js';
+import { certificateFromIssue, joinPath } from '../verifier/bundle-compact.js';
 import type { BlockStore } from './block-store.js';
 
 /** The bundle format version this build writes and reads (docs/proof-format.md). */
@@ -85,13 +86,12 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     signatures: commit.signatures.map((s) => ({ nodeIndex: s.nodeIndex, signature: s.signature, noteSignature: new Uint8Array(0) })),
     recordProof: proven.proof,
     leafIndex: 0n,
-    inclusionPath: [],
+    inclusionPath: new Uint8Array(0),
     signerProof: new Uint8Array(0),
+    definingHeight: 0n,
   };
   if (proven.recordBytes !== null) {
     const record = decodeRecord(type, proven.recordBytes);
-    if (type === 'cert') bundle.certificate = record as ProofBundle['certificate'];
-    else bundle.grant = record as ProofBundle['grant'];
     const defining = record.definingEvent;
     if (defining === undefined) throw new LedgerError('INTERNAL', `${type}/${target.id} has no defining event`, {});
     const loc = await state.eventLocation(defining.eventId);
@@ -105,8 +105,15 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     }
     bundle.event = event;
     bundle.leafIndex = defining.logPosition;
-    bundle.inclusionPath = await merkle.inclusionProof(Number(defining.logPosition), Number(logSize));
-    const signerId = decode('EventBody', event.body, source.genesis.limits).departmentId;
+    bundle.inclusionPath = joinPath(await merkle.inclusionProof(Number(defining.logPosition), Number(logSize)));
+    const body = decode('EventBody', event.body, source.genesis.limits);
+    // Compact form: a certificate the reader can derive from its issue event is left out, but
+    // only when the derived record is byte for byte the stored one.
+    const derived = type === 'cert' ? certificateFromIssue(body, defining.eventId, defining.height, defining.logPosition) : undefined;
+    if (derived !== undefined && bytesEqual(encodeRecord('cert', derived), proven.recordBytes)) bundle.definingHeight = defining.height;
+    else if (type === 'cert') bundle.certificate = record as ProofBundle['certificate'];
+    else bundle.grant = record as ProofBundle['grant'];
+    const signerId = body.departmentId;
     const signer = await state.prove('dept', signerId);
     if (signer.recordBytes === null) throw new LedgerError('INTERNAL', `the signer ${signerId} of ${type}/${target.id} has no record`, {});
     if (state.height !== height || !stillAt(header.stateRoot, signer.proof, 'dept', signerId, signer.valueHash)) return undefined;
@@ -118,7 +125,7 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     if (typeof from !== 'bigint' || from < 1n || from > logSize) {
       throw new LedgerError('BAD_ARGUMENT', `a consistency proof starts from a log size within 1..${logSize}`, { fromLogSize: String(from) });
     }
-    bundle.consistency = { fromLogSize: from, path: await merkle.consistencyProof(Number(from), Number(logSize)) };
+    bundle.consistency = { fromLogSize: from, path: joinPath(await merkle.consistencyProof(Number(from), Number(logSize))) };
   }
   return bundle;
 }

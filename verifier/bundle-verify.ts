@@ -33,7 +33,8 @@ import {
   type ProofBundle,
 } from '../proto/schema.generated.js';
 import { MAX_BUNDLE_BYTES } from './bundle-json.js';
-import type { BundleKind, CertificateSummary, CheckState, GrantSummary, Reason, Verdict, VerifyOptions, VerifyResult } from './bundle-types.js';
+import type { BundleKind, CertificateSummary, GrantSummary, Reason, Verdict, VerifyOptions, VerifyResult } from './bundle-types.js';
+import { certificateFromIssue, splitPath } from './bundle-compact.js';
 import { checkDisclosure, checkHolder } from './disclosure-check.js';
 
 export type * from './bundle-types.js';
@@ -59,6 +60,7 @@ export const REASON = {
   // step 2: the header
   WRONG_GENESIS: "the header's genesis hash is not the trust anchor's",
   WRONG_CHANNEL: "the header's channel is not the trust anchor's",
+  WRONG_RULES_VERSION: "the header's rules version is not the trust anchor's",
   // step 3: the signatures
   SIGNATURES_NOT_ORDERED: 'signatures are not in strictly increasing node index',
   UNKNOWN_NODE: 'a signature names a node that is not in the genesis',
@@ -138,6 +140,13 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   if (typeof options !== 'object' || options === null || typeof options.nowMs !== 'bigint' || (options.maxAgeMs !== undefined && (typeof options.maxAgeMs !== 'bigint' || options.maxAgeMs < 0n))) {
     throw new Invalid(reason('BAD_OPTIONS', 'nowMs is a bigint; maxAgeMs a non-negative bigint'));
   }
+  const cp = options.checkpoint;
+  if (cp !== undefined && (typeof cp !== 'object' || cp === null || typeof cp.logSize !== 'bigint' || cp.logSize < 1n || !(cp.logRoot instanceof Uint8Array) || cp.logRoot.length !== 32)) {
+    throw new Invalid(reason('BAD_OPTIONS', 'a checkpoint is a log size of at least 1 and a 32-byte log root'));
+  }
+  if (options.documentSha256 !== undefined && (!(options.documentSha256 instanceof Uint8Array) || options.documentSha256.length !== 32)) {
+    throw new Invalid(reason('BAD_OPTIONS', 'documentSha256 is 32 bytes'));
+  }
   let anchor: LoadedGenesis;
   try {
     if (!(anchorBytes instanceof Uint8Array)) throw new Error('the anchor is bytes');
@@ -165,29 +174,39 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   }
   const header = b.header;
   if (header === undefined) throw new Invalid(reason('MISSING_CONTENT', 'header'));
-  const record: CertificateRecord | GrantRecord | undefined = kind === 'certificate' ? b.certificate : b.grant;
   if ((kind === 'certificate' ? b.grant : b.certificate) !== undefined) throw new Invalid(reason('UNEXPECTED_CONTENT', kind === 'certificate' ? 'grant' : 'certificate'));
-  const present = record !== undefined;
+  const present = b.event !== undefined || (kind === 'certificate' ? b.certificate : b.grant) !== undefined;
   if (present) {
     if (b.event === undefined) throw new Invalid(reason('MISSING_CONTENT', 'event'));
     if (b.signer === undefined) throw new Invalid(reason('MISSING_CONTENT', 'signer'));
-  } else if (b.event !== undefined || b.signer !== undefined || b.signerProof.length > 0 || b.inclusionPath.length > 0 || b.leafIndex !== 0n) {
+  } else if (b.signer !== undefined || b.signerProof.length > 0 || b.inclusionPath.length > 0 || b.leafIndex !== 0n || b.definingHeight !== 0n) {
     throw new Invalid(reason('UNEXPECTED_CONTENT', 'an absent record has no event, signer or inclusion proof'));
   }
   let body: EventBody | undefined;
+  let record: CertificateRecord | GrantRecord | undefined = kind === 'certificate' ? b.certificate : b.grant;
   if (b.event !== undefined) {
     try {
       body = decode('EventBody', b.event.body, anchor.limits);
     } catch (e) {
       throw new Invalid(reason('EVENT_MALFORMED', isLedgerError(e) ? `${e.code}: ${e.message}` : String(e)));
     }
+    if (record !== undefined && b.definingHeight !== 0n) throw new Invalid(reason('UNEXPECTED_CONTENT', 'defining_height goes with the compact form only'));
+    if (record === undefined) {
+      // Compact form: the certificate is derived from its CertificateIssued event.
+      if (kind !== 'certificate' || b.definingHeight === 0n) throw new Invalid(reason('MISSING_CONTENT', kind === 'certificate' ? 'certificate or defining_height' : 'grant'));
+      record = certificateFromIssue(body, eventIdOf(b.event.body), b.definingHeight, b.leafIndex);
+      if (record === undefined) throw new Invalid(reason('MISSING_CONTENT', 'certificate (the defining event is not a CertificateIssued)'));
+    }
   }
+  const inclusionPath = splitPath(b.inclusionPath);
+  if (inclusionPath === undefined) throw new Invalid(reason('MALFORMED', 'inclusion_path is not a whole number of 32-byte hashes'));
 
   // 2. the header hash from the header bytes; its genesis hash is the anchor's
   const headerBytes = encode('BlockHeader', header);
   const hh = headerHashOf(headerBytes);
   if (!bytesEqual(header.genesisHash, anchor.hash)) throw new Invalid(reason('WRONG_GENESIS'));
   if (header.channel !== g.channel) throw new Invalid(reason('WRONG_CHANNEL', `${header.channel} vs ${g.channel}`));
+  if (header.rulesVersion !== g.rulesVersion) throw new Invalid(reason('WRONG_RULES_VERSION', `${header.rulesVersion} vs ${g.rulesVersion}`));
 
   // 3. at least q distinct genesis nodes signed the vote message; every signature present verifies
   const vote = voteMessage(anchor.hash, header.height, hh);
@@ -222,6 +241,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
     decide(result, options, header, [reason('NOT_FOUND', `${kind} ${b.subjectId}`)], 'UNKNOWN');
     return;
   }
+  if (record === undefined) throw new Invalid(reason('MISSING_CONTENT', kind));
   const recordBytes = encodeRecord(type, record as never);
   const rr = verifyStateProof(header.stateRoot, recordKey, recordValueHash(recordBytes), b.recordProof);
   if (!rr.ok) throw new Invalid(reason('RECORD_PROOF_INVALID', `${rr.code}: ${rr.message}`));
@@ -255,7 +275,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   if (!verifyEd25519Noble(activity.key.publicKey, evId, b.event!.signature)) throw new Invalid(reason('BAD_EVENT_SIGNATURE'));
 
   // 7. the inclusion proof against the header's log root and size
-  const inc = verifyInclusion(leafHash(evId), defining.logPosition, header.logSize, b.inclusionPath, header.logRoot);
+  const inc = verifyInclusion(leafHash(evId), defining.logPosition, header.logSize, inclusionPath, header.logRoot);
   if (!inc.ok) throw new Invalid(reason('INCLUSION_INVALID', inc.code));
   checkConsistency(b, header, options, result);
 
@@ -306,7 +326,8 @@ function checkConsistency(b: ProofBundle, header: BlockHeader, options: VerifyOp
     result.checks.consistency = 'failed';
     throw new Invalid(reason('CONSISTENCY_MISSING', `checkpoint size ${cp.logSize}`));
   } else {
-    result.checks.consistency = verifyConsistency(cp.logSize, header.logSize, cp.logRoot, header.logRoot, b.consistency.path).ok ? 'passed' : 'failed';
+    const path = splitPath(b.consistency.path);
+    result.checks.consistency = path !== undefined && verifyConsistency(cp.logSize, header.logSize, cp.logRoot, header.logRoot, path).ok ? 'passed' : 'failed';
   }
   if (result.checks.consistency === 'failed') throw new Invalid(reason('CONSISTENCY_INVALID', `from size ${cp.logSize} to ${header.logSize}`));
 }
@@ -459,9 +480,4 @@ function grantSummary(gr: GrantRecord, signer: DepartmentRecord, defining: Grant
     usesLeft: gr.maxUses === 0n ? null : (gr.maxUses > gr.uses ? gr.maxUses - gr.uses : 0n).toString(),
     definingEvent: defining,
   };
-}
-
-/** Whether a CheckState counts (for callers that print it). */
-export function describeCheck(state: CheckState): string {
-  return state === 'passed' ? 'passed' : state === 'failed' ? 'FAILED' : 'not checked';
 }

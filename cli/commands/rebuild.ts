@@ -35,8 +35,10 @@ export function resolveNodePaths(opts: { data?: string; node: number; nodeDir?: 
   const candidates = opts.genesis !== undefined ? [opts.genesis] : opts.data !== undefined ? [join(opts.data, 'genesis.bin')] : [join(nodeDir, 'genesis.bin'), join(nodeDir, '..', '..', 'genesis.bin')];
   const genesisFile = candidates.find((f) => existsSync(f));
   if (genesisFile === undefined) throw new LedgerError('FILE_UNREADABLE', `no genesis found (looked for ${candidates.join(', ')}); give --genesis FILE`, { candidates });
-  if (!existsSync(join(nodeDir, 'CURRENT'))) throw new LedgerError('FILE_UNREADABLE', `${nodeDir} holds no node database`, { path: nodeDir });
-  return { nodeDir, genesisFile };
+  // A node process keeps its LevelDB in `<node folder>/db` (consensus/node-process.ts).
+  const dbDir = existsSync(join(nodeDir, 'CURRENT')) ? nodeDir : join(nodeDir, 'db');
+  if (!existsSync(join(dbDir, 'CURRENT'))) throw new LedgerError('FILE_UNREADABLE', `${nodeDir} holds no node database`, { path: nodeDir });
+  return { nodeDir: dbDir, genesisFile };
 }
 
 /** Opens a node's LevelDB, refusing clearly when a running node holds its lock. */

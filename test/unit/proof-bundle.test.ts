@@ -9,6 +9,8 @@
  * retired key...) are tested with bundles forged under a test genesis whose node keys the test
  * holds: the verifier must still refuse them.
  */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProofBundle, type BundleTarget } from '../../consensus/bundle-builder.js';
 import { voteMessage } from '../../ledger/block.js';
@@ -23,10 +25,12 @@ import { encodeRecord, recordValueHash } from '../../ledger/state-records.js';
 import { proveFromEntries, stateKey, stateRootOf } from '../../ledger/state-tree.js';
 import { decode, encode } from '../../proto/codec.js';
 import { CertificateStatus, GrantStatus, type EventBody, type ProofBundle } from '../../proto/schema.generated.js';
-import { bundleFromJson, bundleToJson, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
+import { certificateFromIssue, joinPath } from '../../verifier/bundle-compact.js';
+import { bundleFromJson, bundleToJson, REASON, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
 import { bytes32, type TestChain } from '../helpers/chain.js';
 import { grant, request } from '../helpers/payloads.js';
 import { buildScenarioChain, CERT, type ScenarioFacts } from '../helpers/scenario-chain.js';
+import { listVectorFiles, readVectorJson } from '../helpers/vectors.js';
 import { AUTHORITY, CHANNEL, seedOf } from '../helpers/world.js';
 
 let chain: TestChain;
@@ -60,6 +64,14 @@ const source = () => ({ genesis: chain.genesis, blocks: chain.core.blocks, merkl
 const build = (kind: BundleTarget['kind'], id: string, opts = {}) => buildProofBundle(source(), { kind, id }, opts);
 const verify = (b: Uint8Array, opts: Partial<VerifyOptions> = {}, a: Uint8Array = anchor): VerifyResult => verifyBundle(b, a, { nowMs: now, ...opts });
 const codes = (r: VerifyResult) => r.reasons.map((x) => x.code);
+/** A compact-form certificate bundle in the explicit form: the derived record travels, no defining_height. */
+function explicit(bytes: Uint8Array): Uint8Array {
+  const b = decode('ProofBundle', bytes);
+  if (b.certificate !== undefined) return bytes;
+  b.certificate = certificateFromIssue(decode('EventBody', b.event!.body), eventId(b.event!.body), b.definingHeight, b.leafIndex);
+  b.definingHeight = 0n;
+  return encode('ProofBundle', b);
+}
 const dec = (b: Uint8Array): ProofBundle => decode('ProofBundle', b);
 const enc = (b: ProofBundle): Uint8Array => encode('ProofBundle', b);
 
@@ -189,9 +201,13 @@ describe('the reader checks (DESIGN.md section 10, step 9)', () => {
 });
 
 describe('negative tests, one per check of section 10', () => {
+  // The explicit form (the certificate record in the bundle), so that each check is reached on its
+  // own; the compact form (the record derived from the issue event) has its own tests below.
   let valid: Uint8Array;
+  let compact: Uint8Array;
   beforeAll(async () => {
-    valid = await build('certificate', EXPIRING);
+    compact = await build('certificate', EXPIRING);
+    valid = explicit(compact);
   });
   const mutate = (f: (b: ProofBundle) => void): Uint8Array => {
     const b = dec(valid);
@@ -220,6 +236,8 @@ describe('negative tests, one per check of section 10', () => {
     expectInvalid(valid, 'WRONG_GENESIS', {}, other.bytes);
     expectInvalid(mutate((b) => (b.header!.genesisHash = other.hash)), 'WRONG_GENESIS');
     expectInvalid(valid, 'BAD_ANCHOR', {}, Uint8Array.of(1, 2, 3));
+    expectInvalid(mutate((b) => (b.header!.channel = 'other')), 'WRONG_CHANNEL');
+    expectInvalid(mutate((b) => (b.header!.rulesVersion = 2)), 'WRONG_RULES_VERSION');
   });
 
   it('3. fewer than q signatures, a node not in the genesis, a bad signature, a duplicate', () => {
@@ -232,7 +250,7 @@ describe('negative tests, one per check of section 10', () => {
   });
 
   it('4. a state proof for another key, or against another root; the signer proof likewise', async () => {
-    const other = dec(await build('certificate', 'C-new-key'));
+    const other = dec(explicit(await build('certificate', 'C-new-key')));
     expectInvalid(mutate((b) => (b.recordProof = other.recordProof)), 'RECORD_PROOF_INVALID');
     // the other certificate's whole record and proof, under this subject id: the key comes from the id
     expectInvalid(mutate((b) => ((b.certificate = other.certificate), (b.recordProof = other.recordProof))), 'RECORD_PROOF_INVALID');
@@ -246,13 +264,32 @@ describe('negative tests, one per check of section 10', () => {
       delete b.event;
       delete b.signer;
       b.signerProof = new Uint8Array(0);
-      b.inclusionPath = [];
+      b.inclusionPath = new Uint8Array(0);
       b.leafIndex = 0n;
     }), 'ABSENCE_PROOF_INVALID');
   });
 
+  it('compact form: VALID as built, and VALID in the explicit form; a changed height, a record beside it, or a non-issue event is refused', async () => {
+    expect(dec(compact).certificate).toBeUndefined();
+    expect(dec(compact).definingHeight).toBeGreaterThan(0n);
+    expect(verify(compact).verdict).toBe('VALID');
+    expect(verify(valid).verdict).toBe('VALID');
+    const change = (f: (b: ProofBundle) => void) => {
+      const b = dec(compact);
+      f(b);
+      return enc(b);
+    };
+    expectInvalid(change((b) => (b.definingHeight += 1n)), 'RECORD_PROOF_INVALID');
+    expectInvalid(change((b) => (b.leafIndex += 1n)), 'RECORD_PROOF_INVALID');
+    expectInvalid(change((b) => (b.certificate = dec(valid).certificate)), 'UNEXPECTED_CONTENT');
+    expectInvalid(change((b) => (b.definingHeight = 0n)), 'MISSING_CONTENT');
+    const revoked = dec(await build('certificate', CERT));
+    expect(revoked.certificate).toBeDefined(); // a revocation defines it: the record travels
+    expectInvalid(change((b) => (b.event = revoked.event)), 'MISSING_CONTENT');
+  });
+
   it('5. another event than the defining one; another leaf index', async () => {
-    const other = dec(await build('certificate', 'C-new-key'));
+    const other = dec(explicit(await build('certificate', 'C-new-key')));
     expectInvalid(mutate((b) => (b.event = other.event)), 'EVENT_MISMATCH');
     expectInvalid(mutate((b) => (b.leafIndex += 1n)), 'LOG_POSITION_MISMATCH');
   });
@@ -262,8 +299,9 @@ describe('negative tests, one per check of section 10', () => {
   });
 
   it('7. an inclusion path that does not lead to the log root', () => {
-    expectInvalid(mutate((b) => (b.inclusionPath[0] = bytes32('x'))), 'INCLUSION_INVALID');
-    expectInvalid(mutate((b) => b.inclusionPath.pop()), 'INCLUSION_INVALID');
+    expectInvalid(mutate((b) => b.inclusionPath.set(bytes32('x'), 0)), 'INCLUSION_INVALID');
+    expectInvalid(mutate((b) => (b.inclusionPath = b.inclusionPath.subarray(0, b.inclusionPath.length - 32))), 'INCLUSION_INVALID');
+    expectInvalid(mutate((b) => (b.inclusionPath = b.inclusionPath.subarray(0, b.inclusionPath.length - 1))), 'MALFORMED');
   });
 
   it('8. a status older than the maximum age is STALE; fresh enough is VALID', async () => {
@@ -290,7 +328,7 @@ describe('forged bundles (signed by a quorum the test holds): the checks that ne
   let base: ProofBundle;
   beforeAll(async () => {
     g = createGenesis({ channel: CHANNEL, authorities: [{ departmentId: AUTHORITY, name: 'a', publicKey: chain.w.publicKey(AUTHORITY) }], nodes: nodeSeeds.map((s) => publicKeyOf(s)), quorum: 2 });
-    base = dec(await build('certificate', EXPIRING));
+    base = dec(explicit(await build('certificate', EXPIRING)));
   });
 
   /** Rebuilds the state tree, log and header around the bundle's parts and signs with nodes `signers`. */
@@ -311,7 +349,7 @@ describe('forged bundles (signed by a quorum the test holds): the checks that ne
     b.recordProof = proveFromEntries(entries, entries[0]![0]);
     b.signerProof = proveFromEntries(entries, entries[1]![0]);
     const leaves = [bytes32('l0'), bytes32('l1'), bytes32('l2'), leafHash(id), bytes32('l4')];
-    b.inclusionPath = inclusionProof(leaves, 3);
+    b.inclusionPath = joinPath(inclusionProof(leaves, 3));
     b.header = { ...b.header!, genesisHash: g.hash, height: 1n, logSize: 5n, logRoot: rootHash(leaves), stateRoot: stateRootOf(entries) };
     const hh = headerHash(encode('BlockHeader', b.header));
     b.signatures = signers.map((i) => ({ nodeIndex: i, signature: signEd25519(nodeSeeds[(i - 1) % 3]!, voteMessage(g.hash, 1n, hh)), noteSignature: new Uint8Array(0) }));
@@ -401,5 +439,59 @@ describe('the binary bundle', () => {
     expect(json.subjectType).toBe('BUNDLE_CERTIFICATE');
     expect(() => bundleFromJson({ ...json, extra: 1 })).toThrow(/extra/);
     expect(() => bundleFromJson({ ...json, leafIndex: 5 })).toThrow(/leafIndex/);
+  });
+});
+
+describe('docs/proof-format.md', () => {
+  const doc = readFileSync(new URL('../../docs/proof-format.md', import.meta.url), 'utf8');
+  it('names every reason code the verifier gives', () => {
+    for (const code of Object.keys(REASON)) expect(doc, code).toContain(`\`${code}\``);
+  });
+  it("its schema appendix is proto/ledger.proto's text, message by message", () => {
+    const proto = readFileSync(new URL('../../proto/ledger.proto', import.meta.url), 'utf8');
+    const appendix = doc.slice(doc.indexOf('## Appendix'));
+    const blocks = appendix.match(/^(message|enum) \w+ \{[\s\S]*?^\}/gm) ?? [];
+    expect(blocks.length).toBeGreaterThan(30);
+    for (const b of blocks) expect(proto, b.split('\n')[0]).toContain(b);
+    expect(appendix).toContain('message ProofBundle {');
+  });
+});
+
+describe('vectors (test/vectors/proof-bundle)', () => {
+  it('the verifier gives each vector its expected verdict and first reason', () => {
+    const anchorHex = readVectorJson<{ genesis: string }>('proof-bundle', 'anchor.json').genesis;
+    const files = listVectorFiles('proof-bundle').filter((f) => f.endsWith('.json') && f !== 'anchor.json');
+    expect(files.length).toBeGreaterThanOrEqual(13);
+    const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+    for (const f of files) {
+      const v = readVectorJson<{ name: string; bundle: string; options: Record<string, string>; expect: { verdict: string; reason: string | null } }>('proof-bundle', f);
+      const options = { nowMs: BigInt(v.options.nowMs!), ...(v.options.maxAgeMs !== undefined ? { maxAgeMs: BigInt(v.options.maxAgeMs) } : {}) };
+      const r = verifyBundle(hex(v.bundle), hex(anchorHex), options);
+      expect({ name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null }).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason });
+    }
+  });
+});
+
+describe('malformed input never throws and is never VALID', () => {
+  it('random edits of a bundle (fast-check): insertions, deletions, overwrites', async () => {
+    const b = await build('certificate', EXPIRING);
+    fc.assert(
+      fc.property(fc.nat(b.length - 1), fc.nat(8), fc.uint8Array({ minLength: 0, maxLength: 8 }), (at, cut, insert) => {
+        const m = Uint8Array.of(...b.subarray(0, at), ...insert, ...b.subarray(Math.min(b.length, at + cut)));
+        if (m.length === b.length && m.every((x, i) => x === b[i])) return;
+        const r = verify(m);
+        expect(r.verdict).not.toBe('VALID');
+      }),
+      { numRuns: 300, seed: 10 },
+    );
+  });
+
+  it('bad options and a bad anchor are reported, not thrown', async () => {
+    const b = await build('certificate', EXPIRING);
+    expect(codes(verifyBundle(b, anchor, { nowMs: 1 as unknown as bigint }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verify(b, { checkpoint: { logSize: 1n, logRoot: 'x' as unknown as Uint8Array } }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verify(b, { documentSha256: new Uint8Array(3) }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verifyBundle(b, undefined as unknown as Uint8Array, { nowMs: now }))).toEqual(['BAD_ANCHOR']);
+    expect(codes(verifyBundle('x' as unknown as Uint8Array, anchor, { nowMs: now }))).toEqual(['MALFORMED']);
   });
 });

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Generates the proof-bundle test vectors in test/vectors/proof-bundle/ (docs/proof-format.md)
+// from the built modules (run `npm run build` first): the scenario chain of the tests
+// (test/helpers/scenario-chain.ts, cut by the real state machine and node core, deterministic
+// keys and times), its genesis as the anchor, and one JSON file per case: the bundle (hex), the
+// reader's options and the expected verdict and first reason code. For independent verifiers.
+// Usage: node scripts/gen-proof-bundle-vectors.mjs
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const dist = (p) => join(root, 'dist', p);
+const { toHex } = await import(dist('ledger/bytes.js'));
+const { decode, encode } = await import(dist('proto/codec.js'));
+const { buildProofBundle } = await import(dist('consensus/bundle-builder.js'));
+const { verifyBundle } = await import(dist('verifier/bundle-verify.js'));
+const { buildScenarioChain, CERT } = await import(dist('test/helpers/scenario-chain.js'));
+
+const { chain, facts } = await buildScenarioChain();
+const source = { genesis: chain.genesis, blocks: chain.core.blocks, merkle: chain.core.merkle, state: chain.core.state };
+const build = (kind, id) => buildProofBundle(source, { kind, id });
+const head = await chain.core.blocks.header(chain.height);
+const now = head.blockTimeMs + 1000n;
+const mutate = (bytes, f) => {
+  const b = decode('ProofBundle', bytes);
+  f(b);
+  return encode('ProofBundle', b);
+};
+
+const valid = await build('certificate', '11100000MB0000000X:BDC:2026-000124');
+const cases = [
+  ['certificate-valid-compact', 'an issued certificate, compact form (record derived from its CertificateIssued)', valid, {}],
+  ['certificate-valid-rotated-key', 'a certificate issued under key version 2 after a rotation', await build('certificate', 'C-new-key'), {}],
+  ['certificate-revoked', 'a revoked certificate (explicit form: the revocation defines it)', await build('certificate', CERT), {}],
+  ['certificate-unknown', 'an id with no record: a non-membership proof', await build('certificate', 'no-such-certificate'), {}],
+  ['certificate-key-compromised', 'issued by a key later declared compromised from that log position', await build('certificate', 'C-stolen'), {}],
+  ['certificate-stale', 'a valid certificate read with a maximum age the header is older than', valid, { nowMs: now + 86_400_000n, maxAgeMs: 86_400_000n }],
+  ['grant-revoked', 'a revoked share grant', await build('grant', 'hh-2026-001.1'), { nowMs: facts.FROM + 10n }],
+  ['grant-exhausted', 'a granted share whose uses are all used', await build('grant', 'hh-2026-001.0'), { nowMs: facts.FROM + 10n }],
+  ['grant-expired', 'a granted share read at the end of its window (valid_until_ms <= t)', await build('grant', 'hh-2026-001.0'), { nowMs: facts.UNTIL }],
+  ['mutated-header-time', 'the header changed after signing: the vote signature fails', mutate(valid, (b) => (b.header.blockTimeMs += 1n)), {}],
+  ['mutated-leaf-index', 'compact form with another leaf index: the derived record is not the committed one', mutate(valid, (b) => (b.leafIndex += 1n)), {}],
+  ['mutated-no-signatures', 'no node signature', mutate(valid, (b) => (b.signatures = [])), {}],
+  ['mutated-unknown-field', 'an unknown field appended (field 31, varint 1)', Uint8Array.of(...valid, 0xf8, 0x01, 0x01), {}],
+];
+
+const dir = join(root, 'test', 'vectors', 'proof-bundle');
+mkdirSync(dir, { recursive: true });
+for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
+writeFileSync(join(dir, 'anchor.json'), `${JSON.stringify({ description: 'the genesis (trust anchor) of every case', genesis: toHex(chain.genesis.bytes), genesisHash: toHex(chain.genesis.hash) }, null, 2)}\n`);
+for (const [name, description, bundle, opts] of cases) {
+  const options = { nowMs: now, ...opts };
+  const r = verifyBundle(bundle, chain.genesis.bytes, options);
+  const json = {
+    name,
+    description,
+    bundle: toHex(bundle),
+    options: Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v.toString()])),
+    expect: { verdict: r.verdict, reason: r.reasons[0]?.code ?? null, headerHeight: r.header?.height ?? null },
+  };
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  process.stdout.write(`${name}: ${r.verdict} ${json.expect.reason ?? ''} (${bundle.length} bytes)\n`);
+}
