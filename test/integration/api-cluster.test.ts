@@ -10,7 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { pruneOutboxFromApi } from '../../api/client.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../cli/local-cluster.js';
+import { createKafka } from '../../kafka/client.js';
+import { DepartmentClient } from '../../producers/department-client.js';
 import { fromHex, toHex } from '../../ledger/bytes.js';
 import { buildSignedEvent } from '../../ledger/event.js';
 import { eventId } from '../../ledger/hash.js';
@@ -151,5 +154,18 @@ async function scenario(): Promise<void> {
   }
   const big = await fetch(`${n2}/v1/events`, { method: 'POST', body: Buffer.alloc(100_000), headers: { 'content-type': 'application/octet-stream' } });
   expect(big.status).toBe(413);
+  // the department client (Kafka directly) prunes its outbox once the API says its events are committed
+  const dept = await DepartmentClient.open({ kafka: createKafka({ brokers: c.brokers }), channel: 'property', departmentId: 'dept.bdc', keyVersion: 1, key: bdcKey, stateDir: join(dataDir, 'outbox-bdc'), initialSequence: 2n });
+  try {
+    const queued = [];
+    for (let i = 0; i < 5; i++) queued.push(await dept.enqueue({ certificateRevoked: { certificateId: `BDC:none:${i}`, reason: 'test' } } as never));
+    for (const q of queued) await q.receipt;
+    expect(dept.outbox.counts().acknowledged).toBe(5);
+    await waitFor(async () => (await pruneOutboxFromApi(dept, n2)) > 0 && dept.outbox.counts().acknowledged === 0, { what: 'the outbox pruned', timeoutMs: 30_000 });
+    expect(dept.outbox.counts()).toMatchObject({ pending: 0, acknowledged: 0, nextSequence: 7n });
+    expect((await (await fetch(`${n1}/v1/departments/dept.bdc/next-sequence`)).json()).nextSequence).toBe('7');
+  } finally {
+    await dept.close();
+  }
   for (const n of [1, 2, 3]) expect((await fetchStatus(c.nodes[n - 1]!.url))!.alarms).toEqual([]);
 }
