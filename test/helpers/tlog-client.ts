@@ -150,7 +150,8 @@ export interface VerifiedCheckpoint {
  * id match a known key must verify over the note text; unknown keys are ignored.
  */
 export function verifyCheckpointNote(note: string, verifierKeys: string[]): VerifiedCheckpoint {
-  const split = note.indexOf('\n\n');
+  // the text ends at the note's last blank line (signed-note)
+  const split = note.lastIndexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) throw new Error('not a signed note');
   const text = note.slice(0, split + 1);
   const keys = verifierKeys.map((k) => {
@@ -174,4 +175,10 @@ export function verifyCheckpointNote(note: string, verifierKeys: string[]): Veri
   }
   const lines = text.slice(0, -1).split('\n');
   return { origin: lines[0]!, size: Number(lines[1]), root: Uint8Array.from(Buffer.from(lines[2]!, 'base64')), signedBy };
+}
+
+/** A verifier key `<name>+<hex key id>+<base64(0x01 || key)>`, the key id computed as signed-note says. */
+export function verifierKeyFromSpec(name: string, publicKey: Uint8Array): string {
+  const id = sha256(cat(new TextEncoder().encode(name), Uint8Array.of(0x0a, 0x01), publicKey)).subarray(0, 4);
+  return `${name}+${Buffer.from(id).toString('hex')}+${Buffer.from(cat(Uint8Array.of(1), publicKey)).toString('base64')}`;
 }

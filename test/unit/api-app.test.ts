@@ -22,7 +22,7 @@ import { decode, encode } from '../../proto/codec.js';
 import type { SignedEvent } from '../../proto/schema.generated.js';
 import { TestChain } from '../helpers/chain.js';
 import { certIssued, resource, request } from '../helpers/payloads.js';
-import { TileClient, verifyCheckpointNote, leafHashOf } from '../helpers/tlog-client.js';
+import { TileClient, verifierKeyFromSpec, verifyCheckpointNote, leafHashOf } from '../helpers/tlog-client.js';
 import { AUTHORITY } from '../helpers/world.js';
 
 let chain: TestChain;
@@ -361,6 +361,12 @@ describe('C2SP checkpoint and tiles', () => {
     const note = await cp.text();
     const keys = (await get('/v1/note-keys')).json.verifierKeys as string[];
     expect(keys).toEqual(noteVerifierKeys(chain.genesis));
+    // the key ids and signature lines as the signed-note text defines them
+    const origin = `ledger/property/${toHex(chain.genesis.hash).slice(0, 16)}`;
+    expect(keys).toEqual([verifierKeyFromSpec(`${origin}/node-1`, chain.genesis.genesis.nodes[0]!.publicKey)]);
+    const [text, sigs] = note.split('\n\n') as [string, string];
+    expect(text.split('\n')).toEqual([origin, expect.stringMatching(/^[1-9][0-9]*$/), expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/)]);
+    expect(sigs).toMatch(new RegExp(`^\u2014 ${origin.replace(/[.]/g, '\\.')}/node-1 [A-Za-z0-9+/]{91}=\n$`));
     const v = verifyCheckpointNote(note, keys);
     expect(v.origin).toBe(`ledger/property/${toHex(chain.genesis.hash).slice(0, 16)}`);
     expect(v.signedBy).toEqual([`${v.origin}/node-1`]);
