@@ -166,10 +166,12 @@ export function chainRoutes(ctx: ApiContext): RouteSpec[] {
       method: 'get',
       path: '/v1/status',
       tag: 'node',
-      summary: 'the node: phase, height, offsets, lag, peers, alarms (also at /status), and the API\'s log size',
+      summary: 'the node: phase, height, offsets, lag, peers, alarms (also at /status), the log size and the projections\' height',
       responses: { '200': jsonObject('the status') },
-      handler: (_req, res) => {
-        res.json({ ...((ctx.status?.() as object | undefined) ?? {}), genesisHash: toHex(ctx.genesis.hash), channel: ctx.genesis.genesis.channel, height: ctx.blocks.head.height.toString(), logSize: String(ctx.merkle.size) });
+      handler: async (_req, res) => {
+        // projections behind the chain (a folder from before nodes wrote them) need `ledger rebuild --apply`
+        const projectionsHeight = (await ctx.projections.height()).toString();
+        res.json({ ...((ctx.status?.() as object | undefined) ?? {}), genesisHash: toHex(ctx.genesis.hash), channel: ctx.genesis.genesis.channel, height: ctx.blocks.head.height.toString(), logSize: String(ctx.merkle.size), projectionsHeight });
       },
     },
   ];

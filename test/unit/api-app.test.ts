@@ -93,6 +93,7 @@ describe('read routes', () => {
     const head = await get('/v1/head');
     expect(head.json.height).toBe(chain.height.toString());
     expect(head.json.header.logSize).toBe('606');
+    expect((await get('/v1/status')).json).toMatchObject({ phase: 'consuming', height: chain.height.toString(), projectionsHeight: chain.height.toString(), logSize: '606' });
     const headers = await get('/v1/headers?from=2&limit=2');
     expect(headers.json.items.map((h: any) => h.height)).toEqual(['2', '3']);
     expect(headers.json.next).toBe('4');
