@@ -68,6 +68,12 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Api {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Everything served is public (the chain, its proofs, the checkpoint): browser clients of other
+  // origins (e.g. transparency-log monitors) may read it. Submitting needs no cookie either.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.set('access-control-allow-origin', '*');
+    next();
+  });
 
   const routes: RouteSpec[] = [...chainRoutes(ctx), ...recordRoutes(ctx), ...submitRoutes(ctx, submitter), ...tlogRoutes(ctx), ...bundleRoutes(ctx), ...(options.extraRoutes?.(ctx) ?? [])];
   let document: Record<string, unknown> | undefined;

@@ -14,7 +14,8 @@ import { jsonObject, type RouteSpec } from './route-spec.js';
 import { hex32, heightText, intText, parse, queryOf, safeIntText } from './validation.js';
 import { blockAt, commitView, eventView, headerView, headHeader, inclusionView } from './views.js';
 
-const HEADER_LIST_MAX = 1000;
+/** Headers per page (each is read from its stored block, up to max_block_bytes). */
+const HEADER_LIST_MAX = 256;
 
 const heightParam = { name: 'height', in: 'path' as const, description: 'block height (decimal, from 1)', schema: { type: 'string', pattern: '^[1-9][0-9]*$' } };
 const eventIdParam = { name: 'eventId', in: 'path' as const, description: 'event id: SHA-256("ledger:event:v1" || body), 64 hex digits', schema: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } };
@@ -165,10 +166,12 @@ export function chainRoutes(ctx: ApiContext): RouteSpec[] {
       method: 'get',
       path: '/v1/status',
       tag: 'node',
-      summary: 'the node: phase, height, offsets, lag, peers, alarms (also at /status), and the API\'s log size',
+      summary: 'the node: phase, height, offsets, lag, peers, alarms (also at /status), the log size and the projections\' height',
       responses: { '200': jsonObject('the status') },
-      handler: (_req, res) => {
-        res.json({ ...((ctx.status?.() as object | undefined) ?? {}), genesisHash: toHex(ctx.genesis.hash), channel: ctx.genesis.genesis.channel, height: ctx.blocks.head.height.toString(), logSize: String(ctx.merkle.size) });
+      handler: async (_req, res) => {
+        // projections behind the chain (a folder from before nodes wrote them) need `ledger rebuild --apply`
+        const projectionsHeight = (await ctx.projections.height()).toString();
+        res.json({ ...((ctx.status?.() as object | undefined) ?? {}), genesisHash: toHex(ctx.genesis.hash), channel: ctx.genesis.genesis.channel, height: ctx.blocks.head.height.toString(), logSize: String(ctx.merkle.size), projectionsHeight });
       },
     },
   ];

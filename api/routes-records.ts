@@ -15,7 +15,7 @@ import { ShareType } from '../proto/schema.generated.js';
 import type { ApiContext } from './context.js';
 import { toJson, type Json } from './json.js';
 import { jsonObject, pageParams, pageResponse, type ParamDoc, type RouteSpec } from './route-spec.js';
-import { hex32, identifier, pageOf, pageQuery, parse, queryOf, u64Text } from './validation.js';
+import { hex32, identifier, pageOf, parse, queryOf, u64Text } from './validation.js';
 
 const idParam = (name: string, what: string): ParamDoc => ({ name, in: 'path', description: `${what} (an identifier: 1 to 64 of A-Z a-z 0-9 . _ : -)`, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' } });
 const q = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }): ParamDoc => ({ name, in: 'query', description, schema });
@@ -273,7 +273,6 @@ export function recordRoutes(ctx: ApiContext): RouteSpec[] {
 
 /** Every resource record by id bytes (state records `resource/<id>`). */
 async function allResources(ctx: ApiContext, page: { limit?: number; cursor?: string }): Promise<Json> {
-  parse(pageQuery, {}, 'query');
   const prefix = utf8('resource/');
   const limit = page.limit ?? 100;
   let gt: Uint8Array | undefined;

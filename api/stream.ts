@@ -6,8 +6,9 @@
  * events (with result code and log position), after its block's header; with `?from=H`, the
  * blocks from height H are sent first (catch-up), then live ones. The first message is
  * `{type:'hello', height, channel, genesisHash}`. Shares the node's HTTP server with the peers' ws
- * `/peer` (consensus/peer-network.ts): each upgrade handler takes only its own path. A client that
- * does not read (over 16 MiB buffered) is disconnected.
+ * `/peer` (consensus/peer-network.ts): each upgrade handler takes only its own path. Catch-up is
+ * paced by the client's reading; a client that stops reading (30 s stalled, or over 16 MiB
+ * buffered) is disconnected.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -22,6 +23,9 @@ import { heightText, identifier, parse } from './validation.js';
 
 export const STREAM_PATH = '/v1/stream';
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Catch-up waits while a client has this much unsent; a client stalled this long is dropped. */
+const PACE_BYTES = 1024 * 1024;
+const STALL_MS = 30_000;
 /** Paths other upgrade handlers own (the peers). */
 const OTHER_PATHS = new Set(['/peer']);
 
@@ -85,6 +89,12 @@ export class Stream {
   private pump(client: Client, target: bigint): void {
     client.pumping = client.pumping.then(async () => {
       while (client.cursor <= target && this.clients.has(client)) {
+        // a catch-up (`from`) is paced by the client: wait while its socket holds much unsent data
+        const since = Date.now();
+        while (client.ws.bufferedAmount > PACE_BYTES && this.clients.has(client)) {
+          if (Date.now() - since > STALL_MS) throw new Error('the client does not read');
+          await new Promise((r) => setTimeout(r, 20));
+        }
         await this.sendBlock(client, client.cursor);
         client.cursor++;
       }

@@ -17,7 +17,8 @@ import { LedgerError } from '../ledger/errors.js';
 import { eventId } from '../ledger/hash.js';
 import { resultName } from '../ledger/result-codes.js';
 import { verifyEd25519 } from '../ledger/signature.js';
-import { findKey } from '../ledger/state-records.js';
+import { findKey, genesisDepartments } from '../ledger/state-records.js';
+import type { DepartmentRecord } from '../proto/schema.generated.js';
 import { decode, encode } from '../proto/codec.js';
 import type { Block, EventBody, SignedEvent } from '../proto/schema.generated.js';
 import type { ApiContext } from './context.js';
@@ -75,9 +76,16 @@ export class Submitter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** A department's committed record; before block 1, the genesis authorities (they enter the state with it). */
+  private async department(departmentId: string): Promise<DepartmentRecord | undefined> {
+    const d = (await this.ctx.state.getRecords([`dept/${departmentId}`]))[0] as DepartmentRecord | undefined;
+    if (d !== undefined || this.ctx.state.height > 0n) return d;
+    return genesisDepartments(this.ctx.genesis.genesis).find((g) => g.departmentId === departmentId);
+  }
+
   /** The department's next sequence number as this node sees it: committed, then queued here. */
   async expectedSequence(departmentId: string): Promise<{ committed: bigint; expected: bigint; queued: number } | undefined> {
-    const d = (await this.ctx.state.getRecords([`dept/${departmentId}`]))[0] as { nextSequence: bigint } | undefined;
+    const d = await this.department(departmentId);
     if (d === undefined) return undefined;
     let expected = d.nextSequence;
     let queued = 0;
@@ -132,7 +140,7 @@ export class Submitter {
       return { receipt: queued.receipt };
     }
     // who signs: a known department, a key version that signs now, a signature under the Ed25519 rule
-    const dept = (await this.ctx.state.getRecords([`dept/${body.departmentId}`]))[0] as Parameters<typeof findKey>[0] | undefined;
+    const dept = await this.department(body.departmentId);
     if (dept === undefined) throw new LedgerError('CHECK_FAILED', `department ${body.departmentId} is not registered (consensus would drop the event)`, { departmentId: body.departmentId });
     const key = findKey(dept, body.keyVersion);
     if (key === undefined || key.retiredAt !== 0n || key.compromisedFrom !== undefined) {

@@ -2,9 +2,8 @@
  * A transparency-log client written from the C2SP texts alone (tlog-tiles, tlog-checkpoint,
  * signed-note), as a client no one here wrote would: it fetches tiles over HTTP, recomputes any
  * subtree hash, the root of a tree size, inclusion and consistency proofs (RFC 6962 / 9162), and
- * verifies a checkpoint's note signatures with the verifier keys. It uses only @noble for SHA-256
- * and Ed25519 (cofactorless check via the project's rule module is not needed here: the keys are
- * the nodes' own).
+ * verifies a checkpoint's note signatures with the verifier keys. It uses only @noble (SHA-256, and
+ * its stock Ed25519 verify, as an outside client would).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -151,11 +150,15 @@ export interface VerifiedCheckpoint {
  * id match a known key must verify over the note text; unknown keys are ignored.
  */
 export function verifyCheckpointNote(note: string, verifierKeys: string[]): VerifiedCheckpoint {
-  const split = note.indexOf('\n\n');
+  // the text ends at the note's last blank line (signed-note)
+  const split = note.lastIndexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) throw new Error('not a signed note');
   const text = note.slice(0, split + 1);
   const keys = verifierKeys.map((k) => {
-    const [name, idHex, b64] = k.split('+') as [string, string, string];
+    // <name>+<hex id>+<base64>: the name has no '+', the base64 may
+    const i = k.indexOf('+');
+    const j = k.indexOf('+', i + 1);
+    const [name, idHex, b64] = [k.slice(0, i), k.slice(i + 1, j), k.slice(j + 1)];
     const raw = Uint8Array.from(Buffer.from(b64, 'base64'));
     if (raw[0] !== 1 || raw.length !== 33) throw new Error('not an Ed25519 verifier key');
     return { name, id: idHex, publicKey: raw.subarray(1) };
@@ -172,4 +175,10 @@ export function verifyCheckpointNote(note: string, verifierKeys: string[]): Veri
   }
   const lines = text.slice(0, -1).split('\n');
   return { origin: lines[0]!, size: Number(lines[1]), root: Uint8Array.from(Buffer.from(lines[2]!, 'base64')), signedBy };
+}
+
+/** A verifier key `<name>+<hex key id>+<base64(0x01 || key)>`, the key id computed as signed-note says. */
+export function verifierKeyFromSpec(name: string, publicKey: Uint8Array): string {
+  const id = sha256(cat(new TextEncoder().encode(name), Uint8Array.of(0x0a, 0x01), publicKey)).subarray(0, 4);
+  return `${name}+${Buffer.from(id).toString('hex')}+${Buffer.from(cat(Uint8Array.of(1), publicKey)).toString('base64')}`;
 }

@@ -22,7 +22,7 @@ import { decode, encode } from '../../proto/codec.js';
 import type { SignedEvent } from '../../proto/schema.generated.js';
 import { TestChain } from '../helpers/chain.js';
 import { certIssued, resource, request } from '../helpers/payloads.js';
-import { TileClient, verifyCheckpointNote, leafHashOf } from '../helpers/tlog-client.js';
+import { TileClient, verifierKeyFromSpec, verifyCheckpointNote, leafHashOf } from '../helpers/tlog-client.js';
 import { AUTHORITY } from '../helpers/world.js';
 
 let chain: TestChain;
@@ -93,6 +93,7 @@ describe('read routes', () => {
     const head = await get('/v1/head');
     expect(head.json.height).toBe(chain.height.toString());
     expect(head.json.header.logSize).toBe('606');
+    expect((await get('/v1/status')).json).toMatchObject({ phase: 'consuming', height: chain.height.toString(), projectionsHeight: chain.height.toString(), logSize: '606' });
     const headers = await get('/v1/headers?from=2&limit=2');
     expect(headers.json.items.map((h: any) => h.height)).toEqual(['2', '3']);
     expect(headers.json.next).toBe('4');
@@ -237,6 +238,34 @@ describe('bad input', () => {
     expect(JSON.stringify(r.json)).not.toMatch(/at .*\.(ts|js):\d+/);
   });
 
+  it('answers every documented route, with every parameter malformed, with a 4xx and a code (never a 5xx)', async () => {
+    const doc = (await get('/v1/openapi.json')).json;
+    const junk = ['%00', 'a%20b', 'x'.repeat(3000), '-1', '1.5', '0x10', '%F0%9F%98%80', '..', 'null', '[]'];
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const params = (op.parameters ?? []) as Array<{ name: string; in: string }>;
+        const good: Record<string, string> = { height: '1', eventId: 'ab'.repeat(32), certificateId: 'BDC:110105:2026-0001', requestId: 'req-1', resourceId: 'res.house', departmentId: 'dept.tax', level: '0', index: '000' };
+        for (const p of params) {
+          for (const j of junk) {
+            let url = path.replace(/\{([A-Za-z]+)\}/g, (_m, n: string) => (n === p.name ? j : (good[n] ?? 'x')));
+            if (p.in === 'query') url += `?${p.name}=${j}`;
+            const r = await fetch(`${base}${url}`, { method: method.toUpperCase(), ...(method === 'post' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
+            const text = await r.text();
+            expect(r.status, `${method} ${url.slice(0, 120)}: ${text.slice(0, 200)}`).toBeLessThan(500);
+            if (r.status >= 400) expect(JSON.parse(text).code, url.slice(0, 120)).toMatch(/^[A-Z_]+$/);
+            checked++;
+          }
+        }
+        // an unknown parameter, and a repeated one
+        const plain = path.replace(/\{([A-Za-z]+)\}/g, (_m, n: string) => good[n] ?? 'x');
+        const r = await fetch(`${base}${plain}?nonsense=1`, { method: method.toUpperCase() });
+        expect([r.status, (await r.json()).code], plain).toEqual([400, 'BAD_ARGUMENT']);
+      }
+    }
+    expect(checked).toBeGreaterThan(200);
+  });
+
   it('refuses malformed, oversized and mistyped bodies with a 4xx and a code', async () => {
     const bad: Array<[BodyInit, string, number, string]> = [
       [new Uint8Array([1, 2, 3]), 'application/octet-stream', 400, 'MALFORMED'],
@@ -333,6 +362,12 @@ describe('C2SP checkpoint and tiles', () => {
     const note = await cp.text();
     const keys = (await get('/v1/note-keys')).json.verifierKeys as string[];
     expect(keys).toEqual(noteVerifierKeys(chain.genesis));
+    // the key ids and signature lines as the signed-note text defines them
+    const origin = `ledger/property/${toHex(chain.genesis.hash).slice(0, 16)}`;
+    expect(keys).toEqual([verifierKeyFromSpec(`${origin}/node-1`, chain.genesis.genesis.nodes[0]!.publicKey)]);
+    const [text, sigs] = note.split('\n\n') as [string, string];
+    expect(text.split('\n')).toEqual([origin, expect.stringMatching(/^[1-9][0-9]*$/), expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/)]);
+    expect(sigs).toMatch(new RegExp(`^\u2014 ${origin.replace(/[.]/g, '\\.')}/node-1 [A-Za-z0-9+/]{91}=\n$`));
     const v = verifyCheckpointNote(note, keys);
     expect(v.origin).toBe(`ledger/property/${toHex(chain.genesis.hash).slice(0, 16)}`);
     expect(v.signedBy).toEqual([`${v.origin}/node-1`]);
