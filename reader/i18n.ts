@@ -50,6 +50,7 @@ export const REASON_ZH: Record<string, string> = {
   EVENT_MALFORMED: '签发事件格式错误',
   WRONG_GENESIS: '证明不属于本账本（创世哈希与信任锚不符）',
   WRONG_CHANNEL: '证明所属通道与信任锚不符',
+  WRONG_RULES_VERSION: '区块所用规则版本与信任锚不符',
   SIGNATURES_NOT_ORDERED: '节点签名顺序不规范',
   UNKNOWN_NODE: '签名来自非本账本节点',
   BAD_NODE_SIGNATURE: '节点签名验证失败',
