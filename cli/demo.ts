@@ -12,7 +12,6 @@
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import QRCode from 'qrcode';
 import { createKafka } from '../kafka/client.js';
 import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../ledger/errors.js';
@@ -20,6 +19,7 @@ import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } fro
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildPayload, mergeSalts, parseSaltsFile, type SaltsFile } from '../producers/payloads.js';
 import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { writeBundle } from './commands/proof.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
 
 export interface DemoLayout {
@@ -258,6 +258,9 @@ const SAMPLE_TARGETS: Array<Omit<SampleBundle, 'binary' | 'json' | 'qr' | 'salts
   { name: 'grant-revoked', kind: 'grant', id: DEMO_GRANTS.insurance, expect: 'REVOKED', description: '已撤销的共享授权（社保）/ a revoked share grant (social insurance)' },
 ];
 
+/** A bundle from the API larger than this is not written (bundles are a few KiB). */
+const MAX_SAMPLE_BYTES = 256 * 1024;
+
 /** Writes the trust anchor and, through the API's bundle routes, the sample bundles. */
 export async function writeSamples(cluster: LocalCluster, layout: DemoLayout, apiUrl: string | undefined): Promise<{ anchor: { file: string; hash: string }; samples: SampleBundle[]; notes: string[] }> {
   const notes: string[] = [];
@@ -278,15 +281,19 @@ export async function writeSamples(cluster: LocalCluster, layout: DemoLayout, ap
           continue;
         }
         const bytes = new Uint8Array(await bin.arrayBuffer());
-        const json = await fetch(`${base}?format=json`, { signal: AbortSignal.timeout(15_000) });
+        if (bytes.length === 0 || bytes.length > MAX_SAMPLE_BYTES) {
+          notes.push(`${t.name}: the API answered ${bytes.length} bytes, not a bundle of at most ${MAX_SAMPLE_BYTES}`);
+          continue;
+        }
         const sample: SampleBundle = { ...t, binary: `${t.name}.bundle.bin`, json: `${t.name}.bundle.json` };
-        writeFileSync(join(layout.samplesDir, sample.binary), bytes);
-        writeFileSync(join(layout.samplesDir, sample.json), json.ok ? `${JSON.stringify(await json.json(), null, 2)}\n` : '');
+        // the three forms as `ledger proof --format` writes them
+        await writeBundle(bytes, join(layout.samplesDir, sample.binary), 'binary', true);
+        await writeBundle(bytes, join(layout.samplesDir, sample.json), 'json', true);
         try {
-          await QRCode.toFile(join(layout.samplesDir, `${t.name}.qr.png`), [{ data: bytes, mode: 'byte' }], { errorCorrectionLevel: 'L', margin: 4, scale: 4 });
+          await writeBundle(bytes, join(layout.samplesDir, `${t.name}.qr.png`), 'qr', true);
           sample.qr = `${t.name}.qr.png`;
         } catch (e) {
-          notes.push(`${t.name}: ${bytes.length} bytes do not fit one QR code (${(e as Error).message})`);
+          notes.push(`${t.name}: no QR code (${(e as Error).message})`);
         }
         if (t.kind === 'certificate' && existsSync(layout.salts(t.id))) {
           sample.salts = layout.salts(t.id);
