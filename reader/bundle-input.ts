@@ -78,7 +78,46 @@ async function imagePixels(file: Blob): Promise<{ data: Uint8ClampedArray; width
 
 export interface LoadedBundle {
   bytes: Uint8Array;
-  from: 'text' | 'json-file' | 'binary-file' | 'qr';
+  from: 'text' | 'json-file' | 'binary-file' | 'qr' | 'camera';
+}
+
+/** How long the camera looks for a QR code before giving up. */
+export const CAMERA_SCAN_MS = 60_000;
+/** Frames looked at per second while scanning. */
+const SCAN_FPS = 5;
+
+/**
+ * Scans the camera (the back one on a phone) into `video` until a QR code is seen, `signal`
+ * aborts, or CAMERA_SCAN_MS pass; the camera is released in every case.
+ * @throws Error 'CAMERA_TIMEOUT', 'CAMERA_STOPPED', or the browser's reason (no camera, refused)
+ */
+export async function scanCamera(video: HTMLVideoElement, signal: AbortSignal): Promise<Uint8Array> {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+  try {
+    video.srcObject = stream;
+    video.muted = true;
+    video.playsInline = true;
+    await video.play();
+    const canvas = document.createElement('canvas');
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new Error('no 2D canvas');
+    const deadline = Date.now() + CAMERA_SCAN_MS;
+    for (;;) {
+      if (signal.aborted) throw new Error('CAMERA_STOPPED');
+      if (Date.now() > deadline) throw new Error('CAMERA_TIMEOUT');
+      if (video.videoWidth > 0) {
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        ctx.drawImage(video, 0, 0);
+        const bytes = decodeQr(ctx.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+        if (bytes) return bytes;
+      }
+      await new Promise((r) => setTimeout(r, 1000 / SCAN_FPS));
+    }
+  } finally {
+    for (const track of stream.getTracks()) track.stop();
+    video.srcObject = null;
+  }
 }
 
 /** Bundle bytes from an uploaded file: an image is scanned for a QR code; JSON is the JSON view; anything else is the binary bundle. */

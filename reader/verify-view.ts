@@ -9,7 +9,7 @@
 import { genesisHash } from '../ledger/hash.js';
 import type { CertificateSummary, CheckState, GrantSummary, VerifyOptions, VerifyResult } from '../verifier/bundle-types.js';
 import { verifyBundle } from '../verifier/bundle-verify.js';
-import { bundleFromFile, bundleFromText, fileSha256, parseHex } from './bundle-input.js';
+import { bundleFromFile, bundleFromText, fileSha256, parseHex, scanCamera } from './bundle-input.js';
 import { byId, fill, h, toHex } from './dom.js';
 import { ageText, reasonText, t, timeText, VERDICT_ADVICE, VERDICT_LABEL, type Lang, type MessageKey } from './i18n.js';
 
@@ -67,6 +67,8 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       h('label', { for: 'bundle-text', 'data-i18n': 'bundlePaste' }),
       h('textarea', { id: 'bundle-text', rows: '4', spellcheck: 'false', autocomplete: 'off' }),
       h('label', { class: 'file' }, h('span', { 'data-i18n': 'bundleFile' }), h('input', { type: 'file', id: 'bundle-file', accept: '.bin,.json,image/*' })),
+      h('div', { class: 'row' }, h('button', { type: 'button', id: 'scan', 'data-i18n': 'scanCamera' })),
+      h('video', { id: 'scan-video', class: 'scan', hidden: true }),
       h('div', { id: 'bundle-status', 'data-testid': 'bundle-status' }),
       h(
         'details',
@@ -158,6 +160,39 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     try {
       const loaded = await bundleFromFile(file);
       setBundle(loaded.bytes, { key: loaded.from === 'qr' ? 'qrDecoded' : 'bundleLoaded', detail: `${file.name}, ${loaded.bytes.length} B` });
+    } catch (e) {
+      const m = (e as Error).message;
+      setBundle(undefined, m === 'QR_NOT_FOUND' ? { key: 'qrNotFound', error: true } : { key: 'unreadable', detail: m, error: true });
+    }
+  });
+  // the camera: one scan at a time; the button stops a running one
+  let scanning: AbortController | undefined;
+  const video = byId<HTMLVideoElement>('scan-video');
+  byId('scan').addEventListener('click', async () => {
+    if (scanning) return scanning.abort();
+    scanning = new AbortController();
+    video.hidden = false;
+    state.bundleNote = { key: 'scanning' };
+    render(L());
+    try {
+      setBundle(await scanCamera(video, scanning.signal), { key: 'qrDecoded', detail: t(L(), 'camera') });
+    } catch (e) {
+      const m = (e as Error).message;
+      if (m !== 'CAMERA_STOPPED') setBundle(undefined, m === 'CAMERA_TIMEOUT' ? { key: 'qrNotFound', error: true } : { key: 'cameraUnavailable', detail: m, error: true });
+      else setBundle(state.bundle, undefined);
+    } finally {
+      scanning = undefined;
+      video.hidden = true;
+    }
+  });
+  // a QR image pasted from the clipboard (e.g. a screenshot) is scanned like an uploaded one
+  document.addEventListener('paste', async (ev) => {
+    const item = Array.from(ev.clipboardData?.items ?? []).find((i) => i.kind === 'file' && i.type.startsWith('image/'));
+    const file = item?.getAsFile();
+    if (!file) return;
+    ev.preventDefault();
+    try {
+      setBundle((await bundleFromFile(file)).bytes, { key: 'qrDecoded' });
     } catch (e) {
       const m = (e as Error).message;
       setBundle(undefined, m === 'QR_NOT_FOUND' ? { key: 'qrNotFound', error: true } : { key: 'unreadable', detail: m, error: true });

@@ -22,7 +22,9 @@ import { commitment } from '../../ledger/commitment.js';
 import { createGenesis } from '../../ledger/genesis.js';
 import { SigningKey } from '../../ledger/key-file.js';
 import { bundleToJson } from '../../verifier/bundle-json.js';
-import { launchChromium } from '../helpers/browser.js';
+import { chromium } from 'playwright-core';
+import { requireProgram } from '../../cli/prerequisites.js';
+import { CHROMIUM_ARGS, launchChromium } from '../helpers/browser.js';
 import { bytes32, TestChain } from '../helpers/chain.js';
 import { certIssued } from '../helpers/payloads.js';
 import { tempDir } from '../helpers/temp.js';
@@ -71,6 +73,7 @@ beforeAll(async () => {
     writeFileSync(files[name]!, data);
   };
   write('valid.bundle.bin', valid);
+  write('valid.qr.y4m', qrVideo(valid));
   write('revoked.bundle.json', JSON.stringify(bundleToJson(await bundle('BDC:revoked')), null, 2));
   write('expired.bundle.bin', await bundle('BDC:expired'));
   write('unknown.bundle.bin', await bundle('BDC:never-issued'));
@@ -103,6 +106,31 @@ afterAll(async () => {
   await new Promise((r) => server?.close(r));
   tmp.remove();
 });
+
+/**
+ * A camera's view of the bundle's QR code: one YUV4MPEG2 frame (I420, black modules on white) for
+ * Chromium's fake capture device, which loops it.
+ */
+function qrVideo(bundle: Uint8Array): Uint8Array {
+  const qr = QRCode.create([{ data: bundle, mode: 'byte' }], { errorCorrectionLevel: 'L' });
+  const size = qr.modules.size;
+  const scale = 5;
+  const side = Math.ceil(((size + 8) * scale) / 2) * 2;
+  const y = new Uint8Array(side * side).fill(235);
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      if (!qr.modules.get(r, c)) continue;
+      for (let dy = 0; dy < scale; dy++) y.fill(16, (4 * scale + r * scale + dy) * side + 4 * scale + c * scale, (4 * scale + r * scale + dy) * side + 4 * scale + (c + 1) * scale);
+    }
+  }
+  const chroma = new Uint8Array((side / 2) * (side / 2) * 2).fill(128);
+  const header = new TextEncoder().encode(`YUV4MPEG2 W${side} H${side} F5:1 Ip A1:1 C420jpeg\nFRAME\n`);
+  const out = new Uint8Array(header.length + y.length + chroma.length);
+  out.set(header, 0);
+  out.set(y, header.length);
+  out.set(chroma, header.length + y.length);
+  return out;
+}
 
 async function openPage(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
@@ -217,5 +245,25 @@ describe('the reader page', () => {
     expect(await page.getByTestId('anchor-hash').textContent()).toBe(anchorHash);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('scans the QR code with the camera (Chromium\'s fake camera showing the code)', async () => {
+    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    const camera = await chromium.launch({
+      executablePath: requireProgram('chromium'),
+      headless: true,
+      args: [...CHROMIUM_ARGS, ...(asRoot ? ['--no-sandbox'] : []), '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${files['valid.qr.y4m']}`],
+    });
+    try {
+      const page = await camera.newPage();
+      await page.goto(`${base}/`);
+      await page.getByTestId('anchor-hash').waitFor();
+      await page.click('#scan');
+      await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'VALID', undefined, { timeout: 30_000 });
+      expect(await page.getByTestId('bundle-status').textContent()).toBe('已识别二维码: 摄像头');
+      expect(await page.locator('#scan-video').isHidden()).toBe(true);
+    } finally {
+      await camera.close();
+    }
   });
 });
