@@ -17,6 +17,7 @@ import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../ledger/errors.js';
 import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } from '../ledger/key-file.js';
 import { DepartmentClient } from '../producers/department-client.js';
+import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, type SaltsFile } from '../producers/payloads.js';
 import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
 import { writeBundle } from './commands/proof.js';
@@ -68,6 +69,8 @@ export interface SampleBundle {
   /** The holder's salts file for a certificate (holder and attribute checks). */
   salts?: string;
   document?: string;
+  /** A disclosure of DISCLOSED_ATTRIBUTES (the page's and `ledger verify --disclose`'s attribute check). */
+  disclosure?: string;
 }
 
 export interface DemoResult {
@@ -258,6 +261,9 @@ const SAMPLE_TARGETS: Array<Omit<SampleBundle, 'binary' | 'json' | 'qr' | 'salts
   { name: 'grant-revoked', kind: 'grant', id: DEMO_GRANTS.insurance, expect: 'REVOKED', description: '已撤销的共享授权（社保）/ a revoked share grant (social insurance)' },
 ];
 
+/** The attributes the sample disclosures reveal. */
+export const DISCLOSED_ATTRIBUTES = ['坐落', '面积'];
+
 /** A bundle from the API larger than this is not written (bundles are a few KiB). */
 const MAX_SAMPLE_BYTES = 256 * 1024;
 
@@ -298,6 +304,10 @@ export async function writeSamples(cluster: LocalCluster, layout: DemoLayout, ap
         if (t.kind === 'certificate' && existsSync(layout.salts(t.id))) {
           sample.salts = layout.salts(t.id);
           sample.document = layout.document(t.id);
+          // what a holder shows a bank: the address and the floor area, nothing else (ledger disclose)
+          const salts = parseSaltsFile(readFileSync(sample.salts, 'utf8'), sample.salts);
+          sample.disclosure = `${t.name}.disclosure.json`;
+          writeFileSync(join(layout.samplesDir, sample.disclosure), `${JSON.stringify(disclosureToJson(buildDisclosure(salts, DISCLOSED_ATTRIBUTES)), null, 2)}\n`);
         }
         samples.push(sample);
       } catch (e) {

@@ -314,7 +314,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       .filter(([k, c]) => c !== 'not-checked' || k === 'checkHolder' || k === 'checkAttributes' || k === 'checkDocument')
       .map(([k, c]) => h('tr', { class: `check-${c}` }, h('th', {}, t(lang, k)), h('td', { 'data-check': k }, checkText(lang, c))));
     const disclosed = r.disclosed
-      ? h('table', { class: 'kv' }, h('caption', {}, t(lang, 'disclosed')), ...Object.entries(r.disclosed).map(([k, v]) => row(k, v)))
+      ? h('table', { class: 'kv', 'data-testid': 'disclosed' }, h('caption', {}, t(lang, 'disclosed')), ...Object.entries(r.disclosed).map(([k, v]) => row(k, v)))
       : null;
     resultEl.replaceChildren(
       verdictEl,

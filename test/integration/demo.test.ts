@@ -130,6 +130,10 @@ describe('ledger demo --once', () => {
         expect(r.stdout.split('\n')[0]).toContain(x.expect);
       }
     }
+    // the holder's disclosure of two attributes checks against the certificate's attributes root
+    const disclosed = runCli(['verify', join(layout.samplesDir, 'certificate-valid.bundle.bin'), '--anchor', anchor, '--disclose', join(layout.samplesDir, 'certificate-valid.disclosure.json'), '--json']);
+    expect(disclosed.status, disclosed.stderr).toBe(0);
+    expect(JSON.parse(disclosed.stdout)).toMatchObject({ verdict: 'VALID', checks: { attributes: 'passed' }, disclosed: { 坐落: '朝阳区建国路88号3单元1201', 面积: '89.50' } });
     // the transferred certificate: its new holder's salts file opens the holder commitment, the old one's does not
     const bin = join(layout.samplesDir, 'certificate-transferred.bundle.bin');
     const now = JSON.parse(readFileSync(layout.salts(DEMO_CERTIFICATES.transferred), 'utf8'));
@@ -184,10 +188,13 @@ describe('ledger demo --once', () => {
     await page.click('#options summary');
     await page.setInputFiles('#salts-file', layout.salts(DEMO_CERTIFICATES.valid));
     await page.setInputFiles('#document-file', layout.document(DEMO_CERTIFICATES.valid));
+    await page.setInputFiles('#disclosure-file', join(layout.samplesDir, 'certificate-valid.disclosure.json'));
     await show('certificate-valid.qr.png', 'VALID');
     await page.click('#verify');
     await page.waitForFunction(() => document.querySelector('[data-check=checkDocument]')?.textContent === '通过');
     expect(await page.locator('[data-check=checkHolder]').textContent()).toBe('通过');
+    expect(await page.locator('[data-check=checkAttributes]').textContent()).toBe('通过');
+    expect(await page.getByTestId('disclosed').textContent()).toContain('朝阳区建国路88号3单元1201');
     expect(await page.getByTestId('summary').textContent()).toContain('市不动产登记中心');
     await page.screenshot({ path: join(shots, 'reader-verify.png'), fullPage: true });
     await page.click('#lang');
