@@ -237,7 +237,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
     const r = verifyStateProof(header.stateRoot, recordKey, null, b.recordProof);
     if (!r.ok) throw new Invalid(reason('ABSENCE_PROOF_INVALID', `${r.code}: ${r.message}`));
     checkConsistency(b, header, options, result);
-    notApplicable(options, result, 'UNKNOWN');
+    notApplicable(options, result);
     decide(result, options, header, [reason('NOT_FOUND', `${kind} ${b.subjectId}`)], 'UNKNOWN');
     return;
   }
@@ -427,7 +427,7 @@ function ownGrantChecks(gr: GrantRecord, options: VerifyOptions, result: VerifyR
 }
 
 /** For an absent record the reader's checks cannot pass: they are marked failed, and the verdict stays UNKNOWN. */
-function notApplicable(options: VerifyOptions, result: VerifyResult, _v: 'UNKNOWN'): void {
+function notApplicable(options: VerifyOptions, result: VerifyResult): void {
   if (options.holder !== undefined) result.checks.holder = 'failed';
   if (options.disclosed !== undefined) result.checks.attributes = 'failed';
   if (options.documentSha256 !== undefined) result.checks.document = 'failed';
