@@ -8,6 +8,7 @@
  * headless Chromium and shows the chain growing live in the auditor view. Screenshots of each view
  * are written to docs/ with LEDGER_UPDATE_DOCS=1.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,7 @@ import { StateStore, type AnyDb } from '../../ledger/state-store.js';
 import { decode } from '../../proto/codec.js';
 import { CertificateStatus, GrantStatus } from '../../proto/schema.generated.js';
 import { launchChromium } from '../helpers/browser.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
@@ -231,5 +232,35 @@ describe('ledger demo --once', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=stats] tr[data-department="dept.audit"]') !== null, undefined, { timeout: 30_000 });
     await page.screenshot({ path: join(shots, 'reader-auditor.png'), fullPage: true });
     expect(errors).toEqual([]);
+    await c.stop();
+    cluster = undefined;
+  });
+
+  it('ledger up --demo (npm start) resumes the demo, prints the page and what to try; Ctrl-C stops everything', { timeout: 300_000 }, async () => {
+    const child = spawn(process.execPath, [CLI, 'up', '--demo', '--data', data, '--status-interval', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await waitFor(() => out.includes('running it again resumes'), { what: 'the demo ready', timeoutMs: 240_000 });
+      expect(out).toContain('resumed the stack');
+      expect(out).toContain(`published 0 event(s), ${STEPS} already on chain`);
+      expect(out).toMatch(/reader page \(核验页面\): http:\/\/127\.0\.0\.1:\d+\//);
+      expect(out).toContain('npx ledger verify ');
+      const url = /reader page \(核验页面\): (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<script src="reader.js"></script>');
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited, out).toBe(0);
+    expect(out).toContain('stopped.');
+    // nothing of the stack is left running: its nodes' ports do not answer
+    for (const n of [1, 2, 3]) {
+      const listen = (JSON.parse(readFileSync(join(data, 'nodes', String(n), 'node.json'), 'utf8')) as { listen: string }).listen;
+      expect(await fetchStatus(`http://${listen}`)).toBeUndefined();
+    }
   });
 });
