@@ -107,7 +107,11 @@ function certificate(id: string, holder: string, attrs: Record<string, string>, 
   };
 }
 
-/** The phases in order; each phase is published and acknowledged by Kafka before the next. */
+/**
+ * The phases in order; each phase is published and acknowledged by Kafka before the next. Within a
+ * phase only one department's events are ordered (its own sequence): a step that depends on
+ * another department's step of the same phase belongs in a later phase.
+ */
 export function demoPhases(): DemoPhase[] {
   return [
     {
@@ -155,8 +159,13 @@ export function demoPhases(): DemoPhase[] {
         { department: 'dept.civil', type: 'record-access', note: 'civil affairs reads the property records under its grant', input: () => ({ resourceId: 'res.property.owner', grantId: DEMO_GRANTS.property, fields: ['产权人', '面积'], purpose: '居民家庭经济状况核对', subject: DEMO_HOUSEHOLD_SUBJECT }) },
         { department: 'bank.city', type: 'record-access', note: 'the bank reads the income WITHOUT a grant (kept on chain as GRANT_REQUIRED)', input: () => ({ resourceId: 'res.tax.income', fields: ['年收入'], purpose: '贷款审批', subject: DEMO_HOUSEHOLD_SUBJECT }) },
         { department: 'court.intermediate', type: 'record-access', note: 'the court reads a public registration notice (unconditional)', input: () => ({ resourceId: 'res.property.notice', fields: ['证书号', '坐落'], purpose: '执行查控', subject: HOLDERS.revoked }) },
-        { department: 'dept.hrss', type: 'revoke-share', note: 'social insurance revokes its grant: the check is done', input: () => ({ requestId: DEMO_GRANTS.insurance, reason: '核对完成' }) },
       ],
+    },
+    {
+      // its own phase: within a phase, events of different departments reach Kafka in any order,
+      // and this revocation must come after civil affairs' access under the grant
+      name: 'household check: done',
+      steps: [{ department: 'dept.hrss', type: 'revoke-share', note: 'social insurance revokes its grant: the check is done', input: () => ({ requestId: DEMO_GRANTS.insurance, reason: '核对完成' }) }],
     },
     {
       name: 'certificates',

@@ -87,6 +87,8 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
           h('input', { type: 'file', id: 'disclosure-file', accept: '.json' }),
           h('label', { for: 'document-file', 'data-i18n': 'documentFile' }),
           h('input', { type: 'file', id: 'document-file' }),
+          h('label', { for: 'grant-fields', 'data-i18n': 'grantFields' }),
+          h('input', { id: 'grant-fields', autocomplete: 'off' }),
           h('label', { for: 'max-age', 'data-i18n': 'maxAge' }),
           h('input', { id: 'max-age', type: 'number', min: '0', step: '1', value: '24' }),
         ),
@@ -236,11 +238,20 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     const options: VerifyOptions = { nowMs: BigInt(nowMs) };
     const hours = maxAge.value.trim();
     if (/^\d+$/.test(hours) && hours !== '0') options.maxAgeMs = BigInt(hours) * HOUR_MS;
-    const salt = parseHex(holderSalt.value);
-    if (holderId.value.trim() !== '' && salt && salt.length > 0) options.holder = { id: holderId.value.trim(), salt };
-    if (state.disclosure !== undefined) options.disclosed = state.disclosure;
-    if (state.documentSha256) options.documentSha256 = state.documentSha256;
-    state.result = verifyBundle(state.bundle, state.anchor.bytes, options);
+    // the optional checks go only to the kind they apply to (the verifier calls a misplaced one
+    // NOT_APPLICABLE): a first pass learns the kind
+    const first = verifyBundle(state.bundle, state.anchor.bytes, options);
+    const extra: Partial<VerifyOptions> = {};
+    if (first.subject.kind === 'certificate') {
+      const salt = parseHex(holderSalt.value);
+      if (holderId.value.trim() !== '' && salt && salt.length > 0) extra.holder = { id: holderId.value.trim(), salt };
+      if (state.disclosure !== undefined) extra.disclosed = state.disclosure;
+      if (state.documentSha256) extra.documentSha256 = state.documentSha256;
+    } else {
+      const fields = byId<HTMLInputElement>('grant-fields').value.split(/[,，、\s]+/).filter((f) => f !== '');
+      if (fields.length > 0) extra.fields = fields;
+    }
+    state.result = Object.keys(extra).length > 0 ? verifyBundle(state.bundle, state.anchor.bytes, { ...options, ...extra }) : first;
     state.resultNowMs = nowMs;
     render(L());
   }
@@ -311,7 +322,8 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
         ['checkConsistency', checks.consistency],
       ] as Array<[MessageKey, CheckState]>
     )
-      .filter(([k, c]) => c !== 'not-checked' || k === 'checkHolder' || k === 'checkAttributes' || k === 'checkDocument')
+      // what applies to the kind is always listed (checked or not); the rest only when checked
+      .filter(([k, c]) => c !== 'not-checked' || (r.subject.kind === 'grant' ? k === 'checkFields' : k === 'checkHolder' || k === 'checkAttributes' || k === 'checkDocument'))
       .map(([k, c]) => h('tr', { class: `check-${c}` }, h('th', {}, t(lang, k)), h('td', { 'data-check': k }, checkText(lang, c))));
     const disclosed = r.disclosed
       ? h('table', { class: 'kv', 'data-testid': 'disclosed' }, h('caption', {}, t(lang, 'disclosed')), ...Object.entries(r.disclosed).map(([k, v]) => row(k, v)))

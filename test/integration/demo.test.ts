@@ -202,6 +202,14 @@ describe('ledger demo --once', () => {
     expect(await page.getByTestId('verdict').textContent()).toBe('Valid');
     await page.screenshot({ path: join(shots, 'reader-verify-en.png'), fullPage: true });
     await page.click('#lang');
+    // a grant with the fields a reader needs: the holder's entries stay for certificates only
+    await page.fill('#grant-fields', '年收入');
+    await show('grant-active.bundle.bin', 'VALID');
+    expect(await page.locator('[data-check=checkFields]').textContent()).toBe('通过');
+    await page.fill('#grant-fields', '年收入，纳税额');
+    await page.click('#verify');
+    await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'INVALID');
+    expect(await page.getByTestId('reasons').textContent()).toContain('授权未涵盖所需字段');
 
     // the auditor view: the last blocks, per-department counts (the bank's access without a grant), the checkpoint
     await page.goto(`${url}/#auditor`);
@@ -237,6 +245,9 @@ describe('ledger demo --once', () => {
   });
 
   it('ledger up --demo (npm start) resumes the demo, prints the page and what to try; Ctrl-C stops everything', { timeout: 300_000 }, async () => {
+    // (the stack of the page test, if that test failed before stopping it)
+    await cluster?.stop();
+    cluster = undefined;
     const child = spawn(process.execPath, [CLI, 'up', '--demo', '--data', data, '--status-interval', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
