@@ -15,6 +15,7 @@ import { registerNode } from './commands/node.js';
 import { registerUp } from './commands/up.js';
 import { registerKafka } from './commands/kafka.js';
 import { registerRebuild } from './commands/rebuild.js';
+import { registerAudit } from './commands/audit.js';
 import { packageVersion } from './package-info.js';
 
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerEvent(program);
   registerRebuild(program);
   registerDisclose(program);
+  registerAudit(program);
   return program;
 }
 
