@@ -11,6 +11,7 @@ import { toHex } from '../ledger/bytes.js';
 import { ERROR_CODES, LedgerError, type ErrorCode } from '../ledger/errors.js';
 import { decode, encode } from '../proto/codec.js';
 import { DEFAULT_LIMITS } from '../proto/limits.js';
+import type { ChainSource } from '../verifier/audit-source.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_JSON_BYTES = 4 << 20;
@@ -100,7 +101,7 @@ function errorOf(status: number, body: Uint8Array, url: string): LedgerError {
  * The auditor's ChainSource (verifier/audit-source.ts) over a node's API: the genesis, the head
  * height, and each block's stored bytes with its Commit's bytes from GET /v1/blocks/{h}/raw.
  */
-export class HttpChainSource {
+export class HttpChainSource implements ChainSource {
   private readonly client: ApiClient;
   constructor(url: string) {
     this.client = new ApiClient(url);

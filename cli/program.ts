@@ -17,6 +17,7 @@ import { registerKafka } from './commands/kafka.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { registerDemo } from './commands/demo.js';
 import { registerProof } from './commands/proof.js';
+import { registerAudit } from './commands/audit.js';
 import { packageVersion } from './package-info.js';
 
 export function buildProgram(): Command {
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerDisclose(program);
   registerDemo(program);
   registerProof(program);
+  registerAudit(program);
   return program;
 }
 

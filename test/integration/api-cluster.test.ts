@@ -131,6 +131,14 @@ async function scenario(): Promise<void> {
   expect(verify.status, verify.stdout + verify.stderr).toBe(0);
   expect(runCli(['proof', '--cert', 'X', '--api', 'http://127.0.0.1:1', '--out', join(dataDir, 'x.json')]).stderr).toMatch(/UNAVAILABLE/);
 
+  // the auditor over the API: every block from the genesis, at the merkle level
+  const auditRun = runCli(['audit', '--api', n2, '--genesis', c.layout.genesis, '--level', 'merkle']);
+  expect(auditRun.status, auditRun.stdout + auditRun.stderr).toBe(0);
+  expect(auditRun.stdout).toMatch(/verified up to height [1-9]/);
+  const auditFull = runCli(['audit', '--api', n2, '--json']);
+  expect(auditFull.status, auditFull.stderr).toBe(0);
+  expect(JSON.parse(auditFull.stdout).notChecked.join(' ')).toMatch(/level full needs the node's data folder.*the genesis itself/s);
+
   // the C2SP checkpoint: at least q verifying note signatures; tiles reproduce its root and the API's proofs
   // the verifier keys come from the genesis alone (the client's trust anchor), not from the node
   const origin = `ledger/property/${toHex(genesis.hash).slice(0, 16)}`;

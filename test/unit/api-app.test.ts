@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { createApi, type Api } from '../../api/app.js';
 import { expressPathOf } from '../../api/route-spec.js';
 import { ApiClient, HttpChainSource } from '../../api/client.js';
+import { audit } from '../../consensus/audit.js';
 import { bundleFromJson, verifyBundle } from '../../verifier/bundle-verify.js';
 import { noteVerifierKeys } from '../../api/checkpoint-note.js';
 import { fromHex, toHex } from '../../ledger/bytes.js';
@@ -183,6 +184,14 @@ describe('the auditor\'s chain source over HTTP', () => {
     expect(toHex(b!.commit)).toBe(toHex(encode('Commit', (await chain.core.blocks.commit(2n))!)));
     expect(await src.block(chain.height + 5n)).toBeUndefined();
     await expect(new HttpChainSource('http://127.0.0.1:1').headHeight()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    // the auditor over it: every block verified at the merkle level; another anchor is a finding
+    const report = await audit({ source: src, anchor: chain.genesis, level: 'merkle' });
+    expect(report.ok, JSON.stringify(report.finding)).toBe(true);
+    expect(report.verifiedHeight).toBe(chain.height.toString());
+    const other = (await TestChain.create({ authorities: ['authority.other'] })).genesis;
+    const bad = await audit({ source: src, anchor: other, level: 'headers' });
+    expect(bad.ok).toBe(false);
+    expect(bad.findings.map((f) => f.code)).toContain('GENESIS_MISMATCH');
     expect(() => new HttpChainSource('ftp://x')).toThrow(/http/);
   });
 });
