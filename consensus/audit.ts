@@ -86,6 +86,17 @@ export interface AuditReport {
 const WINDOW = 8;
 
 export async function audit(opts: AuditOptions): Promise<AuditReport> {
+  // The pool's workers are unref'd (a node must be able to exit): while the audit waits on them
+  // and nothing else is pending, this timer keeps the process alive.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    return await run(opts);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function run(opts: AuditOptions): Promise<AuditReport> {
   const started = performance.now();
   const sourceGenesis = await opts.source.genesisBytes();
   const anchor = opts.anchor ?? loadGenesis(sourceGenesis);
