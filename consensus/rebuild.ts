@@ -57,6 +57,8 @@ export interface RebuildOptions {
   onProgress?: (p: RebuildProgress) => void;
   /** Replay only blocks 1..upTo (the auditor, to name the event behind a bad block); below the head nothing is compared. */
   upTo?: bigint;
+  /** Compare only the state tables (a node that keeps no projections: the auditor). */
+  stateOnly?: boolean;
 }
 
 export interface Difference {
@@ -161,7 +163,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     let first: Difference | null = null;
     let firstAt: ChainAt | null = null;
     let differences = 0;
-    const tables = [...PROJECTION_TABLES, ...STATE_TABLES];
+    const tables = opts.stateOnly === true ? [...STATE_TABLES] : [...PROJECTION_TABLES, ...STATE_TABLES];
     for (const name of tables) {
       const stored = db.sublevel(name, VIEW) as unknown as AnySublevel;
       const rebuilt = area.sublevel(name, VIEW) as unknown as AnySublevel;
