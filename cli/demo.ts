@@ -74,6 +74,8 @@ export interface SampleBundle {
 }
 
 export interface DemoResult {
+  /** The stack's data folder (DATA); the demo's files are in `layout.root` (DATA/demo). */
+  stackRoot: string;
   layout: DemoLayout;
   published: number;
   skipped: number;
@@ -241,7 +243,7 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
   }
 
   const result = await writeSamples(cluster, layout, apiUrl);
-  return { layout, published, skipped, apiUrl, ...result };
+  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, ...result };
 }
 
 /** The valid-until the demo recorded beside a certificate's salts file when it issued it. */

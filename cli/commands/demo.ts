@@ -32,6 +32,9 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
     out(`  npx ledger verify ${samples}/certificate-valid.bundle.bin --anchor ${samples}/trust-anchor.genesis.bin`);
     out(`  npx ledger verify ${samples}/certificate-revoked.bundle.bin --anchor ${samples}/trust-anchor.genesis.bin   (exit 3: REVOKED)`);
   }
+  // the auditor: over the API while the stack runs, or the full replay on a stopped node's folder
+  if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin   (while it runs)`);
+  out(`  npx ledger audit --data ${rel(r.stackRoot)}   (once stopped: the full audit, replaying every block)`);
   for (const n of r.notes) out(`note: ${n}`);
 }
 

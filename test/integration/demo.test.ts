@@ -4,8 +4,9 @@
  * nothing again; the chain holds each demo event with the fate the scenario means (every one OK
  * but the bank's access without a grant, kept as GRANT_REQUIRED), the certificates and grants in
  * the states the samples promise; every sample bundle verifies with `ledger verify` as the demo
- * says; and the reader page, served by the resumed demo's nodes, gives the same verdicts in
- * headless Chromium and shows the chain growing live in the auditor view. Screenshots of each view
+ * says; the stopped demo passes the full audit and the running one the audit over the API; and
+ * the reader page, served by the resumed demo's nodes, gives the same verdicts in headless
+ * Chromium and shows the chain growing live in the auditor view. Screenshots of each view
  * are written to docs/ with LEDGER_UPDATE_DOCS=1.
  */
 import { spawn } from 'node:child_process';
@@ -72,6 +73,13 @@ describe('ledger demo --once', () => {
     const layout = demoLayout(data);
     expect(readFileSync(join(layout.samplesDir, 'trust-anchor.genesis.bin'))).toEqual(readFileSync(join(data, 'genesis.bin')));
     for (const cert of Object.values(DEMO_CERTIFICATES)) expect(existsSync(layout.salts(cert)), cert).toBe(true);
+    expect(first.stdout).toContain(`npx ledger audit --data ${data}`);
+  });
+
+  it('the stopped demo passes the full audit (every block replayed)', () => {
+    const r = runCli(['audit', '--data', data, '--json']);
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, level: 'full', events: STEPS, findings: [] });
   });
 
   it('a second run resumes: nothing is published again', { timeout: 400_000 }, () => {
@@ -263,6 +271,11 @@ describe('ledger demo --once', () => {
       const page = await fetch(`${url}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script src="reader.js"></script>');
+      // the auditor over the API, as the demo suggests, with the demo's trust anchor
+      expect(out).toContain(`npx ledger audit --api ${url} --genesis `);
+      const audit = runCli(['audit', '--api', url, '--genesis', join(demoLayout(data).samplesDir, 'trust-anchor.genesis.bin'), '--json']);
+      expect(audit.status, `${audit.stdout}${audit.stderr}`).toBe(0);
+      expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true, findings: [] });
     } finally {
       child.kill('SIGINT');
     }
