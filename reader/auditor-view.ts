@@ -43,7 +43,7 @@ export function parseHeaderMessage(text: string): HeaderMessage | undefined {
   } catch {
     return undefined;
   }
-  if (m === null || typeof m !== 'object' || m.type !== 'header' || str(m.height) === '') return undefined;
+  if (m === null || typeof m !== 'object' || m.type !== 'header' || !/^\d{1,20}$/.test(str(m.height))) return undefined;
   return { height: str(m.height), headerHash: str(m.headerHash), logSize: str(m.logSize), blockTimeMs: str(m.blockTimeMs), eventCount: str(m.eventCount) };
 }
 

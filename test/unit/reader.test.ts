@@ -49,6 +49,7 @@ describe('reader stream and stats parsing', () => {
     expect(parseHeaderMessage(JSON.stringify({ type: 'hello', height: '7' }))).toBeUndefined();
     expect(parseHeaderMessage('not json')).toBeUndefined();
     expect(parseHeaderMessage('null')).toBeUndefined();
+    expect(parseHeaderMessage(JSON.stringify({ type: 'header', height: 'seven' }))).toBeUndefined();
     expect(parseHeaderMessage(JSON.stringify({ type: 'header', height: 'x'.repeat(70_000) }))).toBeUndefined();
   });
 
