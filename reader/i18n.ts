@@ -333,6 +333,16 @@ export function timeText(lang: Lang, ms: number): string {
   return new Date(ms).toLocaleString(lang === 'zh-CN' ? 'zh-CN' : 'en-GB', { hour12: false });
 }
 
+/** A list as each language writes it: 坐落、面积 / 坐落, 面积. */
+export function listText(lang: Lang, items: readonly string[]): string {
+  return items.join(lang === 'zh-CN' ? '、' : ', ');
+}
+
+/** Text in parentheses, full-width in Chinese. */
+export function paren(lang: Lang, text: string): string {
+  return lang === 'zh-CN' ? `（${text}）` : ` (${text})`;
+}
+
 /** The language a page starts in: the saved choice, else Chinese. */
 export function initialLang(saved: string | null): Lang {
   return saved === 'en' ? 'en' : 'zh-CN';

@@ -11,7 +11,7 @@ import type { CertificateSummary, CheckState, GrantSummary, VerifyOptions, Verif
 import { verifyBundle } from '../verifier/bundle-verify.js';
 import { bundleFromFile, bundleFromText, fileSha256, parseHex, scanCamera } from './bundle-input.js';
 import { byId, fill, h, toHex } from './dom.js';
-import { ageText, reasonText, t, timeText, VERDICT_ADVICE, VERDICT_LABEL, type Lang, type MessageKey } from './i18n.js';
+import { ageText, listText, paren, reasonText, t, timeText, VERDICT_ADVICE, VERDICT_LABEL, type Lang, type MessageKey } from './i18n.js';
 
 /** Anchor files are genesis blocks: small. */
 const MAX_ANCHOR_BYTES = 64 * 1024;
@@ -272,7 +272,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       row(t(lang, 'issuer'), `${s.issuerName || s.issuerDepartmentId} (${s.issuerDepartmentId})${s.issuerSuspended ? t(lang, 'suspended') : ''}`),
       row(t(lang, 'status'), `${t(lang, s.status === 'REVOKED' ? 'statusRevoked' : 'statusIssued')}${s.revocationReason ? ` — ${s.revocationReason}` : ''}`),
       row(t(lang, 'validUntil'), until === 0n ? t(lang, 'noExpiry') : timeText(lang, Number(until))),
-      row(t(lang, 'attributeNames'), s.attributeNames.join('、')),
+      row(t(lang, 'attributeNames'), listText(lang, s.attributeNames)),
       row(t(lang, 'documentSha256'), h('code', { class: 'hash' }, s.documentSha256)),
     ];
   }
@@ -286,7 +286,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       row(t(lang, 'resource'), s.resourceId),
       row(t(lang, 'purpose'), s.purpose),
       row(t(lang, 'status'), t(lang, statusKey[s.status])),
-      row(t(lang, 'fields'), (s.grantedFields.length > 0 ? s.grantedFields : s.requestedFields).join('、')),
+      row(t(lang, 'fields'), listText(lang, s.grantedFields.length > 0 ? s.grantedFields : s.requestedFields)),
       row(t(lang, 'window'), `${timeText(lang, Number(s.validFromMs))} — ${timeText(lang, Number(s.validUntilMs))}`),
       row(t(lang, 'usesLeft'), s.usesLeft === null ? t(lang, 'unlimited') : `${s.usesLeft} / ${s.maxUses}`),
     ];
@@ -308,7 +308,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       ? h(
           'div',
           { class: 'age', 'data-testid': 'status-age' },
-          `${t(lang, 'statusAge')}: ${timeText(lang, Number(header.blockTimeMs))}（${ageText(lang, (state.resultNowMs ?? Date.now()) - Number(header.blockTimeMs))}）· ${t(lang, 'block')} ${header.height} · ${t(lang, 'signers')} ${header.signers.join(', ')}`,
+          `${t(lang, 'statusAge')}: ${timeText(lang, Number(header.blockTimeMs))}${paren(lang, ageText(lang, (state.resultNowMs ?? Date.now()) - Number(header.blockTimeMs)))} · ${t(lang, 'block')} ${header.height} · ${t(lang, 'signers')} ${header.signers.join(', ')}`,
         )
       : null;
     const summaryRows = r.summary ? (r.summary.kind === 'certificate' ? certificateRows(lang, r.summary) : grantRows(lang, r.summary)) : [];
