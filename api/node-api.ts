@@ -31,6 +31,9 @@ export async function runNodeWithApi(config: NodeConfig, options: Omit<RunNodeOp
     { ...(options.log ? { log: options.log } : {}), ...options.api },
   );
   api.attach(node.server);
+  const line = `API at http://${config.host}:${config.port}/v1 (OpenAPI: /v1/openapi.json; stream: ws /v1/stream; C2SP: /checkpoint, /tile/...)`;
+  if (options.log) options.log(line);
+  else process.stderr.write(`${new Date().toISOString()} node-${config.nodeIndex} ${line}\n`);
   const stop = node.stop;
   const a = api;
   node.stop = async () => {

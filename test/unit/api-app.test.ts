@@ -443,3 +443,27 @@ describe('OpenAPI document', () => {
     }
   });
 });
+
+describe('the reader page', () => {
+  it('is served at / from the reader folder when it exists, beside the API', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'reader-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>reader</title>');
+    const withReader = createApi(api.ctx, { readerDir: dir, log: () => undefined });
+    const s = createServer(withReader.app);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    try {
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>reader</title>');
+      expect((await fetch(`${url}/v1/head`)).status).toBe(200);
+      expect((await (await fetch(`${url}/missing.js`)).json()).code).toBe('NOT_FOUND');
+    } finally {
+      withReader.close();
+      await new Promise((r) => s.close(r));
+    }
+  });
+});
