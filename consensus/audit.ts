@@ -9,8 +9,10 @@
  *     check that joins their results, so that every core works.
  *  2. `full`: the replay of consensus/rebuild.ts from block 1 (fresh state and projections in the
  *     node database's `rebuild` area, cleared after): every result code and header state root,
- *     then the stored state and projections compared with the replay byte for byte. When step 1
- *     stopped at a block, the replay runs up to that block to name the event behind it.
+ *     then the stored state and projections compared with the replay byte for byte. It runs
+ *     alongside step 1 (the main thread replays while the workers verify signatures); when step 1
+ *     stopped at a block with a root-level finding, the replay's first mismatch names the event
+ *     behind it (it runs on to its own first mismatch or the head either way).
  *  3. A previous checkpoint: the header at its height must be the same, and an RFC 9162
  *     consistency proof from its log size to the verified one, built from the recomputed leaves,
  *     must verify. A new checkpoint (verifier/audit-checkpoint.ts) is produced when all passed.
@@ -153,6 +155,23 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     return true;
   };
 
+  // The replay of the full level runs alongside the block checks: the main thread replays while
+  // the workers verify signatures (it reads the same stored blocks; see the join below).
+  let blocksDone = false;
+  let replay: Promise<{ report: Awaited<ReturnType<typeof rebuild>> } | { error: Error }> | undefined;
+  if (opts.level === 'full' && opts.db !== undefined && findings.length === 0) {
+    // A node that never ran the projections hook keeps no projections (proj-meta is empty): it
+    // is not tampered with, there is just nothing to compare.
+    const keepsProjections = (await (opts.db.sublevel('proj-meta', { keyEncoding: 'view', valueEncoding: 'view' }).keys({ limit: 1 }) as unknown as { all(): Promise<unknown[]> }).all()).length > 0;
+    if (!keepsProjections) notChecked.push('projections: this node keeps none (its proj-meta table is empty); its state is compared');
+    const onProgress = (p: { height: bigint; head: bigint; events: number }) => {
+      if (blocksDone) opts.onProgress?.({ height: p.height, head: p.head, events: p.events, phase: 'replay' });
+    };
+    replay = rebuild({ db: opts.db, genesis: anchor, stateOnly: !keepsProjections, onProgress }).then(
+      (report) => ({ report }),
+      (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+  }
   if (findings.length === 0) {
     for (let h = 1n; h <= head; h++) {
       const raw = await opts.source.block(h);
@@ -164,18 +183,17 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     while (queue.length > 0 && findings.length === 0) await settle();
     queue.length = 0;
   }
+  blocksDone = true;
 
-  // The full level: the replay (consensus/rebuild.ts).
-  if (opts.level === 'full' && opts.db !== undefined && (findings.length === 0 || refinable(findings))) {
+  // The full level: the replay (consensus/rebuild.ts), started with the block checks above and
+  // joined here.
+  if (replay !== undefined && (findings.length === 0 || refinable(findings))) {
     const stop = findings.length === 0 ? undefined : BigInt(findings[0]!.height);
-    const upTo = stop === undefined ? undefined : primaryFinding(findings)!.code === 'BLOCK_MISSING' || primaryFinding(findings)!.code === 'BLOCK_MALFORMED' ? stop - 1n : stop;
-    // A node that never ran the projections hook keeps no projections (proj-meta is empty): it
-    // is not tampered with, there is just nothing to compare.
-    const keepsProjections = (await (opts.db.sublevel('proj-meta', { keyEncoding: 'view', valueEncoding: 'view' }).keys({ limit: 1 }) as unknown as { all(): Promise<unknown[]> }).all()).length > 0;
-    if (!keepsProjections) notChecked.push('projections: this node keeps none (its proj-meta table is empty); its state is compared');
-    try {
-      const r = await rebuild({ db: opts.db, genesis: anchor, upTo, stateOnly: !keepsProjections, onProgress: (p) => opts.onProgress?.({ height: p.height, head: p.head, events: p.events, phase: 'replay' }) });
-      const replayFinding = fromRebuild(r);
+    const outcome = await replay;
+    if ('error' in outcome) {
+      if (findings.length === 0) findings = [{ code: 'REPLAY_FAILED', height: String(verified), message: `the replay failed: ${outcome.error.message}` }];
+    } else {
+      const replayFinding = fromRebuild(outcome.report);
       if (replayFinding !== undefined) {
         const at = BigInt(replayFinding.height);
         const changed = findings.find((f) => f.code === 'HEADER_NOT_COMMITTED');
@@ -187,9 +205,9 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
           if (at <= verified) verified = at - 1n;
         }
       }
-    } catch (e) {
-      if (findings.length === 0) findings = [{ code: 'REPLAY_FAILED', height: String(verified), message: `the replay failed: ${(e as Error).message}` }];
     }
+  } else if (replay !== undefined) {
+    await replay; // let it finish (it clears its area) before the database is closed
   }
 
   // The stored head record must name the last block.
