@@ -210,8 +210,15 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     await replay; // let it finish (it clears its area) before the database is closed
   }
 
-  // The stored head record must name the last block.
-  // (LevelDbChainSource checks its head record in headHeight; nothing to do here for others.)
+  // A stored head record (LevelDB) must name the last block.
+  const source = opts.source as ChainSource & { headHeaderHash?: () => Promise<Uint8Array | undefined> };
+  if (findings.length === 0 && verified === head && head > 0n && source.headHeaderHash !== undefined) {
+    const named = await source.headHeaderHash();
+    if (named !== undefined && !bytesEqual(named, verifiedState.headerHash)) {
+      findings = [{ code: 'HEAD_MISMATCH', height: head.toString(), field: 'chain head', expected: toHex(verifiedState.headerHash), found: toHex(named), message: `the stored chain head names header ${toHex(named).slice(0, 16)} at height ${head}, the block there hashes to ${toHex(verifiedState.headerHash).slice(0, 16)}` }];
+      verified = head - 1n;
+    }
+  }
 
   // Checkpoints.
   let checkpoint: AuditReport['checkpoint'] = null;
