@@ -108,7 +108,7 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
   if (opts.level === 'headers') notChecked.push('events, their signatures, the results and log roots (the merkle level checks them)');
   if (opts.level === 'full' && opts.db === undefined) throw new LedgerError('USAGE', 'the full level needs the node database (a data folder): the API serves no state to compare', {});
 
-  const checker = new ChainChecker(anchor, opts.level, (pk, m, s) => verifyEd25519(pk, m, s), { keepLeaves: opts.previous !== undefined && opts.previous.logSize > 0n });
+  const checker = new ChainChecker(anchor, opts.level, (pk, m, s) => verifyEd25519(pk, m, s), { keepLeaves: opts.level !== 'headers' && opts.previous !== undefined && opts.previous.logSize > 0n });
   const verify = async (c: BlockCheck): Promise<boolean[]> => {
     if (c.signatures.length === 0) return [];
     if (opts.pool !== undefined) return opts.pool.verifyMany(c.signatures);
@@ -229,6 +229,11 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
       findings = [{ code: 'CHECKPOINT_OTHER_CHAIN', height: p.height.toString(), field: 'genesisHash', expected: toHex(anchor.hash), found: toHex(p.genesisHash), message: 'the checkpoint belongs to another genesis' }];
     } else if (p.height > verified || p.logSize > verifiedState.logSize) {
       findings = [{ code: 'CHECKPOINT_AHEAD', height: p.height.toString(), expected: `height >= ${p.height}, log size >= ${p.logSize}`, found: `height ${verified}, log size ${verifiedState.logSize}`, message: `the checkpoint saw height ${p.height} (log size ${p.logSize}); the chain now ends at height ${verified} (log size ${verifiedState.logSize}): it was truncated or rolled back` }];
+    } else if (opts.level === 'headers') {
+      notChecked.push("the RFC 9162 consistency proof from the checkpoint (the merkle level recomputes the log); the header at the checkpoint's height was compared");
+      if (previousHeader !== undefined && (!bytesEqual(previousHeader.hash, p.headerHash) || previousHeader.logSize !== p.logSize)) {
+        findings = [{ code: 'CHECKPOINT_INCONSISTENT', height: p.height.toString(), field: 'headerHash', expected: toHex(p.headerHash), found: toHex(previousHeader.hash), message: `the header at the checkpoint's height ${p.height} is not the one the checkpoint saw` }];
+      }
     } else {
       const proof = p.logSize > 0n && p.logSize < verifiedState.logSize ? consistencyProof(checker.leaves!, Number(p.logSize)) : [];
       const c = checkConsistency(p, verifiedState.logSize, verifiedState.logRoot, proof);

@@ -257,8 +257,9 @@ export class ChainChecker {
     if (this.level !== 'headers') this.checkEvents(height, block, header, result, find);
     if (result.findings.length > 0 && result.findings.some((f) => f.code === 'HEADER_NOT_COMMITTED')) nameChangedField(result.findings);
     if (result.findings.length === 0) this.previous = { header, hash: hh };
-    result.logSize = this.frontier.size;
-    result.logRoot = this.frontier.root();
+    // At the headers level the log is not recomputed: the quorum-signed header's values stand.
+    result.logSize = this.level === 'headers' ? header.logSize : this.frontier.size;
+    result.logRoot = this.level === 'headers' ? header.logRoot : this.frontier.root();
     return result;
   }
 
