@@ -128,7 +128,7 @@ async function runCompare(opts: AuditCliOptions): Promise<void> {
   const dbs: AnyDb[] = [];
   try {
     for (const d of dirs) dbs.push(await openNodeDb(d));
-    const label = (d: string) => (basename(d) === 'db' ? `node ${basename(join(d, '..'))}` : basename(d));
+    const label = (d: string) => (basename(d) === 'db' ? `node ${basename(join(d, '..'))}` : basename(join(d, '..')) === 'nodes' ? `node ${basename(d)}` : basename(d));
     const names = dirs.map((d) => (dirs.filter((x) => label(x) === label(d)).length > 1 ? d : label(d)));
     const report = await compareCopies(dirs.map((_, i) => ({ name: names[i]!, db: dbs[i]! })), genesis);
     process.stdout.write(opts.json ? `${toJsonText(report)}\n` : `${compareSummary(report)}\n`);
