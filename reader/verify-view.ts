@@ -95,7 +95,8 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       ),
       h('button', { type: 'button', id: 'verify', class: 'primary', 'data-i18n': 'verifyButton' }),
     ),
-    h('section', { class: 'card result', id: 'result', 'data-testid': 'result', hidden: true }),
+    // announced to screen readers when a verdict appears
+    h('section', { class: 'card result', id: 'result', 'data-testid': 'result', hidden: true, role: 'status', 'aria-live': 'polite' }),
   );
 
   const anchorStatus = byId('anchor-status');
