@@ -16,6 +16,8 @@ import { ageText, listText, paren, reasonText, t, timeText, VERDICT_ADVICE, VERD
 /** Anchor files are genesis blocks: small. */
 const MAX_ANCHOR_BYTES = 64 * 1024;
 const HOUR_MS = 3_600_000n;
+/** The genesis hash this browser pinned: an anchor with another hash is refused. */
+const PIN_KEY = 'ledger-reader-pinned-genesis';
 
 interface Anchor {
   bytes: Uint8Array;
@@ -26,6 +28,8 @@ interface Anchor {
 interface State {
   anchor?: Anchor;
   anchorError?: string;
+  /** The hash of an anchor refused because this browser pinned another. */
+  anchorRefused?: string;
   bundle?: Uint8Array;
   bundleNote?: { key: MessageKey; detail?: string; error?: boolean };
   salts?: { id: string; salt: string };
@@ -58,6 +62,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
         { class: 'row' },
         h('button', { type: 'button', id: 'anchor-fetch', 'data-i18n': 'anchorFromNode' }),
         h('label', { class: 'file' }, h('span', { 'data-i18n': 'anchorFromFile' }), h('input', { type: 'file', id: 'anchor-file', accept: '.bin,application/octet-stream' })),
+        h('button', { type: 'button', id: 'anchor-pin' }),
       ),
     ),
     h(
@@ -107,16 +112,43 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
   const maxAge = byId<HTMLInputElement>('max-age');
 
   function setAnchor(bytes: Uint8Array, source: Anchor['source']): void {
-    if (bytes.length === 0 || bytes.length > MAX_ANCHOR_BYTES) {
+    const hash = bytes.length === 0 || bytes.length > MAX_ANCHOR_BYTES ? undefined : toHex(genesisHash(bytes));
+    const pinned = pinnedHash();
+    state.result = undefined;
+    state.anchorRefused = undefined;
+    if (hash === undefined) {
       state.anchor = undefined;
       state.anchorError = `${bytes.length} bytes`;
+    } else if (pinned !== undefined && hash !== pinned) {
+      // a node (or file) whose genesis is not the one this desk pinned is not trusted
+      state.anchor = undefined;
+      state.anchorError = undefined;
+      state.anchorRefused = hash;
     } else {
-      state.anchor = { bytes, hash: toHex(genesisHash(bytes)), source };
+      state.anchor = { bytes, hash, source };
       state.anchorError = undefined;
     }
     render(L());
     if (state.bundle && state.anchor) verify();
   }
+
+  function pinnedHash(): string | undefined {
+    try {
+      return localStorage.getItem(PIN_KEY) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  byId('anchor-pin').addEventListener('click', () => {
+    try {
+      if (pinnedHash() !== undefined) localStorage.removeItem(PIN_KEY);
+      else if (state.anchor) localStorage.setItem(PIN_KEY, state.anchor.hash);
+    } catch {
+      /* no storage (private mode): nothing pinned */
+    }
+    render(L());
+  });
 
   async function fetchAnchor(): Promise<void> {
     try {
@@ -346,15 +378,25 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
   }
 
   function render(lang: Lang): void {
+    const pinned = pinnedHash();
+    const pin = byId('anchor-pin');
+    pin.textContent = t(lang, pinned !== undefined ? 'anchorUnpin' : 'anchorPin');
+    (pin as HTMLButtonElement).disabled = pinned === undefined && !state.anchor;
     if (state.anchor) {
       fill(
         anchorStatus,
         h('span', { class: 'ok' }, `✔ ${t(lang, 'anchorLoaded')}`),
         ` · ${t(lang, 'anchorSource')}: ${t(lang, state.anchor.source === 'node' ? 'anchorSourceNode' : 'anchorSourceFile')}`,
         h('div', {}, `${t(lang, 'anchorHash')}: `, h('code', { class: 'hash', 'data-testid': 'anchor-hash' }, state.anchor.hash)),
+        pinned !== undefined ? h('div', { class: 'ok', 'data-testid': 'anchor-pinned' }, `🔒 ${t(lang, 'anchorPinned')}`) : '',
       );
     } else {
-      fill(anchorStatus, h('span', { class: 'warn' }, t(lang, 'anchorNone')), state.anchorError ? ` (${t(lang, 'anchorBad')}: ${state.anchorError})` : '');
+      fill(
+        anchorStatus,
+        h('span', { class: 'warn' }, t(lang, 'anchorNone')),
+        state.anchorError ? ` (${t(lang, 'anchorBad')}: ${state.anchorError})` : '',
+        state.anchorRefused ? h('div', { class: 'warn', 'data-testid': 'anchor-refused' }, `${t(lang, 'anchorNotPinned')} `, h('code', { class: 'hash' }, state.anchorRefused)) : '',
+      );
     }
     const n = state.bundleNote;
     fill(bundleStatus, n ? h('span', { class: n.error ? 'warn' : 'ok' }, `${t(lang, n.key)}${n.detail ? `: ${n.detail}` : ''}`) : '');

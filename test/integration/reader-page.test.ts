@@ -231,6 +231,25 @@ describe('the reader page', () => {
     await page.close();
   });
 
+  it('a pinned anchor: another genesis is refused, the pinned one accepted after a reload', async () => {
+    const page = await openPage();
+    await page.click('#anchor-pin');
+    expect(await page.getByTestId('anchor-pinned').textContent()).toContain('与本机固定的信任锚一致');
+    await upload(page, 'valid.bundle.bin');
+    await page.setInputFiles('#anchor-file', files['other.genesis.bin']!);
+    await page.getByTestId('anchor-refused').waitFor();
+    expect(await page.getByTestId('anchor-refused').textContent()).toContain('与本机固定的信任锚不符');
+    expect(await page.getByTestId('result').isHidden()).toBe(true);
+    await page.reload();
+    await page.getByTestId('anchor-pinned').waitFor();
+    expect(await page.getByTestId('anchor-hash').textContent()).toBe(anchorHash);
+    await page.click('#anchor-pin'); // unpin
+    expect(await page.getByTestId('anchor-pinned').count()).toBe(0);
+    await page.setInputFiles('#anchor-file', files['other.genesis.bin']!);
+    await page.waitForFunction(() => document.querySelector('[data-testid=anchor-status]')?.textContent?.includes('本地文件'));
+    await page.close();
+  });
+
   it('works offline from the files alone (file://): the clerk loads the anchor file', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
