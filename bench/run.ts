@@ -14,10 +14,11 @@ import { producerGroup } from './groups/producer.js';
 import { rebuildGroup } from './groups/rebuild.js';
 import { stateGroup } from './groups/state.js';
 import { bundleGroup } from './groups/bundle.js';
+import { auditGroup } from './groups/audit.js';
 import type { BenchGroup } from './types.js';
 
 export const BENCH_SCHEMA = 1;
-export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, bundleGroup];
+export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, bundleGroup, auditGroup];
 
 export interface BenchOptions {
   json: boolean;

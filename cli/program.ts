@@ -16,6 +16,7 @@ import { registerUp } from './commands/up.js';
 import { registerKafka } from './commands/kafka.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { registerProof } from './commands/proof.js';
+import { registerAudit } from './commands/audit.js';
 import { packageVersion } from './package-info.js';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerRebuild(program);
   registerDisclose(program);
   registerProof(program);
+  registerAudit(program);
   return program;
 }
 

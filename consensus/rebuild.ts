@@ -55,6 +55,12 @@ export interface RebuildOptions {
   apply?: boolean;
   /** Called after every block (and once at the end). */
   onProgress?: (p: RebuildProgress) => void;
+  /** Replay only blocks 1..upTo (the auditor, to name the event behind a bad block); below the head nothing is compared. */
+  upTo?: bigint;
+  /** Compare only the state tables (a node that keeps no projections: the auditor). */
+  stateOnly?: boolean;
+  /** Asked before each block: true ends the replay there, without the comparison (the auditor's early stop). */
+  shouldStop?: (height: bigint) => boolean;
 }
 
 export interface Difference {
@@ -79,7 +85,9 @@ export interface RebuildReport {
   /** Every header's state root was reproduced. */
   stateRootsMatch: boolean;
   /** The first block whose replay differs (state root, or an event's result code). */
-  firstMismatch: { height: string; what: string; expected: string; found: string } | null;
+  firstMismatch: { height: string; what: string; expected: string; found: string; event?: number } | null;
+  /** The stored tables were compared (the replay reached the head). */
+  compared?: boolean;
   /** Differences between the stored and the rebuilt state and projections (when the replay reached the head). */
   differences: number;
   /** The lowest-height difference (then table order), or null. */
@@ -99,7 +107,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
   const { db, genesis } = opts;
   if (db.status !== 'open') await db.open();
   const blocks = await BlockStore.open(db, genesis.hash, genesis.limits);
-  const head = blocks.head.height;
+  const head = opts.upTo !== undefined && opts.upTo < blocks.head.height ? opts.upTo : blocks.head.height;
   const area = db.sublevel(REBUILD_AREA, VIEW) as unknown as AnyDb;
   await area.clear();
   const started = performance.now();
@@ -111,7 +119,12 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     const projections = await Projections.open(area, { limits: genesis.limits });
     const rules = rulesFromGenesis(genesis.genesis);
     let logSize = 0n;
+    let stopped = false;
     for (let h = 1n; h <= head; h++) {
+      if (opts.shouldStop?.(h) === true) {
+        stopped = true;
+        break;
+      }
       const block = await blocks.block(h);
       if (block?.header === undefined) throw new LedgerError('STORE_FORMAT', `block ${h} is missing below the head ${head}`, { height: h.toString() });
       const header = block.header;
@@ -124,7 +137,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
         const fate = bs.apply(e.event!, { recordTime: e.recordTimeMs, offset: e.offset }, VERIFIED);
         if (fate.kind !== 'include' || fate.code !== e.resultCode) {
           const found = fate.kind === 'include' ? (resultName(fate.code) ?? String(fate.code)) : `drop (${fate.reason})`;
-          firstMismatch = { height: h.toString(), what: `result of event ${i}`, expected: resultName(e.resultCode) ?? String(e.resultCode), found };
+          firstMismatch = { height: h.toString(), what: `result of event ${i}`, expected: resultName(e.resultCode) ?? String(e.resultCode), found, event: i };
           break;
         }
         committed[i] = { event: e.event!, fate, offset: e.offset, recordTime: e.recordTimeMs, body: bs.decodedBody(e.event!) };
@@ -148,13 +161,16 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     if (firstMismatch !== null) {
       return { ...base, stateRootsMatch: false, firstMismatch, differences: 0, firstDifference: null, byTable: {}, applied: false, ok: false };
     }
+    if (stopped || head < blocks.head.height) {
+      return { ...base, stateRootsMatch: true, firstMismatch: null, differences: 0, firstDifference: null, byTable: {}, applied: false, ok: true, compared: false };
+    }
     // Compare the stored tables with the rebuilt ones; collect the writes that would repair them.
     const repair: ProjectionWrite[] = [];
     const byTable: Record<string, number> = {};
     let first: Difference | null = null;
     let firstAt: ChainAt | null = null;
     let differences = 0;
-    const tables = [...PROJECTION_TABLES, ...STATE_TABLES];
+    const tables = opts.stateOnly === true ? [...STATE_TABLES] : [...PROJECTION_TABLES, ...STATE_TABLES];
     for (const name of tables) {
       const stored = db.sublevel(name, VIEW) as unknown as AnySublevel;
       const rebuilt = area.sublevel(name, VIEW) as unknown as AnySublevel;
@@ -188,7 +204,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
       await db.batch(repair as never, { sync: true } as never);
       applied = true;
     }
-    return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied };
+    return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied, compared: true };
   } finally {
     await area.clear();
   }
@@ -198,7 +214,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
  * Walks two sublevels in key order and calls `diff` for every key whose values differ or that only
  * one of them holds (`expected` = the rebuilt value, `found` = the stored one).
  */
-async function compareTables(stored: AnySublevel, rebuilt: AnySublevel, diff: (key: Uint8Array, expected: Uint8Array | undefined, found: Uint8Array | undefined) => void): Promise<void> {
+export async function compareTables(stored: AnySublevel, rebuilt: AnySublevel, diff: (key: Uint8Array, expected: Uint8Array | undefined, found: Uint8Array | undefined) => void): Promise<void> {
   const a = new Entries(stored);
   const b = new Entries(rebuilt);
   try {

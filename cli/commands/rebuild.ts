@@ -32,7 +32,7 @@ interface RebuildCliOptions {
 export function resolveNodePaths(opts: { data?: string; node: number; nodeDir?: string; genesis?: string }): { nodeDir: string; genesisFile: string } {
   if ((opts.data === undefined) === (opts.nodeDir === undefined)) throw new LedgerError('USAGE', 'give --data DIR (with --node N) or --node-dir DIR', {});
   const nodeDir = resolve(opts.nodeDir ?? join(opts.data!, 'nodes', String(opts.node)));
-  const candidates = opts.genesis !== undefined ? [opts.genesis] : opts.data !== undefined ? [join(opts.data, 'genesis.bin')] : [join(nodeDir, 'genesis.bin'), join(nodeDir, '..', '..', 'genesis.bin')];
+  const candidates = opts.genesis !== undefined ? [opts.genesis] : opts.data !== undefined ? [join(opts.data, 'genesis.bin')] : [join(nodeDir, 'genesis.bin'), join(nodeDir, '..', '..', 'genesis.bin'), join(nodeDir, '..', '..', '..', 'genesis.bin')];
   const genesisFile = candidates.find((f) => existsSync(f));
   if (genesisFile === undefined) throw new LedgerError('FILE_UNREADABLE', `no genesis found (looked for ${candidates.join(', ')}); give --genesis FILE`, { candidates });
   // A node process keeps its LevelDB in `<node folder>/db` (consensus/node-process.ts).
