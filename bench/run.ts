@@ -14,10 +14,11 @@ import { merkleGroup } from './groups/merkle.js';
 import { producerGroup } from './groups/producer.js';
 import { rebuildGroup } from './groups/rebuild.js';
 import { stateGroup } from './groups/state.js';
+import { auditGroup } from './groups/audit.js';
 import type { BenchGroup } from './types.js';
 
 export const BENCH_SCHEMA = 1;
-export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, apiGroup];
+export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, auditGroup, apiGroup];
 
 export interface BenchOptions {
   json: boolean;

@@ -38,6 +38,12 @@ export class LevelDbChainSource implements ChainSource {
     return last === undefined || last.length !== 8 ? 0n : new DataView(last.buffer, last.byteOffset, 8).getBigUint64(0, false);
   }
 
+  /** The header hash the head record names (undefined without a head record). */
+  async headHeaderHash(): Promise<Uint8Array | undefined> {
+    const head = await this.chain.get(utf8('head'));
+    return head !== undefined && head.length === 48 ? head.slice(8, 40) : undefined;
+  }
+
   async block(height: bigint): Promise<{ block: Uint8Array; commit: Uint8Array } | undefined> {
     const key = u64be(height);
     const [block, commit] = await Promise.all([this.blocks.get(key), this.commits.get(key)]);

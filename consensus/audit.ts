@@ -9,8 +9,10 @@
  *     check that joins their results, so that every core works.
  *  2. `full`: the replay of consensus/rebuild.ts from block 1 (fresh state and projections in the
  *     node database's `rebuild` area, cleared after): every result code and header state root,
- *     then the stored state and projections compared with the replay byte for byte. When step 1
- *     stopped at a block, the replay runs up to that block to name the event behind it.
+ *     then the stored state and projections compared with the replay byte for byte. It runs
+ *     alongside step 1 (the main thread replays while the workers verify signatures); when step 1
+ *     stopped at a block with a root-level finding, the replay's first mismatch names the event
+ *     behind it (it runs on to its own first mismatch or the head either way).
  *  3. A previous checkpoint: the header at its height must be the same, and an RFC 9162
  *     consistency proof from its log size to the verified one, built from the recomputed leaves,
  *     must verify. A new checkpoint (verifier/audit-checkpoint.ts) is produced when all passed.
@@ -86,6 +88,17 @@ export interface AuditReport {
 const WINDOW = 8;
 
 export async function audit(opts: AuditOptions): Promise<AuditReport> {
+  // The pool's workers are unref'd (a node must be able to exit): while the audit waits on them
+  // and nothing else is pending, this timer keeps the process alive.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    return await run(opts);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function run(opts: AuditOptions): Promise<AuditReport> {
   const started = performance.now();
   const sourceGenesis = await opts.source.genesisBytes();
   const anchor = opts.anchor ?? loadGenesis(sourceGenesis);
@@ -95,7 +108,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
   if (opts.level === 'headers') notChecked.push('events, their signatures, the results and log roots (the merkle level checks them)');
   if (opts.level === 'full' && opts.db === undefined) throw new LedgerError('USAGE', 'the full level needs the node database (a data folder): the API serves no state to compare', {});
 
-  const checker = new ChainChecker(anchor, opts.level, (pk, m, s) => verifyEd25519(pk, m, s), { keepLeaves: opts.previous !== undefined && opts.previous.logSize > 0n });
+  const checker = new ChainChecker(anchor, opts.level, (pk, m, s) => verifyEd25519(pk, m, s), { keepLeaves: opts.level !== 'headers' && opts.previous !== undefined && opts.previous.logSize > 0n });
   const verify = async (c: BlockCheck): Promise<boolean[]> => {
     if (c.signatures.length === 0) return [];
     if (opts.pool !== undefined) return opts.pool.verifyMany(c.signatures);
@@ -142,6 +155,25 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     return true;
   };
 
+  // The replay of the full level runs alongside the block checks: the main thread replays while
+  // the workers verify signatures (it reads the same stored blocks; see the join below).
+  let blocksDone = false;
+  let replay: Promise<{ report: Awaited<ReturnType<typeof rebuild>> } | { error: Error }> | undefined;
+  if (opts.level === 'full' && opts.db !== undefined && findings.length === 0) {
+    // A node that never ran the projections hook keeps no projections (proj-meta is empty): it
+    // is not tampered with, there is just nothing to compare.
+    const keepsProjections = (await (opts.db.sublevel('proj-meta', { keyEncoding: 'view', valueEncoding: 'view' }).keys({ limit: 1 }) as unknown as { all(): Promise<unknown[]> }).all()).length > 0;
+    if (!keepsProjections) notChecked.push('projections: this node keeps none (its proj-meta table is empty); its state is compared');
+    const onProgress = (p: { height: bigint; head: bigint; events: number }) => {
+      if (blocksDone) opts.onProgress?.({ height: p.height, head: p.head, events: p.events, phase: 'replay' });
+    };
+    // Once the block checks stop at a height, the replay need not go past it.
+    const shouldStop = (h: bigint) => findings.length > 0 && (!refinable(findings) || h > BigInt(findings[0]!.height));
+    replay = rebuild({ db: opts.db, genesis: anchor, stateOnly: !keepsProjections, onProgress, shouldStop }).then(
+      (report) => ({ report }),
+      (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+  }
   if (findings.length === 0) {
     for (let h = 1n; h <= head; h++) {
       const raw = await opts.source.block(h);
@@ -153,14 +185,17 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     while (queue.length > 0 && findings.length === 0) await settle();
     queue.length = 0;
   }
+  blocksDone = true;
 
-  // The full level: the replay (consensus/rebuild.ts).
-  if (opts.level === 'full' && opts.db !== undefined && (findings.length === 0 || refinable(findings))) {
+  // The full level: the replay (consensus/rebuild.ts), started with the block checks above and
+  // joined here.
+  if (replay !== undefined && (findings.length === 0 || refinable(findings))) {
     const stop = findings.length === 0 ? undefined : BigInt(findings[0]!.height);
-    const upTo = stop === undefined ? undefined : primaryFinding(findings)!.code === 'BLOCK_MISSING' || primaryFinding(findings)!.code === 'BLOCK_MALFORMED' ? stop - 1n : stop;
-    try {
-      const r = await rebuild({ db: opts.db, genesis: anchor, upTo, onProgress: (p) => opts.onProgress?.({ height: p.height, head: p.head, events: p.events, phase: 'replay' }) });
-      const replayFinding = fromRebuild(r);
+    const outcome = await replay;
+    if ('error' in outcome) {
+      if (findings.length === 0) findings = [{ code: 'REPLAY_FAILED', height: String(verified), message: `the replay failed: ${outcome.error.message}` }];
+    } else {
+      const replayFinding = fromRebuild(outcome.report);
       if (replayFinding !== undefined) {
         const at = BigInt(replayFinding.height);
         const changed = findings.find((f) => f.code === 'HEADER_NOT_COMMITTED');
@@ -172,13 +207,20 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
           if (at <= verified) verified = at - 1n;
         }
       }
-    } catch (e) {
-      if (findings.length === 0) findings = [{ code: 'REPLAY_FAILED', height: String(verified), message: `the replay failed: ${(e as Error).message}` }];
     }
+  } else if (replay !== undefined) {
+    await replay; // let it finish (it clears its area) before the database is closed
   }
 
-  // The stored head record must name the last block.
-  // (LevelDbChainSource checks its head record in headHeight; nothing to do here for others.)
+  // A stored head record (LevelDB) must name the last block.
+  const source = opts.source as ChainSource & { headHeaderHash?: () => Promise<Uint8Array | undefined> };
+  if (findings.length === 0 && verified === head && head > 0n && source.headHeaderHash !== undefined) {
+    const named = await source.headHeaderHash();
+    if (named !== undefined && !bytesEqual(named, verifiedState.headerHash)) {
+      findings = [{ code: 'HEAD_MISMATCH', height: head.toString(), field: 'chain head', expected: toHex(verifiedState.headerHash), found: toHex(named), message: `the stored chain head names header ${toHex(named).slice(0, 16)} at height ${head}, the block there hashes to ${toHex(verifiedState.headerHash).slice(0, 16)}` }];
+      verified = head - 1n;
+    }
+  }
 
   // Checkpoints.
   let checkpoint: AuditReport['checkpoint'] = null;
@@ -189,6 +231,11 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
       findings = [{ code: 'CHECKPOINT_OTHER_CHAIN', height: p.height.toString(), field: 'genesisHash', expected: toHex(anchor.hash), found: toHex(p.genesisHash), message: 'the checkpoint belongs to another genesis' }];
     } else if (p.height > verified || p.logSize > verifiedState.logSize) {
       findings = [{ code: 'CHECKPOINT_AHEAD', height: p.height.toString(), expected: `height >= ${p.height}, log size >= ${p.logSize}`, found: `height ${verified}, log size ${verifiedState.logSize}`, message: `the checkpoint saw height ${p.height} (log size ${p.logSize}); the chain now ends at height ${verified} (log size ${verifiedState.logSize}): it was truncated or rolled back` }];
+    } else if (opts.level === 'headers') {
+      notChecked.push("the RFC 9162 consistency proof from the checkpoint (the merkle level recomputes the log); the header at the checkpoint's height was compared");
+      if (previousHeader !== undefined && (!bytesEqual(previousHeader.hash, p.headerHash) || previousHeader.logSize !== p.logSize)) {
+        findings = [{ code: 'CHECKPOINT_INCONSISTENT', height: p.height.toString(), field: 'headerHash', expected: toHex(p.headerHash), found: toHex(previousHeader.hash), message: `the header at the checkpoint's height ${p.height} is not the one the checkpoint saw` }];
+      }
     } else {
       const proof = p.logSize > 0n && p.logSize < verifiedState.logSize ? consistencyProof(checker.leaves!, Number(p.logSize)) : [];
       const c = checkConsistency(p, verifiedState.logSize, verifiedState.logRoot, proof);

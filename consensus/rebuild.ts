@@ -57,6 +57,10 @@ export interface RebuildOptions {
   onProgress?: (p: RebuildProgress) => void;
   /** Replay only blocks 1..upTo (the auditor, to name the event behind a bad block); below the head nothing is compared. */
   upTo?: bigint;
+  /** Compare only the state tables (a node that keeps no projections: the auditor). */
+  stateOnly?: boolean;
+  /** Asked before each block: true ends the replay there, without the comparison (the auditor's early stop). */
+  shouldStop?: (height: bigint) => boolean;
 }
 
 export interface Difference {
@@ -115,7 +119,12 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     const projections = await Projections.open(area, { limits: genesis.limits });
     const rules = rulesFromGenesis(genesis.genesis);
     let logSize = 0n;
+    let stopped = false;
     for (let h = 1n; h <= head; h++) {
+      if (opts.shouldStop?.(h) === true) {
+        stopped = true;
+        break;
+      }
       const block = await blocks.block(h);
       if (block?.header === undefined) throw new LedgerError('STORE_FORMAT', `block ${h} is missing below the head ${head}`, { height: h.toString() });
       const header = block.header;
@@ -152,7 +161,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     if (firstMismatch !== null) {
       return { ...base, stateRootsMatch: false, firstMismatch, differences: 0, firstDifference: null, byTable: {}, applied: false, ok: false };
     }
-    if (head < blocks.head.height) {
+    if (stopped || head < blocks.head.height) {
       return { ...base, stateRootsMatch: true, firstMismatch: null, differences: 0, firstDifference: null, byTable: {}, applied: false, ok: true, compared: false };
     }
     // Compare the stored tables with the rebuilt ones; collect the writes that would repair them.
@@ -161,7 +170,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     let first: Difference | null = null;
     let firstAt: ChainAt | null = null;
     let differences = 0;
-    const tables = [...PROJECTION_TABLES, ...STATE_TABLES];
+    const tables = opts.stateOnly === true ? [...STATE_TABLES] : [...PROJECTION_TABLES, ...STATE_TABLES];
     for (const name of tables) {
       const stored = db.sublevel(name, VIEW) as unknown as AnySublevel;
       const rebuilt = area.sublevel(name, VIEW) as unknown as AnySublevel;

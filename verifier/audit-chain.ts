@@ -30,7 +30,8 @@ import { checkpointOrigin, checkpointText } from '../ledger/checkpoint.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { RULES_VERSION } from '../ledger/genesis.js';
 import { eventId, headerHash } from '../ledger/hash.js';
-import { EMPTY_ROOT, leafHash, nodeHash } from '../ledger/merkle-verify.js';
+import { EMPTY_ROOT } from '../ledger/merkle-verify.js';
+import { sha256Into } from '../ledger/sha256-into.js';
 import { RESULT, resultName } from '../ledger/result-codes.js';
 import { decode, encode } from '../proto/codec.js';
 import type { Block, BlockHeader, Commit, EventBody } from '../proto/schema.generated.js';
@@ -142,6 +143,29 @@ class Frontier {
 
 const hex = (b: Uint8Array) => toHex(b);
 
+// RFC 9162 section 2.1.1 hashes with the project's fast SHA-256 (ledger/sha256-into.ts; the same
+// bytes as ledger/merkle-verify.ts's leafHash and nodeHash, which use @noble/hashes).
+let scratch = new Uint8Array(128);
+/** SHA-256(0x00 || data). */
+function leafHash(data: Uint8Array): Uint8Array {
+  if (data.length + 1 > scratch.length) scratch = new Uint8Array(2 * (data.length + 1));
+  scratch[0] = 0x00;
+  scratch.set(data, 1);
+  const out = new Uint8Array(32);
+  sha256Into(scratch, out, 0, data.length + 1);
+  return out;
+}
+const pair = new Uint8Array(65);
+/** SHA-256(0x01 || left || right). */
+function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  pair[0] = 0x01;
+  pair.set(left, 1);
+  pair.set(right, 33);
+  const out = new Uint8Array(32);
+  sha256Into(pair, out, 0, 65);
+  return out;
+}
+
 /**
  * Checks blocks 1, 2, ... in order (`check` once per height). Keeps what the next block needs:
  * the previous header and its hash, the log frontier, the department keys; optionally every leaf
@@ -233,8 +257,9 @@ export class ChainChecker {
     if (this.level !== 'headers') this.checkEvents(height, block, header, result, find);
     if (result.findings.length > 0 && result.findings.some((f) => f.code === 'HEADER_NOT_COMMITTED')) nameChangedField(result.findings);
     if (result.findings.length === 0) this.previous = { header, hash: hh };
-    result.logSize = this.frontier.size;
-    result.logRoot = this.frontier.root();
+    // At the headers level the log is not recomputed: the quorum-signed header's values stand.
+    result.logSize = this.level === 'headers' ? header.logSize : this.frontier.size;
+    result.logRoot = this.level === 'headers' ? header.logRoot : this.frontier.root();
     return result;
   }
 
@@ -311,8 +336,9 @@ export class ChainChecker {
       }
       const id = eventId(ev.body);
       leaves.push(leafHash(resultLeafData(i, id, e.resultCode, e.offset, e.recordTimeMs)));
-      this.frontier.append(leafHash(id));
-      this.leaves?.push(leafHash(id));
+      const leaf = leafHash(id);
+      this.frontier.append(leaf);
+      this.leaves?.push(leaf);
       let body: EventBody;
       try {
         body = decode('EventBody', ev.body, this.genesis.limits);

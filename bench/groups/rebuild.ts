@@ -17,7 +17,7 @@ import { rebuild } from '../../consensus/rebuild.js';
 import { timeToCutMessage } from '../../ledger/block.js';
 import { utf8 } from '../../ledger/bytes.js';
 import { createGenesis } from '../../ledger/genesis.js';
-import { sha256 } from '../../ledger/hash.js';
+import { eventId, sha256 } from '../../ledger/hash.js';
 import { SigningKey } from '../../ledger/key-file.js';
 import { Projections } from '../../ledger/projections.js';
 import type { AnyDb } from '../../ledger/state-store.js';
@@ -31,7 +31,7 @@ const key = (name: string) => new SigningKey(sha256(utf8(`bench:${name}`)));
 const b32 = (n: number) => sha256(utf8(`bench:${n}`));
 
 /** Builds the chain (signatures are not what is measured: the core accepts them unchecked). */
-export async function buildBenchChain(events: number, log: (m: string) => void, db: AnyDb = new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb): Promise<{ db: AnyDb; genesis: ReturnType<typeof createGenesis>; events: number }> {
+export async function buildBenchChain(events: number, log: (m: string) => void, db: AnyDb = new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb, opts: { sign?: boolean } = {}): Promise<{ db: AnyDb; genesis: ReturnType<typeof createGenesis>; events: number }> {
   const node = key('node');
   const authority = key('authority');
   const genesis = createGenesis({ channel: 'bench', authorities: [{ departmentId: AUTHORITY, name: 'authority', publicKey: authority.publicKey }], nodes: [node.publicKey], quorum: 1, limits: { maxBlockEvents: 1000 } });
@@ -42,11 +42,15 @@ export async function buildBenchChain(events: number, log: (m: string) => void, 
   let offset = 0n;
   let time = 1_000n;
   const seq = new Map<string, bigint>();
+  const signers = new Map<string, SigningKey>([[AUTHORITY, authority]]);
+  const signer = (dept: string): SigningKey => signers.get(dept) ?? signers.set(dept, key(dept)).get(dept)!;
   const record = (dept: string, payload: Partial<EventBody>): KafkaRecord => {
     const s = seq.get(dept) ?? 1n;
     seq.set(dept, s + 1n);
     const body = encode('EventBody', { channel: 'bench', departmentId: dept, keyVersion: 1, sequence: s, clientTimeMs: 0n, ...payload } as EventBody);
-    return { offset: offset++, timestamp: time++, logAppendTime: true, value: encode('TopicRecord', { event: { body, signature: SIG } }) };
+    // real signatures when asked (the auditor checks them); the core accepts them unchecked either way
+    const signature = opts.sign === true ? signer(dept).sign(eventId(body)) : SIG;
+    return { offset: offset++, timestamp: time++, logAppendTime: true, value: encode('TopicRecord', { event: { body, signature } }) };
   };
   const feed = async (records: KafkaRecord[]) => {
     for (let i = 0; i < records.length; i += 2000) await core.handle({ kind: 'records', records: records.slice(i, i + 2000) });

@@ -108,9 +108,11 @@ function compareSummary(r: CompareReport): string {
 function expandCopies(dirs: string[]): string[] {
   return dirs.flatMap((d) => {
     if (existsSync(join(d, 'CURRENT'))) return [resolve(d)];
+    if (existsSync(join(d, 'db', 'CURRENT'))) return [resolve(d, 'db')];
     const nodes = join(d, 'nodes');
     if (existsSync(nodes)) {
-      const found = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => join(nodes, String(n))).filter((n) => existsSync(join(n, 'CURRENT')));
+      const dbOf = (n: string) => (existsSync(join(n, 'CURRENT')) ? n : join(n, 'db'));
+      const found = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => dbOf(join(nodes, String(n)))).filter((n) => existsSync(join(n, 'CURRENT')));
       if (found.length > 0) return found.map((f) => resolve(f));
     }
     throw new LedgerError('FILE_UNREADABLE', `${d} holds no node database (nor nodes/<n>/ folders)`, { path: d });
@@ -120,13 +122,14 @@ function expandCopies(dirs: string[]): string[] {
 async function runCompare(opts: AuditCliOptions): Promise<void> {
   const dirs = expandCopies(opts.compare!);
   if (dirs.length < 2) throw new LedgerError('USAGE', '--compare needs at least two node folders (or a stack folder with two nodes)', {});
-  const genesisFile = opts.genesis ?? (opts.data !== undefined ? join(opts.data, 'genesis.bin') : [join(dirs[0]!, '..', '..', 'genesis.bin'), ...opts.compare!.map((d) => join(d, 'genesis.bin'))].find((f) => existsSync(f)));
+  const genesisFile = opts.genesis ?? (opts.data !== undefined ? join(opts.data, 'genesis.bin') : [join(dirs[0]!, '..', '..', 'genesis.bin'), join(dirs[0]!, '..', '..', '..', 'genesis.bin'), ...opts.compare!.map((d) => join(d, 'genesis.bin'))].find((f) => existsSync(f)));
   if (genesisFile === undefined) throw new LedgerError('FILE_UNREADABLE', 'no genesis found next to the folders; give --genesis FILE', {});
   const genesis = readGenesis(genesisFile);
   const dbs: AnyDb[] = [];
   try {
     for (const d of dirs) dbs.push(await openNodeDb(d));
-    const names = dirs.map((d) => (dirs.filter((x) => basename(x) === basename(d)).length > 1 ? d : basename(d)));
+    const label = (d: string) => (basename(d) === 'db' ? `node ${basename(join(d, '..'))}` : basename(join(d, '..')) === 'nodes' ? `node ${basename(d)}` : basename(d));
+    const names = dirs.map((d) => (dirs.filter((x) => label(x) === label(d)).length > 1 ? d : label(d)));
     const report = await compareCopies(dirs.map((_, i) => ({ name: names[i]!, db: dbs[i]! })), genesis);
     process.stdout.write(opts.json ? `${toJsonText(report)}\n` : `${compareSummary(report)}\n`);
     if (!report.ok) process.exitCode = EXIT.FAILED_CHECK;

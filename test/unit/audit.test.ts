@@ -159,6 +159,18 @@ describe('ledger audit on copies of a real LevelDB node folder', () => {
     expect(r.verifiedHeight).toBe((h - 1n).toString());
   });
 
+  it('a head record that does not name the last block: HEAD_MISMATCH at the head', async () => {
+    const dir = await copy(async (db) => {
+      const chainHead = sub(db, 'chain');
+      const key = new TextEncoder().encode('head');
+      const rec = (await chainHead.get(key))!;
+      rec[20]! ^= 1; // inside the header hash
+      await chainHead.put(key, rec);
+    });
+    const r = await auditDir(dir, 'headers');
+    expect(r.finding).toMatchObject({ code: 'HEAD_MISMATCH', height: head.toString(), field: 'chain head' });
+  });
+
   it('a changed result code: RESULTS_ROOT_MISMATCH at merkle level, RESULT_MISMATCH naming the event at full level', async () => {
     const { height, okIndex } = target;
     const dir = await copy((db) => editBlock(db, height, (b) => void (b.events[okIndex]!.resultCode = RESULT.UNAUTHORIZED)));
