@@ -15,6 +15,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { Level } from 'level';
 import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../ledger/errors.js';
+import { Projections } from '../ledger/projections.js';
 import { selfTestEd25519 } from '../ledger/signature.js';
 import { createKafka, createProducer, recordTimestampType } from '../kafka/client.js';
 import { resolveBrokers } from '../kafka/provision.js';
@@ -52,6 +53,14 @@ export interface NodeStatus {
 
 export interface RunningNode {
   core: NodeCore;
+  /** The projections this node writes in each commit batch (ledger/queries.ts reads them). */
+  projections: Projections;
+  /**
+   * Produces records to the channel's topic through the node's one producer (DESIGN.md section 11:
+   * one producer per process, one send in flight, awaited): the records go in one send, in order,
+   * after any marker before them. Resolves with the first record's offset.
+   */
+  produce(values: Uint8Array[]): Promise<{ partition: number; baseOffset: bigint }>;
   server: Server;
   status(): NodeStatus;
   /** Resolves when the node halted (divergence, unknown rules version) or was stopped. */
@@ -95,13 +104,16 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   } catch (e) {
     throw new LedgerError('FILE_UNREADABLE', `cannot open ${join(config.dataDir, 'db')}: ${(e as Error).message} (is another process using this node's folder?)`, { dir: config.dataDir }, { cause: e });
   }
+  // The projections (DESIGN.md section 9) are written in each block's atomic batch, before any
+  // other hook, so that the API's queries stand at the committed height.
+  const projections = await Projections.open(db as never, { limits: g.limits });
   const pool = config.signatureWorkers === 0 ? undefined : new SignaturePool(config.signatureWorkers);
   const core = await NodeCore.open({
     genesis: g,
     nodeIndex: config.nodeIndex,
     key: config.key,
     db,
-    ...(options.hooks ? { hooks: options.hooks } : {}),
+    hooks: [projections.hook, ...(options.hooks ?? [])],
     ...(pool ? { prepareSignatures: pool.prepare } : {}),
   });
   const startedAt = new Date().toISOString();
@@ -253,6 +265,20 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     log(`consuming ${topic} from offset ${offset}`);
   }
 
+  /** Records for the topic (the API's submissions) share the markers' chain: one send in flight. */
+  function produce(values: Uint8Array[]): Promise<{ partition: number; baseOffset: bigint }> {
+    const send = markerChain.then(async () => {
+      const meta = await producer.send({ topic, acks: -1, messages: values.map((v) => ({ value: Buffer.from(v), partition: 0 })) });
+      const m = meta[0];
+      if (m === undefined || m.baseOffset === undefined) throw new LedgerError('UNAVAILABLE', 'Kafka acknowledged the send without an offset', {});
+      return { partition: m.partition, baseOffset: BigInt(m.baseOffset) };
+    });
+    markerChain = send.catch(() => undefined);
+    return send.catch((e: unknown) => {
+      throw e instanceof LedgerError ? e : new LedgerError('UNAVAILABLE', `Kafka did not take the records: ${(e as Error).message}`, {}, { cause: e });
+    });
+  }
+
   const tick = setInterval(() => {
     feed(core.handle({ kind: 'tick', nowMs: Date.now() }));
   }, TICK_MS);
@@ -308,5 +334,5 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     resolveDone({ halted: false });
   }
 
-  return { core, server, status, done, stop };
+  return { core, projections, produce, server, status, done, stop };
 }

@@ -267,6 +267,24 @@ export class MerkleLog {
     return this.rangeHashes(consistencyRanges(oldSize, newSize));
   }
 
+  /**
+   * The hashes of `count` consecutive complete subtrees at `level`, from index `start` (the C2SP
+   * tlog-tiles hashes: a tile at tile level L holds level-8L nodes). Requires every one of them
+   * complete in the committed log: (start + count) * 2^level <= committed size.
+   * @throws LedgerError BAD_ARGUMENT when a requested subtree is not complete yet
+   */
+  async completeNodes(level: number, start: number, count: number): Promise<Bytes[]> {
+    if (!Number.isSafeInteger(level) || level < 0 || level > 63 || !Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 0) {
+      throw new LedgerError('BAD_ARGUMENT', 'level, start and count must be non-negative integers (level at most 63)', {});
+    }
+    if ((start + count) * 2 ** level > this.committedSize) {
+      throw new LedgerError('BAD_ARGUMENT', `subtrees ${start}..${start + count - 1} at level ${level} are not complete in a log of ${this.committedSize}`, { level, start, count, logSize: this.committedSize });
+    }
+    const nodes: Array<[number, number]> = [];
+    for (let i = 0; i < count; i++) nodes.push([level, start + i]);
+    return this.readNodes(nodes);
+  }
+
   private checkSize(size: number, what: string): void {
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new LedgerError('BAD_ARGUMENT', `${what} must be a non-negative integer`, { [what]: String(size) });

@@ -281,6 +281,24 @@ export class DepartmentClient {
     await withTimeout(last.receipt.promise, Math.max(0, deadline - Date.now()), () => this.unavailable(timeoutMs));
   }
 
+  /**
+   * Prunes the outbox from committed receipts (the API's `POST /v1/events?wait=commit` answers, its
+   * `GET /v1/events/{id}`, or the stream's `event` messages of this department): entries seen
+   * committed are no longer kept for re-sending. Receipts of other departments, or not committed,
+   * are ignored. Returns how many entries went.
+   */
+  async pruneCommitted(receipts: ReadonlyArray<{ status?: string; departmentId?: string; sequence: bigint | string; eventId: Uint8Array | string; height?: string | bigint }>): Promise<number> {
+    const committed: Array<{ sequence: bigint; eventId: Uint8Array }> = [];
+    for (const r of receipts) {
+      if (r.departmentId !== undefined && r.departmentId !== this.opts.departmentId) continue;
+      if (r.status !== undefined ? r.status !== 'committed' : r.height === undefined) continue;
+      const id = typeof r.eventId === 'string' ? (/^[0-9a-f]{64}$/.test(r.eventId) ? Uint8Array.from(Buffer.from(r.eventId, 'hex')) : undefined) : r.eventId;
+      const seq = typeof r.sequence === 'string' ? (/^\d{1,20}$/.test(r.sequence) ? BigInt(r.sequence) : undefined) : r.sequence;
+      if (id !== undefined && seq !== undefined) committed.push({ sequence: seq, eventId: id });
+    }
+    return this.outbox.pruneCommitted(committed);
+  }
+
   /** Stops sending; what is not acknowledged stays in the outbox for the next run. */
   async close(): Promise<void> {
     this.closing = true;

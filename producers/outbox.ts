@@ -4,8 +4,8 @@
  * number, *before* it is sent, in the same synced batch that advances the next sequence number, so
  * that a crash at any moment (the process or the machine) neither reuses nor skips a number
  * (DESIGN.md sections 5 and 11). Entries stay, marked acknowledged with their Kafka offset, until
- * they are seen committed (pruning comes with the API); what was not acknowledged is re-sent in
- * order, byte-identical, after a restart or a producer failure.
+ * they are seen committed (`pruneCommitted`, fed by committed receipts from the API or its stream);
+ * what was not acknowledged is re-sent in order, byte-identical, after a restart or a producer failure.
  *
  * Acknowledgements come in sequence order (one send in flight, sent in sequence order), so the
  * acknowledged entries are a prefix: the outbox keeps an "acknowledged through" number and one
@@ -14,8 +14,8 @@
  * causes a re-send, and byte-identical copies in the topic are harmless (consensus drops them).
  *
  * Keys: `meta` (format, channel, department, first sequence), `next` (the next sequence number),
- * `acked` (acknowledged through), `e:<seq>` (event id || record value), `a:<first seq>` (a batch's
- * acknowledgement). Sequence numbers are 20-digit decimal in keys, so keys sort in sequence order.
+ * `acked` (acknowledged through), `pruned` (entries removed once seen committed), `e:<seq>` (event
+ * id || record value), `a:<first seq>` (a batch's acknowledgement). Sequence numbers are 20-digit decimal in keys, so keys sort in sequence order.
  */
 import { Level } from 'level';
 import { LedgerError } from '../ledger/errors.js';
@@ -61,6 +61,7 @@ interface AckRecord {
 const META_KEY = 'meta';
 const NEXT_KEY = 'next';
 const ACKED_KEY = 'acked';
+const PRUNED_KEY = 'pruned';
 const ENTRY_PREFIX = 'e:';
 const ACK_PREFIX = 'a:';
 const EVENT_ID_LENGTH = 32;
@@ -89,6 +90,8 @@ export class Outbox {
   /** Serialises appends: sequence numbers are handed out one batch at a time. */
   private appendChain: Promise<unknown> = Promise.resolve();
   private ackChain: Promise<unknown> = Promise.resolve();
+  /** Acknowledged entries removed because they were seen committed. */
+  private prunedCount = 0;
 
   private constructor(
     private readonly db: Level<string, Uint8Array>,
@@ -146,7 +149,10 @@ export class Outbox {
         });
       }
       if (rawNext === undefined || rawAcked === undefined) throw new LedgerError('STORE_FORMAT', `outbox ${dir} lacks its counters`, { dir });
-      return new Outbox(db, channel, departmentId, BigInt(meta.firstSequence), BigInt(str(rawNext)), BigInt(str(rawAcked)), options.sync ?? true);
+      const outbox = new Outbox(db, channel, departmentId, BigInt(meta.firstSequence), BigInt(str(rawNext)), BigInt(str(rawAcked)), options.sync ?? true);
+      const rawPruned = await db.get(PRUNED_KEY);
+      outbox.prunedCount = rawPruned === undefined ? 0 : Number(str(rawPruned));
+      return outbox;
     } catch (e) {
       await db.close();
       throw e;
@@ -169,7 +175,7 @@ export class Outbox {
       departmentId: this.departmentId,
       nextSequence: this.nextSeq,
       pending: Number(this.nextSeq - 1n - this.ackedThrough),
-      acknowledged: Number(this.ackedThrough - this.firstSequence + 1n),
+      acknowledged: Number(this.ackedThrough - this.firstSequence + 1n) - this.prunedCount,
     };
   }
 
@@ -263,6 +269,55 @@ export class Outbox {
       ]);
       this.ackedThrough = last;
     };
+    const p = this.ackChain.then(run, run);
+    this.ackChain = p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Removes acknowledged entries that are seen committed: each given (sequence, event id) whose
+   * stored entry has that id and is acknowledged is deleted (an id that differs, or an entry not
+   * yet acknowledged, is left alone: a receipt never removes what may still need sending), and
+   * acknowledgement records no remaining entry needs go too. Returns how many entries went.
+   */
+  pruneCommitted(committed: ReadonlyArray<{ sequence: bigint; eventId: Uint8Array }>): Promise<number> {
+    const run = async (): Promise<number> => {
+      const candidates = committed.filter((c) => c.sequence >= this.firstSequence && c.sequence <= this.ackedThrough);
+      if (candidates.length === 0) return 0;
+      const keys = candidates.map((c) => seqKey(ENTRY_PREFIX, c.sequence));
+      const stored = await this.db.getMany(keys);
+      const ops: Array<{ type: 'del'; key: string } | { type: 'put'; key: string; value: Uint8Array }> = [];
+      const seen = new Set<string>();
+      candidates.forEach((c, i) => {
+        const v = stored[i];
+        if (v === undefined || seen.has(keys[i]!) || c.eventId.length !== EVENT_ID_LENGTH) return;
+        for (let j = 0; j < EVENT_ID_LENGTH; j++) if (v[j] !== c.eventId[j]) return;
+        seen.add(keys[i]!);
+        ops.push({ type: 'del', key: keys[i]! });
+      });
+      if (ops.length === 0) return 0;
+      // acknowledgement records below the lowest entry that stays are no longer needed
+      const deleted = new Set(ops.map((o) => o.key));
+      let lowest: bigint | undefined;
+      for await (const key of this.db.keys({ gte: ENTRY_PREFIX, lt: 'e;' })) {
+        if (!deleted.has(key)) {
+          lowest = BigInt(key.slice(ENTRY_PREFIX.length));
+          break;
+        }
+      }
+      for await (const [key, value] of this.db.iterator({ gte: ACK_PREFIX, lt: 'a;' })) {
+        const first = BigInt(key.slice(ACK_PREFIX.length));
+        const last = first + BigInt((JSON.parse(str(value)) as AckRecord).count) - 1n;
+        if (lowest !== undefined && last >= lowest) break;
+        if (last <= this.ackedThrough) ops.push({ type: 'del', key });
+      }
+      const pruned = this.prunedCount + deleted.size;
+      ops.push({ type: 'put', key: PRUNED_KEY, value: text(String(pruned)) });
+      await this.db.batch(ops);
+      this.prunedCount = pruned;
+      return deleted.size;
+    };
+    // after any acknowledgement in progress (they write the same records)
     const p = this.ackChain.then(run, run);
     this.ackChain = p.catch(() => undefined);
     return p;

@@ -25,6 +25,7 @@ import { checkpointFromJson, checkpointToJson, MAX_CHECKPOINT_BYTES, type AuditC
 import { AUDIT_LEVELS, type AuditFinding, type AuditLevel } from '../../verifier/audit-chain.js';
 import { integerArg, toJsonText } from '../args.js';
 import { openNodeDb, resolveNodePaths } from './rebuild.js';
+import { HttpChainSource } from '../../api/client.js';
 
 interface AuditCliOptions {
   data?: string;
@@ -37,6 +38,8 @@ interface AuditCliOptions {
   compare?: string[];
   workers?: number;
   json?: boolean;
+  /** A running node's API (api/client.ts HttpChainSource) instead of a data folder. */
+  api?: string;
 }
 
 function readGenesis(file: string): LoadedGenesis {
@@ -135,6 +138,42 @@ async function runCompare(opts: AuditCliOptions): Promise<void> {
   }
 }
 
+/**
+ * `ledger audit --api URL`: the chain read through the node's API (GET /v1/genesis, /v1/head,
+ * /v1/blocks/{h}/raw). The API serves no state to replay, so `full` runs as `merkle` and the report
+ * says so; without --genesis the genesis is the node's own, and the report says that too.
+ */
+async function runOverApi(opts: AuditCliOptions, requested: AuditLevel): Promise<void> {
+  if (opts.data !== undefined || opts.nodeDir !== undefined) throw new LedgerError('USAGE', 'give --api URL or --data DIR / --node-dir DIR, not both', {});
+  const source = new HttpChainSource(opts.api!);
+  const anchor = opts.genesis !== undefined ? readGenesis(opts.genesis) : undefined;
+  const level: AuditLevel = requested === 'full' ? 'merkle' : requested;
+  const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;
+  const pool = level === 'headers' ? undefined : new SignaturePool(opts.workers ?? availableParallelism());
+  let report: AuditReport;
+  // The pool's workers are unref'd and, between two HTTP reads, nothing else holds the event loop:
+  // without this, Node would exit (code 13) while a block's signatures are on the workers.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    report = await audit({ source, ...(anchor ? { anchor } : {}), level, pool, previous });
+  } finally {
+    clearInterval(keepAlive);
+    await pool?.close();
+  }
+  if (requested === 'full') report.notChecked.push(`level full needs the node's data folder (the API serves no state to replay): checked at level merkle over ${source.base}`);
+  if (anchor === undefined) report.notChecked.push(`the genesis itself: taken from ${source.base} (give --genesis FILE, the trust anchor, to check it)`);
+  const target = opts.saveCheckpoint ?? opts.checkpoint;
+  let saved: string | undefined;
+  if (report.ok && report.newCheckpoint !== null && target !== undefined) {
+    const tmp = `${target}.tmp`;
+    writeFileSync(tmp, checkpointToJson(report.newCheckpoint));
+    renameSync(tmp, target);
+    saved = target;
+  }
+  process.stdout.write(opts.json ? `${toJsonText(report)}\n` : `${summary(report, saved)}\n`);
+  if (!report.ok) process.exitCode = EXIT.FAILED_CHECK;
+}
+
 export function registerAudit(program: Command): void {
   program
     .command('audit')
@@ -148,11 +187,13 @@ export function registerAudit(program: Command): void {
     .option('--save-checkpoint <file>', 'write the new checkpoint here instead')
     .option('--compare <dirs...>', 'compare node folders (or stack folders): which copy differs, and where')
     .option('--workers <n>', 'signature worker threads (default: the cores)', integerArg(1, 64))
+    .option('--api <url>', "a running node's API (e.g. http://127.0.0.1:7101) instead of a data folder: levels headers and merkle")
     .option('--json', 'print the report as JSON')
     .action(async (opts: AuditCliOptions) => {
       if (opts.compare !== undefined) return runCompare(opts);
       if (!AUDIT_LEVELS.includes(opts.level as AuditLevel)) throw new LedgerError('USAGE', `--level must be one of ${AUDIT_LEVELS.join(', ')}, not "${opts.level}"`, { level: opts.level });
       const level = opts.level as AuditLevel;
+      if (opts.api !== undefined) return runOverApi(opts, level);
       const { nodeDir, genesisFile } = resolveNodePaths(opts);
       const genesis = readGenesis(genesisFile);
       const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;

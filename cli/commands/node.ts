@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../ledger/errors.js';
 import { loadNodeConfig } from '../../consensus/node-config.js';
-import { runNode } from '../../consensus/node-process.js';
+import { runNodeWithApi } from '../../api/node-api.js';
 
 export function registerNode(program: Command): void {
   program
@@ -11,7 +11,8 @@ export function registerNode(program: Command): void {
     .requiredOption('--config <file>', 'the node configuration (JSON: genesis, key, data, node, listen, peers[, brokers, topicMode])')
     .action(async (opts: { config: string }) => {
       const config = loadNodeConfig(opts.config);
-      const node = await runNode(config);
+      // the node serves its API (api/) on its HTTP server
+      const { node } = await runNodeWithApi(config);
       // exit once stopped: kafkajs and ws may keep timers alive, and a profile is written on exit
       const stop = () => void node.stop().then(() => process.exit(process.exitCode ?? 0));
       process.once('SIGINT', stop);

@@ -23,6 +23,7 @@ import { StateStore } from '../../ledger/state-store.js';
 import { bundleFromJson, bundleToJson, MAX_BUNDLE_BYTES, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
 import { bigintArg, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
 import { openNodeDb, resolveNodePaths } from './rebuild.js';
+import { ApiClient } from '../../api/client.js';
 
 /** The most a version-40 QR code holds in byte mode at error correction L. */
 export const QR_MAX_BYTES = 2953;
@@ -75,7 +76,12 @@ export function localBundleFetcher(opts: { data?: string; node: number; nodeDir?
 
 /** Chooses the bundle source from the options (a second source adds one branch here). */
 export function bundleFetcherFor(opts: ProofCliOptions): BundleFetcher {
-  if (opts.api !== undefined) throw new LedgerError('USAGE', '--api is not available in this build; use --data DIR', {});
+  if (opts.api !== undefined) {
+    if (opts.data !== undefined || opts.nodeDir !== undefined) throw new LedgerError('USAGE', 'give --api URL or --data DIR / --node-dir DIR, not both', {});
+    // a running node's API (api/routes-bundles.ts)
+    const client = new ApiClient(opts.api);
+    return (target, options) => client.bundle(target, options);
+  }
   if (opts.data === undefined && opts.nodeDir === undefined) throw new LedgerError('USAGE', 'give --data DIR (with --node N) or --node-dir DIR', {});
   return localBundleFetcher(opts);
 }
@@ -211,13 +217,14 @@ export function describeResult(r: VerifyResult): string {
 export function registerProof(program: Command): void {
   program
     .command('proof')
-    .description("write a proof bundle of a certificate or a share grant from a stopped node's data folder, for offline verification")
+    .description("write a proof bundle of a certificate or a share grant from a stopped node's data folder or a running node's API (--api), for offline verification")
     .option('--cert <id>', 'the certificate id', identifierArg)
     .option('--grant <id>', 'the grant id (its request id)', identifierArg)
     .option('--data <dir>', 'the stack folder (genesis.bin, nodes/<n>/)')
     .option('--node <n>', 'the node index in --data', integerArg(1, 1000), 1)
     .option('--node-dir <dir>', "a node's own folder (instead of --data)")
     .option('--genesis <file>', 'the genesis file (default: <data>/genesis.bin)')
+    .option('--api <url>', "a running node's API (e.g. http://127.0.0.1:7101) instead of a data folder")
     .requiredOption('--out <file>', 'where to write the bundle')
     .option('--format <format>', 'json, binary or qr (PNG, or SVG when --out ends in .svg)', 'json')
     .option('--from-log-size <n>', 'add a consistency proof from this log size (a checkpoint the reader trusts)', bigintArg(1n))

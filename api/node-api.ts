@@ -1,0 +1,44 @@
+/**
+ * @module api/node-api
+ * A consensus node with its API: runNode (consensus/node-process.ts) with the express app on the
+ * node's HTTP server (beside `/status` and the peers' ws `/peer`), the ws stream, and every commit
+ * forwarded to the API. This is what `ledger node` runs.
+ */
+import type { NodeConfig } from '../consensus/node-config.js';
+import { runNode, type RunNodeOptions, type RunningNode } from '../consensus/node-process.js';
+import { createApi, type Api, type ApiOptions } from './app.js';
+
+export async function runNodeWithApi(config: NodeConfig, options: Omit<RunNodeOptions, 'onRequest' | 'onCommitted'> & { api?: ApiOptions } = {}): Promise<{ node: RunningNode; api: Api }> {
+  let api: Api | undefined;
+  const node = await runNode(config, {
+    ...options,
+    onRequest: (req, res) => {
+      if (api !== undefined) api.app(req, res);
+      else res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'UNAVAILABLE', message: 'the API is starting' }));
+    },
+    onCommitted: (height) => api?.onCommitted(height),
+  });
+  api = createApi(
+    {
+      genesis: config.genesis,
+      blocks: node.core.blocks,
+      merkle: node.core.merkle,
+      state: node.core.state,
+      projections: node.projections,
+      produce: node.produce,
+      status: node.status,
+    },
+    { ...(options.log ? { log: options.log } : {}), ...options.api },
+  );
+  api.attach(node.server);
+  const line = `API at http://${config.host}:${config.port}/v1 (OpenAPI: /v1/openapi.json; stream: ws /v1/stream; C2SP: /checkpoint, /tile/...)`;
+  if (options.log) options.log(line);
+  else process.stderr.write(`${new Date().toISOString()} node-${config.nodeIndex} ${line}\n`);
+  const stop = node.stop;
+  const a = api;
+  node.stop = async () => {
+    a.close(); // ws stream clients first: the server waits for its connections
+    await stop();
+  };
+  return { node, api };
+}
