@@ -134,14 +134,17 @@ export class HttpChainSource implements ChainSource {
 }
 
 /**
- * Prunes a department client's outbox by asking a node which of its acknowledged entries are
- * committed (GET /v1/events/{id}); returns how many entries went. For a client that did not
- * submit through the API (whose `?wait=commit` receipts prune directly).
+ * Prunes a department's outbox (producers/outbox.ts) by asking a node which of its acknowledged
+ * entries are committed (GET /v1/events/{id}); returns how many entries went. For events that were
+ * not submitted through the API (whose `?wait=commit` receipts prune directly).
  */
-export async function pruneOutboxFromApi(client: { outbox: { entries(): AsyncGenerator<{ sequence: bigint; eventId: Uint8Array; state: string }> }; pruneCommitted: (r: Array<{ status: string; sequence: bigint; eventId: Uint8Array }>) => Promise<number> }, url: string): Promise<number> {
+export async function pruneOutboxFromApi(
+  outbox: { entries(): AsyncGenerator<{ sequence: bigint; eventId: Uint8Array; state: string }>; pruneCommitted(c: Array<{ sequence: bigint; eventId: Uint8Array }>): Promise<number> },
+  url: string,
+): Promise<number> {
   const api = new ApiClient(url);
   const acknowledged: Array<{ sequence: bigint; eventId: Uint8Array }> = [];
-  for await (const e of client.outbox.entries()) if (e.state === 'acknowledged') acknowledged.push({ sequence: e.sequence, eventId: e.eventId });
+  for await (const e of outbox.entries()) if (e.state === 'acknowledged') acknowledged.push({ sequence: e.sequence, eventId: e.eventId });
   const committed = await api.committed(acknowledged.map((a) => a.eventId));
-  return client.pruneCommitted(acknowledged.filter((a) => committed.has(toHex(a.eventId))).map((a) => ({ status: 'committed', ...a })));
+  return outbox.pruneCommitted(acknowledged.filter((a) => committed.has(toHex(a.eventId))));
 }

@@ -7,6 +7,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LedgerError } from '../ledger/errors.js';
+import { apiGroup } from './groups/api.js';
 import { cryptoGroup } from './groups/crypto.js';
 import { e2eGroup } from './groups/e2e.js';
 import { merkleGroup } from './groups/merkle.js';
@@ -18,7 +19,7 @@ import { auditGroup } from './groups/audit.js';
 import type { BenchGroup } from './types.js';
 
 export const BENCH_SCHEMA = 1;
-export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, bundleGroup, auditGroup];
+export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, bundleGroup, auditGroup, apiGroup];
 
 export interface BenchOptions {
   json: boolean;

@@ -167,7 +167,9 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     const onProgress = (p: { height: bigint; head: bigint; events: number }) => {
       if (blocksDone) opts.onProgress?.({ height: p.height, head: p.head, events: p.events, phase: 'replay' });
     };
-    replay = rebuild({ db: opts.db, genesis: anchor, stateOnly: !keepsProjections, onProgress }).then(
+    // Once the block checks stop at a height, the replay need not go past it.
+    const shouldStop = (h: bigint) => findings.length > 0 && (!refinable(findings) || h > BigInt(findings[0]!.height));
+    replay = rebuild({ db: opts.db, genesis: anchor, stateOnly: !keepsProjections, onProgress, shouldStop }).then(
       (report) => ({ report }),
       (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
     );

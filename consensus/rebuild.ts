@@ -59,6 +59,8 @@ export interface RebuildOptions {
   upTo?: bigint;
   /** Compare only the state tables (a node that keeps no projections: the auditor). */
   stateOnly?: boolean;
+  /** Asked before each block: true ends the replay there, without the comparison (the auditor's early stop). */
+  shouldStop?: (height: bigint) => boolean;
 }
 
 export interface Difference {
@@ -117,7 +119,12 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     const projections = await Projections.open(area, { limits: genesis.limits });
     const rules = rulesFromGenesis(genesis.genesis);
     let logSize = 0n;
+    let stopped = false;
     for (let h = 1n; h <= head; h++) {
+      if (opts.shouldStop?.(h) === true) {
+        stopped = true;
+        break;
+      }
       const block = await blocks.block(h);
       if (block?.header === undefined) throw new LedgerError('STORE_FORMAT', `block ${h} is missing below the head ${head}`, { height: h.toString() });
       const header = block.header;
@@ -154,7 +161,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     if (firstMismatch !== null) {
       return { ...base, stateRootsMatch: false, firstMismatch, differences: 0, firstDifference: null, byTable: {}, applied: false, ok: false };
     }
-    if (head < blocks.head.height) {
+    if (stopped || head < blocks.head.height) {
       return { ...base, stateRootsMatch: true, firstMismatch: null, differences: 0, firstDifference: null, byTable: {}, applied: false, ok: true, compared: false };
     }
     // Compare the stored tables with the rebuilt ones; collect the writes that would repair them.

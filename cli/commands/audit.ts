@@ -151,9 +151,13 @@ async function runOverApi(opts: AuditCliOptions, requested: AuditLevel): Promise
   const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;
   const pool = level === 'headers' ? undefined : new SignaturePool(opts.workers ?? availableParallelism());
   let report: AuditReport;
+  // The pool's workers are unref'd and, between two HTTP reads, nothing else holds the event loop:
+  // without this, Node would exit (code 13) while a block's signatures are on the workers.
+  const keepAlive = setInterval(() => undefined, 60_000);
   try {
     report = await audit({ source, ...(anchor ? { anchor } : {}), level, pool, previous });
   } finally {
+    clearInterval(keepAlive);
     await pool?.close();
   }
   if (requested === 'full') report.notChecked.push(`level full needs the node's data folder (the API serves no state to replay): checked at level merkle over ${source.base}`);

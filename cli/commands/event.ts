@@ -24,6 +24,7 @@ import { loadKeyFile } from '../../ledger/key-file.js';
 import { DepartmentClient, type Queued, type Receipt } from '../../producers/department-client.js';
 import { publishLoad } from '../../producers/load.js';
 import { Outbox } from '../../producers/outbox.js';
+import { pruneOutboxFromApi } from '../../api/client.js';
 import { PAYLOAD_SCHEMAS, PAYLOAD_TYPES, buildPayload, mergeSalts, parseSaltsFile, type BuiltPayload, type PayloadType, type SaltsFile } from '../../producers/payloads.js';
 import { bigintArg, collect, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
 
@@ -436,6 +437,26 @@ export function registerEvent(program: Command): void {
       );
     },
   );
+
+  addCommon(
+    event
+      .command('prune')
+      .description("forget the outbox's acknowledged events that a node's API shows committed (they need no re-sending)")
+      .requiredOption('--api <url>', "a running node's API (e.g. http://127.0.0.1:7101)"),
+    { key: 'none', kafka: false },
+  ).action(async (opts: CommonOptions & { api: string }) => {
+    await outboxCounts(opts); // NOT_FOUND rather than a new empty outbox
+    const box = await Outbox.open(stateDir(opts), opts.channel, opts.department);
+    let pruned: number;
+    let counts: ReturnType<Outbox['counts']>;
+    try {
+      pruned = await pruneOutboxFromApi(box, opts.api);
+      counts = box.counts();
+    } finally {
+      await box.close();
+    }
+    process.stdout.write(opts.json ? `${toJsonText({ pruned, ...counts })}\n` : `pruned ${pruned} committed event(s); the outbox holds ${counts.pending} pending, ${counts.acknowledged} acknowledged; next sequence ${counts.nextSequence}\n`);
+  });
 
   addCommon(
     event

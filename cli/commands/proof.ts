@@ -217,7 +217,7 @@ export function describeResult(r: VerifyResult): string {
 export function registerProof(program: Command): void {
   program
     .command('proof')
-    .description("write a proof bundle of a certificate or a share grant from a stopped node's data folder, for offline verification")
+    .description("write a proof bundle of a certificate or a share grant from a stopped node's data folder or a running node's API (--api), for offline verification")
     .option('--cert <id>', 'the certificate id', identifierArg)
     .option('--grant <id>', 'the grant id (its request id)', identifierArg)
     .option('--data <dir>', 'the stack folder (genesis.bin, nodes/<n>/)')

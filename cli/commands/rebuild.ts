@@ -31,9 +31,7 @@ interface RebuildCliOptions {
 /** The node folder and the genesis file the options name (DESIGN.md section 11, data folder). */
 export function resolveNodePaths(opts: { data?: string; node: number; nodeDir?: string; genesis?: string }): { nodeDir: string; genesisFile: string } {
   if ((opts.data === undefined) === (opts.nodeDir === undefined)) throw new LedgerError('USAGE', 'give --data DIR (with --node N) or --node-dir DIR', {});
-  let nodeDir = resolve(opts.nodeDir ?? join(opts.data!, 'nodes', String(opts.node)));
-  // a running stack keeps the node's LevelDB in nodes/<n>/db (consensus/node-process.ts)
-  if (!existsSync(join(nodeDir, 'CURRENT')) && existsSync(join(nodeDir, 'db', 'CURRENT'))) nodeDir = join(nodeDir, 'db');
+  const nodeDir = resolve(opts.nodeDir ?? join(opts.data!, 'nodes', String(opts.node)));
   const candidates = opts.genesis !== undefined ? [opts.genesis] : opts.data !== undefined ? [join(opts.data, 'genesis.bin')] : [join(nodeDir, 'genesis.bin'), join(nodeDir, '..', '..', 'genesis.bin'), join(nodeDir, '..', '..', '..', 'genesis.bin')];
   const genesisFile = candidates.find((f) => existsSync(f));
   if (genesisFile === undefined) throw new LedgerError('FILE_UNREADABLE', `no genesis found (looked for ${candidates.join(', ')}); give --genesis FILE`, { candidates });

@@ -172,11 +172,23 @@ async function scenario(): Promise<void> {
     for (let i = 0; i < 5; i++) queued.push(await dept.enqueue({ certificateRevoked: { certificateId: `BDC:none:${i}`, reason: 'test' } } as never));
     for (const q of queued) await q.receipt;
     expect(dept.outbox.counts().acknowledged).toBe(5);
-    await waitFor(async () => (await pruneOutboxFromApi(dept, n2)) > 0 && dept.outbox.counts().acknowledged === 0, { what: 'the outbox pruned', timeoutMs: 30_000 });
+    await waitFor(async () => (await pruneOutboxFromApi(dept.outbox, n2)) > 0 && dept.outbox.counts().acknowledged === 0, { what: 'the outbox pruned', timeoutMs: 30_000 });
     expect(dept.outbox.counts()).toMatchObject({ pending: 0, acknowledged: 0, nextSequence: 7n });
     expect((await (await fetch(`${n1}/v1/departments/dept.bdc/next-sequence`)).json()).nextSequence).toBe('7');
+    // two more, pruned by the CLI once the client has closed its outbox
+    const more = [];
+    for (let i = 5; i < 7; i++) more.push(await dept.enqueue({ certificateRevoked: { certificateId: `BDC:none:${i}`, reason: 'test' } } as never));
+    for (const q of more) await q.receipt;
   } finally {
     await dept.close();
   }
+  const pruneArgs = ['event', 'prune', '--channel', 'property', '--department', 'dept.bdc', '--state', join(dataDir, 'outbox-bdc'), '--api', n3, '--json'];
+  const pruned = await waitFor(() => {
+    const r = runCli(pruneArgs);
+    if (r.status !== 0) throw new Error(r.stderr);
+    const j = JSON.parse(r.stdout);
+    return j.acknowledged === 0 ? j : undefined;
+  }, { what: 'ledger event prune', timeoutMs: 30_000 });
+  expect(pruned).toMatchObject({ pending: 0, acknowledged: 0, nextSequence: '9' });
   for (const n of [1, 2, 3]) expect((await fetchStatus(c.nodes[n - 1]!.url))!.alarms).toEqual([]);
 }

@@ -417,6 +417,8 @@ describe('OpenAPI document', () => {
   it('documents every express route, and every documented route exists', async () => {
     const doc = (await get('/v1/openapi.json')).json;
     expect(doc.openapi).toMatch(/^3\./);
+    const ids = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
+    expect(new Set(ids).size).toBe(ids.length);
     const documented = new Set<string>();
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) for (const m of Object.keys(ops)) documented.add(`${m} ${path}`);
     // the express router's own table
@@ -434,9 +436,12 @@ describe('OpenAPI document', () => {
       const r = await get(filled);
       expect(r.json?.message ?? '', filled).not.toMatch(/^no route/);
     }
-    // every parameter is declared with a schema; every operation has error responses
-    for (const ops of Object.values(doc.paths as Record<string, Record<string, any>>)) {
+    // every parameter is declared with a schema; every path template has its path parameter; every operation has error responses
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
       for (const op of Object.values(ops)) {
+        const templated = [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]).sort();
+        expect((op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name).sort(), path).toEqual(templated);
+        expect(op.operationId).toMatch(/^[a-z][A-Za-z0-9]+$/);
         expect(op.responses['4XX']).toBeDefined();
         for (const p of op.parameters ?? []) expect(p.schema).toBeDefined();
       }
