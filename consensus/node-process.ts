@@ -181,11 +181,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
           break;
         case 'consume-from':
           if (consumer !== undefined) log(`seeking to offset ${o.offset}`);
-          startConsumer(o.offset).catch((e: Error) => {
-            log(`consumer not started: ${e.message}; retrying`);
-            consumer = undefined;
-            setTimeout(() => route([{ kind: 'consume-from', offset: core.status.nextOffset }]), 1000);
-          });
+          startConsumerUntilRunning(o.offset);
           break;
         case 'committed':
           committedEvents += o.eventCount;
@@ -211,7 +207,19 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     });
   }
 
+  /**
+   * Starts (or re-seeks) the consumer, retrying every second while Kafka cannot be reached (a
+   * broker restart can outlast kafkajs's own retries), until the node is stopped.
+   */
+  function startConsumerUntilRunning(offset: bigint): void {
+    startConsumer(offset).catch((e: Error) => {
+      log(`consumer not started: ${e.message}; retrying`);
+      if (!stopped) setTimeout(() => startConsumerUntilRunning(core.status.nextOffset), 1000);
+    });
+  }
+
   async function startConsumer(offset: bigint): Promise<void> {
+    if (stopped) return;
     if (consumer !== undefined) {
       consumer.seek({ topic, partition: 0, offset: offset.toString() });
       return;
@@ -232,35 +240,42 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       if (!stopped && consumer === c) {
         consumer = undefined;
         void c.disconnect().catch(() => undefined);
-        setTimeout(() => void startConsumer(core.status.nextOffset).catch((e: Error) => log(`consumer not started: ${e.message}`)), 500);
+        setTimeout(() => startConsumerUntilRunning(core.status.nextOffset), 500);
       }
     });
-    await c.connect();
-    await c.subscribe({ topic, fromBeginning: true });
-    await c.run({
-      // Nothing is committed to the group (the core's stored offset is the truth), but batches are
-      // resolved: kafkajs fetches from the last resolved offset, and would redeliver forever.
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch, heartbeat }) => {
-        const records: KafkaRecord[] = batch.messages.map((m) => ({
-          offset: BigInt(m.offset),
-          timestamp: BigInt(m.timestamp),
-          logAppendTime: recordTimestampType(m) === 'LogAppendTime',
-          value: m.value === null ? null : new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-        }));
-        if (batch.highWatermark !== undefined) highWatermark = BigInt(batch.highWatermark);
-        if (DEBUG) log(`batch ${batch.firstOffset()}..${batch.lastOffset()} (${records.length} records), core at ${core.status.nextOffset} ${core.status.phase}`);
-        // Backpressure by holding the batch (with heartbeats) until the core wants more: simpler
-        // and safer than kafkajs pause/resume, which can drop or skip prefetched batches.
-        while (!core.wantsRecords && !stopped && consumer === c) {
-          await new Promise((r) => setTimeout(r, 10));
+    try {
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      await c.run({
+        // Nothing is committed to the group (the core's stored offset is the truth), but batches are
+        // resolved: kafkajs fetches from the last resolved offset, and would redeliver forever.
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch, heartbeat }) => {
+          const records: KafkaRecord[] = batch.messages.map((m) => ({
+            offset: BigInt(m.offset),
+            timestamp: BigInt(m.timestamp),
+            logAppendTime: recordTimestampType(m) === 'LogAppendTime',
+            value: m.value === null ? null : new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+          }));
+          if (batch.highWatermark !== undefined) highWatermark = BigInt(batch.highWatermark);
+          if (DEBUG) log(`batch ${batch.firstOffset()}..${batch.lastOffset()} (${records.length} records), core at ${core.status.nextOffset} ${core.status.phase}`);
+          // Backpressure by holding the batch (with heartbeats) until the core wants more: simpler
+          // and safer than kafkajs pause/resume, which can drop or skip prefetched batches.
+          while (!core.wantsRecords && !stopped && consumer === c) {
+            await new Promise((r) => setTimeout(r, 10));
+            await heartbeat();
+          }
+          if (records.length > 0 && consumer === c) route(await core.handle({ kind: 'records', records }));
           await heartbeat();
-        }
-        if (records.length > 0 && consumer === c) route(await core.handle({ kind: 'records', records }));
-        await heartbeat();
-      },
-    });
+        },
+      });
+    } catch (e) {
+      // a consumer that never started must not stay current: later starts would only seek it
+      if (consumer === c) consumer = undefined;
+      void c.disconnect().catch(() => undefined);
+      throw e;
+    }
     c.seek({ topic, partition: 0, offset: offset.toString() });
     log(`consuming ${topic} from offset ${offset}`);
   }
