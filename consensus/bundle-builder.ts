@@ -83,7 +83,11 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     subjectId: target.id,
     header,
     // The note signatures are for checkpoints, not for the reader: left out (QR size).
-    signatures: commit.signatures.map((s) => ({ nodeIndex: s.nodeIndex, signature: s.signature, noteSignature: new Uint8Array(0) })),
+    // In increasing node index, one per node, as the verifier requires (a commit taken from a peer
+    // is stored as received).
+    signatures: [...new Map(commit.signatures.map((s) => [s.nodeIndex, s] as const)).values()]
+      .sort((a, b) => a.nodeIndex - b.nodeIndex)
+      .map((s) => ({ nodeIndex: s.nodeIndex, signature: s.signature, noteSignature: new Uint8Array(0) })),
     recordProof: proven.proof,
     leafIndex: 0n,
     inclusionPath: new Uint8Array(0),
@@ -91,7 +95,7 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     definingHeight: 0n,
   };
   if (proven.recordBytes !== null) {
-    const record = decodeRecord(type, proven.recordBytes);
+    const record = decodeRecord(type, proven.recordBytes, source.genesis.limits);
     const defining = record.definingEvent;
     if (defining === undefined) throw new LedgerError('INTERNAL', `${type}/${target.id} has no defining event`, {});
     const loc = await state.eventLocation(defining.eventId);
@@ -117,7 +121,7 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     const signer = await state.prove('dept', signerId);
     if (signer.recordBytes === null) throw new LedgerError('INTERNAL', `the signer ${signerId} of ${type}/${target.id} has no record`, {});
     if (state.height !== height || !stillAt(header.stateRoot, signer.proof, 'dept', signerId, signer.valueHash)) return undefined;
-    bundle.signer = decodeRecord('dept', signer.recordBytes);
+    bundle.signer = decodeRecord('dept', signer.recordBytes, source.genesis.limits);
     bundle.signerProof = signer.proof;
   }
   if (options.fromLogSize !== undefined) {

@@ -84,6 +84,7 @@ export const REASON_ZH: Record<string, string> = {
   GRANT_EXPIRED: '授权已超过有效期',
   GRANT_EXHAUSTED: '授权使用次数已用尽',
   ISSUER_SUSPENDED: '提示：签发部门已被暂停',
+  HEADER_IN_FUTURE: '提示：区块时间晚于本机时间（本机时钟偏慢），按状态时效 0 计',
   NOT_HOLDER: '持证人身份与证照不符',
   DISCLOSURE_INVALID: '所示属性与证照不符',
   DOCUMENT_MISMATCH: '文件与证照所载摘要不符',

@@ -101,6 +101,7 @@ export const REASON = {
   GRANT_EXPIRED: "the grant's window ended before the reader's time",
   GRANT_EXHAUSTED: 'the grant has no use left',
   ISSUER_SUSPENDED: 'note: the signing department is suspended',
+  HEADER_IN_FUTURE: "note: the header's time is after the reader's time (a clock behind the broker's); its age counts as 0",
   // step 9: the reader's own checks
   NOT_HOLDER: "the holder's id and salt do not open the holder commitment",
   DISCLOSURE_INVALID: 'the disclosed attributes do not match the attributes root',
@@ -147,6 +148,17 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   if (options.documentSha256 !== undefined && (!(options.documentSha256 instanceof Uint8Array) || options.documentSha256.length !== 32)) {
     throw new Invalid(reason('BAD_OPTIONS', 'documentSha256 is 32 bytes'));
   }
+  const sub = options.subject;
+  if (sub !== undefined && (typeof sub !== 'object' || sub === null || (sub.kind !== 'certificate' && sub.kind !== 'grant') || typeof sub.id !== 'string' || sub.id === '')) {
+    throw new Invalid(reason('BAD_OPTIONS', "a subject is { kind: 'certificate' | 'grant', id: non-empty string }"));
+  }
+  const holder = options.holder;
+  if (holder !== undefined && (typeof holder !== 'object' || holder === null || typeof holder.id !== 'string' || !(holder.salt instanceof Uint8Array))) {
+    throw new Invalid(reason('BAD_OPTIONS', 'a holder is { id: string, salt: bytes }'));
+  }
+  if (options.fields !== undefined && (!Array.isArray(options.fields) || options.fields.some((x) => typeof x !== 'string'))) {
+    throw new Invalid(reason('BAD_OPTIONS', 'fields is a list of strings'));
+  }
   let anchor: LoadedGenesis;
   try {
     if (!(anchorBytes instanceof Uint8Array)) throw new Error('the anchor is bytes');
@@ -185,15 +197,16 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   let body: EventBody | undefined;
   let record: CertificateRecord | GrantRecord | undefined = kind === 'certificate' ? b.certificate : b.grant;
   if (b.event !== undefined) {
+    // the bundle's shape before the event's contents (docs/proof-format.md step 1)
+    if (record !== undefined && b.definingHeight !== 0n) throw new Invalid(reason('UNEXPECTED_CONTENT', 'defining_height goes with the compact form only'));
+    if (record === undefined && (kind !== 'certificate' || b.definingHeight === 0n)) throw new Invalid(reason('MISSING_CONTENT', kind === 'certificate' ? 'certificate or defining_height' : 'grant'));
     try {
       body = decode('EventBody', b.event.body, anchor.limits);
     } catch (e) {
       throw new Invalid(reason('EVENT_MALFORMED', isLedgerError(e) ? `${e.code}: ${e.message}` : String(e)));
     }
-    if (record !== undefined && b.definingHeight !== 0n) throw new Invalid(reason('UNEXPECTED_CONTENT', 'defining_height goes with the compact form only'));
     if (record === undefined) {
       // Compact form: the certificate is derived from its CertificateIssued event.
-      if (kind !== 'certificate' || b.definingHeight === 0n) throw new Invalid(reason('MISSING_CONTENT', kind === 'certificate' ? 'certificate or defining_height' : 'grant'));
       record = certificateFromIssue(body, eventIdOf(b.event.body), b.definingHeight, b.leafIndex);
       if (record === undefined) throw new Invalid(reason('MISSING_CONTENT', 'certificate (the defining event is not a CertificateIssued)'));
     }
@@ -308,6 +321,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
 
 /** STALE overrides the status (the status may have changed since); INVALID was decided before. */
 function decide(result: VerifyResult, options: VerifyOptions, header: BlockHeader, reasons: Reason[], verdict: Verdict): void {
+  if (options.maxAgeMs !== undefined && header.blockTimeMs > options.nowMs) reasons = [...reasons, reason('HEADER_IN_FUTURE', `header time ${header.blockTimeMs}, reader time ${options.nowMs}`)];
   if (options.maxAgeMs !== undefined && header.blockTimeMs + options.maxAgeMs < options.nowMs) {
     result.verdict = 'STALE';
     result.reasons = [reason('STALE', `header time ${header.blockTimeMs}, reader time ${options.nowMs}, maximum age ${options.maxAgeMs} ms`), ...reasons];

@@ -41,6 +41,7 @@ const EXPIRING = 'C-expiring';
 const EXPIRES = 50_000_000n;
 const ACTIVE_GRANT = 'hh-2026-002';
 const PENDING_GRANT = 'hh-2026-003';
+const DENIED_GRANT = 'hh-2026-004';
 let grantUntil: bigint;
 
 beforeAll(async () => {
@@ -53,8 +54,9 @@ beforeAll(async () => {
     }),
     w.event('dept.civil', request(ACTIVE_GRANT, 'res.tax.income', ['年收入', '纳税额'])),
     w.event('dept.civil', request(PENDING_GRANT, 'res.tax.income', ['年收入'])),
+    w.event('dept.civil', request(DENIED_GRANT, 'res.tax.income', ['年收入'])),
   ]);
-  await chain.block([w.event('dept.tax', grant(ACTIVE_GRANT, ['年收入'], 0n, grantUntil))]);
+  await chain.block([w.event('dept.tax', grant(ACTIVE_GRANT, ['年收入'], 0n, grantUntil)), w.event('dept.tax', { shareDenied: { requestId: DENIED_GRANT, reason: '用途不符' } })]);
   anchor = chain.genesis.bytes;
   const head = await chain.core.blocks.header(chain.height);
   now = head!.blockTimeMs + 1000n;
@@ -144,6 +146,8 @@ describe('verdicts on a chain built by the real pipeline', () => {
     expect([revoked.verdict, codes(revoked)]).toEqual(['REVOKED', ['GRANT_REVOKED']]);
     const pending = verify(await build('grant', PENDING_GRANT));
     expect([pending.verdict, codes(pending)]).toEqual(['INVALID', ['GRANT_NOT_GRANTED']]);
+    const denied = verify(await build('grant', DENIED_GRANT));
+    expect([denied.verdict, codes(denied)]).toEqual(['INVALID', ['GRANT_DENIED']]);
     const early = verify(await build('grant', 'hh-2026-001.0'), { nowMs: facts.FROM - 1n });
     expect([early.verdict, codes(early)]).toEqual(['INVALID', ['GRANT_NOT_YET_ACTIVE']]);
   });
@@ -229,6 +233,10 @@ describe('negative tests, one per check of section 10', () => {
     expectInvalid(mutate((b) => (b.grant = { requestId: 'x' } as never)), 'UNEXPECTED_CONTENT');
     expectInvalid(mutate((b) => delete b.event), 'MISSING_CONTENT');
     expectInvalid(new Uint8Array(70_000), 'BUNDLE_TOO_LARGE');
+    expectInvalid(mutate((b) => (b.subjectId = '')), 'BAD_SUBJECT');
+    expectInvalid(mutate((b) => (b.subjectType = 0 as never)), 'BAD_SUBJECT');
+    // the shape is checked before the event's contents: a record beside defining_height
+    expectInvalid(mutate((b) => ((b.definingHeight = 1n), (b.event!.body = Uint8Array.of(0xff)))), 'UNEXPECTED_CONTENT');
   });
 
   it('2. another genesis as the anchor; a header of another chain', () => {
@@ -319,6 +327,19 @@ describe('negative tests, one per check of section 10', () => {
     expect([r.verdict, r.checks.consistency]).toEqual(['VALID', 'passed']);
     expectInvalid(b, 'CONSISTENCY_INVALID', { checkpoint: { logSize: 5n, logRoot: await logRootAt(6) } });
     expectInvalid(valid, 'CONSISTENCY_MISSING', { checkpoint: { logSize: 5n, logRoot: await logRootAt(5) } });
+    // an absent record: the reader's checkpoint is checked too (docs/proof-format.md step 4)
+    const absent = await build('certificate', 'no-such-certificate');
+    expectInvalid(absent, 'CONSISTENCY_MISSING', { checkpoint: { logSize: 5n, logRoot: await logRootAt(5) } });
+    const absentFrom5 = await build('certificate', 'no-such-certificate', { fromLogSize: 5n });
+    const ok = verify(absentFrom5, { checkpoint: { logSize: 5n, logRoot: await logRootAt(5) } });
+    expect([ok.verdict, ok.checks.consistency]).toEqual(['UNKNOWN', 'passed']);
+  });
+
+  it('a header time after the reader time: age 0, the note HEADER_IN_FUTURE, the verdict stands', async () => {
+    const b = await build('certificate', '11100000MB0000000X:BDC:2026-000124');
+    const t = BigInt(verify(b).header!.blockTimeMs);
+    const r = verify(b, { nowMs: t - 5_000n, maxAgeMs: 1_000n });
+    expect([r.verdict, codes(r)]).toEqual(['VALID', ['HEADER_IN_FUTURE']]);
   });
 });
 
@@ -491,6 +512,10 @@ describe('malformed input never throws and is never VALID', () => {
     expect(codes(verifyBundle(b, anchor, { nowMs: 1 as unknown as bigint }))).toEqual(['BAD_OPTIONS']);
     expect(codes(verify(b, { checkpoint: { logSize: 1n, logRoot: 'x' as unknown as Uint8Array } }))).toEqual(['BAD_OPTIONS']);
     expect(codes(verify(b, { documentSha256: new Uint8Array(3) }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verify(b, { subject: null as never }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verify(b, { subject: { kind: 'deed', id: 'x' } as never }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verify(b, { holder: { id: 'x', salt: 'ab' } as never }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verify(b, { fields: [1] as never }))).toEqual(['BAD_OPTIONS']);
     expect(codes(verifyBundle(b, undefined as unknown as Uint8Array, { nowMs: now }))).toEqual(['BAD_ANCHOR']);
     expect(codes(verifyBundle('x' as unknown as Uint8Array, anchor, { nowMs: now }))).toEqual(['MALFORMED']);
   });
