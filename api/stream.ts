@@ -46,6 +46,8 @@ export class Stream {
   /** Takes the upgrades of `/v1/stream` on `server`; refuses unknown upgrade paths with 404. */
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // a reset by the client must never be an uncaught error (the peer network adds the same)
+      if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
       let url: URL;
       try {
         url = new URL(req.url ?? '/', 'http://localhost');
@@ -138,5 +140,7 @@ export class Stream {
 function refuse(socket: Duplex, status: number, e: unknown): void {
   const body = JSON.stringify(isLedgerError(e) ? { code: e.code, message: e.message } : { code: 'BAD_ARGUMENT', message: 'bad request' });
   const reason = status === 404 ? 'Not Found' : 'Bad Request';
+  if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
+  socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -36,7 +36,10 @@ export class PeerNetwork {
   constructor(private readonly opts: PeerNetworkOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
     opts.server.on('upgrade', (req, socket, head) => {
-      if (req.url !== PEER_PATH) return; // other upgrade paths (the API stream) are not ours
+      // Once handed over for an upgrade a socket has no error listener: a client's reset would be
+      // an uncaught error that ends the node process.
+      if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
+      if (upgradePath(req.url) !== PEER_PATH) return; // other upgrade paths (the API stream) are not ours
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
     });
     for (const [index, url] of opts.peers) {
@@ -94,5 +97,14 @@ export class PeerNetwork {
     }
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();
+  }
+}
+
+/** The path of an upgrade request's URL without its query (undefined when it does not parse). */
+export function upgradePath(url: string | undefined): string | undefined {
+  try {
+    return new URL(url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
   }
 }

@@ -6,6 +6,7 @@
  * and the OpenAPI document against the express router.
  */
 import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -361,6 +362,27 @@ describe('submission and the stream', () => {
       });
       expect(status, path).toBe(q === '' ? 404 : 400);
     }
+  });
+
+  it('survives clients that reset refused upgrade connections (no uncaught socket error)', async () => {
+    const { port } = server.address() as AddressInfo;
+    for (const path of ['/nope', '/v1/stream?from=abc', '/v1/stream?x=1']) {
+      for (let i = 0; i < 10; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+            setTimeout(() => {
+              socket.resetAndDestroy();
+              resolve();
+            }, i % 2 === 0 ? 0 : 5);
+          });
+          socket.on('error', () => resolve());
+        });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const r = await fetch(`${base}/v1/head`);
+    expect(r.status).toBe(200);
   });
 });
 
