@@ -9,8 +9,11 @@
  * producer (DESIGN.md section 11: one send in flight, awaited; events submitted meanwhile go
  * together in the next send).
  *
- * Queued events that do not commit within QUEUED_TTL_MS (dropped by consensus, e.g. a key retired
- * meanwhile) stop counting, so a department is never stuck behind a number the chain did not take.
+ * A queued event stops counting once the chain has covered its Kafka offset without including it
+ * (consensus dropped it, e.g. a key retired meanwhile), so a department is never stuck behind a
+ * number the chain did not take; an event still waiting in Kafka (consensus lagging, no quorum)
+ * keeps its number however long that takes. When a send to Kafka fails, every event queued behind
+ * it fails too: their numbers follow the failed ones, so sending them would only make gaps.
  */
 import { bytesEqual, toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../ledger/errors.js';
@@ -25,7 +28,8 @@ import type { ApiContext } from './context.js';
 import type { Json } from './json.js';
 import { inclusionView } from './views.js';
 
-export const QUEUED_TTL_MS = 120_000;
+/** At most this many events wait in one node's queue (beyond it: UNAVAILABLE, 503, retriable). */
+export const MAX_QUEUED_EVENTS = 50_000;
 
 export interface QueuedReceipt {
   status: 'queued';
@@ -55,7 +59,8 @@ interface Queued {
   sequence: bigint;
   eventBytes: Uint8Array;
   receipt: Promise<QueuedReceipt>;
-  queuedAtMs: number;
+  /** The Kafka offset, once the send is acknowledged. */
+  offset?: bigint;
 }
 
 interface ToSend {
@@ -71,10 +76,7 @@ export class Submitter {
   private readonly sendQueue: ToSend[] = [];
   private sending = false;
 
-  constructor(
-    private readonly ctx: ApiContext,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly ctx: ApiContext) {}
 
   /** A department's committed record; before block 1, the genesis authorities (they enter the state with it). */
   private async department(departmentId: string): Promise<DepartmentRecord | undefined> {
@@ -89,9 +91,8 @@ export class Submitter {
     if (d === undefined) return undefined;
     let expected = d.nextSequence;
     let queued = 0;
-    const now = this.now();
     // queued numbers are consecutive from the committed next (each was `expected` when accepted)
-    const mine = [...this.queued.values()].filter((q) => q.departmentId === departmentId && q.sequence >= d.nextSequence && now - q.queuedAtMs < QUEUED_TTL_MS);
+    const mine = [...this.queued.values()].filter((q) => q.departmentId === departmentId && q.sequence >= d.nextSequence);
     const seqs = new Set(mine.map((q) => q.sequence));
     while (seqs.has(expected)) {
       expected++;
@@ -150,6 +151,11 @@ export class Submitter {
       throw new LedgerError('BAD_SIGNATURE', `the signature does not verify under ${body.departmentId}'s key version ${body.keyVersion}`, { departmentId: body.departmentId });
     }
     const seq = (await this.expectedSequence(body.departmentId))!;
+    if (body.sequence < seq.expected) {
+      // it may have committed while this check read the chain: then the resend gets its receipt
+      const late = await this.committedReceipt(id);
+      if (late !== undefined && bytesEqual(late.eventBytes, bytes)) return { receipt: Promise.resolve(late.receipt) };
+    }
     if (body.sequence !== seq.expected) {
       throw new LedgerError('CONFLICT', `sequence ${body.sequence} is not ${body.departmentId}'s next: expected ${seq.expected}`, {
         departmentId: body.departmentId,
@@ -157,14 +163,20 @@ export class Submitter {
         expected: seq.expected.toString(),
       });
     }
+    if (this.queued.size >= MAX_QUEUED_EVENTS) {
+      throw new LedgerError('UNAVAILABLE', `this node has ${this.queued.size} events waiting to commit: try again shortly`, { queued: this.queued.size });
+    }
     const receipt = this.send(value).then(
       (r): QueuedReceipt => ({ status: 'queued', eventId: idHex, departmentId: body.departmentId, sequence: body.sequence.toString(), partition: r.partition, offset: r.offset.toString() }),
     );
-    const entry: Queued = { departmentId: body.departmentId, sequence: body.sequence, eventBytes: new Uint8Array(bytes), receipt, queuedAtMs: this.now() };
+    const entry: Queued = { departmentId: body.departmentId, sequence: body.sequence, eventBytes: new Uint8Array(bytes), receipt };
     this.queued.set(idHex, entry);
-    receipt.catch(() => {
-      if (this.queued.get(idHex) === entry) this.queued.delete(idHex);
-    });
+    receipt.then(
+      (r) => (entry.offset = BigInt(r.offset)),
+      () => {
+        if (this.queued.get(idHex) === entry) this.queued.delete(idHex);
+      },
+    );
     return { receipt };
   }
 
@@ -186,7 +198,8 @@ export class Submitter {
           const r = await produce(batch.map((b) => b.value));
           batch.forEach((b, i) => b.resolve({ partition: r.partition, offset: r.baseOffset + BigInt(i) }));
         } catch (e) {
-          for (const b of batch) b.reject(e);
+          // what waits behind a failed send follows its sequence numbers: it fails with it
+          for (const b of [...batch, ...this.sendQueue.splice(0)]) b.reject(e);
         }
       }
     } finally {
@@ -261,7 +274,8 @@ export class Submitter {
       this.queued.delete(idHex);
       for (const w of this.waiters.get(idHex) ?? []) w();
     }
-    const now = this.now();
-    for (const [k, q] of this.queued) if (now - q.queuedAtMs >= QUEUED_TTL_MS) this.queued.delete(k);
+    // covered by the chain and not included: consensus dropped it; its number is free again
+    const covered = this.ctx.blocks.head.nextOffset;
+    for (const [k, q] of this.queued) if (q.offset !== undefined && q.offset < covered) this.queued.delete(k);
   }
 }

@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApi, type Api } from '../../api/app.js';
+import { Submitter } from '../../api/submit.js';
+import { LedgerError } from '../../ledger/errors.js';
 import { expressPathOf } from '../../api/route-spec.js';
 import { ApiClient, HttpChainSource } from '../../api/client.js';
 import { audit } from '../../consensus/audit.js';
@@ -492,5 +494,33 @@ describe('the reader page', () => {
       withReader.close();
       await new Promise((r) => s.close(r));
     }
+  });
+});
+
+describe('the submission queue when Kafka fails', () => {
+  it('fails the events queued behind a failed send, and frees their numbers', async () => {
+    let sends = 0;
+    const submitter = new Submitter({
+      genesis: chain.genesis,
+      blocks: chain.core.blocks,
+      merkle: chain.core.merkle,
+      state: chain.core.state,
+      projections: chain.projections!,
+      produce: async () => {
+        sends++;
+        await new Promise((r) => setTimeout(r, 30));
+        throw new LedgerError('UNAVAILABLE', 'the broker is down', {});
+      },
+      status: () => ({ phase: 'consuming' }),
+    } as never);
+    const before = (await submitter.expectedSequence('dept.bdc'))!.expected;
+    const w = chain.w;
+    const first = submitter.submit(encode('SignedEvent', w.event('dept.bdc', certIssued('BDC:q:1'), { sequence: before })));
+    // accepted while the first send is in flight: it counts the first as queued
+    const second = submitter.submit(encode('SignedEvent', w.event('dept.bdc', certIssued('BDC:q:2'), { sequence: before + 1n })));
+    await expect(first).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(second).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(sends).toBe(1); // the second was never sent on top of the failed first
+    expect((await submitter.expectedSequence('dept.bdc'))!.expected).toBe(before);
   });
 });
