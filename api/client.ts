@@ -49,7 +49,7 @@ export class ApiClient {
       const why = (e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : ((e as { cause?: Error }).cause?.message ?? (e as Error).message);
       throw new LedgerError('UNAVAILABLE', `cannot reach ${this.base}${path}: ${why}`, { url: this.base });
     }
-    const body = new Uint8Array(await r.arrayBuffer());
+    const body = await readCapped(r, Math.max(maxBytes, MAX_JSON_BYTES), `${this.base}${path}`);
     if (r.status === 404 && allow404) return undefined;
     if (!r.ok) throw errorOf(r.status, body, `${this.base}${path}`);
     if (body.length > maxBytes) throw new LedgerError('PAYLOAD_TOO_LARGE', `${this.base}${path} answered ${body.length} bytes; the limit is ${maxBytes}`, {});
@@ -78,11 +78,49 @@ export class ApiClient {
     for (const id of eventIds) {
       const b = await this.bytes(`/v1/events/${toHex(id)}`, MAX_JSON_BYTES, true);
       if (b === undefined) continue;
-      const j = JSON.parse(new TextDecoder().decode(b)) as { height?: string };
-      if (typeof j.height === 'string' && /^\d+$/.test(j.height)) out.set(toHex(id), BigInt(j.height));
+      let j: { height?: unknown };
+      try {
+        j = JSON.parse(new TextDecoder().decode(b)) as { height?: unknown };
+      } catch {
+        throw new LedgerError('MALFORMED', `${this.base}/v1/events/${toHex(id)} did not answer JSON`, {});
+      }
+      if (typeof j?.height === 'string' && /^\d+$/.test(j.height)) out.set(toHex(id), BigInt(j.height));
     }
     return out;
   }
+}
+
+/**
+ * A response's body, read chunk by chunk and abandoned past `limit` bytes: a hostile or broken node
+ * cannot make a remote tool (`--api URL`) hold an unbounded answer in memory.
+ */
+async function readCapped(r: Response, limit: number, url: string): Promise<Uint8Array> {
+  const declared = Number(r.headers.get('content-length') ?? '0');
+  if (declared > limit) {
+    await r.body?.cancel().catch(() => undefined);
+    throw new LedgerError('PAYLOAD_TOO_LARGE', `${url} answers ${declared} bytes; the limit is ${limit}`, {});
+  }
+  if (r.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = r.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new LedgerError('PAYLOAD_TOO_LARGE', `${url} answered more than ${limit} bytes`, {});
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 function errorOf(status: number, body: Uint8Array, url: string): LedgerError {

@@ -28,6 +28,8 @@ const PACE_BYTES = 1024 * 1024;
 const STALL_MS = 30_000;
 /** Paths other upgrade handlers own (the peers). */
 const OTHER_PATHS = new Set(['/peer']);
+/** At most this many stream clients per node (each may hold a few MiB of unsent messages). */
+export const MAX_STREAM_CLIENTS = 256;
 
 interface Client {
   ws: WebSocket;
@@ -73,6 +75,10 @@ export class Stream {
   }
 
   private accept(ws: WebSocket, department: string | undefined, from: bigint | undefined): void {
+    if (this.clients.size >= MAX_STREAM_CLIENTS) {
+      ws.close(1013, 'too many stream clients: try again later');
+      return;
+    }
     const head = this.ctx.blocks.head.height;
     const client: Client = { ws, department, cursor: from ?? head + 1n, pumping: Promise.resolve() };
     this.clients.add(client);
