@@ -7,7 +7,7 @@
  * error answer `{code, message}` becomes the LedgerError of that code; a node that cannot be
  * reached is UNAVAILABLE.
  */
-import { toHex } from '../ledger/bytes.js';
+import { concatBytes, toHex } from '../ledger/bytes.js';
 import { ERROR_CODES, LedgerError, type ErrorCode } from '../ledger/errors.js';
 import { decode, encode } from '../proto/codec.js';
 import { DEFAULT_LIMITS } from '../proto/limits.js';
@@ -114,13 +114,7 @@ async function readCapped(r: Response, limit: number, url: string): Promise<Uint
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 function errorOf(status: number, body: Uint8Array, url: string): LedgerError {

@@ -162,16 +162,7 @@ async function runOverApi(opts: AuditCliOptions, requested: AuditLevel): Promise
   }
   if (requested === 'full') report.notChecked.push(`level full needs the node's data folder (the API serves no state to replay): checked at level merkle over ${source.base}`);
   if (anchor === undefined) report.notChecked.push(`the genesis itself: taken from ${source.base} (give --genesis FILE, the trust anchor, to check it)`);
-  const target = opts.saveCheckpoint ?? opts.checkpoint;
-  let saved: string | undefined;
-  if (report.ok && report.newCheckpoint !== null && target !== undefined) {
-    const tmp = `${target}.tmp`;
-    writeFileSync(tmp, checkpointToJson(report.newCheckpoint));
-    renameSync(tmp, target);
-    saved = target;
-  }
-  process.stdout.write(opts.json ? `${toJsonText(report)}\n` : `${summary(report, saved)}\n`);
-  if (!report.ok) process.exitCode = EXIT.FAILED_CHECK;
+  finishAudit(report, opts);
 }
 
 export function registerAudit(program: Command): void {
@@ -218,15 +209,20 @@ export function registerAudit(program: Command): void {
         await pool?.close();
         await db.close();
       }
-      const target = opts.saveCheckpoint ?? opts.checkpoint;
-      let saved: string | undefined;
-      if (report.ok && report.newCheckpoint !== null && target !== undefined) {
-        const tmp = `${target}.tmp`;
-        writeFileSync(tmp, checkpointToJson(report.newCheckpoint));
-        renameSync(tmp, target);
-        saved = target;
-      }
-      process.stdout.write(opts.json ? `${toJsonText(report)}\n` : `${summary(report, saved)}\n`);
-      if (!report.ok) process.exitCode = EXIT.FAILED_CHECK;
+      finishAudit(report, opts);
     });
+}
+
+/** Saves the new checkpoint when everything passed (atomically: write, then rename), prints the report, sets the exit code. */
+function finishAudit(report: Parameters<typeof summary>[0], opts: { saveCheckpoint?: string; checkpoint?: string; json?: boolean }): void {
+  const target = opts.saveCheckpoint ?? opts.checkpoint;
+  let saved: string | undefined;
+  if (report.ok && report.newCheckpoint !== null && target !== undefined) {
+    const tmp = `${target}.tmp`;
+    writeFileSync(tmp, checkpointToJson(report.newCheckpoint));
+    renameSync(tmp, target);
+    saved = target;
+  }
+  process.stdout.write(opts.json ? `${toJsonText(report)}\n` : `${summary(report, saved)}\n`);
+  if (!report.ok) process.exitCode = EXIT.FAILED_CHECK;
 }
