@@ -238,12 +238,23 @@ export class NodeCore {
    * outstanding and the block's bytes are those of the unpipelined cut function).
    */
   private canDrain(): boolean {
-    if (this.pendingReadyToCut) return false;
+    if (this.pendingReadyToCut || this.votedInThisInput) return false;
     return this.phase === 'consuming' || (this.phase === 'voted' && this.cut !== undefined);
   }
 
   /** The pending block met its cut condition while the cut under it awaited its quorum. */
   private pendingReadyToCut = false;
+  /**
+   * A vote was produced while handling the current input: folding stops there so that the input
+   * returns and the vote goes out at once, not after the next block's records are folded.
+   */
+  private votedInThisInput = false;
+
+  /** Queued records wait to be folded: the driver should feed another input (e.g. a tick) soon. */
+  get hasFoldableRecords(): boolean {
+    if (this.pendingReadyToCut || this.queue.length === 0) return false;
+    return this.phase === 'consuming' || (this.phase === 'voted' && this.cut !== undefined);
+  }
 
   /** The next Kafka offset the core has not seen yet. */
   private nextOffsetToConsume(): bigint {
@@ -259,6 +270,7 @@ export class NodeCore {
 
   private async dispatch(input: CoreInput): Promise<CoreOutput[]> {
     const out: CoreOutput[] = [];
+    this.votedInThisInput = false;
     {
       switch (input.kind) {
         case 'start':
@@ -534,6 +546,7 @@ export class NodeCore {
     this.phase = 'voted';
     this.recordVote(vote);
     out.push({ kind: 'send-vote', to: 'all', vote });
+    this.votedInThisInput = true;
     await this.checkQuorum(out);
   }
 
