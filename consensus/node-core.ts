@@ -228,15 +228,41 @@ export class NodeCore {
 
   /** Whether the core wants more records now (the driver pauses its consumer otherwise). */
   get wantsRecords(): boolean {
-    return this.phase === 'consuming' && this.queue.length < this.opts.chunkSize * 4;
+    return (this.phase === 'consuming' || this.phase === 'voted') && this.queue.length < this.opts.chunkSize * 4;
+  }
+
+  /**
+   * Whether queued records can be folded now: while consuming, and also while this node's cut
+   * awaits its quorum (pipelining: block h+1 is built over the uncommitted state of h; it is cut,
+   * i.e. its header computed and voted, only after h has committed, so at most one vote is
+   * outstanding and the block's bytes are those of the unpipelined cut function).
+   */
+  private canDrain(): boolean {
+    if (this.pendingReadyToCut || this.votedInThisInput) return false;
+    return this.phase === 'consuming' || (this.phase === 'voted' && this.cut !== undefined);
+  }
+
+  /** The pending block met its cut condition while the cut under it awaited its quorum. */
+  private pendingReadyToCut = false;
+  /**
+   * A vote was produced while handling the current input: folding stops there so that the input
+   * returns and the vote goes out at once, not after the next block's records are folded.
+   */
+  private votedInThisInput = false;
+
+  /** Queued records wait to be folded: the driver should feed another input (e.g. a tick) soon. */
+  get hasFoldableRecords(): boolean {
+    if (this.pendingReadyToCut || this.queue.length === 0) return false;
+    return this.phase === 'consuming' || (this.phase === 'voted' && this.cut !== undefined);
   }
 
   /** The next Kafka offset the core has not seen yet. */
   private nextOffsetToConsume(): bigint {
     const lastQueued = this.queue[this.queue.length - 1];
     if (lastQueued !== undefined) return lastQueued.offset + 1n;
-    if (this.cut !== undefined) return this.cut.header.lastOffset + 1n;
+    // a pending block is always above the cut, if any (pipelining)
     if (this.pending !== undefined && this.pending.first !== null) return this.pending.last + 1n;
+    if (this.cut !== undefined) return this.cut.header.lastOffset + 1n;
     return this.blocks.head.nextOffset;
   }
 
@@ -244,6 +270,7 @@ export class NodeCore {
 
   private async dispatch(input: CoreInput): Promise<CoreOutput[]> {
     const out: CoreOutput[] = [];
+    this.votedInThisInput = false;
     {
       switch (input.kind) {
         case 'start':
@@ -267,7 +294,7 @@ export class NodeCore {
           break;
         case 'block':
           await this.onPeerBlock(input.from, input.block, input.commit, out);
-          if (this.phase === 'consuming') await this.drain(out);
+          if (this.canDrain()) await this.drain(out);
           break;
         case 'head-request':
           out.push({ kind: 'send-head', to: input.from, height: this.blocks.head.height });
@@ -282,7 +309,7 @@ export class NodeCore {
       }
     }
     // A commit (by votes or a peer's block) may have unblocked queued records.
-    if (this.phase === 'consuming' && this.queue.length > 0) await this.drain(out);
+    if (this.canDrain() && this.queue.length > 0) await this.drain(out);
     return out;
   }
 
@@ -349,6 +376,7 @@ export class NodeCore {
     this.phase = 'consuming';
     this.queue.length = 0;
     this.pending = undefined;
+    this.pendingReadyToCut = false;
     out.push({ kind: 'consume-from', offset: this.blocks.head.nextOffset });
   }
 
@@ -382,8 +410,9 @@ export class NodeCore {
   private lastGapMs = -Infinity;
 
   private newPending(): Pending {
-    const head = this.blocks.head;
-    const height = head.height + 1n;
+    // Over this node's voted cut when there is one (pipelining), else over the committed head.
+    const under = this.cut;
+    const height = under !== undefined ? under.height + 1n : this.blocks.head.height + 1n;
     return {
       height,
       first: null,
@@ -394,9 +423,9 @@ export class NodeCore {
       bytes: 0,
       dropped: 0n,
       digest: EMPTY_RECORDS_DIGEST,
-      maxTime: this.previousBlockTime,
-      state: BlockState.open(this.state, { rules: this.rules, height, logSize: BigInt(this.merkle.size) }),
-      merkle: this.merkle.stage(),
+      maxTime: under !== undefined ? under.header.blockTimeMs : this.previousBlockTime,
+      state: under !== undefined ? BlockState.open(under.state, { rules: this.rules, height, logSize: BigInt(under.merkle.size) }) : BlockState.open(this.state, { rules: this.rules, height, logSize: BigInt(this.merkle.size) }),
+      merkle: under !== undefined ? under.merkle.fork() : this.merkle.stage(),
       raw: [],
       startedAtMs: this.nowMs,
       firstIncludedAtMs: undefined,
@@ -407,7 +436,7 @@ export class NodeCore {
   private previousBlockTime = 0n;
 
   private async drain(out: CoreOutput[]): Promise<void> {
-    while (this.phase === 'consuming' && this.queue.length > 0) {
+    while (this.canDrain() && this.queue.length > 0) {
       this.pending ??= this.newPending();
       const p = this.pending;
       const chunk = this.queue.slice(0, this.opts.chunkSize);
@@ -457,7 +486,10 @@ export class NodeCore {
         if (p.events.length >= limits.maxBlockEvents || p.bytes >= limits.maxBlockBytes) cutNow = true;
       }
       this.queue.splice(0, consumed);
-      if (cutNow) await this.cutBlock(out);
+      if (cutNow) {
+        if (this.cut !== undefined) this.pendingReadyToCut = true; // cut once the block under it commits
+        else await this.cutBlock(out);
+      }
     }
   }
 
@@ -514,6 +546,7 @@ export class NodeCore {
     this.phase = 'voted';
     this.recordVote(vote);
     out.push({ kind: 'send-vote', to: 'all', vote });
+    this.votedInThisInput = true;
     await this.checkQuorum(out);
   }
 
@@ -651,6 +684,10 @@ export class NodeCore {
     await this.commitBlock(this.cut!, commit, out, viaPeer);
     this.cut = undefined;
     this.phase = 'consuming';
+    if (this.pendingReadyToCut) {
+      this.pendingReadyToCut = false;
+      await this.cutBlock(out);
+    }
   }
 
   private async commitBlock(cut: StagedBlock, commit: Commit, out: CoreOutput[], viaPeer: boolean): Promise<void> {
@@ -762,6 +799,7 @@ export class NodeCore {
     // to the queue; covered ones are never re-read from Kafka.
     const raw = this.pending?.raw ?? [];
     this.pending = undefined;
+    this.pendingReadyToCut = false;
     const state = BlockState.open(this.state, { rules: this.rules, height: header.height, logSize: BigInt(this.merkle.size) });
     const merkle = this.merkle.stage();
     const events = block.events.map((e) => e.event!).filter((e) => e !== undefined);

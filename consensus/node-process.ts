@@ -201,9 +201,25 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   }
 
   function feed(p: Promise<CoreOutput[]>): void {
-    p.then(route).catch((e: Error) => {
+    p.then(routeAndContinue).catch((e: Error) => {
       log(`internal error: ${e.stack ?? e.message}`);
       resolveDone({ halted: true });
+    });
+  }
+
+  /**
+   * Routes a handled input's outputs; if the core stopped folding queued records to let a vote go
+   * out, feeds it a tick on the next turn of the event loop (after pending I/O such as peers'
+   * votes) so that folding resumes without waiting for the clock.
+   */
+  let continueScheduled = false;
+  function routeAndContinue(outs: CoreOutput[]): void {
+    route(outs);
+    if (continueScheduled || stopped || !core.hasFoldableRecords) return;
+    continueScheduled = true;
+    setImmediate(() => {
+      continueScheduled = false;
+      if (!stopped) feed(core.handle({ kind: 'tick', nowMs: Date.now() }));
     });
   }
 
@@ -266,7 +282,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
             await new Promise((r) => setTimeout(r, 10));
             await heartbeat();
           }
-          if (records.length > 0 && consumer === c) route(await core.handle({ kind: 'records', records }));
+          if (records.length > 0 && consumer === c) routeAndContinue(await core.handle({ kind: 'records', records }));
           await heartbeat();
         },
       });

@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { toHex } from '../ledger/bytes.js';
+import { bytesKey } from '../ledger/bytes.js';
 import { eventId } from '../ledger/hash.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import type { BlockState, SignatureCheck } from '../ledger/state-machine.js';
@@ -85,6 +85,12 @@ export class SignaturePool {
   prepare = async (events: SignedEvent[], state: BlockState): Promise<SignatureCheck> => {
     const parsed: Array<{ id: Uint8Array; departmentId: string; keyVersion: number; signature: Uint8Array }> = [];
     for (const ev of events) {
+      // the fold's own decode (prefetch ran first), else decoded here
+      const done = state.decodedEvent(ev);
+      if (done !== undefined) {
+        parsed.push({ id: done.id, departmentId: done.body.departmentId, keyVersion: done.body.keyVersion, signature: ev.signature });
+        continue;
+      }
       try {
         const body = decode('EventBody', ev.body);
         parsed.push({ id: eventId(ev.body), departmentId: body.departmentId, keyVersion: body.keyVersion, signature: ev.signature });
@@ -106,10 +112,13 @@ export class SignaturePool {
       if (key !== undefined) items.push({ publicKey: key.publicKey, message: p.id, signature: p.signature });
     }
     const results = await this.verifyMany(items);
+    // keyed by the exact triple (public key and event id are 32 bytes, so the join is unambiguous)
     const known = new Map<string, boolean>();
-    items.forEach((it, i) => known.set(toHex(it.publicKey) + toHex(it.message) + toHex(it.signature), results[i]!));
+    items.forEach((it, i) => {
+      if (it.publicKey.length === 32 && it.message.length === 32) known.set(bytesKey(it.publicKey) + bytesKey(it.message) + bytesKey(it.signature), results[i]!);
+    });
     return (publicKey, id, signature) => {
-      const r = known.get(toHex(publicKey) + toHex(id) + toHex(signature));
+      const r = publicKey.length === 32 && id.length === 32 ? known.get(bytesKey(publicKey) + bytesKey(id) + bytesKey(signature)) : undefined;
       return r ?? verifyEd25519(publicKey, id, signature);
     };
   };

@@ -14,7 +14,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes } from './bytes.js';
+import { bytesKey, concatBytes } from './bytes.js';
 
 export const PUBLIC_KEY_LENGTH = 32;
 export const SIGNATURE_LENGTH = 64;
@@ -152,9 +152,24 @@ function decodePoint(bytes: Uint8Array): EdPoint | undefined {
  */
 export function isAcceptablePublicKeyPure(publicKey: Uint8Array): boolean {
   if (!prescreenPublicKey(publicKey)) return false;
+  const key = bytesKey(publicKey);
+  const known = acceptedKeys.get(key);
+  if (known !== undefined) return known;
   const a = decodePoint(publicKey);
-  return a !== undefined && !a.isSmallOrder();
+  const ok = a !== undefined && !a.isSmallOrder();
+  if (acceptedKeys.size >= MAX_REMEMBERED_KEYS) acceptedKeys.delete(acceptedKeys.keys().next().value!);
+  acceptedKeys.set(key, ok);
+  return ok;
 }
+
+/**
+ * Answers of the curve part of {@link isAcceptablePublicKeyPure} by key bytes: a pure function's
+ * memo, so the answer is identical with or without it (deterministic); it saves the point
+ * decompression (a field exponentiation, most of a registration's cost in the fold) for keys seen
+ * again. Bounded; oldest first out.
+ */
+const MAX_REMEMBERED_KEYS = 4096;
+const acceptedKeys = new Map<string, boolean>();
 
 function scalarFromLE(bytes: Uint8Array): bigint {
   let v = 0n;

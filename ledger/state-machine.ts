@@ -260,6 +260,16 @@ export class BlockState implements StateLayer {
     return d !== undefined && d.ok ? d.body : undefined;
   }
 
+  /**
+   * The body and event id this block already decoded for `ev` (by prefetch or apply), without
+   * decoding; undefined if it did not (yet) or the body does not decode. Lets the signature
+   * preparer skip a second decode and hash.
+   */
+  decodedEvent(ev: SignedEvent): { body: EventBody; id: Uint8Array } | undefined {
+    const d = this.decodedBodies.get(ev.body);
+    return d !== undefined && d.ok ? { body: d.body, id: d.id } : undefined;
+  }
+
   private decodeCached(ev: SignedEvent): Decoded {
     const hit = this.decodedBodies.get(ev.body);
     if (hit !== undefined) return hit;
