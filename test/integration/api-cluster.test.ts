@@ -104,6 +104,9 @@ async function scenario(): Promise<void> {
       attributeNames: ['坐落'],
     },
   });
+  // node 3 checks submissions against its own committed state: wait until it has the registration
+  // (node 1 answered once it had committed; node 3 may commit a moment later)
+  await waitFor(async () => (await fetch(`${n3}/v1/departments/dept.bdc`)).status === 200, { what: 'node 3 has dept.bdc', timeoutMs: 30_000 });
   const r2 = await post(n3, encode('SignedEvent', cert), '?wait=commit&timeoutMs=60000');
   expect(r2.status, JSON.stringify(r2.json)).toBe(200);
   expect(r2.json.resultName).toBe('OK');
