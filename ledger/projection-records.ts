@@ -30,15 +30,32 @@ export const AT_LENGTH = 12;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * One scratch buffer that writers borrow (the replay encodes several records per event; finish
+ * copies the bytes out). A writer made while another holds it, or one that grows past it, gets
+ * its own buffer; an unfinished writer just leaves it taken.
+ */
+let scratch: { buf: Uint8Array; view: DataView } | undefined = { buf: new Uint8Array(4096), view: new DataView(new ArrayBuffer(0)) };
+scratch.view = new DataView(scratch.buf.buffer);
+
 /** Appends fields to a growable buffer (big-endian, fixed order). */
 export class RecordWriter {
   private buf: Uint8Array;
   private view: DataView;
   private n = 0;
+  private borrowed: { buf: Uint8Array; view: DataView } | undefined;
 
   constructor(at: ChainAt, capacity = 128) {
-    this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
+    const s = scratch;
+    if (s !== undefined && capacity <= s.buf.length) {
+      scratch = undefined;
+      this.borrowed = s;
+      this.buf = s.buf;
+      this.view = s.view;
+    } else {
+      this.buf = new Uint8Array(capacity);
+      this.view = new DataView(this.buf.buffer);
+    }
     this.u64(at.height).u32(at.index);
   }
 
@@ -92,7 +109,14 @@ export class RecordWriter {
     return this;
   }
   finish(): Uint8Array {
-    return this.buf.slice(0, this.n);
+    const out = this.buf.slice(0, this.n);
+    if (this.borrowed !== undefined) {
+      // give the scratch back; this writer keeps its own copy (a later write grows it anew)
+      scratch = this.borrowed;
+      this.borrowed = undefined;
+      this.buf = out;
+    }
+    return out;
   }
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { putU64be, u64be, utf8 } from '../../ledger/bytes.js';
-import { atBytes, keyAt } from '../../ledger/projection-records.js';
+import { atBytes, keyAt, RecordReader, RecordWriter } from '../../ledger/projection-records.js';
 
 // The replay's fast paths must give exactly the bytes of TextEncoder and DataView.
 const encoder = new TextEncoder();
@@ -38,5 +38,37 @@ describe('bytes fast paths', () => {
       expect(atBytes({ height, index })).toEqual(at);
       expect(keyAt(prefix, { height, index })).toEqual(new Uint8Array([...prefix, ...at]));
     }));
+  });
+});
+
+describe('RecordWriter scratch buffer', () => {
+  it('writers made while another is open, grown past the scratch, or written after finish give the right bytes', () => {
+    const at = { height: 7n, index: 3 };
+    const outer = new RecordWriter(at).str('outer');
+    const inner = new RecordWriter(at).str('inner').finish(); // made while outer holds the scratch
+    const big = 'x'.repeat(10_000);
+    const grown = new RecordWriter(at).str(big).finish(); // grows past the scratch
+    const o = outer.u32(9).finish();
+    const r = new RecordReader(o);
+    expect(r.at).toEqual(at);
+    expect(r.str()).toBe('outer');
+    expect(r.u32()).toBe(9);
+    r.end();
+    const ri = new RecordReader(inner);
+    expect(ri.str()).toBe('inner');
+    ri.end();
+    const rg = new RecordReader(grown);
+    expect(rg.str()).toBe(big);
+    rg.end();
+    // a finished writer no longer shares the scratch: writing to it later leaves others intact
+    const w = new RecordWriter(at).str('first');
+    const first = w.finish();
+    const other = new RecordWriter(at).str('other');
+    w.u8(1);
+    expect(w.finish()).toEqual(new Uint8Array([...first, 1]));
+    const ro = new RecordReader(other.finish());
+    expect(ro.str()).toBe('other');
+    ro.end();
+    expect(new RecordReader(first).str()).toBe('first');
   });
 });
