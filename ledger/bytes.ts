@@ -97,8 +97,29 @@ const I64_MAX = (1n << 63n) - 1n;
 export function u64be(n: bigint): Uint8Array {
   if (n < 0n || n > U64_MAX) throw new RangeError(`u64 out of range: ${n}`);
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, n, false);
+  putU64be(out, 0, n);
   return out;
+}
+
+/**
+ * Writes `n` as 8 big-endian bytes at `at`, the bytes DataView.setBigUint64 writes (modulo 2^64).
+ * Values below 2^32 (heights, indexes, positions) take a path without a DataView or BigInt
+ * arithmetic: the replay writes several per event.
+ */
+export function putU64be(out: Uint8Array, at: number, n: bigint): void {
+  if (n >= 0n && n <= 0xffffffffn) {
+    const x = Number(n);
+    out[at] = 0;
+    out[at + 1] = 0;
+    out[at + 2] = 0;
+    out[at + 3] = 0;
+    out[at + 4] = x >>> 24;
+    out[at + 5] = (x >>> 16) & 0xff;
+    out[at + 6] = (x >>> 8) & 0xff;
+    out[at + 7] = x & 0xff;
+    return;
+  }
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setBigUint64(at, n, false);
 }
 
 export function i64be(n: bigint): Uint8Array {
@@ -109,8 +130,20 @@ export function i64be(n: bigint): Uint8Array {
 }
 
 const encoder = new TextEncoder();
+/**
+ * The UTF-8 bytes of `s` (what TextEncoder gives). Short ASCII strings (ids, record keys) are
+ * copied in a loop, several times faster than a call into TextEncoder; anything else goes to it.
+ */
 export function utf8(s: string): Uint8Array {
-  return encoder.encode(s);
+  const n = s.length;
+  if (n > 64) return encoder.encode(s);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return encoder.encode(s);
+    out[i] = c;
+  }
+  return out;
 }
 
 /** A length-prefixed byte string: u16 big-endian length, then the bytes (DESIGN.md section 4). */

@@ -17,6 +17,7 @@
  * another's and sorts them by (height, index)); 32-byte commitments need no separator.
  * Pure: no Node imports.
  */
+import { putU64be, utf8 } from './bytes.js';
 import { LedgerError } from './errors.js';
 
 /** Where an included event sits: block height and 0-based index among the block's included events. */
@@ -27,18 +28,34 @@ export interface ChainAt {
 
 export const AT_LENGTH = 12;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * One scratch buffer that writers borrow (the replay encodes several records per event; finish
+ * copies the bytes out). A writer made while another holds it, or one that grows past it, gets
+ * its own buffer; an unfinished writer just leaves it taken.
+ */
+let scratch: { buf: Uint8Array; view: DataView } | undefined = { buf: new Uint8Array(4096), view: new DataView(new ArrayBuffer(0)) };
+scratch.view = new DataView(scratch.buf.buffer);
 
 /** Appends fields to a growable buffer (big-endian, fixed order). */
 export class RecordWriter {
   private buf: Uint8Array;
   private view: DataView;
   private n = 0;
+  private borrowed: { buf: Uint8Array; view: DataView } | undefined;
 
   constructor(at: ChainAt, capacity = 128) {
-    this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
+    const s = scratch;
+    if (s !== undefined && capacity <= s.buf.length) {
+      scratch = undefined;
+      this.borrowed = s;
+      this.buf = s.buf;
+      this.view = s.view;
+    } else {
+      this.buf = new Uint8Array(capacity);
+      this.view = new DataView(this.buf.buffer);
+    }
     this.u64(at.height).u32(at.index);
   }
 
@@ -72,7 +89,7 @@ export class RecordWriter {
   }
   u64(v: bigint): this {
     this.room(8);
-    this.view.setBigUint64(this.n, v, false);
+    putU64be(this.buf, this.n, v);
     this.n += 8;
     return this;
   }
@@ -84,7 +101,7 @@ export class RecordWriter {
     return this;
   }
   str(s: string): this {
-    return this.bytes(encoder.encode(s));
+    return this.bytes(utf8(s));
   }
   strs(list: readonly string[]): this {
     this.u16(list.length);
@@ -92,7 +109,14 @@ export class RecordWriter {
     return this;
   }
   finish(): Uint8Array {
-    return this.buf.slice(0, this.n);
+    const out = this.buf.slice(0, this.n);
+    if (this.borrowed !== undefined) {
+      // give the scratch back; this writer keeps its own copy (a later write grows it anew)
+      scratch = this.borrowed;
+      this.borrowed = undefined;
+      this.buf = out;
+    }
+    return out;
   }
 }
 
@@ -169,15 +193,14 @@ export function changedAt(value: Uint8Array): ChainAt | undefined {
 /** u64 height || u32 index. */
 export function atBytes(at: ChainAt): Uint8Array {
   const out = new Uint8Array(AT_LENGTH);
-  const v = new DataView(out.buffer);
-  v.setBigUint64(0, at.height, false);
-  v.setUint32(8, at.index, false);
+  putU64be(out, 0, at.height);
+  new DataView(out.buffer).setUint32(8, at.index, false);
   return out;
 }
 
 /** `id || 0x00` (the prefix of one id's entries). */
 export function idPrefix(id: string): Uint8Array {
-  const b = encoder.encode(id);
+  const b = utf8(id);
   const out = new Uint8Array(b.length + 1);
   out.set(b, 0);
   return out;
@@ -187,9 +210,13 @@ export function idPrefix(id: string): Uint8Array {
 export function keyAt(prefix: Uint8Array, at: ChainAt): Uint8Array {
   const out = new Uint8Array(prefix.length + AT_LENGTH);
   out.set(prefix, 0);
-  const v = new DataView(out.buffer);
-  v.setBigUint64(prefix.length, at.height, false);
-  v.setUint32(prefix.length + 8, at.index, false);
+  const p = prefix.length;
+  putU64be(out, p, at.height);
+  const i = at.index;
+  out[p + 8] = i >>> 24;
+  out[p + 9] = (i >>> 16) & 0xff;
+  out[p + 10] = (i >>> 8) & 0xff;
+  out[p + 11] = i & 0xff;
   return out;
 }
 

@@ -429,7 +429,7 @@ export class Projections {
       const ref: EventRef = { at, eventId: f.eventId, logPosition: f.logPosition, recordTime: e.recordTime, departmentId: f.departmentId, keyVersion: body.keyVersion, code: f.code, payload: f.payload };
       const stamp = atBytes(at);
       if (!ok) {
-        put('proj-rejected', stamp, encodeRejectedAttempt({ ...ref, subject: f.subject }));
+        put('proj-rejected', stamp, encodeRejectedAttempt({ at: ref.at, eventId: ref.eventId, logPosition: ref.logPosition, recordTime: ref.recordTime, departmentId: ref.departmentId, keyVersion: ref.keyVersion, code: ref.code, payload: ref.payload, subject: f.subject }));
         put('proj-rejected-by-dept', keyAt(idPrefix(f.departmentId), at), stamp);
         put('proj-rejected-by-code', keyAt(codeKey(f.code), at), stamp);
       }
@@ -489,7 +489,7 @@ export class Projections {
         }
         case 'accessRecorded': {
           const a = body.accessRecorded!;
-          const rec: AccessRecord = { ...ref, resourceId: a.resourceId, grantId: a.grantId, fields: a.fields, purpose: a.purpose, subjectCommitment: a.subjectCommitment, recordCount: a.recordCount };
+          const rec: AccessRecord = { at: ref.at, eventId: ref.eventId, logPosition: ref.logPosition, recordTime: ref.recordTime, departmentId: ref.departmentId, keyVersion: ref.keyVersion, code: ref.code, payload: ref.payload, resourceId: a.resourceId, grantId: a.grantId, fields: a.fields, purpose: a.purpose, subjectCommitment: a.subjectCommitment, recordCount: a.recordCount };
           put('proj-access', stamp, encodeAccessRecord(rec));
           put('proj-access-by-resource', keyAt(idPrefix(a.resourceId), at), stamp);
           put('proj-access-by-grantee', keyAt(idPrefix(f.departmentId), at), stamp);
@@ -508,8 +508,17 @@ export class Projections {
 }
 
 function certificateEvent(ref: EventRef, body: EventBody): CertificateEvent {
-  const base: CertificateEvent = {
-    ...ref,
+  // Built field by field: object spreads of these records cost microseconds each (the replay
+  // makes one per certificate event); the fields a payload lacks stay empty.
+  const e: CertificateEvent = {
+    at: ref.at,
+    eventId: ref.eventId,
+    logPosition: ref.logPosition,
+    recordTime: ref.recordTime,
+    departmentId: ref.departmentId,
+    keyVersion: ref.keyVersion,
+    code: ref.code,
+    payload: ref.payload,
     certificateId: '',
     certificateTypeId: '',
     holderCommitment: EMPTY,
@@ -521,32 +530,58 @@ function certificateEvent(ref: EventRef, body: EventBody): CertificateEvent {
   };
   if (body.certificateIssued) {
     const p = body.certificateIssued;
-    return { ...base, certificateId: p.certificateId, certificateTypeId: p.certificateTypeId, holderCommitment: p.holderCommitment, attributesRoot: p.attributesRoot, attributeNames: p.attributeNames, documentSha256: p.documentSha256, validUntilMs: p.validUntilMs };
-  }
-  if (body.certificateAmended) {
+    e.certificateId = p.certificateId;
+    e.certificateTypeId = p.certificateTypeId;
+    e.holderCommitment = p.holderCommitment;
+    e.attributesRoot = p.attributesRoot;
+    e.attributeNames = p.attributeNames;
+    e.documentSha256 = p.documentSha256;
+    e.validUntilMs = p.validUntilMs;
+  } else if (body.certificateAmended) {
     const p = body.certificateAmended;
-    return { ...base, certificateId: p.certificateId, attributesRoot: p.attributesRoot, attributeNames: p.attributeNames, documentSha256: p.documentSha256, validUntilMs: p.validUntilMs, reason: p.reason };
-  }
-  if (body.certificateTransferred) {
+    e.certificateId = p.certificateId;
+    e.attributesRoot = p.attributesRoot;
+    e.attributeNames = p.attributeNames;
+    e.documentSha256 = p.documentSha256;
+    e.validUntilMs = p.validUntilMs;
+    e.reason = p.reason;
+  } else if (body.certificateTransferred) {
     const p = body.certificateTransferred;
-    return { ...base, certificateId: p.certificateId, holderCommitment: p.newHolderCommitment, documentSha256: p.documentSha256, reason: p.reason };
+    e.certificateId = p.certificateId;
+    e.holderCommitment = p.newHolderCommitment;
+    e.documentSha256 = p.documentSha256;
+    e.reason = p.reason;
+  } else {
+    const p = body.certificateRevoked!;
+    e.certificateId = p.certificateId;
+    e.reason = p.reason;
   }
-  const p = body.certificateRevoked!;
-  return { ...base, certificateId: p.certificateId, reason: p.reason };
+  return e;
 }
 
 function grantEvent(ref: EventRef, body: EventBody): GrantEvent {
-  const base: GrantEvent = { ...ref, requestId: '', resourceId: '', purpose: '', fields: [], validFromMs: 0n, validUntilMs: 0n, maxUses: 0n, reason: '' };
+  // Field by field, as certificateEvent (no object spreads on the replay's path).
+  const e: GrantEvent = { at: ref.at, eventId: ref.eventId, logPosition: ref.logPosition, recordTime: ref.recordTime, departmentId: ref.departmentId, keyVersion: ref.keyVersion, code: ref.code, payload: ref.payload, requestId: '', resourceId: '', purpose: '', fields: [], validFromMs: 0n, validUntilMs: 0n, maxUses: 0n, reason: '' };
   if (body.shareRequested) {
     const p = body.shareRequested;
-    return { ...base, requestId: p.requestId, resourceId: p.resourceId, purpose: p.purpose, fields: p.fields };
-  }
-  if (body.shareGranted) {
+    e.requestId = p.requestId;
+    e.resourceId = p.resourceId;
+    e.purpose = p.purpose;
+    e.fields = p.fields;
+  } else if (body.shareGranted) {
     const p = body.shareGranted;
-    return { ...base, requestId: p.requestId, purpose: p.purpose, fields: p.fields, validFromMs: p.validFromMs, validUntilMs: p.validUntilMs, maxUses: p.maxUses };
+    e.requestId = p.requestId;
+    e.purpose = p.purpose;
+    e.fields = p.fields;
+    e.validFromMs = p.validFromMs;
+    e.validUntilMs = p.validUntilMs;
+    e.maxUses = p.maxUses;
+  } else {
+    const p = (body.shareDenied ?? body.shareRevoked)!;
+    e.requestId = p.requestId;
+    e.reason = p.reason;
   }
-  const p = (body.shareDenied ?? body.shareRevoked)!;
-  return { ...base, requestId: p.requestId, reason: p.reason };
+  return e;
 }
 
 /** A short text for a key in reports (hex, with the printable prefix shown). */

@@ -111,7 +111,8 @@ async function scenario(): Promise<void> {
   expect(r2.status, JSON.stringify(r2.json)).toBe(200);
   expect(r2.json.resultName).toBe('OK');
   const certId = toHex(eventId(cert.body));
-  // a byte-identical resend gets the same receipt
+  // a byte-identical resend gets the same receipt (from node 1 once it has committed the block too)
+  await waitFor(async () => (await fetch(`${n1}/v1/events/${certId}`)).status === 200, { what: 'node 1 has the certificate event', timeoutMs: 30_000 });
   const again = await post(n1, encode('SignedEvent', cert));
   expect([again.status, again.json.eventId, again.json.height]).toEqual([200, certId, r2.json.height]);
   await waitFor(() => messages.some((m) => m.type === 'event' && m.eventId === certId), { what: 'the event in node 2\'s stream', timeoutMs: 30_000 });
