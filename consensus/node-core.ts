@@ -79,6 +79,13 @@ export interface NodeCoreOptions {
   chunkSize?: number;
   /** fsync each commit batch (default true; the simulation's in-memory store ignores it). */
   syncWrites?: boolean;
+  /**
+   * Stop folding records once this input produced a vote, so that the vote goes out at once
+   * (default false). The driver must then feed another input (e.g. a tick) while
+   * `hasFoldableRecords`: the node process and the simulation do; drivers that expect each input
+   * to be folded completely (test chains, benches) leave it off. Block bytes are the same either way.
+   */
+  yieldAfterVote?: boolean;
 }
 
 export type Phase = 'syncing' | 'consuming' | 'voted' | 'halted';
@@ -176,7 +183,7 @@ export class NodeCore {
     const merkle = await MerkleLog.open(db.sublevel<Uint8Array, Uint8Array>('merkle', { keyEncoding: 'view', valueEncoding: 'view' }) as never);
     const state = await StateStore.open(db);
     const core = new this(
-      { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, ...options },
+      { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, yieldAfterVote: false, ...options },
       blocks,
       merkle,
       state,
@@ -546,7 +553,7 @@ export class NodeCore {
     this.phase = 'voted';
     this.recordVote(vote);
     out.push({ kind: 'send-vote', to: 'all', vote });
-    this.votedInThisInput = true;
+    if (this.opts.yieldAfterVote) this.votedInThisInput = true;
     await this.checkQuorum(out);
   }
 

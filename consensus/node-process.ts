@@ -115,6 +115,8 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     db,
     hooks: [projections.hook, ...(options.hooks ?? [])],
     ...(pool ? { prepareSignatures: pool.prepare } : {}),
+    // votes go out as soon as they are made; the rest is folded on the next turn (continueFolding)
+    yieldAfterVote: true,
   });
   const startedAt = new Date().toISOString();
   let committedEvents = 0;

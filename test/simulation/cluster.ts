@@ -209,7 +209,7 @@ export class ClusterSim {
     const Impl = bug === 'sign-two-headers' ? SignsTwoHeaders : bug === 'skip-persisted-vote' ? SkipsPersistedVote : NodeCore;
     // the projections ride in every commit batch (issue 8): checked below against the chain
     const projections = await Projections.open(n.db as never, { limits: this.genesis.limits });
-    n.core = await Impl.open({ genesis: this.genesis, nodeIndex: n.index, key: n.key, db: n.db, hooks: [projections.hook], voteResendMs: 100, noQuorumAlarmMs: 5_000, chunkSize: 64, syncWrites: false });
+    n.core = await Impl.open({ genesis: this.genesis, nodeIndex: n.index, key: n.key, db: n.db, hooks: [projections.hook], voteResendMs: 100, noQuorumAlarmMs: 5_000, chunkSize: 64, syncWrites: false, yieldAfterVote: true });
     n.up = true;
     n.consumeAt = undefined;
     await this.feed(n, { kind: 'start', nowMs: this.now });
