@@ -7,14 +7,16 @@
  */
 import { decode, encode } from '../proto/codec.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from '../proto/limits.js';
-import type {
-  CertificateRecord,
-  DefiningEvent,
-  DepartmentKey,
-  DepartmentRecord,
-  Genesis,
-  GrantRecord,
-  ResourceRecord,
+import {
+  CertificateStatus,
+  type CertificateIssued,
+  type CertificateRecord,
+  type DefiningEvent,
+  type DepartmentKey,
+  type DepartmentRecord,
+  type Genesis,
+  type GrantRecord,
+  type ResourceRecord,
 } from '../proto/schema.generated.js';
 import { recordValueHash, type StateType } from './state-tree-verify.js';
 
@@ -121,4 +123,26 @@ export function findKey(dept: DepartmentRecord, version: number): DepartmentKey 
 
 export function definingEvent(eventId: Uint8Array, height: bigint, logPosition: bigint): DefiningEvent {
   return { eventId, height, logPosition };
+}
+
+/**
+ * The record a CertificateIssued event sets (DESIGN.md section 9): its fields, the signer as the
+ * issuer, status ISSUED, no revocation reason, the event as the defining one. One definition for
+ * the issue rule (ledger/rules/certificates.ts) and the bundle's compact form, which derives the
+ * record from the event (verifier/bundle-compact.ts): the two must agree byte for byte.
+ */
+export function issuedCertificateRecord(issuerDepartmentId: string, p: CertificateIssued, defining: DefiningEvent): CertificateRecord {
+  return {
+    certificateId: p.certificateId,
+    certificateTypeId: p.certificateTypeId,
+    issuerDepartmentId,
+    holderCommitment: p.holderCommitment,
+    attributesRoot: p.attributesRoot,
+    attributeNames: p.attributeNames,
+    documentSha256: p.documentSha256,
+    validUntilMs: p.validUntilMs,
+    status: CertificateStatus.CERTIFICATE_ISSUED,
+    revocationReason: '',
+    definingEvent: defining,
+  };
 }

@@ -5,7 +5,8 @@
  * CertificateIssued event (the record the issue rule of ledger/rules/certificates.ts writes), and
  * RFC 9162 paths carried as one bytes field of concatenated 32-byte hashes. Pure.
  */
-import { CertificateStatus, type CertificateRecord, type EventBody } from '../proto/schema.generated.js';
+import { issuedCertificateRecord } from '../ledger/state-records.js';
+import type { CertificateRecord, EventBody } from '../proto/schema.generated.js';
 
 /**
  * The record a CertificateIssued event sets (DESIGN.md section 9): its fields, the signer as the
@@ -15,19 +16,7 @@ import { CertificateStatus, type CertificateRecord, type EventBody } from '../pr
 export function certificateFromIssue(body: EventBody, eventId: Uint8Array, height: bigint, logPosition: bigint): CertificateRecord | undefined {
   const p = body.certificateIssued;
   if (p === undefined) return undefined;
-  return {
-    certificateId: p.certificateId,
-    certificateTypeId: p.certificateTypeId,
-    issuerDepartmentId: body.departmentId,
-    holderCommitment: p.holderCommitment,
-    attributesRoot: p.attributesRoot,
-    attributeNames: p.attributeNames,
-    documentSha256: p.documentSha256,
-    validUntilMs: p.validUntilMs,
-    status: CertificateStatus.CERTIFICATE_ISSUED,
-    revocationReason: '',
-    definingEvent: { eventId, height, logPosition },
-  };
+  return issuedCertificateRecord(body.departmentId, p, { eventId, height, logPosition });
 }
 
 /** A path's hashes as one field: 32 bytes each, concatenated. */

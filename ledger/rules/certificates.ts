@@ -22,6 +22,7 @@ import {
   type CertificateTransferred,
 } from '../../proto/schema.generated.js';
 import { RESULT, type ResultCode } from '../result-codes.js';
+import { issuedCertificateRecord } from '../state-records.js';
 import { has32, isStrictlyIncreasingUtf8, type RuleContext } from './context.js';
 
 export function certificateIssued(ctx: RuleContext, p: CertificateIssued): ResultCode {
@@ -37,19 +38,7 @@ export function certificateIssued(ctx: RuleContext, p: CertificateIssued): Resul
   }
   if (!(ctx.signer.rights?.certificateTypeIds ?? []).includes(p.certificateTypeId)) return RESULT.UNAUTHORIZED;
   if (ctx.get('cert', p.certificateId) !== undefined) return RESULT.ALREADY_EXISTS;
-  ctx.put('cert', p.certificateId, {
-    certificateId: p.certificateId,
-    certificateTypeId: p.certificateTypeId,
-    issuerDepartmentId: ctx.signer.departmentId,
-    holderCommitment: p.holderCommitment,
-    attributesRoot: p.attributesRoot,
-    attributeNames: p.attributeNames,
-    documentSha256: p.documentSha256,
-    validUntilMs: p.validUntilMs,
-    status: CertificateStatus.CERTIFICATE_ISSUED,
-    revocationReason: '',
-    definingEvent: ctx.defining,
-  });
+  ctx.put('cert', p.certificateId, issuedCertificateRecord(ctx.signer.departmentId, p, ctx.defining));
   return RESULT.OK;
 }
 
