@@ -12,7 +12,7 @@ import type { ApiContext } from './context.js';
 import { toJson } from './json.js';
 import { jsonObject, type RouteSpec } from './route-spec.js';
 import { hex32, heightText, intText, parse, queryOf, safeIntText } from './validation.js';
-import { blockAt, commitView, eventView, headerView, headHeader, inclusionView } from './views.js';
+import { blockAt, commitView, eventView, headerView, headHeader, inclusionView, requireCommitted } from './views.js';
 
 /** Headers per page (each is read from its stored block, up to max_block_bytes). */
 const HEADER_LIST_MAX = 256;
@@ -84,9 +84,10 @@ export function chainRoutes(ctx: ApiContext): RouteSpec[] {
       responses: { '200': jsonObject('the header and its commit') },
       handler: async (req, res) => {
         const height = parse(heightText, req.params.height, 'height');
-        const block = await blockAt(ctx, height);
-        const commit = await ctx.blocks.commit(height);
-        res.json({ header: headerView(block.header!), commit: commit ? commitView(commit) : null });
+        requireCommitted(ctx, height);
+        const [header, commit] = await Promise.all([ctx.blocks.header(height), ctx.blocks.commit(height)]);
+        if (header === undefined) throw new LedgerError('NOT_FOUND', `no committed block at height ${height}`, { height: height.toString() });
+        res.json({ header: headerView(header), commit: commit ? commitView(commit) : null });
       },
     },
     {
@@ -118,7 +119,7 @@ export function chainRoutes(ctx: ApiContext): RouteSpec[] {
       responses: { '200': { description: 'BlockWithCommit bytes', content: { 'application/octet-stream': { type: 'string', format: 'binary' } } } },
       handler: async (req, res) => {
         const height = parse(heightText, req.params.height, 'height');
-        await blockAt(ctx, height);
+        requireCommitted(ctx, height);
         const [block, commit] = await Promise.all([ctx.blocks.blockBytes(height), ctx.blocks.commit(height)]);
         if (block === undefined || commit === undefined) throw new LedgerError('NOT_FOUND', `no committed block at height ${height}`, {});
         res.type('application/octet-stream').send(Buffer.from(encode('BlockWithCommit', { block, commit })));

@@ -50,10 +50,15 @@ export function eventView(ctx: ApiContext, height: bigint, index: number, logPos
 }
 
 /** A committed block; NOT_FOUND past the head. */
-export async function blockAt(ctx: ApiContext, height: bigint): Promise<Block> {
+/** NOT_FOUND unless `height` is a committed block's (1..head): a range check, no read. */
+export function requireCommitted(ctx: ApiContext, height: bigint): void {
   if (height < 1n || height > ctx.blocks.head.height) {
     throw new LedgerError('NOT_FOUND', `no committed block at height ${height} (the head is ${ctx.blocks.head.height})`, { height: height.toString(), head: ctx.blocks.head.height.toString() });
   }
+}
+
+export async function blockAt(ctx: ApiContext, height: bigint): Promise<Block> {
+  requireCommitted(ctx, height);
   const b = await ctx.blocks.block(height);
   if (b === undefined) throw new LedgerError('NOT_FOUND', `no committed block at height ${height}`, { height: height.toString() });
   return b;
