@@ -210,10 +210,12 @@ async function waitForBrokers(dir: string, record: ClusterRecord, count: number,
       const b = dead[0]!;
       throw new LedgerError('UNAVAILABLE', `broker ${b.id} of the cluster in ${dir} exited while starting; last lines of its logs:\n${logTail(brokerFiles(clusterBrokerDir(dir, b.id)))}`, { broker: b.id });
     }
-    const live = await probeMetadata(bootstrap, 2_000);
-    if (live !== undefined && live >= count) return;
+    // each broker asked itself: the cluster's own count keeps a killed broker until its session expires
+    const answering = await Promise.all(bootstrap.map((b) => probeMetadata([b], 2_000)));
+    const live = answering.filter((a) => a !== undefined).length;
+    if (live >= count && (await probeMetadata(bootstrap, 2_000) ?? 0) >= count) return;
     if (Date.now() >= deadline) {
-      throw new LedgerError('TIMEOUT', `the cluster at ${bootstrap.join(',')} did not report ${count} live brokers within ${timeoutMs / 1000} s (it reports ${live ?? 'nothing'}); see ${dir}/broker-*/broker.log`, { dir });
+      throw new LedgerError('TIMEOUT', `the cluster at ${bootstrap.join(',')} did not report ${count} live brokers within ${timeoutMs / 1000} s (${live} answer); see ${dir}/broker-*/broker.log`, { dir });
     }
     await sleep(300);
   }
