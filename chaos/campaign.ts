@@ -302,7 +302,7 @@ export async function campaignOn(rig: Rig, options: Omit<CampaignOptions, 'dataD
       const ackedBefore = publisher.acked.length;
       let ackedAtHeal = 0;
       const { target, healedAt } = await injectFault(rig, fault, node, holdMs, log, () => (ackedAtHeal = publisher.acked.length));
-      log(`  healing began; ${ackedAtHeal - ackedBefore} events acknowledged while the fault lasted`);
+      log(`  healed; ${ackedAtHeal - ackedBefore} events acknowledged while the fault lasted`);
       let recoveryMs: number | null = null;
       try {
         // recovered: the first event acknowledged after healing began (or, when the load is
