@@ -29,8 +29,8 @@ import { LedgerError } from '../ledger/errors.js';
 import { probeMetadata } from './client.js';
 import { clusterBootstrap, clusterBrokerDir, clusterRecordPath, readClusterRecord, type ClusterBrokerSpec, type ClusterRecord } from './cluster-record.js';
 import {
-  acquireStartLock, BROKER_HOST, brokerFiles, brokerJavaArgs, freePorts, isBrokerProcess, lastLines, LOG_TAIL_LINES, logTail, projectRoot, READY_TIMEOUT_MS,
-  readClusterId, readRecord, resolveKafka, run, signalGroup, stopProcessGroup, STOP_GRACE_MS, writeRecord, type KafkaRuntime,
+  acquireStartLock, BROKER_HOST, brokerFiles, brokerJavaArgs, formatWithClusterId, freePorts, isBrokerProcess, logTail, newClusterId, projectRoot,
+  READY_TIMEOUT_MS, readClusterId, readRecord, resolveKafka, signalGroup, stopProcessGroup, STOP_GRACE_MS, writeRecord, type KafkaRuntime,
 } from './provision.js';
 
 /** The cluster size `ledger kafka start --brokers N` accepts: 3 (the production minimum) up to 5. */
@@ -151,19 +151,14 @@ async function ensureRecord(dir: string, java: string, runtime: KafkaRuntime, op
     controllerPort: options.hosts ? NETNS_CONTROLLER_PORT : ports[2 * i + 1]!,
     ...(options.netns ? { netns: options.netns[i]! } : {}),
   }));
-  const uuid = await run(java, brokerJavaArgs(runtime, brokerFiles(dir), 'kafka.tools.StorageTool', ['random-uuid']), { timeoutMs: 120_000 });
-  const clusterId = uuid.output.trim().split('\n').pop()?.trim() ?? '';
-  if (uuid.status !== 0 || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
-    throw new LedgerError('UNAVAILABLE', `kafka.tools.StorageTool random-uuid failed (exit ${uuid.status ?? uuid.signal}):\n${lastLines(uuid.output, LOG_TAIL_LINES)}`);
-  }
+  const clusterId = await newClusterId(java, runtime, brokerFiles(dir));
   const record: ClusterRecord = { clusterId, kafkaVersion: runtime.kafkaVersion, brokers };
   // every broker's storage formatted with the one cluster id (a static quorum: no --standalone)
   await Promise.all(brokers.map(async (b) => {
     const files = brokerFiles(clusterBrokerDir(dir, b.id));
     mkdirSync(files.dir, { recursive: true });
     writeFileSync(files.serverProperties, renderClusterServerProperties(record, b, files.logDirs));
-    const format = await run(java, brokerJavaArgs(runtime, files, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', files.serverProperties]), { timeoutMs: 120_000 });
-    if (format.status !== 0) throw new LedgerError('UNAVAILABLE', `formatting broker ${b.id}'s storage failed:\n${lastLines(format.output, LOG_TAIL_LINES)}`);
+    await formatWithClusterId(java, runtime, files, clusterId);
   }));
   // the record last: its presence marks a complete, formatted cluster
   writeFileSync(clusterRecordPath(dir), `${JSON.stringify(record, null, 2)}\n`);

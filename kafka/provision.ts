@@ -611,16 +611,27 @@ export function brokerJavaArgs(runtime: KafkaRuntime, files: BrokerFiles, mainCl
 async function formatStorage(java: string, runtime: KafkaRuntime, files: BrokerFiles): Promise<string> {
   const known = readClusterId(files);
   if (known !== undefined) return known;
+  const clusterId = await newClusterId(java, runtime, files);
+  await formatWithClusterId(java, runtime, files, clusterId);
+  return clusterId;
+}
+
+/** A fresh KRaft cluster id from `kafka.tools.StorageTool random-uuid`. */
+export async function newClusterId(java: string, runtime: KafkaRuntime, files: BrokerFiles): Promise<string> {
   const uuid = await run(java, brokerJavaArgs(runtime, files, 'kafka.tools.StorageTool', ['random-uuid']), { timeoutMs: 120_000 });
   const clusterId = uuid.output.trim().split('\n').pop()?.trim() ?? '';
   if (uuid.status !== 0 || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
     throw new LedgerError('UNAVAILABLE', `kafka.tools.StorageTool random-uuid failed (exit ${uuid.status ?? uuid.signal}):\n${lastLines(uuid.output, LOG_TAIL_LINES)}`);
   }
+  return clusterId;
+}
+
+/** `StorageTool format -t <id> -c server.properties` (a static quorum: no --standalone). */
+export async function formatWithClusterId(java: string, runtime: KafkaRuntime, files: BrokerFiles, clusterId: string): Promise<void> {
   const format = await run(java, brokerJavaArgs(runtime, files, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', files.serverProperties]), { timeoutMs: 120_000 });
   if (format.status !== 0) {
     throw new LedgerError('UNAVAILABLE', `formatting KRaft storage in ${files.logDirs} failed (exit ${format.status ?? format.signal}):\n${lastLines(format.output, LOG_TAIL_LINES)}`);
   }
-  return clusterId;
 }
 
 export function readClusterId(files: BrokerFiles): string | undefined {
