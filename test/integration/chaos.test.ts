@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignOn, describeResult, type CampaignResult } from '../../chaos/campaign.js';
 import { startRig, type Rig } from '../../chaos/rig.js';
-import { topologyUnavailable } from '../../chaos/topology.js';
+import { removeStaleTopologies, topologyUnavailable } from '../../chaos/topology.js';
 import { scratchDir } from '../helpers/kafka.js';
 
 let rig: Rig | undefined;
@@ -19,6 +19,7 @@ const log = (l: string) => lines.push(l);
 beforeAll(async () => {
   const why = topologyUnavailable();
   if (why) throw new Error(`the fault harness cannot run here: ${why}`);
+  removeStaleTopologies(); // namespaces of a run whose worker was killed
   rig = await startRig({ dataDir: scratchDir('chaos'), log });
 }, 240_000);
 
