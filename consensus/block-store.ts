@@ -12,7 +12,7 @@
  */
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
 import { u64be, utf8 } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { headerHash as hashHeader } from '../ledger/hash.js';
 import { decode, encode } from '../proto/codec.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from '../proto/limits.js';

@@ -21,8 +21,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { requireProgram } from '../cli/prerequisites.js';
-import { LedgerError } from '../ledger/errors.js';
+import { requireProgram } from '../stack/prerequisites.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { brokersFromEnv, KAFKA_BROKERS_ENV, probeMetadata } from './client.js';
 
 /** Kafka releases we accept: 3.9.x. Never 4.x, which kafkajs 2.2.4 does not support. */

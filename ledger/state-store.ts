@@ -17,7 +17,7 @@
  */
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
 import { toHex, u32be, u64be, utf8 } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { decodeRecord, encodeRecord, recordKey, recordValueHash, splitRecordKey, type AnyRecord, type RecordOf, type StateType } from './state-records.js';
 import { EMPTY_HASH, GROUP_LEVELS, levelOfGroupPath, proveStored, stateKey, type NodeReader } from './state-tree.js';
 

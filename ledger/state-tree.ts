@@ -29,7 +29,7 @@
  * Node's crypto and the pure module).
  */
 import { compareBytes, toHex } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { tagBytes, TAG } from './hash.js';
 import { sha256Into } from './sha256-into.js';
 import { EMPTY_HASH, encodeStateProof, HASH_LENGTH, keyBit, MAX_DEPTH, type StateProof } from './state-tree-verify.js';

@@ -1,7 +1,7 @@
 /**
  * @module verifier/audit-chain
  * The auditor's block-by-block check of a chain from the genesis (DESIGN.md sections 7 and 8),
- * levels `headers` and `merkle` (the `full` level adds the replay: consensus/audit.ts). Pure: it
+ * levels `headers` and `merkle` (the `full` level adds the replay: audit/audit.ts). Pure: it
  * never trusts a stored hash, recomputes everything it can from the stored bytes, and returns
  * findings (a stable code, the height, the event index and field, expected and found values)
  * instead of throwing.
