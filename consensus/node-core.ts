@@ -21,7 +21,6 @@
  * The clock decides only when to post time-to-cut markers, re-send votes and raise the no-quorum
  * alarm; nothing that decides a block's bytes reads it.
  */
-import type { AbstractLevel } from 'abstract-level';
 import { bytesEqual, toHex, utf8 } from '../ledger/bytes.js';
 import { EMPTY_RECORDS_DIGEST, nextRecordsDigest, resultsRoot, timeToCutMessage, voteMessage, type ResultEntry } from '../ledger/block.js';
 import { checkpointOrigin, checkpointText } from '../ledger/checkpoint.js';
@@ -34,15 +33,13 @@ import { MerkleLog, type MerkleStage } from '../ledger/merkle-log.js';
 import { leafHash } from '../ledger/merkle.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import { BlockState, rulesFromGenesis, type Fate, type Rules, type SignatureCheck } from '../ledger/state-machine.js';
-import { StateStore } from '../ledger/state-store.js';
+import { StateStore, type AnyDb } from '../ledger/state-store.js';
 import { decode, encode } from '../proto/codec.js';
 import type { Block, BlockHeader, Commit, CommitSignature, EventBody, IncludedEvent, SignedEvent, Vote } from '../proto/schema.generated.js';
 import { BlockStore, type ChainWrite } from './block-store.js';
 import { openNodeStores } from './node-store.js';
 import type { Alarm, CoreInput, CoreOutput, KafkaRecord } from './messages.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDb = AbstractLevel<any, any, any>;
 
 /** An included event with what the projections need to know about it. */
 export interface CommittedEvent {

@@ -664,7 +664,6 @@ function logTail(files: BrokerFiles): string {
 }
 
 export function lastLines(text: string, n: number): string {
-  // eslint-disable-next-line no-control-regex
   const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
   return lines.slice(-n).join('\n');
 }
