@@ -9,7 +9,7 @@
  */
 import { toHex, utf8 } from '../ledger/bytes.js';
 import { checkpointOrigin, checkpointText, formatSignedNote, noteKeyId, noteKeyName, type NoteSignature } from '../ledger/checkpoint.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import type { ApiContext } from './context.js';

@@ -8,7 +8,7 @@
  * reached is UNAVAILABLE.
  */
 import { concatBytes, toHex } from '../ledger/bytes.js';
-import { ERROR_CODES, LedgerError, type ErrorCode } from '../ledger/errors.js';
+import { ERROR_CODES, LedgerError, type ErrorCode } from '../errors/ledger-error.js';
 import { decode, encode } from '../proto/codec.js';
 import { DEFAULT_LIMITS } from '../proto/limits.js';
 import type { ChainSource } from '../verifier/audit-source.js';

@@ -4,7 +4,7 @@
  * (api/route-spec.ts), served at `/v1/openapi.json`. Every route answers errors as
  * `{code, message, details}` with the status of ledger/errors.ts's table.
  */
-import { ERROR_CODES } from '../ledger/errors.js';
+import { ERROR_CODES } from '../errors/ledger-error.js';
 import type { RouteSpec } from './route-spec.js';
 
 const ERROR_SCHEMA = {

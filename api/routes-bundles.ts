@@ -1,12 +1,12 @@
 /**
  * @module api/routes-bundles
  * Proof bundles over the API (DESIGN.md section 10; CONTRACTS.md contract 3): a certificate's or
- * grant's bundle against the committed head, built by consensus/bundle-builder.ts from the node's
+ * grant's bundle against the committed head, built by proofs/bundle-builder.ts from the node's
  * stores, as binary (the protobuf a QR code carries) or its JSON view. An absent record gets a
  * bundle too: its non-membership proof, which the verifier reports as UNKNOWN.
  */
-import { buildProofBundle, type BundleTarget } from '../consensus/bundle-builder.js';
-import { LedgerError } from '../ledger/errors.js';
+import { buildProofBundle, type BundleTarget } from '../proofs/bundle-builder.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { bundleToJson } from '../verifier/bundle-verify.js';
 import type { ApiContext } from './context.js';
 import type { RouteSpec } from './route-spec.js';

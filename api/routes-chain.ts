@@ -5,7 +5,7 @@
  * result and RFC 9162 inclusion proof, consistency proofs between two log sizes, node status.
  */
 import { toHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { eventId } from '../ledger/hash.js';
 import { encode } from '../proto/codec.js';
 import type { ApiContext } from './context.js';

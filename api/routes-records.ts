@@ -6,7 +6,7 @@
  * counts for the reader page's auditor view.
  */
 import { toHex, tryFromHex, utf8 } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { idPrefix, prefixEnd } from '../ledger/projection-records.js';
 import { decodeRecord } from '../ledger/state-records.js';
 import type { AnySublevel } from '../ledger/state-store.js';

@@ -6,7 +6,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { fromHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { encode } from '../proto/codec.js';
 import type { ApiContext } from './context.js';
 import { jsonObject, type RouteSpec } from './route-spec.js';

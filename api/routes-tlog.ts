@@ -5,7 +5,7 @@
  * (`/tile/<L>/<N>[.p/<W>]`, `/tile/entries/<N>[.p/<W>]`), and the nodes' note verifier keys.
  */
 import { toHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { noteVerifierKeys, originOf, signedCheckpoint } from './checkpoint-note.js';
 import type { ApiContext } from './context.js';
 import { jsonObject, type RouteSpec } from './route-spec.js';

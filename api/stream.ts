@@ -14,7 +14,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { toHex } from '../ledger/bytes.js';
-import { isLedgerError, LedgerError } from '../ledger/errors.js';
+import { isLedgerError, LedgerError } from '../errors/ledger-error.js';
 import { eventId } from '../ledger/hash.js';
 import type { ApiContext } from './context.js';
 import { headerView } from './views.js';

@@ -16,7 +16,7 @@
  * it fails too: their numbers follow the failed ones, so sending them would only make gaps.
  */
 import { bytesEqual, toHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { eventId } from '../ledger/hash.js';
 import { resultName } from '../ledger/result-codes.js';
 import { verifyEd25519 } from '../ledger/signature.js';

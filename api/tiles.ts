@@ -7,7 +7,7 @@
  * width W when at least W of its hashes exist: complete subtrees never change, so a partial tile
  * of any size the log has passed is still exact).
  */
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { eventId } from '../ledger/hash.js';
 import type { ApiContext } from './context.js';
 import { TILE_HEIGHT, TILE_WIDTH, tileWidthAt, type TileRef } from './tile-path.js';

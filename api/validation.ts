@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { tryFromHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { MAX_PAGE_SIZE } from '../ledger/queries.js';
 import { isIdentifier } from '../proto/limits.js';
 

@@ -4,7 +4,7 @@
  * lookups several route modules share.
  */
 import { bytesEqual } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { headerHash } from '../ledger/hash.js';
 import { resultName } from '../ledger/result-codes.js';
 import { decode, encode } from '../proto/codec.js';

@@ -1,12 +1,12 @@
 /**
  * @module bench/run
- * `npm run bench -- [--json] [--quick] [--only GROUP]`: runs the benchmark groups and prints one
+ * `npm run bench -- [--json] [--quick] [--only GROUP]` (= `ledger bench`, cli/commands/bench.ts): runs the benchmark groups and prints one
  * flat JSON object (`schema`, `machine`, `quick`, then one key per figure), or a table.
  * `--quick` keeps the whole run within 5 minutes.
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { apiGroup } from './groups/api.js';
 import { cryptoGroup } from './groups/crypto.js';
 import { e2eGroup } from './groups/e2e.js';
@@ -72,16 +72,3 @@ export function formatTable(result: Record<string, unknown>): string {
     .map(([k, v]) => `${k.padEnd(34)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join('\n');
 }
-
-async function main(): Promise<void> {
-  try {
-    const opts = parseBenchArgs(process.argv.slice(2));
-    const result = await runBench(opts);
-    process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatTable(result)}\n`);
-  } catch (e) {
-    const { reportError } = await import('../cli/program.js');
-    process.exitCode = reportError(e);
-  }
-}
-
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) await main();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep, setTimeout as sleepMs } from 'node:timers/promises';
 import { toHex } from '../ledger/bytes.js';
 import { loadKeyFile } from '../ledger/key-file.js';
-import { LedgerError, EXIT } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { createKafka } from '../kafka/client.js';
 import { DepartmentClient, type Receipt } from '../producers/department-client.js';
 import { loadPayload } from '../producers/load.js';
@@ -73,8 +73,11 @@ export interface CampaignResult {
   chainsIdentical: boolean;
   heads: string[];
   faults: FaultFigure[];
-  /** Node runs that ended with exit 8 (halted on divergence) rather than fork. */
-  halts: number;
+  /**
+   * Node runs that ended on their own (not by the campaign's signals), with their exit codes: 8 is
+   * a halt on divergence (DESIGN.md section 8), which is how a node must refuse rather than fork.
+   */
+  nodeExits: Array<{ node: number; code: number | null }>;
   forks: number;
   equivocations: number;
   violations: Violation[];
@@ -331,7 +334,7 @@ export async function campaignOn(rig: Rig, options: Omit<CampaignOptions, 'dataD
     await publisher.close().catch(() => undefined);
   }
   for (const n of rig.nodes) await rig.stopNode(n.index);
-  const halts = rig.nodes.reduce((m, n) => m + n.exits.filter((c) => c === EXIT.HALTED).length, 0);
+  const nodeExits = rig.nodes.flatMap((n) => n.exits.map((code) => ({ node: n.index, code })));
   const final: FinalReport = await finalCheck(rig, publisher.acked);
   const violations = [...checker.violations, ...final.violations];
   const result: CampaignResult = {
@@ -339,14 +342,14 @@ export async function campaignOn(rig: Rig, options: Omit<CampaignOptions, 'dataD
     chainsIdentical: final.compare.ok && final.compare.odd.length === 0,
     heads: final.heads.map(String),
     faults: figures,
-    halts,
+    nodeExits,
     forks: final.forks + checker.violations.filter((v) => v.kind === 'FORK').length,
     equivocations: final.equivocations + checker.violations.filter((v) => v.kind === 'EQUIVOCATION').length,
     violations,
     elapsedMs: Date.now() - began,
     ok: false,
   };
-  result.ok = violations.length === 0 && result.chainsIdentical && result.events.lost === 0 && result.events.acknowledged === result.events.submitted && figures.every((f) => f.recoveryMs !== null);
+  result.ok = violations.length === 0 && nodeExits.length === 0 && result.chainsIdentical && result.events.lost === 0 && result.events.acknowledged === result.events.submitted && figures.every((f) => f.recoveryMs !== null);
   return result;
 }
 
@@ -355,7 +358,7 @@ export function describeResult(r: CampaignResult): string {
   const lines = [
     `events: ${r.events.submitted} submitted, ${r.events.acknowledged} acknowledged, ${r.events.committed} committed, ${r.events.lost} lost, ${r.events.duplicated} duplicated`,
     `chains identical (audit --compare): ${r.chainsIdentical ? 'yes' : 'NO'} (heads ${r.heads.join(', ')})`,
-    `halts (exit 8): ${r.halts}; forks: ${r.forks}; equivocations: ${r.equivocations}`,
+    `halts (exit 8) and other exits of nodes on their own: ${r.nodeExits.length === 0 ? 'none' : r.nodeExits.map((e) => `node ${e.node} exit ${e.code}`).join(', ')}; forks: ${r.forks}; equivocations: ${r.equivocations}`,
     'recovery per fault:',
     ...r.faults.map((f) => `  ${f.fault.padEnd(19)} ${f.target.padEnd(34)} at event ${String(f.atEvent).padStart(6)}: ${f.recoveryMs === null ? 'did NOT recover' : `${(f.recoveryMs / 1000).toFixed(1)} s`}${f.violations.length ? `, ${f.violations.length} violations` : ''}`),
     `elapsed ${(r.elapsedMs / 1000).toFixed(0)} s; ${r.ok ? 'OK' : 'FAILED'}`,

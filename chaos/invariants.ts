@@ -15,7 +15,7 @@ import { toHex } from '../ledger/bytes.js';
 import { eventId } from '../ledger/hash.js';
 import { decode } from '../proto/codec.js';
 import { BlockStore } from '../consensus/block-store.js';
-import { compareCopies, type CompareReport } from '../consensus/audit-compare.js';
+import { compareCopies, type CompareReport } from '../audit/audit-compare.js';
 import type { Rig } from './rig.js';
 
 export interface Violation {

@@ -17,8 +17,8 @@ import { KEY_FILE_EXTENSION } from '../ledger/key-file.js';
 import { startKafkaCluster, stopKafkaCluster, signalClusterBroker, restartClusterBroker, type ClusterInfo } from '../kafka/cluster.js';
 import { createChannelTopic } from '../kafka/topics.js';
 import { withAdmin } from '../kafka/client.js';
-import { ensureStack, type StackLayout } from '../cli/stack.js';
-import { CLI_PATH } from '../cli/local-cluster.js';
+import { ensureStack, type StackLayout } from '../stack/layout.js';
+import { CLI_PATH } from '../stack/local-cluster.js';
 import { createTopology, type Topology } from './topology.js';
 
 /** The port every node listens on inside its own namespace. */

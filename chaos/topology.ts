@@ -19,8 +19,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { LedgerError } from '../ledger/errors.js';
-import { requireProgram } from '../cli/prerequisites.js';
+import { LedgerError } from '../errors/ledger-error.js';
+import { requireProgram } from '../stack/prerequisites.js';
 
 /** The project's own test subnet: 10.77.<s>.0/24, never an outside host. */
 export const TEST_NET_PREFIX = '10.77';

@@ -4,7 +4,8 @@
  * turns errors into messages and exit codes (ledger/errors.ts holds the one table).
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT, exitCodeOf, isLedgerError } from '../ledger/errors.js';
+import { isLedgerError } from '../errors/ledger-error.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
 import { registerBench } from './commands/bench.js';
 import { registerDisclose } from './commands/disclose.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -18,7 +19,7 @@ import { registerRebuild } from './commands/rebuild.js';
 import { registerDemo } from './commands/demo.js';
 import { registerProof } from './commands/proof.js';
 import { registerAudit } from './commands/audit.js';
-import { packageVersion } from './package-info.js';
+import { packageVersion } from '../stack/package-info.js';
 
 export function buildProgram(): Command {
   const program = new Command('ledger')

@@ -10,9 +10,9 @@
  * The event-id index (event id -> height, index, log position) lives with the state
  * (ledger/state-store.ts) and is shared.
  */
-import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
+import type { AnyDb, AnySublevel } from '../ledger/state-store.js';
 import { u64be, utf8 } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { headerHash as hashHeader } from '../ledger/hash.js';
 import { decode, encode } from '../proto/codec.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from '../proto/limits.js';
@@ -20,10 +20,7 @@ import type { Block, BlockHeader, Commit, Vote } from '../proto/schema.generated
 
 export const BLOCK_STORE_FORMAT = 1;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDb = AbstractLevel<any, any, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Sub = AbstractSublevel<any, any, Uint8Array, Uint8Array>;
+type Sub = AnySublevel;
 
 /** One operation for the node's atomic batch. */
 export interface ChainWrite {

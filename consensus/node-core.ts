@@ -21,11 +21,10 @@
  * The clock decides only when to post time-to-cut markers, re-send votes and raise the no-quorum
  * alarm; nothing that decides a block's bytes reads it.
  */
-import type { AbstractLevel } from 'abstract-level';
 import { bytesEqual, toHex, utf8 } from '../ledger/bytes.js';
 import { EMPTY_RECORDS_DIGEST, nextRecordsDigest, resultsRoot, timeToCutMessage, voteMessage, type ResultEntry } from '../ledger/block.js';
 import { checkpointOrigin, checkpointText } from '../ledger/checkpoint.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import type { Signer } from '../ledger/event.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { RULES_VERSION } from '../ledger/genesis.js';
@@ -34,14 +33,13 @@ import { MerkleLog, type MerkleStage } from '../ledger/merkle-log.js';
 import { leafHash } from '../ledger/merkle.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import { BlockState, rulesFromGenesis, type Fate, type Rules, type SignatureCheck } from '../ledger/state-machine.js';
-import { StateStore } from '../ledger/state-store.js';
+import { StateStore, type AnyDb } from '../ledger/state-store.js';
 import { decode, encode } from '../proto/codec.js';
 import type { Block, BlockHeader, Commit, CommitSignature, EventBody, IncludedEvent, SignedEvent, Vote } from '../proto/schema.generated.js';
 import { BlockStore, type ChainWrite } from './block-store.js';
+import { openNodeStores } from './node-store.js';
 import type { Alarm, CoreInput, CoreOutput, KafkaRecord } from './messages.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDb = AbstractLevel<any, any, any>;
 
 /** An included event with what the projections need to know about it. */
 export interface CommittedEvent {
@@ -177,11 +175,7 @@ export class NodeCore {
     if (!bytesEqual(node.publicKey, options.key.publicKey)) {
       throw new LedgerError('BAD_ARGUMENT', `the key given is not node ${options.nodeIndex}'s key in the genesis`, {});
     }
-    const db = options.db;
-    if (db.status !== 'open') await db.open();
-    const blocks = await BlockStore.open(db, options.genesis.hash, options.genesis.limits);
-    const merkle = await MerkleLog.open(db.sublevel<Uint8Array, Uint8Array>('merkle', { keyEncoding: 'view', valueEncoding: 'view' }) as never);
-    const state = await StateStore.open(db);
+    const { blocks, merkle, state } = await openNodeStores(options.db, options.genesis);
     const core = new this(
       { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, yieldAfterVote: false, ...options },
       blocks,

@@ -12,9 +12,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { Level } from 'level';
 import { toHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { Projections } from '../ledger/projections.js';
 import { selfTestEd25519 } from '../ledger/signature.js';
 import { createKafka, createProducer, recordTimestampType } from '../kafka/client.js';
@@ -22,6 +21,7 @@ import { resolveBrokers } from '../kafka/provision.js';
 import { channelTopic, checkChannelTopic } from '../kafka/topics.js';
 import type { Alarm, CoreOutput, KafkaRecord } from './messages.js';
 import type { NodeConfig } from './node-config.js';
+import { openNodeDb } from './node-store.js';
 import { NodeCore, type CommitHook } from './node-core.js';
 import { PeerNetwork } from './peer-network.js';
 import { inputOf, payloadOf } from './peer-wire.js';
@@ -98,12 +98,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   }
 
   mkdirSync(config.dataDir, { recursive: true });
-  const db = new Level<Uint8Array, Uint8Array>(join(config.dataDir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
-  try {
-    await db.open();
-  } catch (e) {
-    throw new LedgerError('FILE_UNREADABLE', `cannot open ${join(config.dataDir, 'db')}: ${(e as Error).message} (is another process using this node's folder?)`, { dir: config.dataDir }, { cause: e });
-  }
+  const db = await openNodeDb(join(config.dataDir, 'db'), { createIfMissing: true });
   // The projections (DESIGN.md section 9) are written in each block's atomic batch, before any
   // other hook, so that the API's queries stand at the committed height.
   const projections = await Projections.open(db as never, { limits: g.limits });

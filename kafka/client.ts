@@ -7,7 +7,7 @@
  */
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaClient, KafkaMessage, Producer } from 'kafkajs';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 

@@ -24,8 +24,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requireProgram } from '../cli/prerequisites.js';
-import { LedgerError } from '../ledger/errors.js';
+import { requireProgram } from '../stack/prerequisites.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { probeMetadata } from './client.js';
 import { clusterBootstrap, clusterBrokerDir, clusterRecordPath, readClusterRecord, type ClusterBrokerSpec, type ClusterRecord } from './cluster-record.js';
 import {

@@ -21,8 +21,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { requireProgram } from '../cli/prerequisites.js';
-import { LedgerError } from '../ledger/errors.js';
+import { requireProgram } from '../stack/prerequisites.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { brokersFromEnv, KAFKA_BROKERS_ENV, probeMetadata } from './client.js';
 import { clusterBootstrap, clusterBrokerDir, readClusterRecord } from './cluster-record.js';
 
@@ -686,7 +686,6 @@ export function logTail(files: BrokerFiles): string {
 }
 
 export function lastLines(text: string, n: number): string {
-  // eslint-disable-next-line no-control-regex
   const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
   return lines.slice(-n).join('\n');
 }

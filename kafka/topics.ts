@@ -10,7 +10,7 @@
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { withAdmin } from './client.js';
 
 const { ConfigResourceTypes } = kafkajs;

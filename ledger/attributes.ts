@@ -7,7 +7,7 @@
  * index and the leaf count, with an inclusion proof. Pure.
  */
 import { compareBytes, concatBytes, lp16, lp32, utf8 } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { tagBytes, TAG } from './hash.js';
 import { leafHash, rootHash } from './merkle.js';
 import { SALT_LENGTH } from './commitment.js';

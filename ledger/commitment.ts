@@ -6,7 +6,7 @@
  * 身份证号 end in an upper-case X; unified social credit codes are upper-case). Pure.
  */
 import { concatBytes, lp16, utf8 } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { TAG, taggedHash } from './hash.js';
 
 export const SALT_LENGTH = 32;

@@ -13,7 +13,7 @@
 import { attributeLeafData, attributesRoot, orderAttributes, type Attribute } from './attributes.js';
 import { bytesEqual, toHex, tryFromHex } from './bytes.js';
 import { SALT_LENGTH } from './commitment.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { inclusionProof, leafHash } from './merkle.js';
 
 /** The holder's salts file (DESIGN.md section 5; read by producers/payloads.ts parseSaltsFile), salts in hex. */

@@ -7,7 +7,7 @@
 import { encode, encodeChecked } from '../proto/codec.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from '../proto/limits.js';
 import type { EventBody, SignedEvent } from '../proto/schema.generated.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { eventId } from './hash.js';
 
 export interface Signer {

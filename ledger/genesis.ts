@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS, isIdentifier, type DecodeLimits } from '../proto/limits
 import type { Genesis, Limits } from '../proto/schema.generated.js';
 import { toHex } from './bytes.js';
 import { isAcceptablePublicKeyPure } from './ed25519-rule.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { genesisHash } from './hash.js';
 
 /** The rules version this build implements; a node that meets another halts (DESIGN.md section 7). */

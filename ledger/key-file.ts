@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { toHex, tryFromHex } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { publicKeyFromSeed, signEd25519 } from './signature.js';
 
 export const KEY_FILE_EXTENSION = '.ed25519key';

@@ -16,7 +16,7 @@
  * block (DESIGN.md section 8). Until `commit` is called after that batch, the log is unchanged.
  */
 import type { AbstractSublevel } from 'abstract-level';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { consistencyRanges, inclusionRanges, type Range } from './merkle.js';
 import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './merkle-verify.js';
 

@@ -7,31 +7,9 @@
  * Sizes and indexes are numbers (safe integers) or bigints; arithmetic is done without 32-bit
  * bitwise operators so that trees beyond 2^31 leaves are handled.
  */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash } from './merkle-hash.js';
 
-/** RFC 9162 section 2.1.1: leaf hash = SHA-256(0x00 || leaf). */
-export const LEAF_HASH_PREFIX = 0x00;
-/** RFC 9162 section 2.1.1: node hash = SHA-256(0x01 || left || right). */
-export const NODE_HASH_PREFIX = 0x01;
-export const HASH_SIZE = 32;
-
-/** The root of the empty tree: SHA-256 of nothing (RFC 9162 section 2.1.1). */
-export const EMPTY_ROOT: Uint8Array = nobleSha256(new Uint8Array(0));
-
-export function leafHash(data: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(1 + data.length);
-  buf[0] = LEAF_HASH_PREFIX;
-  buf.set(data, 1);
-  return nobleSha256(buf);
-}
-
-export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
-  buf[0] = NODE_HASH_PREFIX;
-  buf.set(left, 1);
-  buf.set(right, 1 + HASH_SIZE);
-  return nobleSha256(buf);
-}
+export { EMPTY_ROOT, HASH_SIZE, LEAF_HASH_PREFIX, NODE_HASH_PREFIX, leafHash, nodeHash } from './merkle-hash.js';
 
 /** Why a proof check failed; stable codes. */
 export type MerkleCheckCode =

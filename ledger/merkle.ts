@@ -7,7 +7,7 @@
  * ledger/merkle-log.ts; both share the range decomposition below.
  * Pure: no Node imports.
  */
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './merkle-verify.js';
 
 export {

@@ -18,7 +18,7 @@
  * Pure: no Node imports.
  */
 import { putU64be, utf8 } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 
 /** Where an included event sits: block height and 0-based index among the block's included events. */
 export interface ChainAt {

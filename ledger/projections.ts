@@ -32,7 +32,7 @@ import { decode } from '../proto/codec.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from '../proto/limits.js';
 import type { EventBody, SignedEvent } from '../proto/schema.generated.js';
 import { toHex, u64be, utf8 } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { atBytes, concat, idPrefix, keyAt, RecordReader, RecordWriter, type ChainAt } from './projection-records.js';
 import { RESULT } from './result-codes.js';
 import type { Fate, PayloadCase } from './state-machine.js';

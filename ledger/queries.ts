@@ -22,7 +22,7 @@
 import { isIdentifier } from '../proto/limits.js';
 import { ShareType, GrantStatus, type CertificateRecord, type DefiningEvent, type DepartmentKey, type DepartmentRecord, type GrantRecord, type ResourceRecord } from '../proto/schema.generated.js';
 import { toHex, tryFromHex, utf8 } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { idPrefix, keyAt, prefixEnd } from './projection-records.js';
 import {
   codeKey,

@@ -20,7 +20,7 @@ import {
   verifyEd25519Noble,
 } from './ed25519-rule.js';
 import { SPECCHECK_CASES, SPECCHECK_EXPECTED_ROW } from './ed25519-selftest-vectors.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 
 export type Ed25519Backend = 'node' | 'noble';
 

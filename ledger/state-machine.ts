@@ -26,7 +26,7 @@ import { decode } from '../proto/codec.js';
 import type { DecodeLimits } from '../proto/limits.js';
 import type { EventBody, Genesis, SignedEvent } from '../proto/schema.generated.js';
 import { bytesKey, toHex } from './bytes.js';
-import { isLedgerError, LedgerError } from './errors.js';
+import { isLedgerError, LedgerError } from '../errors/ledger-error.js';
 import { eventId as computeEventId } from './hash.js';
 import { RESULT, type DropReason, type ResultCode } from './result-codes.js';
 import { accessRecorded } from './rules/access.js';

@@ -17,7 +17,7 @@
  */
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
 import { toHex, u32be, u64be, utf8 } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { decodeRecord, encodeRecord, recordKey, recordValueHash, splitRecordKey, type AnyRecord, type RecordOf, type StateType } from './state-records.js';
 import { EMPTY_HASH, GROUP_LEVELS, levelOfGroupPath, proveStored, stateKey, type NodeReader } from './state-tree.js';
 
@@ -49,9 +49,8 @@ export interface StateWrite {
   value: Uint8Array;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// `any` for the key and value types of the database itself: callers choose their encodings.
 export type AnyDb = AbstractLevel<any, any, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnySublevel = AbstractSublevel<any, any, Uint8Array, Uint8Array>;
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
@@ -285,8 +284,7 @@ export class StateStore implements StateLayer {
 
   /** Writes a batch to the database (what the node does with its block batch; tests and the simulation use this). */
   async writeBatch(writes: StateWrite[]): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    await this.db.batch(writes as any);
+    await this.db.batch(writes as never);
   }
 
   // -------------------------------------------------------------------------------------------

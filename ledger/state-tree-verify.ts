@@ -26,7 +26,8 @@
  * Pure: no Node imports (runs in the browser).
  */
 import { bytesEqual, concatBytes, toHex, u16be, u8, utf8 } from './bytes.js';
-import { TAG, taggedHash } from './hash.js';
+import { TAG, tagBytes, taggedHash } from './hash.js';
+import { sha256Into } from './sha256-into.js';
 
 /** The record types the state tree holds (DESIGN.md section 9). */
 export const STATE_TYPES = ['dept', 'resource', 'grant', 'cert'] as const;
@@ -55,14 +56,31 @@ export function recordValueHash(recordBytes: Uint8Array): Uint8Array {
   return taggedHash(TAG.record, recordBytes);
 }
 
-/** leaf = SHA-256("ledger:smt-leaf:v1" || key || value hash). */
+// The one definition of the state tree's hashes (DESIGN.md section 9), fast: fixed-size inputs in
+// scratch buffers hashed by ledger/sha256-into.ts (synchronous, so no call sees another's bytes).
+const LEAF_TAG = tagBytes(TAG.smtLeaf);
+const NODE_TAG = tagBytes(TAG.smtNode);
+const leafInput = new Uint8Array(LEAF_TAG.length + 2 * HASH_LENGTH);
+leafInput.set(LEAF_TAG, 0);
+const nodeInput = new Uint8Array(NODE_TAG.length + 2 * HASH_LENGTH);
+nodeInput.set(NODE_TAG, 0);
+
+/** leaf = SHA-256("ledger:smt-leaf:v1" || key || value hash); both 32 bytes. */
 export function smtLeafHash(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  return taggedHash(TAG.smtLeaf, key, valueHash);
+  leafInput.set(key, LEAF_TAG.length);
+  leafInput.set(valueHash, LEAF_TAG.length + HASH_LENGTH);
+  const out = new Uint8Array(HASH_LENGTH);
+  sha256Into(leafInput, out);
+  return out;
 }
 
-/** internal node = SHA-256("ledger:smt-node:v1" || left || right). */
+/** internal node = SHA-256("ledger:smt-node:v1" || left || right); both 32 bytes. */
 export function smtNodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return taggedHash(TAG.smtNode, left, right);
+  nodeInput.set(left, NODE_TAG.length);
+  nodeInput.set(right, NODE_TAG.length + HASH_LENGTH);
+  const out = new Uint8Array(HASH_LENGTH);
+  sha256Into(nodeInput, out);
+  return out;
 }
 
 /** Bit `i` of a key (0 = the most significant bit of byte 0). */

@@ -29,10 +29,8 @@
  * Node's crypto and the pure module).
  */
 import { compareBytes, toHex } from './bytes.js';
-import { LedgerError } from './errors.js';
-import { tagBytes, TAG } from './hash.js';
-import { sha256Into } from './sha256-into.js';
-import { EMPTY_HASH, encodeStateProof, HASH_LENGTH, keyBit, MAX_DEPTH, type StateProof } from './state-tree-verify.js';
+import { LedgerError } from '../errors/ledger-error.js';
+import { EMPTY_HASH, encodeStateProof, HASH_LENGTH, keyBit, MAX_DEPTH, smtLeafHash as leafHash, smtNodeHash as nodeHash, type StateProof } from './state-tree-verify.js';
 
 export {
   EMPTY_HASH,
@@ -44,6 +42,8 @@ export {
   stateKey,
   verifyStateProof,
   verifyStateRecord,
+  smtLeafHash,
+  smtNodeHash,
   type StateProof,
   type StateProofResult,
   type StateType,
@@ -51,32 +51,6 @@ export {
 
 /** One entry of the tree: a 32-byte key and the 32-byte value hash of its record. */
 export type Entry = [key: Uint8Array, valueHash: Uint8Array];
-
-const LEAF_TAG = tagBytes(TAG.smtLeaf);
-const NODE_TAG = tagBytes(TAG.smtNode);
-const leafInput = new Uint8Array(LEAF_TAG.length + 64);
-leafInput.set(LEAF_TAG, 0);
-const nodeInput = new Uint8Array(NODE_TAG.length + 64);
-nodeInput.set(NODE_TAG, 0);
-
-/** leaf = SHA-256("ledger:smt-leaf:v1" || key || value hash). */
-export function leafHash(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  leafInput.set(key, LEAF_TAG.length);
-  leafInput.set(valueHash, LEAF_TAG.length + 32);
-  // 32-byte typed arrays live on V8's heap (cheap to make and collect)
-  const out = new Uint8Array(32);
-  sha256Into(leafInput, out);
-  return out;
-}
-
-/** internal = SHA-256("ledger:smt-node:v1" || left || right). */
-export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  nodeInput.set(left, NODE_TAG.length);
-  nodeInput.set(right, NODE_TAG.length + 32);
-  const out = new Uint8Array(32);
-  sha256Into(nodeInput, out);
-  return out;
-}
 
 function checkEntry(e: Entry): void {
   if (!(e[0] instanceof Uint8Array) || e[0].length !== HASH_LENGTH || !(e[1] instanceof Uint8Array) || e[1].length !== HASH_LENGTH) {

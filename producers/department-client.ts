@@ -21,7 +21,7 @@
  */
 import kafkajs from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { buildSignedEvent, type Signer } from '../ledger/event.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from '../proto/limits.js';
 import type { EventBody } from '../proto/schema.generated.js';

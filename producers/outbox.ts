@@ -18,7 +18,7 @@
  * id || record value), `a:<first seq>` (a batch's acknowledgement). Sequence numbers are 20-digit decimal in keys, so keys sort in sequence order.
  */
 import { Level } from 'level';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 
 export const OUTBOX_FORMAT = 2;
 

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { attributesRoot, orderAttributes, type Attribute } from '../ledger/attributes.js';
 import { toHex, tryFromHex } from '../ledger/bytes.js';
 import { SALT_LENGTH, commitment } from '../ledger/commitment.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { isAcceptablePublicKey } from '../ledger/signature.js';
 import { DEFAULT_LIMITS } from '../proto/limits.js';
 import { ShareType } from '../proto/schema.generated.js';

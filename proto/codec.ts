@@ -14,7 +14,7 @@
  * Pure: runs in Node and in the browser.
  */
 import protobuf from 'protobufjs';
-import { isLedgerError, LedgerError } from '../ledger/errors.js';
+import { isLedgerError, LedgerError } from '../errors/ledger-error.js';
 import { DEFAULT_LIMITS, checkBytesField, checkListLength, checkStringField, type DecodeLimits } from './limits.js';
 import { DESCRIPTOR, type MessageName, type MessageTypes } from './schema.generated.js';
 

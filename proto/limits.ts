@@ -4,7 +4,7 @@
  * that decoding enforces. The limits are consensus-critical and live in the genesis; these are
  * the defaults.
  */
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 
 export interface DecodeLimits {
   /** A Kafka record's value, and a signed event's body. */

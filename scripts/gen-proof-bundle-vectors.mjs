@@ -13,7 +13,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = (p) => join(root, 'dist', p);
 const { toHex } = await import(dist('ledger/bytes.js'));
 const { decode, encode } = await import(dist('proto/codec.js'));
-const { buildProofBundle } = await import(dist('consensus/bundle-builder.js'));
+const { buildProofBundle } = await import(dist('proofs/bundle-builder.js'));
 const { verifyBundle } = await import(dist('verifier/bundle-verify.js'));
 const { buildScenarioChain, CERT } = await import(dist('test/helpers/scenario-chain.js'));
 

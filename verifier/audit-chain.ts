@@ -1,7 +1,7 @@
 /**
  * @module verifier/audit-chain
  * The auditor's block-by-block check of a chain from the genesis (DESIGN.md sections 7 and 8),
- * levels `headers` and `merkle` (the `full` level adds the replay: consensus/audit.ts). Pure: it
+ * levels `headers` and `merkle` (the `full` level adds the replay: audit/audit.ts). Pure: it
  * never trusts a stored hash, recomputes everything it can from the stored bytes, and returns
  * findings (a stable code, the height, the event index and field, expected and found values)
  * instead of throwing.
@@ -30,8 +30,8 @@ import { checkpointOrigin, checkpointText } from '../ledger/checkpoint.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { RULES_VERSION } from '../ledger/genesis.js';
 import { eventId, headerHash } from '../ledger/hash.js';
-import { EMPTY_ROOT } from '../ledger/merkle-verify.js';
-import { sha256Into } from '../ledger/sha256-into.js';
+import { EMPTY_ROOT, leafHash, MerkleFrontier } from '../ledger/merkle-hash.js';
+import { rootHash } from '../ledger/merkle.js';
 import { RESULT, resultName } from '../ledger/result-codes.js';
 import { decode, encode } from '../proto/codec.js';
 import type { Block, BlockHeader, Commit, EventBody } from '../proto/schema.generated.js';
@@ -119,52 +119,7 @@ export interface BlockCheck {
 }
 
 /** The log's right edge (a compact range): the root of every prefix with O(log n) memory. */
-class Frontier {
-  private stack: Array<{ level: number; hash: Uint8Array }> = [];
-  size = 0n;
-  append(leaf: Uint8Array): void {
-    this.stack.push({ level: 0, hash: leaf });
-    this.size++;
-    for (;;) {
-      const n = this.stack.length;
-      if (n < 2 || this.stack[n - 1]!.level !== this.stack[n - 2]!.level) break;
-      const right = this.stack.pop()!;
-      const left = this.stack.pop()!;
-      this.stack.push({ level: left.level + 1, hash: nodeHash(left.hash, right.hash) });
-    }
-  }
-  root(): Uint8Array {
-    if (this.stack.length === 0) return EMPTY_ROOT;
-    let h = this.stack[this.stack.length - 1]!.hash;
-    for (let i = this.stack.length - 2; i >= 0; i--) h = nodeHash(this.stack[i]!.hash, h);
-    return h;
-  }
-}
-
 const hex = (b: Uint8Array) => toHex(b);
-
-// RFC 9162 section 2.1.1 hashes with the project's fast SHA-256 (ledger/sha256-into.ts; the same
-// bytes as ledger/merkle-verify.ts's leafHash and nodeHash, which use @noble/hashes).
-let scratch = new Uint8Array(128);
-/** SHA-256(0x00 || data). */
-function leafHash(data: Uint8Array): Uint8Array {
-  if (data.length + 1 > scratch.length) scratch = new Uint8Array(2 * (data.length + 1));
-  scratch[0] = 0x00;
-  scratch.set(data, 1);
-  const out = new Uint8Array(32);
-  sha256Into(scratch, out, 0, data.length + 1);
-  return out;
-}
-const pair = new Uint8Array(65);
-/** SHA-256(0x01 || left || right). */
-function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  pair[0] = 0x01;
-  pair.set(left, 1);
-  pair.set(right, 33);
-  const out = new Uint8Array(32);
-  sha256Into(pair, out, 0, 65);
-  return out;
-}
 
 /**
  * Checks blocks 1, 2, ... in order (`check` once per height). Keeps what the next block needs:
@@ -173,7 +128,7 @@ function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
  */
 export class ChainChecker {
   private previous: { header: BlockHeader; hash: Uint8Array } | undefined;
-  private readonly frontier = new Frontier();
+  private readonly frontier = new MerkleFrontier();
   /** department id -> key version -> public key, from the genesis and OK governance events. */
   private readonly keys = new Map<string, Map<number, Uint8Array>>();
   /** Every leaf hash in log order, when asked for (32 bytes per event). */
@@ -360,7 +315,7 @@ export class ChainChecker {
         if (rot !== undefined) this.keys.get(rot.departmentId)?.set(rot.keyVersion, rot.publicKey);
       }
     });
-    const root = leaves.length === 0 ? EMPTY_ROOT : rootOfLeafHashes(leaves);
+    const root = rootHash(leaves);
     if (!bytesEqual(root, header.resultsRoot)) {
       result.resultsRootOk = false;
       find({ code: 'RESULTS_ROOT_MISMATCH', field: 'results_root', expected: hex(root), found: hex(header.resultsRoot), message: `block ${h}: the results root recomputed from its events differs from the header` });
@@ -373,19 +328,6 @@ export class ChainChecker {
       find({ code: 'LOG_ROOT_MISMATCH', field: 'log_root', expected: hex(logRoot), found: hex(header.logRoot), message: `block ${h}: the log root recomputed from the genesis differs from the header` });
     }
   }
-}
-
-/** RFC 9162 MTH over leaf hashes (iterative: one level at a time, the RFC's split). */
-function rootOfLeafHashes(level: Uint8Array[]): Uint8Array {
-  // Pairing left to right with an odd node carried up gives the RFC 9162 tree (largest power of two split).
-  let nodes = level;
-  while (nodes.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < nodes.length; i += 2) next.push(nodeHash(nodes[i]!, nodes[i + 1]!));
-    if (nodes.length % 2 === 1) next.push(nodes[nodes.length - 1]!);
-    nodes = next;
-  }
-  return nodes[0]!;
 }
 
 /** The finding codes that name a header field recomputed from the block, most specific first. */

@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { bytesEqual, fromHex, toHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { verifyConsistency, type MerkleCheckCode } from '../ledger/merkle-verify.js';
 
 export const CHECKPOINT_FORMAT = 'ledger-audit-checkpoint/v1';

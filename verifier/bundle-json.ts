@@ -11,7 +11,7 @@ import { decode, encode } from '../proto/codec.js';
 import { DEFAULT_LIMITS } from '../proto/limits.js';
 import { DESCRIPTOR, type ProofBundle } from '../proto/schema.generated.js';
 import { toHex, tryFromHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 
 /** A bundle larger than this is refused before decoding (a QR code holds 2,953 bytes). */
 export const MAX_BUNDLE_BYTES = 64 * 1024;

@@ -3,9 +3,9 @@
  * The public types of the offline verifier (DESIGN.md section 10; docs/proof-format.md): what a
  * reader passes in and what it gets back. Pure: no imports beyond types.
  */
-import type { Verdict } from '../ledger/errors.js';
 
-export type { Verdict };
+/** The verdicts of DESIGN.md section 10. */
+export type Verdict = 'VALID' | 'INVALID' | 'REVOKED' | 'UNKNOWN' | 'EXPIRED' | 'STALE';
 
 /** What a bundle is about. */
 export type BundleKind = 'certificate' | 'grant';

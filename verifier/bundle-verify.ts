@@ -14,7 +14,7 @@
 import { bytesEqual, toHex } from '../ledger/bytes.js';
 import { voteMessage } from '../ledger/block.js';
 import { verifyEd25519Noble } from '../ledger/ed25519-rule.js';
-import { isLedgerError } from '../ledger/errors.js';
+import { isLedgerError } from '../errors/ledger-error.js';
 import { loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
 import { eventId as eventIdOf, headerHash as headerHashOf } from '../ledger/hash.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../ledger/merkle-verify.js';

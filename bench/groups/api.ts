@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeTileIndex } from '../../api/tile-path.js';
-import { fetchStatus, startLocalCluster } from '../../cli/local-cluster.js';
+import { fetchStatus, startLocalCluster } from '../../stack/local-cluster.js';
 import { buildSignedEvent } from '../../ledger/event.js';
 import { loadKeyFile, SigningKey } from '../../ledger/key-file.js';
 import { encode } from '../../proto/codec.js';

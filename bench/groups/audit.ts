@@ -1,6 +1,6 @@
 /**
  * @module bench/groups/audit
- * `ledger audit` at the full level (consensus/audit.ts) over the rebuild group's chain mix, with
+ * `ledger audit` at the full level (audit/audit.ts) over the rebuild group's chain mix, with
  * real Ed25519 signatures on every event: 100,000 events (20,000 with --quick) cut by a
  * single-node core with the projections hook, over memory-level. Then the audit is timed: every
  * header and commit, every event decoded, re-hashed and its signature verified on worker threads
@@ -11,8 +11,8 @@
  *  - audit_merkle_events_per_s: the merkle level alone (no replay).
  */
 import { availableParallelism } from 'node:os';
-import { audit } from '../../consensus/audit.js';
-import { LevelDbChainSource } from '../../consensus/audit-leveldb-source.js';
+import { audit } from '../../audit/audit.js';
+import { LevelDbChainSource } from '../../audit/leveldb-source.js';
 import { SignaturePool } from '../../consensus/signature-pool.js';
 import type { BenchGroup } from '../types.js';
 import { buildBenchChain } from './rebuild.js';

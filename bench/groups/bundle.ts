@@ -4,7 +4,7 @@
  * certificate on a chain of 10^6 events, no key rotation, no consistency proof.
  *  - A real chain is cut by a single-node core (real signatures, the state machine): a department
  *    is registered and issues one certificate with four attributes and a GB/T 36904-style id;
- *    consensus/bundle-builder.ts builds its bundle, so the event, the records and every field are
+ *    proofs/bundle-builder.ts builds its bundle, so the event, the records and every field are
  *    the real encodings.
  *  - That bundle is then placed at the scale of 10^6 events: the inclusion path of its event at
  *    leaf 500,000 of a log of 10^6 leaf hashes (ledger/merkle.ts), the state proofs of the
@@ -17,7 +17,7 @@
  * Pure: needs nothing running.
  */
 import { MemoryLevel } from 'memory-level';
-import { buildProofBundle } from '../../consensus/bundle-builder.js';
+import { buildProofBundle } from '../../proofs/bundle-builder.js';
 import type { KafkaRecord } from '../../consensus/messages.js';
 import { NodeCore } from '../../consensus/node-core.js';
 import { timeToCutMessage, voteMessage } from '../../ledger/block.js';

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchStatus, startLocalCluster } from '../../cli/local-cluster.js';
+import { fetchStatus, startLocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
 import { loadKeyFile, SigningKey } from '../../ledger/key-file.js';
 import { DepartmentClient, type Payload } from '../../producers/department-client.js';

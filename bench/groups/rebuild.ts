@@ -1,6 +1,6 @@
 /**
  * @module bench/groups/rebuild
- * `ledger rebuild` on one core (consensus/rebuild.ts): a chain of 100,000 events (20,000 with
+ * `ledger rebuild` on one core (replay/rebuild.ts): a chain of 100,000 events (20,000 with
  * --quick) is cut once by a single-node consensus core with the projections hook, over
  * memory-level; then the rebuild is timed:
  *  - rebuild_events_per_s: the whole check, events / seconds: replay from block 1 through a
@@ -13,7 +13,7 @@
 import { MemoryLevel } from 'memory-level';
 import { NodeCore } from '../../consensus/node-core.js';
 import type { KafkaRecord } from '../../consensus/messages.js';
-import { rebuild } from '../../consensus/rebuild.js';
+import { rebuild } from '../../replay/rebuild.js';
 import { timeToCutMessage } from '../../ledger/block.js';
 import { utf8 } from '../../ledger/bytes.js';
 import { createGenesis } from '../../ledger/genesis.js';

@@ -2,7 +2,7 @@
  * @module cli/commands/audit
  * `ledger audit --data DIR [--node N] | --node-dir DIR [--genesis FILE] [--level headers|merkle|full]
  *  [--checkpoint FILE] [--save-checkpoint FILE] [--json]` verifies a stopped node's chain (or a copy
- * of its folder) from the genesis (consensus/audit.ts) and prints "verified up to height H" or the
+ * of its folder) from the genesis (audit/audit.ts) and prints "verified up to height H" or the
  * first problem with its place, code, expected and found values. `--checkpoint FILE`: when the
  * file exists, prove the chain only grew since (RFC 9162 consistency proof); when everything
  * passed, the new checkpoint is written there (or to --save-checkpoint).
@@ -14,17 +14,18 @@ import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { audit, type AuditProgress, type AuditReport } from '../../consensus/audit.js';
-import { compareCopies, type CompareReport } from '../../consensus/audit-compare.js';
-import { LevelDbChainSource } from '../../consensus/audit-leveldb-source.js';
+import { audit, type AuditProgress, type AuditReport } from '../../audit/audit.js';
+import { compareCopies, type CompareReport } from '../../audit/audit-compare.js';
+import { LevelDbChainSource } from '../../audit/leveldb-source.js';
 import { SignaturePool } from '../../consensus/signature-pool.js';
-import { EXIT, LedgerError } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
+import { EXIT } from '../exit-codes.js';
 import { loadGenesis, type LoadedGenesis } from '../../ledger/genesis.js';
 import type { AnyDb } from '../../ledger/state-store.js';
 import { checkpointFromJson, checkpointToJson, MAX_CHECKPOINT_BYTES, type AuditCheckpoint } from '../../verifier/audit-checkpoint.js';
 import { AUDIT_LEVELS, type AuditFinding, type AuditLevel } from '../../verifier/audit-chain.js';
 import { integerArg, toJsonText } from '../args.js';
-import { openNodeDb, resolveNodePaths } from './rebuild.js';
+import { openNodeDb, resolveNodePaths } from '../../consensus/node-store.js';
 import { HttpChainSource } from '../../api/client.js';
 
 interface AuditCliOptions {

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { tryFromHex } from '../../ledger/bytes.js';
 import { buildDisclosure, disclosureToJson } from '../../ledger/disclosure.js';
-import { LedgerError } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
 import { parseSaltsFile } from '../../producers/payloads.js';
 import { collect } from '../args.js';
 

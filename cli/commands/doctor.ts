@@ -1,8 +1,8 @@
 /** @module cli/commands/doctor  `ledger doctor`: are the prerequisites here, and does the Ed25519 self-test pass? */
 import type { Command } from 'commander';
-import { LedgerError } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
 import { selfTestEd25519 } from '../../ledger/signature.js';
-import { installHint, locate, programVersion, type Program } from '../prerequisites.js';
+import { installHint, locate, programVersion, type Program } from '../../stack/prerequisites.js';
 
 interface Check {
   name: string;

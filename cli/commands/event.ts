@@ -18,7 +18,7 @@ import { createKafka, parseBrokerList } from '../../kafka/client.js';
 import { projectRoot, resolveBrokers } from '../../kafka/provision.js';
 import { validateChannelName } from '../../kafka/topics.js';
 import { toHex } from '../../ledger/bytes.js';
-import { LedgerError } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
 import type { Signer } from '../../ledger/event.js';
 import { loadKeyFile } from '../../ledger/key-file.js';
 import { DepartmentClient, type Queued, type Receipt } from '../../producers/department-client.js';

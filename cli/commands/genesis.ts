@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { toHex } from '../../ledger/bytes.js';
-import { LedgerError } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
 import { createGenesis } from '../../ledger/genesis.js';
 import { parsePublicKeyHex } from '../../ledger/key-file.js';
 import { collect, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';

@@ -5,7 +5,8 @@
  * command uses that cluster and start/stop leave it alone.
  */
 import type { Command } from 'commander';
-import { EXIT, LedgerError } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
+import { EXIT } from '../exit-codes.js';
 import { brokersFromEnv, KAFKA_BROKERS_ENV, probeMetadata } from '../../kafka/client.js';
 import { brokerStatus, defaultBrokerDir, parsePort, resolveBrokers, startBroker, stopBroker, type BrokerInfo } from '../../kafka/provision.js';
 import { defaultClusterDir, isClusterDir, kafkaClusterStatus, MAX_CLUSTER_BROKERS, MIN_CLUSTER_BROKERS, startKafkaCluster, stopKafkaCluster, type ClusterInfo, type ClusterStatus } from '../../kafka/cluster.js';

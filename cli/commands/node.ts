@@ -1,6 +1,6 @@
 /** @module cli/commands/node  `ledger node --config FILE`: run one consensus node until stopped or halted. */
 import type { Command } from 'commander';
-import { EXIT } from '../../ledger/errors.js';
+import { EXIT } from '../exit-codes.js';
 import { loadNodeConfig } from '../../consensus/node-config.js';
 import { runNodeWithApi } from '../../api/node-api.js';
 

@@ -11,22 +11,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import QRCode from 'qrcode';
-import { BlockStore } from '../../consensus/block-store.js';
-import { buildProofBundle, type BundleTarget } from '../../consensus/bundle-builder.js';
+import { buildProofBundle, type BundleTarget } from '../../proofs/bundle-builder.js';
 import { tryFromHex } from '../../ledger/bytes.js';
-import { LedgerError, VERDICT_EXIT } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
+import { VERDICT_EXIT } from '../exit-codes.js';
 import { loadGenesis } from '../../ledger/genesis.js';
 import { sha256 } from '../../ledger/hash.js';
-import { MerkleLog } from '../../ledger/merkle-log.js';
-import { StateStore } from '../../ledger/state-store.js';
 import { bundleFromJson, bundleToJson, MAX_BUNDLE_BYTES, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
+import { QR_MAX_BYTES, writeBundle } from '../../proofs/bundle-files.js';
 import { bigintArg, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
-import { openNodeDb, resolveNodePaths } from './rebuild.js';
+import { openNodeDb, openNodeStores, resolveNodePaths } from '../../consensus/node-store.js';
 import { ApiClient } from '../../api/client.js';
 
-/** The most a version-40 QR code holds in byte mode at error correction L. */
-export const QR_MAX_BYTES = 2953;
 
 /** Produces a binary bundle for a target; one per bundle source. */
 export type BundleFetcher = (target: BundleTarget, options: { fromLogSize?: bigint }) => Promise<Uint8Array>;
@@ -64,10 +60,7 @@ export function localBundleFetcher(opts: { data?: string; node: number; nodeDir?
     const genesis = loadGenesis(readFileBytes(genesisFile, 'the genesis'));
     const db = await openNodeDb(nodeDir);
     try {
-      const blocks = await BlockStore.open(db, genesis.hash, genesis.limits);
-      const merkle = await MerkleLog.open(db.sublevel<Uint8Array, Uint8Array>('merkle', { keyEncoding: 'view', valueEncoding: 'view' }) as never);
-      const state = await StateStore.open(db);
-      return await buildProofBundle({ genesis, blocks, merkle, state }, target, options);
+      return await buildProofBundle({ genesis, ...(await openNodeStores(db, genesis)) }, target, options);
     } finally {
       await db.close();
     }
@@ -90,40 +83,6 @@ export function bundleFetcherFor(opts: ProofCliOptions): BundleFetcher {
 export function targetOf(opts: { cert?: string; grant?: string }): BundleTarget {
   if ((opts.cert === undefined) === (opts.grant === undefined)) throw new LedgerError('USAGE', 'give exactly one of --cert ID or --grant ID', {});
   return opts.cert !== undefined ? { kind: 'certificate', id: opts.cert } : { kind: 'grant', id: opts.grant! };
-}
-
-function writeOut(path: string, data: Uint8Array | string, force: boolean | undefined): void {
-  try {
-    writeFileSync(path, data, { flag: force ? 'w' : 'wx' });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new LedgerError('FILE_EXISTS', `${path} exists; use --force to overwrite`, { path });
-    throw new LedgerError('FILE_UNREADABLE', `cannot write ${path}: ${code ?? (e as Error).message}`, { path });
-  }
-}
-
-/** Writes the bundle in the chosen format: json (the JSON view), binary, or qr (PNG, or SVG for a .svg file). */
-export async function writeBundle(bundle: Uint8Array, out: string, format: string, force?: boolean): Promise<string> {
-  if (format === 'binary') {
-    writeOut(out, bundle, force);
-    return `binary, ${bundle.length} bytes`;
-  }
-  if (format === 'json') {
-    writeOut(out, `${JSON.stringify(bundleToJson(bundle), null, 2)}\n`, force);
-    return `JSON view of ${bundle.length} binary bytes`;
-  }
-  if (format === 'qr') {
-    if (bundle.length > QR_MAX_BYTES) {
-      throw new LedgerError('PAYLOAD_TOO_LARGE', `the bundle is ${bundle.length} bytes; one QR code (version 40, level L) holds ${QR_MAX_BYTES}: use --format binary or json`, { length: bundle.length });
-    }
-    const svg = extname(out).toLowerCase() === '.svg';
-    // Byte mode over the binary bundle; the smallest version that fits, error correction L.
-    const segments = [{ data: bundle, mode: 'byte' as const }];
-    if (svg) writeOut(out, await QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: 'L', margin: 4 }), force);
-    else writeOut(out, await QRCode.toBuffer(segments, { type: 'png', errorCorrectionLevel: 'L', margin: 4, scale: 4 }), force);
-    return `QR code (${svg ? 'SVG' : 'PNG'}) of ${bundle.length} binary bytes`;
-  }
-  throw new LedgerError('USAGE', `--format must be json, binary or qr, not ${format}`, {});
 }
 
 /** Reads a bundle file in either form: the JSON view (text starting with `{`) or binary. */

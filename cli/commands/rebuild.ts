@@ -4,19 +4,18 @@
  * replays a stopped node's chain from block 1 into a fresh state and projection area, checks every
  * header's state root, compares the rebuilt state and projections with the stored ones, and with
  * `--apply` (only when every state root matched) writes the differences in one atomic batch
- * (consensus/rebuild.ts; DESIGN.md sections 9 and 11). Exit 0 when everything matched (or was
+ * (replay/rebuild.ts; DESIGN.md sections 9 and 11). Exit 0 when everything matched (or was
  * repaired with --apply), 1 on a state-root or result mismatch or a difference left unrepaired.
  * A progress bar is shown on stderr when it is a terminal; `--json` prints the report for scripts.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { Level } from 'level';
-import { rebuild, type RebuildProgress, type RebuildReport } from '../../consensus/rebuild.js';
-import { EXIT, LedgerError } from '../../ledger/errors.js';
+import { rebuild, type RebuildProgress, type RebuildReport } from '../../replay/rebuild.js';
+import { LedgerError } from '../../errors/ledger-error.js';
+import { EXIT } from '../exit-codes.js';
 import { loadGenesis } from '../../ledger/genesis.js';
-import type { AnyDb } from '../../ledger/state-store.js';
+import { openNodeDb, resolveNodePaths } from '../../consensus/node-store.js';
 import { integerArg, toJsonText } from '../args.js';
 
 interface RebuildCliOptions {
@@ -26,34 +25,6 @@ interface RebuildCliOptions {
   genesis?: string;
   apply?: boolean;
   json?: boolean;
-}
-
-/** The node folder and the genesis file the options name (DESIGN.md section 11, data folder). */
-export function resolveNodePaths(opts: { data?: string; node: number; nodeDir?: string; genesis?: string }): { nodeDir: string; genesisFile: string } {
-  if ((opts.data === undefined) === (opts.nodeDir === undefined)) throw new LedgerError('USAGE', 'give --data DIR (with --node N) or --node-dir DIR', {});
-  const nodeDir = resolve(opts.nodeDir ?? join(opts.data!, 'nodes', String(opts.node)));
-  const candidates = opts.genesis !== undefined ? [opts.genesis] : opts.data !== undefined ? [join(opts.data, 'genesis.bin')] : [join(nodeDir, 'genesis.bin'), join(nodeDir, '..', '..', 'genesis.bin'), join(nodeDir, '..', '..', '..', 'genesis.bin')];
-  const genesisFile = candidates.find((f) => existsSync(f));
-  if (genesisFile === undefined) throw new LedgerError('FILE_UNREADABLE', `no genesis found (looked for ${candidates.join(', ')}); give --genesis FILE`, { candidates });
-  // A node process keeps its LevelDB in `<node folder>/db` (consensus/node-process.ts).
-  const dbDir = existsSync(join(nodeDir, 'CURRENT')) ? nodeDir : join(nodeDir, 'db');
-  if (!existsSync(join(dbDir, 'CURRENT'))) throw new LedgerError('FILE_UNREADABLE', `${nodeDir} holds no node database`, { path: nodeDir });
-  return { nodeDir: dbDir, genesisFile };
-}
-
-/** Opens a node's LevelDB, refusing clearly when a running node holds its lock. */
-export async function openNodeDb(dir: string): Promise<AnyDb> {
-  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: false });
-  try {
-    await db.open();
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code === 'LEVEL_LOCKED') {
-      throw new LedgerError('STORE_LOCKED', `${dir} is in use by another process (a running node?): stop it first, or use the API`, { path: dir });
-    }
-    throw new LedgerError('FILE_UNREADABLE', `cannot open the node database ${dir}: ${cause?.message ?? (e as Error).message}`, { path: dir });
-  }
-  return db as unknown as AnyDb;
 }
 
 function summary(r: RebuildReport): string {

@@ -3,7 +3,7 @@
  * download). A missing chromium fails the test with what to install; it never skips.
  */
 import { chromium, type Browser } from 'playwright-core';
-import { requireProgram } from '../../cli/prerequisites.js';
+import { requireProgram } from '../../stack/prerequisites.js';
 
 /** Flags that keep Chromium quiet on a closed network (and working as root). */
 export const CHROMIUM_ARGS = [

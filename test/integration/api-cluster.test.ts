@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { pruneOutboxFromApi } from '../../api/client.js';
-import { fetchStatus, startLocalCluster, type LocalCluster } from '../../cli/local-cluster.js';
+import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
 import { DepartmentClient } from '../../producers/department-client.js';
 import { fromHex, toHex } from '../../ledger/bytes.js';

@@ -11,7 +11,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchStatus, startLocalCluster, type LocalCluster } from '../../cli/local-cluster.js';
+import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { voteMessage } from '../../ledger/block.js';
 import { u64be } from '../../ledger/bytes.js';
 import { headerHash } from '../../ledger/hash.js';

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProofBundle } from '../../consensus/bundle-builder.js';
+import { buildProofBundle } from '../../proofs/bundle-builder.js';
 import { toHex } from '../../ledger/bytes.js';
 import { verifyBundle } from '../../verifier/bundle-verify.js';
 import { launchChromium } from '../helpers/browser.js';

@@ -35,7 +35,8 @@ function expectClean(r: CampaignResult): void {
   expect(r.events.duplicated, text).toBe(0);
   expect(r.events.acknowledged, text).toBe(r.events.submitted);
   expect(r.chainsIdentical, text).toBe(true);
-  expect(r.halts + r.forks + r.equivocations, text).toBe(0);
+  expect(r.nodeExits, text).toEqual([]);
+  expect(r.forks + r.equivocations, text).toBe(0);
   expect(r.faults.every((f) => f.recoveryMs !== null), text).toBe(true);
 }
 

@@ -16,7 +16,7 @@ import { createKafka, createProducer, withAdmin } from '../../kafka/client.js';
 import { channelTopic } from '../../kafka/topics.js';
 import { BlockStore } from '../../consensus/block-store.js';
 import type { EventBody } from '../../proto/schema.generated.js';
-import { fetchStatus, startLocalCluster, type LocalCluster } from '../../cli/local-cluster.js';
+import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
 
 let cluster: LocalCluster | undefined;

@@ -17,7 +17,7 @@ import { startBroker, stopBroker } from '../../kafka/provision.js';
 import { channelTopic } from '../../kafka/topics.js';
 import { BlockStore } from '../../consensus/block-store.js';
 import { DepartmentClient, type Receipt } from '../../producers/department-client.js';
-import { fetchStatus, startLocalCluster, type LocalCluster } from '../../cli/local-cluster.js';
+import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
 
 const EVENTS_PER_PRODUCER = 10_000;

@@ -4,7 +4,7 @@ import { runNodeScript } from '../helpers/cli.js';
 
 describe('benchmark group e2e', () => {
   it('reports committed events per second and latency percentiles in quick mode', { timeout: 300_000 }, () => {
-    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'e2e'], 280_000);
+    const r = runNodeScript('dist/cli/main.js', ['bench', '--json', '--quick', '--only', 'e2e'], 280_000);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     for (const key of ['e2e_committed_events_per_s', 'e2e_latency_p50_ms', 'e2e_latency_p99_ms']) {

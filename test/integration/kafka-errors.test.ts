@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { brokerProcessesIn, resolveKafka, startBroker } from '../../kafka/provision.js';
-import { LedgerError } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
 import { runCli } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/kafka.js';
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { withAdmin } from '../../kafka/client.js';
 import { checkChannelTopic, createChannelTopic } from '../../kafka/topics.js';
-import { LedgerError } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
 import { runCli } from '../helpers/cli.js';
 import { testBrokers, uniqueChannel } from '../helpers/kafka.js';
 

@@ -287,6 +287,6 @@ describe('benchmark group producer', () => {
 
 /** The bench on this test's broker (KAFKA_BROKERS), so that it starts none of its own. */
 function spawnSyncBench() {
-  const script = fileURLToPath(new URL('../../dist/bench/run.js', import.meta.url));
-  return spawnSync(process.execPath, [script, '--json', '--quick', '--only', 'producer'], { encoding: 'utf8', env: { ...process.env, KAFKA_BROKERS: brokers }, timeout: 300_000 });
+  const script = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+  return spawnSync(process.execPath, [script, 'bench', '--json', '--quick', '--only', 'producer'], { encoding: 'utf8', env: { ...process.env, KAFKA_BROKERS: brokers }, timeout: 300_000 });
 }

@@ -1,5 +1,5 @@
 /**
- * Proof bundles from a real three-node cluster (cli/local-cluster.ts on the real broker, quorum 2):
+ * Proof bundles from a real three-node cluster (stack/local-cluster.ts on the real broker, quorum 2):
  * a department is registered and issues a certificate, the nodes commit it with their real vote
  * signatures, the nodes stop, `ledger proof` reads a node's data folder (`<data>/nodes/<n>/db`),
  * and `ledger verify` checks the bundle against the stack's genesis: VALID with at least two
@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fetchStatus, startLocalCluster, type LocalCluster } from '../../cli/local-cluster.js';
+import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka, createProducer } from '../../kafka/client.js';
 import { channelTopic } from '../../kafka/topics.js';
 import { sha256 } from '../../ledger/hash.js';

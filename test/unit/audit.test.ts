@@ -1,5 +1,5 @@
 /**
- * The auditor (consensus/audit.ts, verifier/audit-chain.ts) on copies of a real LevelDB node
+ * The auditor (audit/audit.ts, verifier/audit-chain.ts) on copies of a real LevelDB node
  * folder written by the real pipeline (the scenario chain cut by a consensus core into LevelDB),
  * each copy tampered one way and reported at the exact place, with the right code: a flipped
  * byte in a stored event's body or signature, a deleted block, a changed result code, a changed
@@ -12,9 +12,9 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audit, type AuditReport } from '../../consensus/audit.js';
-import { compareCopies } from '../../consensus/audit-compare.js';
-import { LevelDbChainSource } from '../../consensus/audit-leveldb-source.js';
+import { audit, type AuditReport } from '../../audit/audit.js';
+import { compareCopies } from '../../audit/audit-compare.js';
+import { LevelDbChainSource } from '../../audit/leveldb-source.js';
 import type { SignaturePool } from '../../consensus/signature-pool.js';
 import { voteMessage } from '../../ledger/block.js';
 import { toHex, u64be } from '../../ledger/bytes.js';

@@ -3,7 +3,7 @@ import { runNodeScript } from '../helpers/cli.js';
 
 describe('benchmark harness', () => {
   it('prints one JSON object with schema, machine, quick and the crypto figures (never checks speed)', () => {
-    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'crypto']);
+    const r = runNodeScript('dist/cli/main.js', ['bench', '--json', '--quick', '--only', 'crypto']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out.schema).toBe(1);
@@ -15,7 +15,7 @@ describe('benchmark harness', () => {
     }
   });
   it('the merkle group reports append rate and proof latency at 10^6 leaves', () => {
-    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'merkle']);
+    const r = runNodeScript('dist/cli/main.js', ['bench', '--json', '--quick', '--only', 'merkle']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     for (const key of ['merkle_append_per_s', 'merkle_proof_ms_at_1e6', 'merkle_proof_p99_ms_at_1e6']) {
@@ -27,7 +27,7 @@ describe('benchmark harness', () => {
 
 describe('benchmark group state', () => {
   it('prints apply_events_per_s and smt_updates_per_s (never checks speed)', () => {
-    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'state']);
+    const r = runNodeScript('dist/cli/main.js', ['bench', '--json', '--quick', '--only', 'state']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     for (const key of ['apply_events_per_s', 'smt_updates_per_s']) {
@@ -39,7 +39,7 @@ describe('benchmark group state', () => {
 
 describe('benchmark group rebuild', () => {
   it('prints rebuild_events_per_s and rebuild_replay_events_per_s (never checks speed)', () => {
-    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'rebuild']);
+    const r = runNodeScript('dist/cli/main.js', ['bench', '--json', '--quick', '--only', 'rebuild']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     for (const key of ['rebuild_events_per_s', 'rebuild_replay_events_per_s']) {
@@ -51,7 +51,7 @@ describe('benchmark group rebuild', () => {
 
 describe('benchmark group bundle', () => {
   it('prints bundle_bytes_at_1e6 (one QR code: at most 2,953) and bundle_verify_ms_noble (never checks speed)', () => {
-    const r = runNodeScript('dist/bench/run.js', ['--json', '--quick', '--only', 'bundle']);
+    const r = runNodeScript('dist/cli/main.js', ['bench', '--json', '--quick', '--only', 'bundle']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     for (const key of ['bundle_bytes_at_1e6', 'bundle_verify_ms_noble', 'bundle_verify_p99_ms_noble']) {

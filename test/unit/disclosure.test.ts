@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../ledger/bytes.js';
 import { buildDisclosure, disclosureToJson, type DisclosureJson, type HolderSalts } from '../../ledger/disclosure.js';
-import { isLedgerError } from '../../ledger/errors.js';
+import { isLedgerError } from '../../errors/ledger-error.js';
 import type { CertificateRecord } from '../../proto/schema.generated.js';
 import { checkDisclosure, checkHolder, type TrustedCertificate } from '../../verifier/disclosure-check.js';
 import { runCli } from '../helpers/cli.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, EXIT, LedgerError, VERDICT_EXIT, exitCodeOf, httpStatusOf } from '../../ledger/errors.js';
+import { ERROR_CODES, LedgerError } from '../../errors/ledger-error.js';
+import { EXIT, EXIT_BY_CODE, VERDICT_EXIT, exitCodeOf } from '../../cli/exit-codes.js';
+import { HTTP_STATUS_BY_CODE, httpStatusOf } from '../../api/http-status.js';
 
 describe('the one code table (issue 2)', () => {
   it('fixes the exit codes of every command', () => {
@@ -7,10 +9,13 @@ describe('the one code table (issue 2)', () => {
     expect(VERDICT_EXIT).toEqual({ VALID: 0, INVALID: 1, REVOKED: 3, UNKNOWN: 4, EXPIRED: 5, STALE: 6 });
   });
   it('maps each code to an exit code and an HTTP status', () => {
-    for (const [code, spec] of Object.entries(ERROR_CODES)) {
-      expect(Object.values(EXIT), code).toContain(spec.exit);
-      expect(spec.http >= 400 && spec.http < 600, code).toBe(true);
+    for (const code of Object.keys(ERROR_CODES) as Array<keyof typeof ERROR_CODES>) {
+      expect(Object.values(EXIT), code).toContain(EXIT_BY_CODE[code]);
+      expect(HTTP_STATUS_BY_CODE[code] >= 400 && HTTP_STATUS_BY_CODE[code] < 600, code).toBe(true);
     }
+    // the three tables name the same codes, no more
+    expect(Object.keys(EXIT_BY_CODE).sort()).toEqual(Object.keys(ERROR_CODES).sort());
+    expect(Object.keys(HTTP_STATUS_BY_CODE).sort()).toEqual(Object.keys(ERROR_CODES).sort());
     expect(exitCodeOf(new LedgerError('USAGE', 'x'))).toBe(2);
     expect(exitCodeOf(new LedgerError('MALFORMED', 'x'))).toBe(1);
     expect(exitCodeOf(new LedgerError('MISSING_PREREQUISITE', 'x'))).toBe(7);

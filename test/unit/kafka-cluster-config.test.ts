@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { renderClusterServerProperties } from '../../kafka/cluster.js';
 import type { ClusterRecord } from '../../kafka/cluster-record.js';
 import { FAULTS, parseFaults } from '../../chaos/campaign.js';
-import { LedgerError } from '../../ledger/errors.js';
+import { LedgerError } from '../../errors/ledger-error.js';
 import { runCli } from '../helpers/cli.js';
 
 const record: ClusterRecord = {

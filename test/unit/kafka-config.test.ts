@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { brokersFromEnv, parseBrokerList } from '../../kafka/client.js';
 import { parsePort, renderServerProperties } from '../../kafka/provision.js';
 import { channelTopic, channelTopicSpec, topicViolations, validateChannelName, type TopicFacts } from '../../kafka/topics.js';
-import { ERROR_CODES, LedgerError } from '../../ledger/errors.js';
+import { ERROR_CODES, LedgerError } from '../../errors/ledger-error.js';
+import { EXIT_BY_CODE } from '../../cli/exit-codes.js';
+import { HTTP_STATUS_BY_CODE } from '../../api/http-status.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -103,7 +105,9 @@ describe('topic invariants (DESIGN.md section 8)', () => {
     }
   });
   it('has its own error code: exit 1, HTTP 503', () => {
-    expect(ERROR_CODES.TOPIC_MISCONFIGURED).toMatchObject({ exit: 1, http: 503, retriable: false });
+    expect(ERROR_CODES.TOPIC_MISCONFIGURED).toMatchObject({ retriable: false });
+    expect(EXIT_BY_CODE.TOPIC_MISCONFIGURED).toBe(1);
+    expect(HTTP_STATUS_BY_CODE.TOPIC_MISCONFIGURED).toBe(503);
   });
 });
 

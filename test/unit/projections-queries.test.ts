@@ -6,7 +6,7 @@
  * departments with key history; access records; rejected attempts; pagination and bad parameters.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isLedgerError } from '../../ledger/errors.js';
+import { isLedgerError } from '../../errors/ledger-error.js';
 import { Queries, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ledger/queries.js';
 import { RESULT } from '../../ledger/result-codes.js';
 import { CertificateStatus, GrantStatus, ShareType } from '../../proto/schema.generated.js';

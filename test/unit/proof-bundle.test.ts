@@ -1,5 +1,5 @@
 /**
- * Proof bundles (DESIGN.md section 10; docs/proof-format.md): built by consensus/bundle-builder.ts
+ * Proof bundles (DESIGN.md section 10; docs/proof-format.md): built by proofs/bundle-builder.ts
  * from a chain cut by the real state machine and node core (test/helpers/scenario-chain.ts), and
  * checked by the pure verifier (verifier/bundle-verify.ts). Every verdict on real records, one
  * negative test per check of section 10 (each naming its reason code), a single-byte flip at every
@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildProofBundle, type BundleTarget } from '../../consensus/bundle-builder.js';
+import { buildProofBundle, type BundleTarget } from '../../proofs/bundle-builder.js';
 import { voteMessage } from '../../ledger/block.js';
 import { toHex } from '../../ledger/bytes.js';
 import { buildDisclosure, disclosureToJson } from '../../ledger/disclosure.js';

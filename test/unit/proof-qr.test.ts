@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { afterAll, describe, expect, it } from 'vitest';
-import { QR_MAX_BYTES, writeBundle } from '../../cli/commands/proof.js';
-import { isLedgerError } from '../../ledger/errors.js';
+import { QR_MAX_BYTES, writeBundle } from '../../proofs/bundle-files.js';
+import { isLedgerError } from '../../errors/ledger-error.js';
 import { tempDir } from '../helpers/temp.js';
 
 const tmp = tempDir('proof-qr');

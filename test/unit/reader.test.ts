@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHeaderMessage, parseStats } from '../../reader/auditor-view.js';
 import { bundleFromText } from '../../reader/bundle-input.js';
 import { ageText, initialLang, LANGS, REASON_ZH, reasonText, VERDICT_ADVICE, VERDICT_LABEL } from '../../reader/i18n.js';
-import { VERDICT_EXIT } from '../../ledger/errors.js';
+import { VERDICT_EXIT } from '../../cli/exit-codes.js';
 import { REASON } from '../../verifier/bundle-verify.js';
 
 describe('reader i18n', () => {

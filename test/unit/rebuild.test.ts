@@ -1,5 +1,5 @@
 /**
- * `ledger rebuild` (consensus/rebuild.ts) on the scenario chain: the replay reproduces every
+ * `ledger rebuild` (replay/rebuild.ts) on the scenario chain: the replay reproduces every
  * header's state root and bit-identical projections; one altered, missing or extra projection
  * record is reported with the height and event that last changed it, and --apply repairs it; a
  * block whose state root or result code does not replay is named by its height; a node that ran
@@ -9,7 +9,7 @@
 import { MemoryLevel } from 'memory-level';
 import { describe, expect, it } from 'vitest';
 import { NodeCore } from '../../consensus/node-core.js';
-import { rebuild, REBUILD_AREA } from '../../consensus/rebuild.js';
+import { rebuild, REBUILD_AREA } from '../../replay/rebuild.js';
 import { toHex, u64be } from '../../ledger/bytes.js';
 import { atBytes, idPrefix, keyAt } from '../../ledger/projection-records.js';
 import { PROJECTION_TABLES, Projections } from '../../ledger/projections.js';

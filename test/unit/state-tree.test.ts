@@ -5,8 +5,8 @@ import { concatBytes, toHex, u16be, u8, utf8 } from '../../ledger/bytes.js';
 import {
   EMPTY_HASH,
   MemoryNodes,
-  leafHash,
-  nodeHash,
+  smtLeafHash as leafHash,
+  smtNodeHash as nodeHash,
   proveFromEntries,
   proveStored,
   stateKey,

@@ -1,12 +1,12 @@
 /**
- * @module cli/prerequisites
+ * @module stack/prerequisites
  * Finding the programs the system needs outside Node (java and mvn for Kafka, Debian's chromium
  * for browser tests) and saying how to install a missing one (exit code 7).
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 
 export type Program = 'java' | 'mvn' | 'chromium' | 'ip' | 'tc';
 

@@ -1,7 +1,7 @@
 /**
- * @module cli/demo
+ * @module stack/demo
  * The demo of every scenario on a running local cluster (issue 13): department keys, one durable
- * outbox per department (producers/department-client.ts), the phases of cli/demo-scenario.ts
+ * outbox per department (producers/department-client.ts), the phases of stack/demo-scenario.ts
  * published in order (each acknowledged by Kafka before the next, so offsets keep the phases in
  * order), a wait until the nodes committed everything, then the trust anchor and sample bundles
  * (binary, JSON, QR) written into `<data>/demo/samples/` for the reader page and `ledger verify`.
@@ -11,16 +11,16 @@
  * department's next sequence on chain. Steps already taken are never published again.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createKafka } from '../kafka/client.js';
 import { toHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } from '../ledger/key-file.js';
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, type SaltsFile } from '../producers/payloads.js';
 import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
-import { writeBundle } from './commands/proof.js';
+import { writeBundle } from '../proofs/bundle-files.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
 
 export interface DemoLayout {
@@ -322,4 +322,38 @@ export async function writeSamples(cluster: LocalCluster, layout: DemoLayout, ap
     `${JSON.stringify({ anchor: { file: 'trust-anchor.genesis.bin', sha256: hash }, apiUrl: apiUrl ?? null, samples, notes }, null, 2)}\n`,
   );
   return { anchor: { file: anchorFile, hash }, samples, notes };
+}
+
+/** What a new user reads after the demo: the page, the anchor, the samples and what to try. */
+export function describeDemo(r: DemoResult, out: (l: string) => void): void {
+  const rel = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r.startsWith('..') ? p : r;
+  };
+  const samples = rel(r.layout.samplesDir);
+  out('');
+  out('== 演示 / demo ==');
+  if (r.apiUrl) out(`reader page (核验页面): ${r.apiUrl}/   (auditor view: ${r.apiUrl}/#auditor)`);
+  else out('reader page: no node serves the API yet, so there is no page (see the notes below)');
+  out(`trust anchor (信任锚, the genesis): ${rel(r.anchor.file)}  sha256 ${r.anchor.hash}`);
+  out(`holders' salts files: ${rel(r.layout.holdersDir)}   department keys: ${rel(r.layout.keysDir)}`);
+  if (r.samples.length > 0) {
+    out(`sample bundles in ${samples}/ (binary .bundle.bin, JSON .bundle.json, QR .qr.png):`);
+    for (const s of r.samples) out(`  ${s.name.padEnd(24)} expect ${s.expect.padEnd(8)} ${s.description}`);
+    out('try:');
+    if (r.apiUrl) out(`  open ${r.apiUrl}/ , upload ${samples}/certificate-valid.qr.png or paste ${samples}/certificate-revoked.bundle.json`);
+    out(`  npx ledger verify ${samples}/certificate-valid.bundle.bin --anchor ${samples}/trust-anchor.genesis.bin`);
+    out(`  npx ledger verify ${samples}/certificate-revoked.bundle.bin --anchor ${samples}/trust-anchor.genesis.bin   (exit 3: REVOKED)`);
+  }
+  // the auditor: over the API while the stack runs, or the full replay on a stopped node's folder
+  if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin   (while it runs)`);
+  out(`  npx ledger audit --data ${rel(r.stackRoot)}   (once stopped: the full audit, replaying every block)`);
+  for (const n of r.notes) out(`note: ${n}`);
+}
+
+export async function seedDemo(cluster: LocalCluster, out: (l: string) => void): Promise<DemoResult> {
+  out('seeding the demo (departments, catalogue, household check, certificates)...');
+  const r = await runDemo(cluster, { log: out });
+  describeDemo(r, out);
+  return r;
 }

@@ -1,5 +1,5 @@
 /**
- * @module cli/demo-scenario
+ * @module stack/demo-scenario
  * What the demo puts on the chain (issue 13): the departments of a city, the catalogue with one
  * resource of each share type, a household economic-status check (家庭经济状况核对) with its
  * requests, grants, access records and one attempted access without a grant, and four property
@@ -22,7 +22,7 @@ export interface DemoDepartment {
   resources: string[];
 }
 
-/** The genesis authority of the demo stack (DEFAULT_STACK in cli/local-cluster.ts). */
+/** The genesis authority of the demo stack (DEFAULT_STACK in stack/local-cluster.ts). */
 export const DEMO_AUTHORITY = 'authority.city';
 
 export const DEMO_DEPARTMENTS: readonly DemoDepartment[] = [

@@ -1,5 +1,5 @@
 /**
- * @module consensus/audit
+ * @module audit/audit
  * `ledger audit` (DESIGN.md sections 2, 7, 8 and 9): verifies a chain from the genesis and reports
  * "verified up to height H" or the first problem, at the exact place.
  *
@@ -7,7 +7,7 @@
  *     ChainChecker (verifier/audit-chain.ts) at the `headers` or `merkle` level. Event signatures
  *     are verified on worker threads (consensus/signature-pool.ts), several blocks ahead of the
  *     check that joins their results, so that every core works.
- *  2. `full`: the replay of consensus/rebuild.ts from block 1 (fresh state and projections in the
+ *  2. `full`: the replay of replay/rebuild.ts from block 1 (fresh state and projections in the
  *     node database's `rebuild` area, cleared after): every result code and header state root,
  *     then the stored state and projections compared with the replay byte for byte. It runs
  *     alongside step 1 (the main thread replays while the workers verify signatures); when step 1
@@ -20,7 +20,7 @@
 import { bytesEqual, toHex } from '../ledger/bytes.js';
 import { checkpointText } from '../ledger/checkpoint.js';
 import { formatSignedNote, noteKeyId, noteKeyName } from '../ledger/checkpoint.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
 import { consistencyProof } from '../ledger/merkle.js';
 import type { AnyDb } from '../ledger/state-store.js';
@@ -29,8 +29,8 @@ import { decode } from '../proto/codec.js';
 import { checkConsistency, type AuditCheckpoint, type ConsistencyResult } from '../verifier/audit-checkpoint.js';
 import { ChainChecker, primaryFinding, type AuditFinding, type AuditLevel, type BlockCheck } from '../verifier/audit-chain.js';
 import type { ChainSource } from '../verifier/audit-source.js';
-import { rebuild } from './rebuild.js';
-import type { SignaturePool } from './signature-pool.js';
+import { rebuild } from '../replay/rebuild.js';
+import type { SignaturePool } from '../consensus/signature-pool.js';
 
 /** What cannot be recomputed from stored blocks, at every level (said in every report). */
 export const NOT_RECOMPUTABLE = [
@@ -187,7 +187,7 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
   }
   blocksDone = true;
 
-  // The full level: the replay (consensus/rebuild.ts), started with the block checks above and
+  // The full level: the replay (replay/rebuild.ts), started with the block checks above and
   // joined here.
   if (replay !== undefined && (findings.length === 0 || refinable(findings))) {
     const stop = findings.length === 0 ? undefined : BigInt(findings[0]!.height);

@@ -1,5 +1,5 @@
 /**
- * @module cli/stack
+ * @module stack/layout
  * The data folder of a local stack (DESIGN.md section 11): `<data>/kafka/`, `<data>/genesis.bin`,
  * `<data>/keys/`, `<data>/nodes/<n>/` (its `node.json`, LevelDB `db/`, `node.log`,
  * `status.json`). `ledger up` creates it on first run: keys for one authority and three nodes, the
@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import { createGenesis, loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
 import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile } from '../ledger/key-file.js';
 import { freePorts } from '../kafka/provision.js';

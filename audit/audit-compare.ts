@@ -1,5 +1,5 @@
 /**
- * @module consensus/audit-compare
+ * @module audit/audit-compare
  * `ledger audit --compare DIR...`: which node's copy differs from the others, and where
  * (DESIGN.md section 7: "chain identity is headers, events and results").
  *
@@ -21,9 +21,9 @@ import { describeKey, PROJECTION_TABLES } from '../ledger/projections.js';
 import type { AnyDb, AnySublevel } from '../ledger/state-store.js';
 import { decode, encode } from '../proto/codec.js';
 import type { Block } from '../proto/schema.generated.js';
-import { LevelDbChainSource } from './audit-leveldb-source.js';
-import { differingFields } from './node-core.js';
-import { compareTables, STATE_TABLES } from './rebuild.js';
+import { LevelDbChainSource } from './leveldb-source.js';
+import { differingFields } from '../consensus/node-core.js';
+import { compareTables, STATE_TABLES } from '../replay/rebuild.js';
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 const TABLES = [...STATE_TABLES, 'merkle', ...PROJECTION_TABLES] as const;

@@ -1,6 +1,6 @@
 /**
  * `npm run chaos -- --events N --faults LIST [--seed S] [--rate R] [--hold-ms MS] [--data DIR] [--json FILE]`:
- * the fault campaign of issue 26 (chaos/campaign.ts) on a production-shaped rig of three brokers
+ * the fault campaign of issue 26 (chaos/campaign.ts; this is its command line) on a production-shaped rig of three brokers
  * and three nodes in their own network namespaces. Needs root, iproute2 and Java. Prints the
  * figures; exit 0 when nothing that must never happen happened, 1 otherwise.
  */
@@ -8,9 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT, exitCodeOf, LedgerError } from '../ledger/errors.js';
-import { describeResult, FAULTS, parseFaults, runCampaign } from './campaign.js';
-import { removeStaleTopologies } from './topology.js';
+import { LedgerError } from '../errors/ledger-error.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+import { describeResult, FAULTS, parseFaults, runCampaign } from '../chaos/campaign.js';
+import { removeStaleTopologies } from '../chaos/topology.js';
 
 function positive(text: string, what: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new LedgerError('BAD_ARGUMENT', `${what} must be a positive integer, got "${text}"`);

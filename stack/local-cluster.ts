@@ -1,5 +1,5 @@
 /**
- * @module cli/local-cluster
+ * @module stack/local-cluster
  * A local cluster on one machine (`ledger up`, the demo, the end-to-end tests and benchmark):
  * Kafka (provisioned, or KAFKA_BROKERS), on first run the keys and genesis for the nodes in the
  * data folder layout of DESIGN.md section 11, the channel's topic, and one `ledger node` process
@@ -15,7 +15,7 @@ import { startBroker, stopBroker } from '../kafka/provision.js';
 import { isClusterDir, startKafkaCluster, stopKafkaCluster } from '../kafka/cluster.js';
 import { createChannelTopic } from '../kafka/topics.js';
 import { PROJECT_ROOT } from './package-info.js';
-import { ensureStack, nodeUrl, type StackInit, type StackLayout } from './stack.js';
+import { ensureStack, nodeUrl, type StackInit, type StackLayout } from './layout.js';
 
 /** The built CLI (processes always run from dist/, also when this module is loaded from source by tests). */
 export const CLI_PATH = join(PROJECT_ROOT, 'dist', 'cli', 'main.js');

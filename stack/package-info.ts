@@ -1,4 +1,4 @@
-/** @module cli/package-info  The package's own metadata, read from package.json next to dist/. */
+/** @module stack/package-info  The package's own metadata, read from package.json next to dist/. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * @module consensus/rebuild
+ * @module replay/rebuild
  * `ledger rebuild` (DESIGN.md section 9): replays a node's committed blocks from block 1 into a
  * fresh state and projection area, checks every header's `state_root` (and every event's result
  * code), and compares what it rebuilt with what the node stores, byte for byte.
@@ -22,7 +22,7 @@
  *    written. The Merkle log, blocks, commits and votes are the chain itself and never touched.
  */
 import { bytesEqual, toHex } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { eventId } from '../ledger/hash.js';
 import { changedAt, type ChainAt } from '../ledger/projection-records.js';
@@ -30,7 +30,7 @@ import { describeKey, Projections, PROJECTION_TABLES, type ProjectedEvent, type 
 import { resultName } from '../ledger/result-codes.js';
 import { BlockState, rulesFromGenesis, type SignatureCheck } from '../ledger/state-machine.js';
 import { StateStore, type AnyDb, type AnySublevel } from '../ledger/state-store.js';
-import { BlockStore } from './block-store.js';
+import { BlockStore } from '../consensus/block-store.js';
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 /** The sublevel of the node's database that a rebuild writes into. */

@@ -1,5 +1,5 @@
 /**
- * @module consensus/bundle-builder
+ * @module proofs/bundle-builder
  * Builds proof bundles (DESIGN.md section 10; docs/proof-format.md) from a node's committed
  * stores: the head header with its commit's vote signatures, the record's state proof, its
  * defining event with its RFC 9162 inclusion path, and the signer department's record and state
@@ -9,7 +9,7 @@
  * read stands at the header it read (state height and root, log size) and reads again if not.
  */
 import { bytesEqual } from '../ledger/bytes.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError } from '../errors/ledger-error.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { eventId as eventIdOf } from '../ledger/hash.js';
 import type { MerkleLog } from '../ledger/merkle-log.js';
@@ -20,7 +20,7 @@ import { isIdentifier } from '../proto/limits.js';
 import { decode, encode } from '../proto/codec.js';
 import { BundleSubjectType, type ProofBundle } from '../proto/schema.generated.js';
 import { certificateFromIssue, joinPath } from '../verifier/bundle-compact.js';
-import type { BlockStore } from './block-store.js';
+import type { BlockStore } from '../consensus/block-store.js';
 
 /** The bundle format version this build writes and reads (docs/proof-format.md). */
 export { BUNDLE_FORMAT_VERSION } from '../verifier/bundle-verify.js';

@@ -1,5 +1,5 @@
 /**
- * @module consensus/audit-leveldb-source
+ * @module audit/leveldb-source
  * The auditor's ChainSource (verifier/audit-source.ts) over a node's LevelDB folder (a stopped
  * node's, or a copy): the stored bytes of the `blocks` and `commits` sublevels and the `chain`
  * head record (consensus/block-store.ts), read as they are, never through the block store's own

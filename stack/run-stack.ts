@@ -1,0 +1,68 @@
+/**
+ * @module stack/run-stack
+ * `ledger up` as a long-running process: the local cluster (stack/local-cluster.ts), the demo when
+ * asked (stack/demo.ts), a status line every few seconds, and Ctrl-C stopping everything.
+ */
+import { toHex } from '../ledger/bytes.js';
+import { fetchStatus, startLocalCluster } from './local-cluster.js';
+import { seedDemo } from './demo.js';
+
+export interface RunStackOptions {
+  data: string;
+  channel: string;
+  nodes: number;
+  quorum?: number;
+  /** Brokers of the stack's Kafka: 1 (development) or 3..5 (a local cluster, production topics). */
+  brokers?: number;
+  statusInterval: number;
+  demo?: boolean;
+}
+
+/** Starts the stack (and the demo), prints what runs, and runs until Ctrl-C. Never returns. */
+export async function runStack(opts: RunStackOptions): Promise<never> {
+  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers });
+  const out = (l: string) => process.stdout.write(`${l}\n`);
+  out(`${cluster.createdNow ? 'created' : 'resumed'} the stack in ${cluster.layout.root}`);
+  out(`trust anchor (genesis hash): ${toHex(cluster.genesis.hash)}  (${cluster.layout.genesis})`);
+  for (const n of cluster.nodes) out(`node ${n.index}: ${n.url}/status  log ${cluster.layout.nodeDir(n.index)}/node.log`);
+  out('Ctrl-C stops everything.');
+  let stopping = false;
+  const stop = async (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    out('stopping...');
+    await cluster.stop();
+    out('stopped.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  for (const n of cluster.nodes) {
+    void n.exited?.then((code) => {
+      if (!stopping) out(`node ${n.index} exited with code ${code} (see ${cluster.layout.nodeDir(n.index)}/node.log)`);
+    });
+  }
+  if (opts.demo) {
+    try {
+      await seedDemo(cluster, out);
+      out('Ctrl-C stops everything; running it again resumes.');
+    } catch (e) {
+      process.stderr.write(`the demo failed: ${(e as Error).message}\n`);
+      await stop(1);
+    }
+  }
+  if (opts.statusInterval > 0) {
+    setInterval(async () => {
+      const lines = await Promise.all(
+        cluster.nodes.map(async (n) => {
+          const s = await fetchStatus(n.url);
+          if (!s) return `node ${n.index}: not answering`;
+          const alarms = (s.alarms as unknown[]).length;
+          return `node ${n.index}: ${s.phase} height ${s.height} offset ${s.nextOffset} lag ${s.lag ?? '?'} peers [${(s.peersConnected as number[]).join(',')}]${alarms ? ` alarms ${alarms}` : ''}`;
+        }),
+      );
+      out(`${new Date().toISOString()}  ${lines.join(' | ')}`);
+    }, opts.statusInterval * 1000);
+  }
+  return new Promise<never>(() => undefined);
+}
