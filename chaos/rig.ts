@@ -37,6 +37,8 @@ export interface RigNode {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   /** Exit codes of earlier runs of this node that ended on their own (8 = halted). */
   exits: Array<number | null>;
+  /** The rig is stopping this run (its exit is not the node's own). */
+  stopping: boolean;
 }
 
 export interface Rig {
@@ -111,7 +113,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         topicMode: 'production',
       };
       writeFileSync(layout.nodeConfig(n), `${JSON.stringify(config, null, 2)}\n`);
-      nodes.push({ index: n, host: name, url: `http://${topology.host(name).ip}:${NODE_PORT}`, child: undefined, exited: undefined, exits: [] });
+      nodes.push({ index: n, host: name, url: `http://${topology.host(name).ip}:${NODE_PORT}`, child: undefined, exited: undefined, exits: [], stopping: false });
     });
     await createChannelTopic(kafka.brokers, genesis.genesis.channel, { mode: 'production' });
 
@@ -136,9 +138,10 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         });
         closeSync(logFd);
         n.child = child;
+        n.stopping = false;
         n.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-        void n.exited.then(({ code, signal }) => {
-          if (signal === null) n.exits.push(code);
+        void n.exited.then(({ code }) => {
+          if (!n.stopping) n.exits.push(code);
         });
       },
       stopNode: (index, signal = 'SIGTERM') => stopNodeOf(nodes[index - 1]!, signal),
@@ -170,6 +173,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
 async function stopNodeOf(n: RigNode, signal: NodeJS.Signals): Promise<void> {
   const child = n.child;
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  n.stopping = true;
   // a stopped (SIGSTOP) process does not act on SIGTERM until continued
   child.kill('SIGCONT');
   child.kill(signal);
