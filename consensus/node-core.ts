@@ -35,7 +35,7 @@ import { BlockStore, type ChainWrite } from './block-store.js';
 import { judgePeerBlock, PeerHeads, stagePeerBlock, type StagedBlock } from './catch-up.js';
 import { cutHeader, decodeRecord, PendingBlock } from './cut.js';
 import { quorumForOtherHeader, votedOtherHeader } from './divergence.js';
-import type { Stage } from './stage-timings.js';
+import { timeStage } from './stage-timings.js';
 import type { Alarm, CoreInput, CoreOutput, KafkaRecord } from './messages.js';
 import type { NodeCoreOptions } from './node-options.js';
 import { checkStoredHead, openNodeStores } from './node-store.js';
@@ -128,8 +128,10 @@ export class NodeCore {
     return p;
   }
 
-  get status(): { phase: Phase; height: bigint; nextOffset: bigint; pendingEvents: number; queued: number; alarms: Alarm[] } {
+  /** `voted`: this node's cut awaiting its quorum, its height and first covered offset. */
+  get status(): { phase: Phase; height: bigint; nextOffset: bigint; pendingEvents: number; queued: number; alarms: Alarm[]; voted?: { height: bigint; firstOffset: bigint } } {
     return {
+      ...(this.cut !== undefined ? { voted: { height: this.cut.height, firstOffset: this.cut.header.firstOffset } } : {}),
       phase: this.phase,
       height: this.blocks.head.height,
       nextOffset: this.nextOffsetToConsume(),
@@ -137,11 +139,6 @@ export class NodeCore {
       queued: this.queue.length,
       alarms: [...this.alarmsRaised],
     };
-  }
-
-  /** This node's cut awaiting its quorum: its height and first covered offset (for latency measurement). */
-  get votedBlock(): { height: bigint; firstOffset: bigint } | undefined {
-    return this.cut === undefined ? undefined : { height: this.cut.height, firstOffset: this.cut.header.firstOffset };
   }
 
   /** Whether the core wants more records now (the driver pauses its consumer otherwise). */
@@ -229,18 +226,6 @@ export class NodeCore {
     // A commit (by votes or a peer's block) may have unblocked queued records.
     if (this.canDrain() && this.queue.length > 0) await this.drain(out);
     return out;
-  }
-
-  /** Runs `f`, reporting its duration as `stage` when the driver measures (never decides anything). */
-  private async timed<T>(stage: Stage, f: () => Promise<T>): Promise<T> {
-    const t = this.opts.timings;
-    if (t === undefined) return f();
-    const started = t.now();
-    try {
-      return await f();
-    } finally {
-      t.record(stage, t.now() - started);
-    }
   }
 
   protected raise(out: CoreOutput[], alarm: Alarm): void {
@@ -360,7 +345,7 @@ export class NodeCore {
       const events = decoded.flatMap((d) => (d?.event !== undefined ? [d.event] : []));
       const state = p.block.fold.state;
       await state.prefetch(events);
-      const check = this.opts.prepareSignatures ? await this.timed('signatures', () => this.opts.prepareSignatures!(events, state)) : syncSignatureCheck;
+      const check = this.opts.prepareSignatures ? await timeStage(this.opts.timings, 'signatures', () => this.opts.prepareSignatures!(events, state)) : syncSignatureCheck;
       const foldStarted = this.opts.timings?.now();
       let consumed = 0;
       let cutNow = false;
@@ -383,7 +368,7 @@ export class NodeCore {
   private async cutBlock(out: CoreOutput[]): Promise<void> {
     const p = this.pending!.block;
     this.pending = undefined;
-    const roots = await this.timed('finish', () => p.fold.finish());
+    const roots = await timeStage(this.opts.timings, 'finish', () => p.fold.finish());
     const header = cutHeader(p, roots, this.blocks.head.headerHash);
     const headerBytes = encode('BlockHeader', header);
     const hh = hashHeader(headerBytes);
@@ -431,7 +416,7 @@ export class NodeCore {
       return undefined;
     }
     const vote = this.signVote(height, hh, checkpoint);
-    await this.timed('vote_persist', () => this.blocks.persistVote(vote));
+    await timeStage(this.opts.timings, 'vote_persist', () => this.blocks.persistVote(vote));
     return vote;
   }
 
@@ -501,7 +486,7 @@ export class NodeCore {
       hookWrites.push(...(await hook({ height: cut.height, block: cut.block, headerHash: cut.headerHash, events: cut.committed })));
     }
     const writes = [...cut.stateWrites, ...cut.merkle.writes(), ...this.blocks.commitWrites(cut.block, commit), ...hookWrites];
-    await this.timed('commit_write', () => this.opts.db.batch(writes as never, { sync: this.opts.syncWrites } as never));
+    await timeStage(this.opts.timings, 'commit_write', () => this.opts.db.batch(writes as never, { sync: this.opts.syncWrites } as never));
     this.merkle.commit(cut.merkle);
     cut.state.markCommitted();
     this.blocks.markCommitted(cut.block, cut.headerHash);

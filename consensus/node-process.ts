@@ -183,7 +183,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   function route(outs: CoreOutput[]): void {
     for (const o of outs) {
       if (o.kind === 'send-vote' && o.vote.nodeIndex === config.nodeIndex) {
-        const voted = core.votedBlock;
+        const voted = core.status.voted;
         if (voted !== undefined && voted.height === o.vote.height) latency.onVote(voted.height, voted.firstOffset);
       }
       const p = payloadOf(o);

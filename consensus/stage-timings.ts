@@ -40,6 +40,17 @@ export interface StageSink {
   record(stage: Stage, ms: number): void;
 }
 
+/** Runs `f`, reporting its duration as `stage` to `sink` when there is one. */
+export async function timeStage<T>(sink: StageSink | undefined, stage: Stage, f: () => Promise<T>): Promise<T> {
+  if (sink === undefined) return f();
+  const started = sink.now();
+  try {
+    return await f();
+  } finally {
+    sink.record(stage, sink.now() - started);
+  }
+}
+
 export interface StageSummary {
   count: number;
   mean_ms: number;
