@@ -35,6 +35,7 @@ import { BlockStore, type ChainWrite } from './block-store.js';
 import { judgePeerBlock, PeerHeads, stagePeerBlock, type StagedBlock } from './catch-up.js';
 import { cutHeader, decodeRecord, PendingBlock } from './cut.js';
 import { quorumForOtherHeader, votedOtherHeader } from './divergence.js';
+import type { Stage } from './stage-timings.js';
 import type { Alarm, CoreInput, CoreOutput, KafkaRecord } from './messages.js';
 import type { NodeCoreOptions } from './node-options.js';
 import { checkStoredHead, openNodeStores } from './node-store.js';
@@ -44,7 +45,7 @@ export type { CommitHook, CommittedEvent, NodeCoreOptions, SignaturePreparer } f
 
 export type Phase = 'syncing' | 'consuming' | 'voted' | 'halted';
 
-type ResolvedOptions = Required<Omit<NodeCoreOptions, 'hooks' | 'prepareSignatures'>> & Pick<NodeCoreOptions, 'hooks' | 'prepareSignatures'>;
+type ResolvedOptions = Required<Omit<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>> & Pick<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>;
 
 /** pending(h) of the cut function (consensus/cut.ts) and when, by this node's clock, it began. */
 interface Pending {
@@ -138,6 +139,11 @@ export class NodeCore {
     };
   }
 
+  /** This node's cut awaiting its quorum: its height and first covered offset (for latency measurement). */
+  get votedBlock(): { height: bigint; firstOffset: bigint } | undefined {
+    return this.cut === undefined ? undefined : { height: this.cut.height, firstOffset: this.cut.header.firstOffset };
+  }
+
   /** Whether the core wants more records now (the driver pauses its consumer otherwise). */
   get wantsRecords(): boolean {
     return (this.phase === 'consuming' || this.phase === 'voted') && this.queue.length < this.opts.chunkSize * 4;
@@ -223,6 +229,18 @@ export class NodeCore {
     // A commit (by votes or a peer's block) may have unblocked queued records.
     if (this.canDrain() && this.queue.length > 0) await this.drain(out);
     return out;
+  }
+
+  /** Runs `f`, reporting its duration as `stage` when the driver measures (never decides anything). */
+  private async timed<T>(stage: Stage, f: () => Promise<T>): Promise<T> {
+    const t = this.opts.timings;
+    if (t === undefined) return f();
+    const started = t.now();
+    try {
+      return await f();
+    } finally {
+      t.record(stage, t.now() - started);
+    }
   }
 
   protected raise(out: CoreOutput[], alarm: Alarm): void {
@@ -342,7 +360,8 @@ export class NodeCore {
       const events = decoded.flatMap((d) => (d?.event !== undefined ? [d.event] : []));
       const state = p.block.fold.state;
       await state.prefetch(events);
-      const check = this.opts.prepareSignatures ? await this.opts.prepareSignatures(events, state) : syncSignatureCheck;
+      const check = this.opts.prepareSignatures ? await this.timed('signatures', () => this.opts.prepareSignatures!(events, state)) : syncSignatureCheck;
+      const foldStarted = this.opts.timings?.now();
       let consumed = 0;
       let cutNow = false;
       for (let i = 0; i < chunk.length && !cutNow; i++) {
@@ -352,6 +371,7 @@ export class NodeCore {
         if (p.block.eventCount > before) p.firstIncludedAtMs ??= this.nowMs;
       }
       this.queue.splice(0, consumed);
+      if (foldStarted !== undefined) this.opts.timings!.record('fold', this.opts.timings!.now() - foldStarted);
       if (cutNow) {
         if (this.cut !== undefined) this.pendingReadyToCut = true; // cut once the block under it commits
         else await this.cutBlock(out);
@@ -363,7 +383,7 @@ export class NodeCore {
   private async cutBlock(out: CoreOutput[]): Promise<void> {
     const p = this.pending!.block;
     this.pending = undefined;
-    const roots = await p.fold.finish();
+    const roots = await this.timed('finish', () => p.fold.finish());
     const header = cutHeader(p, roots, this.blocks.head.headerHash);
     const headerBytes = encode('BlockHeader', header);
     const hh = hashHeader(headerBytes);
@@ -411,7 +431,7 @@ export class NodeCore {
       return undefined;
     }
     const vote = this.signVote(height, hh, checkpoint);
-    await this.blocks.persistVote(vote);
+    await this.timed('vote_persist', () => this.blocks.persistVote(vote));
     return vote;
   }
 
@@ -481,7 +501,7 @@ export class NodeCore {
       hookWrites.push(...(await hook({ height: cut.height, block: cut.block, headerHash: cut.headerHash, events: cut.committed })));
     }
     const writes = [...cut.stateWrites, ...cut.merkle.writes(), ...this.blocks.commitWrites(cut.block, commit), ...hookWrites];
-    await this.opts.db.batch(writes as never, { sync: this.opts.syncWrites } as never);
+    await this.timed('commit_write', () => this.opts.db.batch(writes as never, { sync: this.opts.syncWrites } as never));
     this.merkle.commit(cut.merkle);
     cut.state.markCommitted();
     this.blocks.markCommitted(cut.block, cut.headerHash);

@@ -11,6 +11,7 @@ import type { BlockState, SignatureCheck } from '../ledger/state-machine.js';
 import type { AnyDb } from '../ledger/state-store.js';
 import type { Block, SignedEvent } from '../proto/schema.generated.js';
 import type { ChainWrite } from './block-store.js';
+import type { StageSink } from './stage-timings.js';
 
 /** An included event with what the projections need to know about it (the block fold's view). */
 export type CommittedEvent = FoldedEvent;
@@ -48,4 +49,6 @@ export interface NodeCoreOptions {
    * to be folded completely (test chains, benches) leave it off. Block bytes are the same either way.
    */
   yieldAfterVote?: boolean;
+  /** Where durations of the commit path's stages go (consensus/stage-timings.ts); measuring only. */
+  timings?: StageSink;
 }
