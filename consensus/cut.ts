@@ -13,7 +13,8 @@ import { RULES_VERSION, type LoadedGenesis } from '../ledger/genesis.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import type { SignatureCheck } from '../ledger/state-machine.js';
 import { decode } from '../proto/codec.js';
-import type { BlockHeader, SignedEvent, TimeToCut } from '../proto/schema.generated.js';
+import type { BlockHeader, SignedEvent, TimeToCut, Vote } from '../proto/schema.generated.js';
+import type { StagedBlock } from './catch-up.js';
 import type { KafkaRecord } from './messages.js';
 
 /** A record's TopicRecord, or undefined when it is malformed or over the record limit (dropped). */
@@ -123,4 +124,22 @@ export function cutHeader(p: PendingBlock, roots: FoldedRoots, previousHeaderHas
     resultsRoot: roots.resultsRoot,
     rulesVersion: RULES_VERSION,
   };
+}
+
+/** pending(h) of the cut function and when, by this node's clock, it began. */
+export interface Pending {
+  block: PendingBlock;
+  startedAtMs: number;
+  firstIncludedAtMs: number | undefined;
+  markerPostedAtMs: number | undefined;
+}
+
+/** This node's own cut, voted and awaiting its quorum. */
+export interface Cut extends StagedBlock {
+  vote: Vote;
+  checkpoint: Uint8Array;
+  raw: KafkaRecord[];
+  votedAtMs: number;
+  lastSentMs: number;
+  noQuorumRaised: boolean;
 }

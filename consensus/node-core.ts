@@ -33,7 +33,7 @@ import { encode } from '../proto/codec.js';
 import type { Block, BlockHeader, Commit, Vote } from '../proto/schema.generated.js';
 import { BlockStore, type ChainWrite } from './block-store.js';
 import { judgePeerBlock, PeerHeads, stagePeerBlock, type StagedBlock } from './catch-up.js';
-import { cutHeader, decodeRecord, PendingBlock } from './cut.js';
+import { cutHeader, decodeRecord, PendingBlock, type Cut, type Pending } from './cut.js';
 import { quorumForOtherHeader, votedOtherHeader } from './divergence.js';
 import { timeStage } from './stage-timings.js';
 import type { Alarm, CoreInput, CoreOutput, KafkaRecord } from './messages.js';
@@ -46,24 +46,6 @@ export type { CommitHook, CommittedEvent, NodeCoreOptions, SignaturePreparer } f
 export type Phase = 'syncing' | 'consuming' | 'voted' | 'halted';
 
 type ResolvedOptions = Required<Omit<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>> & Pick<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>;
-
-/** pending(h) of the cut function (consensus/cut.ts) and when, by this node's clock, it began. */
-interface Pending {
-  block: PendingBlock;
-  startedAtMs: number;
-  firstIncludedAtMs: number | undefined;
-  markerPostedAtMs: number | undefined;
-}
-
-/** This node's own cut, voted and awaiting its quorum. */
-interface Cut extends StagedBlock {
-  vote: Vote;
-  checkpoint: Uint8Array;
-  raw: KafkaRecord[];
-  votedAtMs: number;
-  lastSentMs: number;
-  noQuorumRaised: boolean;
-}
 
 const syncSignatureCheck: SignatureCheck = (pk, id, sig) => verifyEd25519(pk, id, sig);
 

@@ -70,12 +70,11 @@ export function createKafka(options: KafkaClientOptions): KafkaClient {
  * idempotent producer misorders under concurrency), and the legacy partitioner named explicitly
  * (channel topics have one partition, and naming it silences kafkajs's partitioner warning).
  */
-export function createProducer(kafka: KafkaClient): Producer {
-  return kafka.producer({
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.LegacyPartitioner,
-  });
+export function createProducer(kafka: KafkaClient, opts: { idempotent?: boolean } = {}): Producer {
+  const common = { maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.LegacyPartitioner };
+  // A department's events (DESIGN.md section 11) go through kafkajs's idempotent producer (acks
+  // all, no duplicates on retry) with its own retry schedule.
+  return kafka.producer(opts.idempotent === true ? { ...common, idempotent: true, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } } : common);
 }
 
 /** Runs `fn` with a connected admin client and always disconnects it. */

@@ -19,15 +19,15 @@
  * drops them by event id (DESIGN.md section 5). The client never gives up on its own: callers bound
  * their wait with `flush(timeoutMs)`; what is not acknowledged stays in the outbox for the next run.
  */
-import kafkajs from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
 import { LedgerError } from '../errors/ledger-error.js';
+import { createProducer } from '../kafka/client.js';
+import { channelTopic } from '../kafka/topics.js';
 import { buildSignedEvent, type Signer } from '../ledger/event.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from '../proto/limits.js';
 import type { EventBody } from '../proto/schema.generated.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 
-const { Partitioners } = kafkajs;
 
 /** The payload part of an EventBody: exactly one family, e.g. `{ certificateRevoked: {...} }`. */
 export type Payload = Omit<EventBody, 'channel' | 'departmentId' | 'keyVersion' | 'sequence' | 'clientTimeMs'>;
@@ -104,10 +104,6 @@ interface InQueue {
   receipt: PendingReceipt;
 }
 
-export function topicOf(channel: string): string {
-  return `ledger.${channel}`;
-}
-
 /** An interruptible pause: `wake()` ends it early. */
 class Pause {
   private timer: NodeJS.Timeout | undefined;
@@ -171,7 +167,7 @@ export class DepartmentClient {
   }
 
   get topic(): string {
-    return topicOf(this.opts.channel);
+    return channelTopic(this.opts.channel);
   }
 
   /** Events stored and not yet acknowledged by Kafka. */
@@ -326,13 +322,7 @@ export class DepartmentClient {
 
   private async connectedProducer(): Promise<Producer> {
     if (this.producer === undefined) {
-      const producer = this.opts.kafka.producer({
-        idempotent: true, // implies acks all and maxInFlightRequests 1 in kafkajs; both are set anyway
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.LegacyPartitioner,
-        retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
-      });
+      const producer = createProducer(this.opts.kafka, { idempotent: true });
       try {
         await producer.connect();
       } catch (e) {
