@@ -27,7 +27,7 @@ import type { AnyDb } from '../ledger/state-store.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import { decode } from '../proto/codec.js';
 import { checkConsistency, type AuditCheckpoint, type ConsistencyResult } from '../verifier/audit-checkpoint.js';
-import { ChainChecker, primaryFinding, type AuditFinding, type AuditLevel, type BlockCheck } from '../verifier/audit-chain.js';
+import { ChainChecker, primaryFinding, type AuditCode, type AuditFinding, type AuditLevel, type BlockCheck } from '../verifier/audit-chain.js';
 import type { ChainSource } from '../verifier/audit-source.js';
 import { rebuild } from '../replay/rebuild.js';
 import type { SignaturePool } from '../consensus/signature-pool.js';
@@ -293,6 +293,12 @@ function fromRebuild(r: Awaited<ReturnType<typeof rebuild>>): AuditFinding | und
     const m = r.firstMismatch;
     if (m.what === 'state_root') {
       return { code: 'STATE_ROOT_MISMATCH', height: m.height, field: 'state_root', expected: m.found, found: m.expected, message: `block ${m.height}: replaying the rules gives state root ${m.found.slice(0, 16)}, the header says ${m.expected.slice(0, 16)}` };
+    }
+    // The fold (ledger/block-fold.ts) also recomputes what the merkle level checks: name it the same way.
+    const headerField: Record<string, AuditCode> = { results_root: 'RESULTS_ROOT_MISMATCH', log_root: 'LOG_ROOT_MISMATCH', log_size: 'LOG_SIZE_MISMATCH', event_count: 'COUNTS_INVALID', block_time_ms: 'BLOCK_TIME_INVALID' };
+    const code = headerField[m.what] ?? (m.what.startsWith('event_offset') ? 'OFFSETS_INVALID' : undefined);
+    if (code !== undefined) {
+      return { code, height: m.height, ...(m.event !== undefined ? { event: m.event } : {}), field: m.what, expected: m.found, found: m.expected, message: `block ${m.height}: replaying its events gives ${m.what} ${m.found.slice(0, 16)}, the block says ${m.expected.slice(0, 16)}` };
     }
     return {
       code: 'RESULT_MISMATCH',

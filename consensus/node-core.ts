@@ -22,7 +22,8 @@
  * alarm; nothing that decides a block's bytes reads it.
  */
 import { bytesEqual, toHex, utf8 } from '../ledger/bytes.js';
-import { EMPTY_RECORDS_DIGEST, nextRecordsDigest, resultsRoot, timeToCutMessage, voteMessage, type ResultEntry } from '../ledger/block.js';
+import { timeToCutMessage, voteMessage } from '../ledger/block.js';
+import { BlockFold, replayBlock, type FoldDifference, type FoldedEvent } from '../ledger/block-fold.js';
 import { checkpointOrigin, checkpointText } from '../ledger/checkpoint.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import type { Signer } from '../ledger/event.js';
@@ -30,26 +31,19 @@ import type { LoadedGenesis } from '../ledger/genesis.js';
 import { RULES_VERSION } from '../ledger/genesis.js';
 import { headerHash as hashHeader } from '../ledger/hash.js';
 import { MerkleLog, type MerkleStage } from '../ledger/merkle-log.js';
-import { leafHash } from '../ledger/merkle.js';
 import { verifyEd25519 } from '../ledger/signature.js';
-import { BlockState, rulesFromGenesis, type Fate, type Rules, type SignatureCheck } from '../ledger/state-machine.js';
+import { BlockState, rulesFromGenesis, type Rules, type SignatureCheck } from '../ledger/state-machine.js';
 import { StateStore, type AnyDb } from '../ledger/state-store.js';
 import { decode, encode } from '../proto/codec.js';
-import type { Block, BlockHeader, Commit, CommitSignature, EventBody, IncludedEvent, SignedEvent, Vote } from '../proto/schema.generated.js';
+import type { Block, BlockHeader, Commit, CommitSignature, SignedEvent, Vote } from '../proto/schema.generated.js';
 import { BlockStore, type ChainWrite } from './block-store.js';
 import { openNodeStores } from './node-store.js';
+import { cutHeader, decodeRecord, PendingBlock } from './cut.js';
 import type { Alarm, CoreInput, CoreOutput, KafkaRecord } from './messages.js';
 
 
-/** An included event with what the projections need to know about it. */
-export interface CommittedEvent {
-  event: SignedEvent;
-  fate: Extract<Fate, { kind: 'include' }>;
-  offset: bigint;
-  recordTime: bigint;
-  /** The body the state machine decoded (hooks read it instead of decoding again). */
-  body?: EventBody;
-}
+/** An included event with what the projections need to know about it (the block fold's view). */
+export type CommittedEvent = FoldedEvent;
 
 /** Adds a stored view's writes (projections) to a block's atomic commit batch. */
 export type CommitHook = (c: { height: bigint; block: Block; headerHash: Uint8Array; events: CommittedEvent[] }) => Promise<ChainWrite[]> | ChainWrite[];
@@ -90,21 +84,9 @@ export type Phase = 'syncing' | 'consuming' | 'voted' | 'halted';
 
 type ResolvedOptions = Required<Omit<NodeCoreOptions, 'hooks' | 'prepareSignatures'>> & Pick<NodeCoreOptions, 'hooks' | 'prepareSignatures'>;
 
+/** pending(h) of the cut function (consensus/cut.ts) and when, by this node's clock, it began. */
 interface Pending {
-  height: bigint;
-  first: bigint | null;
-  last: bigint;
-  events: IncludedEvent[];
-  committed: CommittedEvent[];
-  results: ResultEntry[];
-  bytes: number;
-  dropped: bigint;
-  digest: Uint8Array;
-  maxTime: bigint;
-  state: BlockState;
-  merkle: MerkleStage;
-  /** Raw records covered so far (re-queued if a peer's committed block replaces this pending one). */
-  raw: KafkaRecord[];
+  block: PendingBlock;
   startedAtMs: number;
   firstIncludedAtMs: number | undefined;
   markerPostedAtMs: number | undefined;
@@ -221,7 +203,7 @@ export class NodeCore {
       phase: this.phase,
       height: this.blocks.head.height,
       nextOffset: this.nextOffsetToConsume(),
-      pendingEvents: this.pending?.events.length ?? this.cut?.block.events.length ?? 0,
+      pendingEvents: this.pending?.block.eventCount ?? this.cut?.block.events.length ?? 0,
       queued: this.queue.length,
       alarms: [...this.alarmsRaised],
     };
@@ -262,7 +244,7 @@ export class NodeCore {
     const lastQueued = this.queue[this.queue.length - 1];
     if (lastQueued !== undefined) return lastQueued.offset + 1n;
     // a pending block is always above the cut, if any (pipelining)
-    if (this.pending !== undefined && this.pending.first !== null) return this.pending.last + 1n;
+    if (this.pending !== undefined && this.pending.block.first !== null) return this.pending.block.last + 1n;
     if (this.cut !== undefined) return this.cut.header.lastOffset + 1n;
     return this.blocks.head.nextOffset;
   }
@@ -414,24 +396,10 @@ export class NodeCore {
     // Over this node's voted cut when there is one (pipelining), else over the committed head.
     const under = this.cut;
     const height = under !== undefined ? under.height + 1n : this.blocks.head.height + 1n;
-    return {
-      height,
-      first: null,
-      last: -1n,
-      events: [],
-      committed: [],
-      results: [],
-      bytes: 0,
-      dropped: 0n,
-      digest: EMPTY_RECORDS_DIGEST,
-      maxTime: under !== undefined ? under.header.blockTimeMs : this.previousBlockTime,
-      state: under !== undefined ? BlockState.open(under.state, { rules: this.rules, height, logSize: BigInt(under.merkle.size) }) : BlockState.open(this.state, { rules: this.rules, height, logSize: BigInt(this.merkle.size) }),
-      merkle: under !== undefined ? under.merkle.fork() : this.merkle.stage(),
-      raw: [],
-      startedAtMs: this.nowMs,
-      firstIncludedAtMs: undefined,
-      markerPostedAtMs: undefined,
-    };
+    const state = under !== undefined ? BlockState.open(under.state, { rules: this.rules, height, logSize: BigInt(under.merkle.size) }) : BlockState.open(this.state, { rules: this.rules, height, logSize: BigInt(this.merkle.size) });
+    const fold = new BlockFold(state, under !== undefined ? under.merkle.fork() : this.merkle.stage());
+    const previousBlockTime = under !== undefined ? under.header.blockTimeMs : this.previousBlockTime;
+    return { block: new PendingBlock(fold, previousBlockTime, this.opts.genesis), startedAtMs: this.nowMs, firstIncludedAtMs: undefined, markerPostedAtMs: undefined };
   }
 
   private previousBlockTime = 0n;
@@ -445,46 +413,16 @@ export class NodeCore {
       // stay in the sequential fold; only I/O and curve arithmetic happen ahead).
       const decoded = chunk.map((r) => decodeRecord(r, this.opts.genesis.limits.maxRecordBytes));
       const events = decoded.flatMap((d) => (d?.event !== undefined ? [d.event] : []));
-      await p.state.prefetch(events);
-      const check = this.opts.prepareSignatures ? await this.opts.prepareSignatures(events, p.state) : syncSignatureCheck;
+      const state = p.block.fold.state;
+      await state.prefetch(events);
+      const check = this.opts.prepareSignatures ? await this.opts.prepareSignatures(events, state) : syncSignatureCheck;
       let consumed = 0;
       let cutNow = false;
       for (let i = 0; i < chunk.length && !cutNow; i++) {
-        const r = chunk[i]!;
-        const rec = decoded[i];
         consumed++;
-        if (p.first === null) p.first = r.offset;
-        p.last = r.offset;
-        p.raw.push(r);
-        const value = r.value ?? new Uint8Array(0);
-        p.digest = nextRecordsDigest(p.digest, r.offset, r.timestamp, value);
-        if (!r.logAppendTime) {
-          p.dropped++;
-          continue;
-        }
-        if (r.timestamp > p.maxTime) p.maxTime = r.timestamp; // the record time of this record
-        if (rec === undefined) {
-          p.dropped++; // malformed
-          continue;
-        }
-        if (rec.ttc !== undefined) {
-          const t = rec.ttc;
-          if (t.height === p.height && (p.events.length > 0 || t.heartbeat) && this.validMarker(t.height, t.heartbeat, t.nodeIndex, t.signature)) cutNow = true;
-          continue; // any other marker only advances offsets
-        }
-        const fate = p.state.apply(rec.event!, { recordTime: p.maxTime, offset: r.offset, height: p.height, logPosition: BigInt(p.merkle.size) }, check);
-        if (fate.kind === 'drop') {
-          p.dropped++;
-          continue;
-        }
-        p.merkle.append(leafHash(fate.eventId));
-        p.events.push({ event: rec.event!, resultCode: fate.code, offset: r.offset, recordTimeMs: p.maxTime });
-        p.committed.push({ event: rec.event!, fate, offset: r.offset, recordTime: p.maxTime, body: p.state.decodedBody(rec.event!) });
-        p.results.push({ eventId: fate.eventId, code: fate.code, offset: r.offset, recordTime: p.maxTime });
-        p.bytes += value.length;
-        p.firstIncludedAtMs ??= this.nowMs;
-        const limits = this.opts.genesis.limits;
-        if (p.events.length >= limits.maxBlockEvents || p.bytes >= limits.maxBlockBytes) cutNow = true;
+        const before = p.block.eventCount;
+        cutNow = p.block.offer(chunk[i]!, decoded[i], check);
+        if (p.block.eventCount > before) p.firstIncludedAtMs ??= this.nowMs;
       }
       this.queue.splice(0, consumed);
       if (cutNow) {
@@ -494,35 +432,12 @@ export class NodeCore {
     }
   }
 
-  private validMarker(height: bigint, heartbeat: boolean, nodeIndex: number, signature: Uint8Array): boolean {
-    const node = this.opts.genesis.genesis.nodes[nodeIndex - 1];
-    if (node === undefined) return false;
-    return verifyEd25519(node.publicKey, timeToCutMessage(this.opts.genesis.hash, height, heartbeat), signature);
-  }
-
   /** CUT: header over first..last, the vote persisted and sent (DESIGN.md sections 7 and 8). */
   private async cutBlock(out: CoreOutput[]): Promise<void> {
-    const p = this.pending!;
+    const p = this.pending!.block;
     this.pending = undefined;
-    const finished = await p.state.finish();
-    const head = this.blocks.head;
-    const header: BlockHeader = {
-      genesisHash: this.opts.genesis.hash,
-      channel: this.rules.channel,
-      height: p.height,
-      previousHeaderHash: head.headerHash,
-      firstOffset: p.first!,
-      lastOffset: p.last,
-      recordsDigest: p.digest,
-      droppedCount: p.dropped,
-      blockTimeMs: p.maxTime,
-      eventCount: BigInt(p.events.length),
-      logSize: BigInt(p.merkle.size),
-      logRoot: p.merkle.root(),
-      stateRoot: finished.stateRoot,
-      resultsRoot: resultsRoot(p.results),
-      rulesVersion: RULES_VERSION,
-    };
+    const roots = await p.fold.finish();
+    const header = cutHeader(p, roots, this.blocks.head.headerHash);
     const headerBytes = encode('BlockHeader', header);
     const hh = hashHeader(headerBytes);
     const checkpoint = utf8(checkpointText(this.origin, header.logSize, header.logRoot));
@@ -532,11 +447,11 @@ export class NodeCore {
       height: p.height,
       header,
       headerHash: hh,
-      block: { header, events: p.events },
-      committed: p.committed,
-      state: p.state,
-      merkle: p.merkle,
-      stateWrites: finished.writes as ChainWrite[],
+      block: { header, events: p.fold.included },
+      committed: p.fold.folded,
+      state: p.fold.state,
+      merkle: p.fold.log as MerkleStage,
+      stateWrites: roots.stateWrites as ChainWrite[],
       vote,
       checkpoint,
       raw: p.raw,
@@ -798,52 +713,21 @@ export class NodeCore {
   private async replayPeerBlock(block: Block, header: BlockHeader, commit: Commit, out: CoreOutput[]): Promise<void> {
     // The pending block (if any) is replaced: records we consumed past the block's range go back
     // to the queue; covered ones are never re-read from Kafka.
-    const raw = this.pending?.raw ?? [];
+    const raw = this.pending?.block.raw ?? [];
     this.pending = undefined;
     this.pendingReadyToCut = false;
     const state = BlockState.open(this.state, { rules: this.rules, height: header.height, logSize: BigInt(this.merkle.size) });
     const merkle = this.merkle.stage();
-    const events = block.events.map((e) => e.event!).filter((e) => e !== undefined);
+    const fold = new BlockFold(state, merkle);
+    const events = block.events.flatMap((e) => (e.event !== undefined ? [e.event] : []));
     await state.prefetch(events);
     const check = this.opts.prepareSignatures ? await this.opts.prepareSignatures(events, state) : syncSignatureCheck;
-    const committed: CommittedEvent[] = [];
-    const results: ResultEntry[] = [];
-    let previousOffset = header.firstOffset - 1n;
-    for (const [i, e] of block.events.entries()) {
-      const problem = (what: string) => ({ kind: 'DIVERGENCE' as const, height: header.height, message: `height ${header.height}, event ${i}: ${what}; halted`, details: { event: i }, halted: true });
-      if (e.event === undefined || e.offset <= previousOffset || e.offset > header.lastOffset) {
-        this.raise(out, problem('the peer block lists events out of its offset range'));
-        return;
-      }
-      previousOffset = e.offset;
-      const fate = state.apply(e.event, { recordTime: e.recordTimeMs, offset: e.offset, height: header.height, logPosition: BigInt(merkle.size) }, check);
-      if (fate.kind !== 'include' || fate.code !== e.resultCode) {
-        this.raise(out, problem(`the quorum's block says result ${e.resultCode}, this node's rules give ${fate.kind === 'include' ? `result ${fate.code}` : `drop (${fate.reason})`}`));
-        return;
-      }
-      merkle.append(leafHash(fate.eventId));
-      committed.push({ event: e.event, fate, offset: e.offset, recordTime: e.recordTimeMs, body: state.decodedBody(e.event) });
-      results.push({ eventId: fate.eventId, code: fate.code, offset: e.offset, recordTime: e.recordTimeMs });
-    }
-    const finished = await state.finish();
-    const mismatches: string[] = [];
-    if (!bytesEqual(finished.stateRoot, header.stateRoot)) mismatches.push('state_root');
-    if (BigInt(merkle.size) !== header.logSize) mismatches.push('log_size');
-    if (!bytesEqual(merkle.root(), header.logRoot)) mismatches.push('log_root');
-    if (!bytesEqual(resultsRoot(results), header.resultsRoot)) mismatches.push('results_root');
-    if (header.eventCount !== BigInt(block.events.length)) mismatches.push('event_count');
-    if (header.blockTimeMs < this.previousBlockTime) mismatches.push('block_time_ms');
-    if (mismatches.length > 0) {
-      this.raise(out, {
-        kind: 'DIVERGENCE',
-        height: header.height,
-        message: `height ${header.height}: replaying the quorum's block gives different ${mismatches.join(', ')}; halted`,
-        details: { fields: mismatches },
-        halted: true,
-      });
+    const replayed = await replayBlock(block, fold, check, this.previousBlockTime);
+    if (!replayed.ok) {
+      this.raise(out, replayDivergence(header.height, replayed.difference));
       return;
     }
-    const staged: StagedBlock = { height: header.height, header, headerHash: commit.headerHash, block, committed, state, merkle, stateWrites: finished.writes as ChainWrite[] };
+    const staged: StagedBlock = { height: header.height, header, headerHash: commit.headerHash, block, committed: fold.folded, state, merkle, stateWrites: replayed.roots.stateWrites as ChainWrite[] };
     await this.commitBlock(staged, commit, out, true);
     const keep = raw.filter((r) => r.offset > header.lastOffset);
     this.queue.unshift(...keep);
@@ -902,19 +786,10 @@ export class NodeCore {
 
   private postMarker(p: Pending, heartbeat: boolean, out: CoreOutput[]): void {
     p.markerPostedAtMs = this.nowMs;
-    const signature = this.opts.key.sign(timeToCutMessage(this.opts.genesis.hash, p.height, heartbeat));
-    const value = encode('TopicRecord', { ttc: { height: p.height, heartbeat, nodeIndex: this.opts.nodeIndex, signature } });
-    out.push({ kind: 'post-marker', value, height: p.height, heartbeat });
-  }
-}
-
-/** Decodes a record's TopicRecord; undefined when malformed or over the record limit (dropped). */
-function decodeRecord(r: KafkaRecord, maxRecordBytes: number): { event?: SignedEvent; ttc?: { height: bigint; heartbeat: boolean; nodeIndex: number; signature: Uint8Array } } | undefined {
-  if (r.value === null || r.value.length > maxRecordBytes) return undefined;
-  try {
-    return decode('TopicRecord', r.value);
-  } catch {
-    return undefined;
+    const height = p.block.height;
+    const signature = this.opts.key.sign(timeToCutMessage(this.opts.genesis.hash, height, heartbeat));
+    const value = encode('TopicRecord', { ttc: { height, heartbeat, nodeIndex: this.opts.nodeIndex, signature } });
+    out.push({ kind: 'post-marker', value, height, heartbeat });
   }
 }
 
@@ -960,6 +835,18 @@ function divergence(height: bigint, mine: BlockHeader, theirs: BlockHeader, why:
     height,
     message: `height ${height}: ${why}; differing fields: ${fields.map((f) => `${f} (this node ${fieldText(mine, f)}, the quorum ${fieldText(theirs, f)})`).join(', ') || '(none: the signatures differ)'}; halted`,
     details: { fields, mine: show(mine), theirs: show(theirs) },
+    halted: true,
+  };
+}
+
+/** The alarm for a quorum's block that this node's fold does not reproduce, naming the field and both values. */
+function replayDivergence(height: bigint, d: FoldDifference): Alarm {
+  const where = d.event !== undefined ? `event ${d.event}: ` : '';
+  return {
+    kind: 'DIVERGENCE',
+    height,
+    message: `height ${height}: ${where}replaying the quorum's block gives a different ${d.field} (the block says ${d.expected}, this node computes ${d.found}); halted`,
+    details: { fields: [d.field], ...(d.event !== undefined ? { event: d.event } : {}), expected: d.expected, found: d.found },
     halted: true,
   };
 }

@@ -26,8 +26,9 @@ import { LedgerError } from '../errors/ledger-error.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { eventId } from '../ledger/hash.js';
 import { changedAt, type ChainAt } from '../ledger/projection-records.js';
-import { describeKey, Projections, PROJECTION_TABLES, type ProjectedEvent, type ProjectionWrite } from '../ledger/projections.js';
-import { resultName } from '../ledger/result-codes.js';
+import { describeKey, Projections, PROJECTION_TABLES, type ProjectionWrite } from '../ledger/projections.js';
+import { BlockFold, replayBlock } from '../ledger/block-fold.js';
+import { MerkleFrontier } from '../ledger/merkle-hash.js';
 import { BlockState, rulesFromGenesis, type SignatureCheck } from '../ledger/state-machine.js';
 import { StateStore, type AnyDb, type AnySublevel } from '../ledger/state-store.js';
 import { BlockStore } from '../consensus/block-store.js';
@@ -118,7 +119,10 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     const state = await StateStore.open(area);
     const projections = await Projections.open(area, { limits: genesis.limits });
     const rules = rulesFromGenesis(genesis.genesis);
-    let logSize = 0n;
+    // The log is recomputed as a frontier (its root checked against every header); the node's
+    // stored Merkle log is not rewritten by a rebuild.
+    const log = new MerkleFrontier();
+    let previousBlockTime = 0n;
     let stopped = false;
     for (let h = 1n; h <= head; h++) {
       if (opts.shouldStop?.(h) === true) {
@@ -128,30 +132,22 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
       const block = await blocks.block(h);
       if (block?.header === undefined) throw new LedgerError('STORE_FORMAT', `block ${h} is missing below the head ${head}`, { height: h.toString() });
       const header = block.header;
-      const bs = BlockState.open(state, { rules, height: h, logSize });
-      const signed = block.events.map((e) => e.event!);
-      await bs.prefetch(signed);
-      const committed: ProjectedEvent[] = new Array(block.events.length);
-      for (let i = 0; i < block.events.length; i++) {
-        const e = block.events[i]!;
-        const fate = bs.apply(e.event!, { recordTime: e.recordTimeMs, offset: e.offset }, VERIFIED);
-        if (fate.kind !== 'include' || fate.code !== e.resultCode) {
-          const found = fate.kind === 'include' ? (resultName(fate.code) ?? String(fate.code)) : `drop (${fate.reason})`;
-          firstMismatch = { height: h.toString(), what: `result of event ${i}`, expected: resultName(e.resultCode) ?? String(e.resultCode), found, event: i };
-          break;
-        }
-        committed[i] = { event: e.event!, fate, offset: e.offset, recordTime: e.recordTimeMs, body: bs.decodedBody(e.event!) };
-      }
-      if (firstMismatch !== null) break;
-      const finished = await bs.finish();
-      if (!bytesEqual(finished.stateRoot, header.stateRoot)) {
-        firstMismatch = { height: h.toString(), what: 'state_root', expected: toHex(header.stateRoot), found: toHex(finished.stateRoot) };
+      const bs = BlockState.open(state, { rules, height: h, logSize: log.size });
+      const fold = new BlockFold(bs, log);
+      await bs.prefetch(block.events.flatMap((e) => (e.event !== undefined ? [e.event] : [])));
+      const result = await replayBlock(block, fold, VERIFIED, previousBlockTime);
+      if (!result.ok) {
+        const d = result.difference;
+        const what = d.event !== undefined ? `${d.field === 'result' ? 'result' : d.field} of event ${d.event}` : d.field;
+        firstMismatch = { height: h.toString(), what, expected: d.expected, found: d.found, ...(d.event !== undefined ? { event: d.event } : {}) };
         break;
       }
+      const finished = result.roots;
+      const committed = fold.folded;
+      previousBlockTime = header.blockTimeMs;
       const projected = await projections.writesFor(h, committed);
-      await db.batch([...finished.writes, ...projected] as never);
+      await db.batch([...finished.stateWrites, ...projected] as never);
       bs.markCommitted();
-      logSize = bs.logPosition;
       events += block.events.length;
       replayed++;
       opts.onProgress?.({ height: h, head, events });

@@ -14,6 +14,8 @@ import { resultName, type ResultName } from '../../ledger/result-codes.js';
 import { publicKeyFromSeed, signEd25519, verifyEd25519 } from '../../ledger/signature.js';
 import { BlockState, rulesFromGenesis, type Fate, type Rules, type SignatureCheck } from '../../ledger/state-machine.js';
 import { StateStore, type AnyDb } from '../../ledger/state-store.js';
+import { BlockFold } from '../../ledger/block-fold.js';
+import { MerkleFrontier } from '../../ledger/merkle-hash.js';
 
 export const CHANNEL = 'property';
 export const AUTHORITY = 'authority.city';
@@ -53,6 +55,8 @@ export class World {
   readonly keys = new Map<string, { seed: Uint8Array; version: number }>();
   readonly nextSeq = new Map<string, bigint>();
   private tip: BlockState | undefined;
+  /** The channel's log, folded as the blocks are (ledger/block-fold.ts). */
+  readonly log = new MerkleFrontier();
 
   private constructor(
     readonly store: StateStore,
@@ -125,10 +129,8 @@ export class World {
   async block(events: SignedEvent[], opts: { recordTimes?: bigint[]; commit?: boolean; check?: SignatureCheck } = {}): Promise<BlockResult> {
     const block = this.open();
     await block.prefetch(events);
-    const fates = events.map((ev, i) => {
-      const t = opts.recordTimes?.[i] ?? this.recordTime;
-      return block.apply(ev, { recordTime: t, offset: BigInt(i), height: block.height, logPosition: block.logPosition }, opts.check ?? realSignatures);
-    });
+    const fold = new BlockFold(block, this.log);
+    const fates = events.map((ev, i) => fold.apply(ev, BigInt(i), opts.recordTimes?.[i] ?? this.recordTime, opts.check ?? realSignatures));
     const { stateRoot, writes } = await block.finish();
     this.height = block.height;
     this.logSize = block.logPosition;
