@@ -38,10 +38,13 @@ const SHARE_TYPES: Record<string, ShareType> = { UNCONDITIONAL: ShareType.UNCOND
 const shareTypeText = z.enum(Object.keys(SHARE_TYPES) as [string, ...string[]]);
 
 /** A result code by name (ledger/result-codes.ts) or by number. */
-const resultCodeText = z.union([z.enum(Object.keys(RESULT_CODES) as [ResultName, ...ResultName[]]), z.string().regex(/^\d{1,5}$/, 'a result code number')]);
+const REJECTION_NAMES = (Object.keys(RESULT_CODES) as ResultName[]).filter((n) => n !== 'OK');
+const resultCodeText = z.enum([...REJECTION_NAMES, ...REJECTION_NAMES.map((n) => String(RESULT_CODES[n].code))] as [string, ...string[]], {
+  message: 'a rejection result code: its name (ledger/result-codes.ts, not OK) or its number',
+});
 
 function resultCodeOf(text: string): number {
-  if (/^\d{1,5}$/.test(text)) return Number(text);
+  if (/^\d+$/.test(text)) return Number(text);
   const spec = RESULT_CODES[text as ResultName];
   if (spec === undefined) throw new LedgerError('BAD_ARGUMENT', `code: ${JSON.stringify(text.slice(0, 64))} is not a result code name or number`, { parameter: 'code' });
   return spec.code;
@@ -233,7 +236,7 @@ export function recordRoutes(ctx: ApiContext): RouteSpec[] {
       path: '/v1/rejected',
       tag: 'access',
       summary: 'rejected attempts (included events whose result is not OK), all, by department or by result code',
-      params: [q('department', 'signing department id', identifier), q('code', 'result code name (e.g. GRANT_EXHAUSTED) or number', resultCodeText), ...pageParams],
+      params: [q('department', 'signing department id', identifier), q('code', 'rejection result code name (e.g. GRANT_EXHAUSTED) or number', resultCodeText), ...pageParams],
       responses: { '200': pageResponse('rejected attempts') },
       handler: async (req, res) => {
         const query = queryOf(req.query, ['department', 'code', 'limit', 'cursor']);

@@ -59,7 +59,7 @@ describe('schemathesis against a running node', () => {
       '--phases', 'examples,coverage,fuzzing,stateful',
       '--max-examples', String(examples),
       '--seed', process.env.LEDGER_FUZZ_SEED ?? '27',
-      '--workers', '1',
+      '--workers', process.env.LEDGER_FUZZ_WORKERS ?? '1',
       '--request-timeout', '30',
       '--suppress-health-check', 'too_slow',
     ]);
