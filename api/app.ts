@@ -102,6 +102,22 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Api {
     };
     app[r.method](expressPathOf(r), ...(r.middleware ?? []), handler);
   }
+  // A known path asked with a method it does not serve: 405 with Allow (RFC 9110 section 15.5.6),
+  // registered after every route so that only the other methods reach it.
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const r of routes) {
+    const methods = methodsByPath.get(expressPathOf(r)) ?? new Set<string>();
+    methods.add(r.method.toUpperCase());
+    if (r.method === 'get') methods.add('HEAD'); // express answers HEAD with the GET route
+    methodsByPath.set(expressPathOf(r), methods);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods].sort().join(', ');
+    app.all(path, (req: Request, res: Response, next: NextFunction) => {
+      res.set('allow', allow);
+      next(new LedgerError('METHOD_NOT_ALLOWED', `${req.method} is not served on this path (allowed: ${allow})`, { allow }));
+    });
+  }
 
   const readerDir = options.readerDir === undefined ? join(PROJECT_ROOT, 'dist', 'reader') : options.readerDir;
   if (readerDir !== null && existsSync(readerDir)) app.use(express.static(readerDir, { index: 'index.html', fallthrough: true }));

@@ -6,6 +6,7 @@
  */
 import { ERROR_CODES } from '../errors/ledger-error.js';
 import type { RouteSpec } from './route-spec.js';
+import { jsonSchemaOf } from './validation.js';
 
 const ERROR_SCHEMA = {
   type: 'object',
@@ -29,7 +30,7 @@ export function openApiDocument(routes: RouteSpec[], info: { version: string; ch
       ...pathParamsOf(r.path)
         .filter((n) => !declared.has(n))
         .map((n) => ({ name: n, in: 'path', required: true, schema: { type: 'string' } })),
-      ...(r.params ?? []).map((p) => ({ name: p.name, in: p.in, description: p.description, required: p.in === 'path' ? true : (p.required ?? false), schema: p.schema ?? { type: 'string' } })),
+      ...(r.params ?? []).map((p) => ({ name: p.name, in: p.in, description: p.description, required: p.in === 'path' ? true : (p.required ?? false), schema: jsonSchemaOf(p.validator) })),
     ];
     const responses: Record<string, unknown> = {};
     for (const [status, doc] of Object.entries(r.responses)) {

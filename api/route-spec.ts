@@ -6,14 +6,20 @@
  * against the document.
  */
 import type { Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import { cursorText, intText } from './validation.js';
+import { MAX_PAGE_SIZE } from '../ledger/queries.js';
 
 export interface ParamDoc {
   name: string;
   in: 'path' | 'query';
   description: string;
   required?: boolean;
-  /** A JSON schema (OpenAPI 3.0 subset). */
-  schema?: Record<string, unknown>;
+  /**
+   * The validator the handler parses the parameter with; the OpenAPI document's schema is
+   * generated from it (api/validation.ts jsonSchemaOf), so that the two say the same (issue 27).
+   */
+  validator: z.ZodType;
 }
 
 export interface ResponseDoc {
@@ -51,8 +57,8 @@ export const jsonObject = (description: string, properties?: Record<string, unkn
 });
 
 export const pageParams: ParamDoc[] = [
-  { name: 'limit', in: 'query', description: 'page size, 1..1000 (default 100)', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
-  { name: 'cursor', in: 'query', description: 'the `next` of the previous page', schema: { type: 'string', pattern: '^[0-9a-f]+$' } },
+  { name: 'limit', in: 'query', description: `page size, 1..${MAX_PAGE_SIZE} (default 100)`, validator: intText(1, MAX_PAGE_SIZE) },
+  { name: 'cursor', in: 'query', description: 'the `next` of the previous page (opaque: any value of this form positions the page; one outside the query\'s range starts at its beginning or gives an empty page)', validator: cursorText },
 ];
 
 export const pageResponse = (what: string): ResponseDoc => ({

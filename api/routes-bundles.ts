@@ -10,7 +10,7 @@ import { LedgerError } from '../errors/ledger-error.js';
 import { bundleToJson } from '../verifier/bundle-verify.js';
 import type { ApiContext } from './context.js';
 import type { RouteSpec } from './route-spec.js';
-import { identifier, parse, u64Text } from './validation.js';
+import { formatText, identifier, intText, parse } from './validation.js';
 
 export function bundleRoutes(ctx: ApiContext): RouteSpec[] {
   const route = (kind: BundleTarget['kind']): RouteSpec => {
@@ -21,9 +21,9 @@ export function bundleRoutes(ctx: ApiContext): RouteSpec[] {
       tag: kind === 'certificate' ? 'certificates' : 'grants',
       summary: `the ${kind}'s proof bundle against the committed head, for offline verification (\`ledger verify\`, the reader page)`,
       params: [
-        { name: param, in: 'path', description: `${kind === 'certificate' ? 'certificate' : 'grant (request)'} id`, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' } },
-        { name: 'format', in: 'query', description: '`binary` (the protobuf ProofBundle) or `json` (its JSON view); default binary', schema: { type: 'string', enum: ['binary', 'json'] } },
-        { name: 'fromLogSize', in: 'query', description: 'add a consistency proof from this log size (a checkpoint the reader trusts)', schema: { type: 'string' } },
+        { name: param, in: 'path', description: `${kind === 'certificate' ? 'certificate' : 'grant (request)'} id`, validator: identifier },
+        { name: 'format', in: 'query', description: '`binary` (the protobuf ProofBundle) or `json` (its JSON view); default binary', validator: formatText },
+        { name: 'fromLogSize', in: 'query', description: 'add a consistency proof from this log size (a checkpoint the reader trusts)', validator: intText(1) },
       ],
       responses: {
         '200': { description: 'the bundle', content: { 'application/octet-stream': { type: 'string', format: 'binary' }, 'application/json': { type: 'object' } } },
@@ -31,11 +31,11 @@ export function bundleRoutes(ctx: ApiContext): RouteSpec[] {
       handler: async (req, res) => {
         const id = parse(identifier, req.params[param], param);
         const q = req.query as Record<string, string>;
-        const format = q.format ?? 'binary';
-        if (format !== 'binary' && format !== 'json') throw new LedgerError('BAD_ARGUMENT', 'format must be binary or json', { parameter: 'format' });
-        const fromLogSize = q.fromLogSize === undefined ? undefined : parse(u64Text, q.fromLogSize, 'fromLogSize');
-        if (fromLogSize !== undefined && (fromLogSize < 1n || fromLogSize > BigInt(ctx.merkle.size))) {
-          throw new LedgerError('BAD_ARGUMENT', `fromLogSize must be within 1..${ctx.merkle.size} (the log's size)`, { parameter: 'fromLogSize' });
+        const format = q.format === undefined ? 'binary' : parse(formatText, q.format, 'format');
+        const fromLogSize = q.fromLogSize === undefined ? undefined : BigInt(parse(intText(1), q.fromLogSize, 'fromLogSize'));
+        // a size this node's log has not reached (yet) is absent, as a height beyond the head is
+        if (fromLogSize !== undefined && fromLogSize > BigInt(ctx.merkle.size)) {
+          throw new LedgerError('NOT_FOUND', `fromLogSize ${fromLogSize} is beyond this node's log size ${ctx.merkle.size}`, { parameter: 'fromLogSize', logSize: String(ctx.merkle.size) });
         }
         const bundle = await buildProofBundle(ctx, { kind, id }, fromLogSize !== undefined ? { fromLogSize } : {});
         if (format === 'json') res.json(bundleToJson(bundle));

@@ -11,14 +11,14 @@ import { encode } from '../proto/codec.js';
 import type { ApiContext } from './context.js';
 import { toJson } from './json.js';
 import { jsonObject, type RouteSpec } from './route-spec.js';
-import { hex32, heightText, intText, parse, queryOf, safeIntText } from './validation.js';
+import { formatText, hex32, heightText, intText, parse, queryOf, safeIntText } from './validation.js';
 import { blockAt, commitView, eventView, headerView, headHeader, inclusionView, requireCommitted } from './views.js';
 
 /** Headers per page (each is read from its stored block, up to max_block_bytes). */
 const HEADER_LIST_MAX = 256;
 
-const heightParam = { name: 'height', in: 'path' as const, description: 'block height (decimal, from 1)', schema: { type: 'string', pattern: '^[1-9][0-9]*$' } };
-const eventIdParam = { name: 'eventId', in: 'path' as const, description: 'event id: SHA-256("ledger:event:v1" || body), 64 hex digits', schema: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } };
+const heightParam = { name: 'height', in: 'path' as const, description: 'block height (decimal, from 1)', validator: heightText };
+const eventIdParam = { name: 'eventId', in: 'path' as const, description: 'event id: SHA-256("ledger:event:v1" || body), 64 hex digits', validator: hex32 };
 
 export function chainRoutes(ctx: ApiContext): RouteSpec[] {
   return [
@@ -27,13 +27,13 @@ export function chainRoutes(ctx: ApiContext): RouteSpec[] {
       path: '/v1/genesis',
       tag: 'chain',
       summary: 'the genesis bytes: the trust anchor (its hash is what readers pin)',
-      params: [{ name: 'format', in: 'query', description: '`binary` (default: the Genesis protobuf) or `json`', schema: { type: 'string', enum: ['binary', 'json'] } }],
+      params: [{ name: 'format', in: 'query', description: '`binary` (default: the Genesis protobuf) or `json`', validator: formatText }],
       responses: {
         '200': { description: 'the genesis', content: { 'application/octet-stream': { type: 'string', format: 'binary' }, 'application/json': { type: 'object' } } },
       },
       handler: (req, res) => {
         const q = queryOf(req.query, ['format']);
-        const format = q.format ?? 'binary';
+        const format = q.format === undefined ? 'binary' : parse(formatText, q.format, 'format');
         if (format === 'json') {
           res.json({ genesisHash: toHex(ctx.genesis.hash), genesis: toJson(ctx.genesis.genesis), bytes: toHex(ctx.genesis.bytes) });
         } else if (format === 'binary') {
@@ -60,8 +60,8 @@ export function chainRoutes(ctx: ApiContext): RouteSpec[] {
       tag: 'chain',
       summary: 'committed headers from a height, in order',
       params: [
-        { name: 'from', in: 'query', description: 'first height (default 1)', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', description: `how many, 1..${HEADER_LIST_MAX} (default 100)`, schema: { type: 'integer' } },
+        { name: 'from', in: 'query', description: 'first height (default 1)', validator: heightText },
+        { name: 'limit', in: 'query', description: `how many, 1..${HEADER_LIST_MAX} (default 100)`, validator: intText(1, HEADER_LIST_MAX) },
       ],
       responses: { '200': jsonObject('headers; `next` is the next height to ask for, or null at the head', { items: { type: 'array' }, next: { type: 'string', nullable: true } }) },
       handler: async (req, res) => {
@@ -148,8 +148,8 @@ export function chainRoutes(ctx: ApiContext): RouteSpec[] {
       tag: 'chain',
       summary: 'the RFC 9162 consistency proof between two log sizes (default `to`: the head\'s log size)',
       params: [
-        { name: 'from', in: 'query', required: true, description: 'the older log size', schema: { type: 'string' } },
-        { name: 'to', in: 'query', description: 'the newer log size (at most the head\'s)', schema: { type: 'string' } },
+        { name: 'from', in: 'query', required: true, description: 'the older log size', validator: safeIntText },
+        { name: 'to', in: 'query', description: 'the newer log size (at most the head\'s)', validator: safeIntText },
       ],
       responses: { '200': jsonObject('{ from, to, fromRoot, toRoot, hashes }') },
       handler: async (req, res) => {
@@ -157,7 +157,9 @@ export function chainRoutes(ctx: ApiContext): RouteSpec[] {
         if (q.from === undefined) throw new LedgerError('BAD_ARGUMENT', 'from is required', { parameter: 'from' });
         const from = parse(safeIntText, q.from, 'from');
         const to = q.to === undefined ? ctx.merkle.size : parse(safeIntText, q.to, 'to');
-        if (to > ctx.merkle.size) throw new LedgerError('BAD_ARGUMENT', `to ${to} is beyond the log size ${ctx.merkle.size}`, { parameter: 'to' });
+        // a size this node's log has not reached (yet) is absent, as a height beyond the head is
+        if (to > ctx.merkle.size) throw new LedgerError('NOT_FOUND', `to ${to} is beyond the log size ${ctx.merkle.size}`, { parameter: 'to', logSize: String(ctx.merkle.size) });
+        if (from > ctx.merkle.size) throw new LedgerError('NOT_FOUND', `from ${from} is beyond the log size ${ctx.merkle.size}`, { parameter: 'from', logSize: String(ctx.merkle.size) });
         if (from > to) throw new LedgerError('BAD_ARGUMENT', `from ${from} is beyond to ${to}`, { parameter: 'from' });
         const [hashes, fromRoot, toRoot] = await Promise.all([ctx.merkle.consistencyProof(from, to), ctx.merkle.rootAt(from), ctx.merkle.rootAt(to)]);
         res.json({ from: String(from), to: String(to), fromRoot: toHex(fromRoot), toRoot: toHex(toRoot), hashes: hashes.map(toHex) });

@@ -15,10 +15,11 @@ import { ShareType } from '../proto/schema.generated.js';
 import type { ApiContext } from './context.js';
 import { toJson, type Json } from './json.js';
 import { jsonObject, pageParams, pageResponse, type ParamDoc, type RouteSpec } from './route-spec.js';
+import { z } from 'zod';
 import { hex32, identifier, pageOf, parse, queryOf, u64Text } from './validation.js';
 
-const idParam = (name: string, what: string): ParamDoc => ({ name, in: 'path', description: `${what} (an identifier: 1 to 64 of A-Z a-z 0-9 . _ : -)`, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' } });
-const q = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }): ParamDoc => ({ name, in: 'query', description, schema });
+const idParam = (name: string, what: string): ParamDoc => ({ name, in: 'path', description: `${what} (an identifier: 1 to 64 of A-Z a-z 0-9 . _ : -)`, validator: identifier });
+const q = (name: string, description: string, validator: z.ZodType): ParamDoc => ({ name, in: 'query', description, validator });
 
 function pageJson<T>(p: { items: T[]; next: string | null }): Json {
   return { items: p.items.map((i) => toJson(i)), next: p.next };
@@ -34,8 +35,16 @@ function oneOf(query: Record<string, string>, names: string[], required: boolean
 
 const SHARE_TYPES: Record<string, ShareType> = { UNCONDITIONAL: ShareType.UNCONDITIONAL, CONDITIONAL: ShareType.CONDITIONAL, NOT_SHARED: ShareType.NOT_SHARED, '1': ShareType.UNCONDITIONAL, '2': ShareType.CONDITIONAL, '3': ShareType.NOT_SHARED };
 
+const shareTypeText = z.enum(Object.keys(SHARE_TYPES) as [string, ...string[]]);
+
+/** A result code by name (ledger/result-codes.ts) or by number. */
+const REJECTION_NAMES = (Object.keys(RESULT_CODES) as ResultName[]).filter((n) => n !== 'OK');
+const resultCodeText = z.enum([...REJECTION_NAMES, ...REJECTION_NAMES.map((n) => String(RESULT_CODES[n].code))] as [string, ...string[]], {
+  message: 'a rejection result code: its name (ledger/result-codes.ts, not OK) or its number',
+});
+
 function resultCodeOf(text: string): number {
-  if (/^\d{1,5}$/.test(text)) return Number(text);
+  if (/^\d+$/.test(text)) return Number(text);
   const spec = RESULT_CODES[text as ResultName];
   if (spec === undefined) throw new LedgerError('BAD_ARGUMENT', `code: ${JSON.stringify(text.slice(0, 64))} is not a result code name or number`, { parameter: 'code' });
   return spec.code;
@@ -57,7 +66,7 @@ export function recordRoutes(ctx: ApiContext): RouteSpec[] {
       path: '/v1/certificates',
       tag: 'certificates',
       summary: 'certificates by issuer (in issue order) or by current holder commitment',
-      params: [q('issuer', 'issuing department id'), q('holder', 'holder commitment, 64 hex digits'), ...pageParams],
+      params: [q('issuer', 'issuing department id', identifier), q('holder', 'holder commitment, 64 hex digits', hex32), ...pageParams],
       responses: { '200': pageResponse('certificates `{ record, void }`') },
       handler: async (req, res) => {
         const query = queryOf(req.query, ['issuer', 'holder', 'limit', 'cursor']);
@@ -98,7 +107,7 @@ export function recordRoutes(ctx: ApiContext): RouteSpec[] {
       path: '/v1/grants',
       tag: 'grants',
       summary: 'share requests and grants by grantee (requester) or resource; `activeAt` keeps those active at a record time',
-      params: [q('grantee', 'requesting department id'), q('resource', 'resource id'), q('activeAt', 'record time in ms (u64): only grants active then'), ...pageParams],
+      params: [q('grantee', 'requesting department id', identifier), q('resource', 'resource id', identifier), q('activeAt', 'record time in ms (u64): only grants active then', u64Text), ...pageParams],
       responses: { '200': pageResponse('grants `{ record, void }`') },
       handler: async (req, res) => {
         const query = queryOf(req.query, ['grantee', 'resource', 'activeAt', 'limit', 'cursor']);
@@ -145,15 +154,14 @@ export function recordRoutes(ctx: ApiContext): RouteSpec[] {
       path: '/v1/resources',
       tag: 'catalogue',
       summary: 'the resource catalogue (信息资源目录): all by id, or by share type, or by source department',
-      params: [q('shareType', 'UNCONDITIONAL, CONDITIONAL or NOT_SHARED (or 1, 2, 3)'), q('source', 'source department id'), ...pageParams],
+      params: [q('shareType', 'UNCONDITIONAL, CONDITIONAL or NOT_SHARED (or 1, 2, 3)', shareTypeText), q('source', 'source department id', identifier), ...pageParams],
       responses: { '200': pageResponse('resource records') },
       handler: async (req, res) => {
         const query = queryOf(req.query, ['shareType', 'source', 'limit', 'cursor']);
         const page = pageOf(query);
         const by = oneOf(query, ['shareType', 'source'], false);
         if (by === 'shareType') {
-          const st = SHARE_TYPES[query.shareType!];
-          if (st === undefined) throw new LedgerError('BAD_ARGUMENT', 'shareType must be UNCONDITIONAL, CONDITIONAL or NOT_SHARED', { parameter: 'shareType' });
+          const st = SHARE_TYPES[parse(shareTypeText, query.shareType, 'shareType')]!;
           res.json(pageJson(await Q.resourcesByShareType(st, page)));
         } else if (by === 'source') {
           res.json(pageJson(await Q.resourcesBySource(parse(identifier, query.source, 'source'), page)));
@@ -206,7 +214,7 @@ export function recordRoutes(ctx: ApiContext): RouteSpec[] {
       path: '/v1/access',
       tag: 'access',
       summary: 'access records (every included AccessRecorded, OK or rejected) by resource, grantee, grant or subject commitment',
-      params: [q('resource', 'resource id'), q('grantee', 'reading department id'), q('grant', 'grant (request) id'), q('subject', 'subject commitment, 64 hex digits'), ...pageParams],
+      params: [q('resource', 'resource id', identifier), q('grantee', 'reading department id', identifier), q('grant', 'grant (request) id', identifier), q('subject', 'subject commitment, 64 hex digits', hex32), ...pageParams],
       responses: { '200': pageResponse('access records') },
       handler: async (req, res) => {
         const query = queryOf(req.query, ['resource', 'grantee', 'grant', 'subject', 'limit', 'cursor']);
@@ -228,7 +236,7 @@ export function recordRoutes(ctx: ApiContext): RouteSpec[] {
       path: '/v1/rejected',
       tag: 'access',
       summary: 'rejected attempts (included events whose result is not OK), all, by department or by result code',
-      params: [q('department', 'signing department id'), q('code', 'result code name (e.g. GRANT_EXHAUSTED) or number'), ...pageParams],
+      params: [q('department', 'signing department id', identifier), q('code', 'rejection result code name (e.g. GRANT_EXHAUSTED) or number', resultCodeText), ...pageParams],
       responses: { '200': pageResponse('rejected attempts') },
       handler: async (req, res) => {
         const query = queryOf(req.query, ['department', 'code', 'limit', 'cursor']);
@@ -238,7 +246,7 @@ export function recordRoutes(ctx: ApiContext): RouteSpec[] {
           by === 'department'
             ? await Q.rejectedByDepartment(parse(identifier, query.department, 'department'), page)
             : by === 'code'
-              ? await Q.rejectedByCode(resultCodeOf(query.code!), page)
+              ? await Q.rejectedByCode(resultCodeOf(parse(resultCodeText, query.code, 'code')), page)
               : await Q.rejected(page);
         res.json(pageJson(p));
       },

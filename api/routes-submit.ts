@@ -11,7 +11,7 @@ import { encode } from '../proto/codec.js';
 import type { ApiContext } from './context.js';
 import { jsonObject, type RouteSpec } from './route-spec.js';
 import type { Submitter } from './submit.js';
-import { identifier, MAX_BODY_BYTES, intText, parse, queryOf, safeIntText } from './validation.js';
+import { identifier, MAX_BODY_BYTES, intText, parse, queryOf, safeIntText, waitText } from './validation.js';
 
 const MAX_WAIT_MS = 120_000;
 const DEFAULT_WAIT_MS = 30_000;
@@ -49,8 +49,8 @@ export function submitRoutes(ctx: ApiContext, submitter: Submitter): RouteSpec[]
         'Without `wait`, the answer is 202 with a receipt `{status:"queued", eventId, departmentId, sequence, partition, offset}` once Kafka has the record. ' +
         'With `wait=commit`, the answer is 200 once the event is committed: `{status:"committed", height, index, logPosition, resultCode, resultName, inclusionProof}` (504 TIMEOUT after `timeoutMs`). An event already in the chain answers 200 with its committed receipt.',
       params: [
-        { name: 'wait', in: 'query', description: '`commit`: answer once committed', schema: { type: 'string', enum: ['commit'] } },
-        { name: 'timeoutMs', in: 'query', description: `how long to wait for the commit, 1..${MAX_WAIT_MS} (default ${DEFAULT_WAIT_MS})`, schema: { type: 'integer' } },
+        { name: 'wait', in: 'query', description: '`commit`: answer once committed', validator: waitText },
+        { name: 'timeoutMs', in: 'query', description: `how long to wait for the commit, 1..${MAX_WAIT_MS} (default ${DEFAULT_WAIT_MS})`, validator: intText(1, MAX_WAIT_MS) },
       ],
       requestBody: {
         description: `a SignedEvent: its protobuf bytes, or JSON with the body bytes and signature in base64 (at most ${MAX_BODY_BYTES} bytes; the event's record at most the genesis limit)`,
@@ -63,7 +63,7 @@ export function submitRoutes(ctx: ApiContext, submitter: Submitter): RouteSpec[]
       middleware: [rawBody, jsonBody],
       handler: async (req, res) => {
         const q = queryOf(req.query, ['wait', 'timeoutMs']);
-        if (q.wait !== undefined && q.wait !== 'commit') throw new LedgerError('BAD_ARGUMENT', 'wait must be commit', { parameter: 'wait' });
+        if (q.wait !== undefined) parse(waitText, q.wait, 'wait');
         const timeoutMs = q.timeoutMs === undefined ? DEFAULT_WAIT_MS : parse(intText(1, MAX_WAIT_MS), q.timeoutMs, 'timeoutMs');
         const receipt = await submitter.submit(signedEventBytes(req));
         if (receipt.status === 'committed') {
@@ -82,7 +82,7 @@ export function submitRoutes(ctx: ApiContext, submitter: Submitter): RouteSpec[]
       path: '/v1/departments/{departmentId}/next-sequence',
       tag: 'submit',
       summary: 'the sequence number this node accepts next from a department (committed next, plus the events it has queued)',
-      params: [{ name: 'departmentId', in: 'path', description: 'department id', schema: { type: 'string' } }],
+      params: [{ name: 'departmentId', in: 'path', description: 'department id', validator: identifier }],
       responses: { '200': jsonObject('{ departmentId, nextSequence, committedNextSequence, queued }') },
       handler: async (req, res) => {
         queryOf(req.query, []);

@@ -11,7 +11,7 @@ import type { ApiContext } from './context.js';
 import { jsonObject, type RouteSpec } from './route-spec.js';
 import { parseTilePath } from './tile-path.js';
 import { tileBytes } from './tiles.js';
-import { queryOf } from './validation.js';
+import { parse, queryOf, tileIndexText, tileLevelText } from './validation.js';
 
 const binary = { 'application/octet-stream': { type: 'string', format: 'binary' } };
 
@@ -26,8 +26,8 @@ export function tlogRoutes(ctx: ApiContext): RouteSpec[] {
       : 'C2SP tlog-tiles Merkle tile: 256 (or W for a partial tile) hashes of level-8L subtrees, 32 bytes each',
     description: 'The index is written in 3-digit path elements, all but the last prefixed with `x` (index 1234067 is `x001/x234/067`); a partial tile adds `.p/<W>` (W 1..255). The slashes are part of the path.',
     params: [
-      ...(entries ? [] : [{ name: 'level', in: 'path' as const, description: 'tile level 0..63, no leading zeros', schema: { type: 'string', pattern: '^(0|[1-9][0-9]?)$' } }]),
-      { name: 'index', in: 'path', description: 'the tile index in path elements, optionally followed by `.p/<W>`', schema: { type: 'string' } },
+      ...(entries ? [] : [{ name: 'level', in: 'path' as const, description: 'tile level 0..63, no leading zeros', validator: tileLevelText }]),
+      { name: 'index', in: 'path', description: 'the tile index in path elements, optionally followed by `.p/<W>`', validator: tileIndexText },
     ],
     responses: { '200': { description: entries ? 'the entry bundle' : 'the tile', content: binary } },
     handler: async (req, res) => {
@@ -35,6 +35,8 @@ export function tlogRoutes(ctx: ApiContext): RouteSpec[] {
       const rest = (req.params as Record<string, unknown>).index;
       const indexPath = Array.isArray(rest) ? rest.join('/') : String(rest);
       const level = entries ? 'entries' : String(req.params.level);
+      if (level !== 'entries') parse(tileLevelText, level, 'level');
+      parse(tileIndexText, indexPath, 'index');
       const ref = parseTilePath(`${level}/${indexPath}`);
       if (ref === undefined) throw new LedgerError('BAD_ARGUMENT', `not a C2SP tile path: tile/${level}/${indexPath.slice(0, 100)}`, { parameter: 'path' });
       const bytes = await tileBytes(ctx, ref);

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   // usage and input
   USAGE: { retriable: false, doc: 'bad command-line usage' },
   BAD_ARGUMENT: { retriable: false, doc: 'an argument or field fails validation' },
+  METHOD_NOT_ALLOWED: { retriable: false, doc: 'an HTTP method the path does not serve (the Allow header lists those it does)' },
   FILE_UNREADABLE: { retriable: false, doc: 'a file cannot be read' },
   FILE_EXISTS: { retriable: false, doc: 'refusing to overwrite an existing file' },
   KEY_FILE_PERMISSIONS: { retriable: false, doc: 'a private key file is readable by others' },

@@ -107,20 +107,23 @@ function pageLimit(page: PageRequest): number {
   return limit;
 }
 
-function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
-  if (key.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
-  return true;
-}
-
-/** The key a cursor stands for; it must belong to this query's range. @throws LedgerError BAD_ARGUMENT */
+/**
+ * The key a cursor stands for: any key (hex, 1..2048 bytes) positions the scan, clamped to this
+ * query's range: a key before the range starts at its first entry, a key after it gives an empty
+ * page. A cursor is opaque (issue 27): the API checks only its form (api/validation.ts pageQuery).
+ * @throws LedgerError BAD_ARGUMENT when it is not hex
+ */
 function cursorKey(cursor: string | undefined, prefix: Uint8Array): Uint8Array | undefined {
   if (cursor === undefined) return undefined;
   const key = typeof cursor === 'string' && cursor.length <= 4096 ? tryFromHex(cursor) : undefined;
-  if (key === undefined || !startsWith(key, prefix) || key.length === prefix.length) {
-    throw new LedgerError('BAD_ARGUMENT', 'the cursor is not one this query returned', {});
-  }
-  return key;
+  if (key === undefined || key.length === 0) throw new LedgerError('BAD_ARGUMENT', 'the cursor is not one a page returned (hex)', {});
+  return compareBytes(key, prefix) < 0 ? undefined : key;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }
 
 function checkId(what: string, id: string): void {

@@ -170,10 +170,26 @@ describe('proof bundles', () => {
     // the CLI's remote source
     const viaClient = await new ApiClient(base).bundle({ kind: 'certificate', id: 'BDC:110105:2026-0001' });
     expect(verifyBundle(viaClient, chain.genesis.bytes, { nowMs: 2_000_000n }).verdict).toBe('VALID');
-    for (const [path, code] of [['/v1/certificates/a%20b/bundle', 'BAD_ARGUMENT'], ['/v1/certificates/X/bundle?format=pdf', 'BAD_ARGUMENT'], ['/v1/certificates/X/bundle?fromLogSize=0', 'BAD_ARGUMENT'], ['/v1/grants/X/bundle?fromLogSize=99999', 'BAD_ARGUMENT']]) {
-      const e = await get(path!);
-      expect([e.status, e.json.code], path).toEqual([400, code]);
+    for (const [path, status, code] of [['/v1/certificates/a%20b/bundle', 400, 'BAD_ARGUMENT'], ['/v1/certificates/X/bundle?format=pdf', 400, 'BAD_ARGUMENT'], ['/v1/certificates/X/bundle?fromLogSize=0', 400, 'BAD_ARGUMENT'], ['/v1/grants/X/bundle?fromLogSize=99999', 404, 'NOT_FOUND']] as const) {
+      const e = await get(path);
+      expect([e.status, e.json.code], path).toEqual([status, code]);
     }
+  });
+});
+
+describe('methods a path does not serve', () => {
+  it('answer 405 METHOD_NOT_ALLOWED with an Allow header naming those it does (RFC 9110 section 15.5.6)', async () => {
+    for (const [method, path, allow] of [
+      ['PATCH', '/v1/head', 'GET, HEAD'],
+      ['DELETE', '/v1/blocks/1', 'GET, HEAD'],
+      ['GET', '/v1/events', 'POST'],
+      ['PUT', '/tile/0/000', 'GET, HEAD'],
+    ] as const) {
+      const r = await fetch(`${base}${path}`, { method });
+      expect([r.status, r.headers.get('allow')], `${method} ${path}`).toEqual([405, allow]);
+      expect((await r.json()).code).toBe('METHOD_NOT_ALLOWED');
+    }
+    expect((await fetch(`${base}/v1/nothing`, { method: 'DELETE' })).status).toBe(404);
   });
 });
 
@@ -221,14 +237,14 @@ describe('bad input', () => {
     ['/v1/grants?activeAt=-5', 400, 'BAD_ARGUMENT'],
     ['/v1/resources?shareType=SOMETIMES', 400, 'BAD_ARGUMENT'],
     ['/v1/departments?cursor=zz', 400, 'BAD_ARGUMENT'],
-    ['/v1/departments?cursor=00', 400, 'BAD_ARGUMENT'],
+    ['/v1/departments?cursor=0', 400, 'BAD_ARGUMENT'],
     ['/v1/departments?limit=1001', 400, 'BAD_ARGUMENT'],
     ['/v1/rejected?code=NOT_A_CODE', 400, 'BAD_ARGUMENT'],
     ['/v1/rejected?code=0', 400, 'BAD_ARGUMENT'],
     ['/v1/access', 400, 'BAD_ARGUMENT'],
     ['/v1/proofs/consistency', 400, 'BAD_ARGUMENT'],
     ['/v1/proofs/consistency?from=10&to=5', 400, 'BAD_ARGUMENT'],
-    ['/v1/proofs/consistency?from=1&to=100000', 400, 'BAD_ARGUMENT'],
+    ['/v1/proofs/consistency?from=1&to=100000', 404, 'NOT_FOUND'],
     ['/v1/departments/x/next-sequence', 404, 'NOT_FOUND'],
     ['/v1/genesis?format=xml', 400, 'BAD_ARGUMENT'],
     ['/v1/status?verbose=1', 400, 'BAD_ARGUMENT'],
@@ -448,9 +464,16 @@ describe('OpenAPI document', () => {
     // the express router's own table
     const registered = new Set<string>();
     const stack = (api.app as unknown as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router.stack;
-    for (const layer of stack) if (layer.route) for (const m of Object.keys(layer.route.methods)) registered.add(`${m} ${layer.route.path}`);
+    // (the 405 answers are `app.all` layers: every method, TRACE among them, which no route serves)
+    const answers405 = new Set<string>();
+    for (const layer of stack) {
+      if (!layer.route) continue;
+      if (layer.route.methods.trace) answers405.add(layer.route.path);
+      else for (const m of Object.keys(layer.route.methods)) registered.add(`${m} ${layer.route.path}`);
+    }
     const expected = new Set(api.routes.map((r) => `${r.method} ${expressPathOf(r)}`));
     expect(registered).toEqual(expected);
+    expect(answers405).toEqual(new Set(api.routes.map((r) => expressPathOf(r))));
     expect(new Set(api.routes.map((r) => `${r.method} ${r.path}`))).toEqual(documented);
     // each documented GET path answers something other than "no route" once its parameters are filled
     for (const key of documented) {

@@ -1,0 +1,51 @@
+/**
+ * An API node over a real chain core without Kafka (test/helpers/chain.ts): the express app of
+ * api/app.ts on a free port, its `produce` feeding the same core so that `?wait=commit` commits
+ * for real. Returns the base URL and a stop function.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApi, type Api } from '../../api/app.js';
+import { decode } from '../../proto/codec.js';
+import type { TestChain } from './chain.js';
+
+export interface TestApi {
+  api: Api;
+  base: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestApi(chain: TestChain): Promise<TestApi> {
+  const api: Api = createApi(
+    {
+      genesis: chain.genesis,
+      blocks: chain.core.blocks,
+      merkle: chain.core.merkle,
+      state: chain.core.state,
+      projections: chain.projections!,
+      // Kafka's stand-in: the records go to the same core, in one block, as a node would consume them
+      produce: async (values) => {
+        const baseOffset = (chain as unknown as { nextOffset: bigint }).nextOffset;
+        const events = values.map((v) => decode('TopicRecord', v).event!);
+        const r = await chain.block(events);
+        setImmediate(() => r.heights.forEach((h) => api.onCommitted(h)));
+        return { partition: 0, baseOffset };
+      },
+      status: () => ({ phase: 'consuming' }),
+    },
+    { readerDir: null, log: (l) => process.stderr.write(`${l}\n`) },
+  );
+  const server = createServer(api.app);
+  api.attach(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    api,
+    base,
+    stop: async () => {
+      api.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
