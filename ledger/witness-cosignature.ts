@@ -63,7 +63,10 @@ export function formatVerifierKey(name: string, keyType: number, publicKey: Uint
  * @throws LedgerError BAD_ARGUMENT naming what is wrong
  */
 export function parseVerifierKey(vkey: string, what = 'verifier key'): VerifierKey {
-  const parts = vkey.split('+');
+  // name and key id hold no '+'; the base64 key may (signed-note, Verifier keys)
+  const first = vkey.indexOf('+');
+  const second = first < 0 ? -1 : vkey.indexOf('+', first + 1);
+  const parts = second < 0 ? [] : [vkey.slice(0, first), vkey.slice(first + 1, second), vkey.slice(second + 1)];
   if (parts.length !== 3) throw new LedgerError('BAD_ARGUMENT', `${what} is not <name>+<hex key id>+<base64 key>: ${vkey.slice(0, 120)}`, {});
   const [name, idHex, keyB64] = parts as [string, string, string];
   if (name === '' || /[\s\u0000-\u001f]/.test(name)) throw new LedgerError('BAD_ARGUMENT', `${what} has an empty name or one with spaces`, {});
