@@ -4,6 +4,7 @@
  * (404, 403, 400, 409 with the size, 422), a rollback refused and a split view (a planted fork of
  * the same log) caught with the spec's conflict answer.
  */
+import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { formatAddCheckpoint } from '../../witness/add-checkpoint-body.js';
 import { Witness } from '../../witness/witness.js';
 import { listenWitness } from '../../witness/witness-server.js';
 import { WitnessSubmitter } from '../../witness/witness-submitter.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 const ORIGIN = 'ledger/test/0123456789abcdef';
@@ -138,5 +140,35 @@ describe('our witness, driven by the log-side submitter', () => {
     const [name, , key] = good.split('+');
     expect(() => parseVerifierKey(`${name}+00000000+${key}`)).toThrow(/key id 00000000 does not match/);
     expect(() => parseVerifierKey('no-plus-signs')).toThrow(/BAD_ARGUMENT|is not/);
+  });
+
+  it('`ledger witness` serves the protocol from the command line and prints its vkey', async () => {
+    const dir = tempDir('witness-cli');
+    const keyFile = `${dir.path}/w.ed25519key`;
+    expect(runCli(['keygen', '--out', keyFile]).status).toBe(0);
+    const logArg = `${ORIGIN}=${formatVerifierKey(LOG_KEY_NAME, LOG_KEY_TYPE, logKey.publicKey)}`;
+    expect(runCli(['witness', '--key', keyFile, '--name', 'a b', '--data', dir.path, '--log', logArg]).status).not.toBe(0);
+    const child = spawn(process.execPath, [CLI, 'witness', '--key', keyFile, '--name', 'audit.example/cli', '--data', `${dir.path}/state`, '--listen', '127.0.0.1:0', '--log', logArg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out);
+        });
+        child.once('exit', (code) => reject(new Error(`ledger witness exited ${code}`)));
+      });
+      const m = /^witness (\S+) listening on (http:\/\/\S+) /.exec(line);
+      expect(m, line).not.toBeNull();
+      const key = parseVerifierKey(m![1]!);
+      const r = await new WitnessSubmitter({ name: 'audit.example/cli', url: m![2]!, key }, proofA).submit(signedNote(branchA.slice(0, 9)));
+      expect(r.outcome).toBe('cosigned');
+    } finally {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+      dir.remove();
+    }
   });
 });
