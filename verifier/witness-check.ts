@@ -35,6 +35,9 @@ export function checkWitnesses(
   expected: { origin: string; logSize: bigint; logRoot: Uint8Array },
 ): WitnessCheck {
   if (policy === undefined) return { state: 'not-checked' };
+  if (!Number.isInteger(policy.quorum) || policy.quorum < 1 || policy.quorum > policy.witnesses.length) {
+    return { state: 'failed', reason: { code: 'BAD_OPTIONS', message: `the witness quorum must be 1..${policy.witnesses.length}` }, witnesses: [] };
+  }
   const missing = (message: string, witnesses: string[] = []): WitnessCheck => ({ state: 'failed', reason: { code: 'WITNESS_QUORUM_MISSING', message }, witnesses });
   if (note === undefined) return missing(`the bundle carries no witnessed checkpoint; the policy needs ${policy.quorum} witness cosignature(s)`);
   const parsed = parseSignedNote(note);

@@ -10,6 +10,9 @@ import { parseCheckpointText, parseSignedNote, type NoteSignature } from '../led
 import { formatAddCheckpoint } from './add-checkpoint-body.js';
 import { verifyCosignature, type VerifierKey } from '../ledger/witness-cosignature.js';
 
+/** A witness that does not answer in this time counts as down for this round (it only adds lag). */
+const ANSWER_TIMEOUT_MS = 15_000;
+
 export interface WitnessEndpoint {
   name: string;
   /** the submission prefix, e.g. http://127.0.0.1:7380 */
@@ -54,7 +57,7 @@ export class WitnessSubmitter {
       const proof = old > 0n && old < checkpoint.size ? await this.#proof(old, checkpoint.size) : [];
       let res: Response;
       try {
-        res = await fetch(`${this.#endpoint.url.replace(/\/$/, '')}/add-checkpoint`, { method: 'POST', body: formatAddCheckpoint({ oldSize: old, proof, note }) });
+        res = await fetch(`${this.#endpoint.url.replace(/\/$/, '')}/add-checkpoint`, { method: 'POST', body: formatAddCheckpoint({ oldSize: old, proof, note }), signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
       } catch (e) {
         throw new LedgerError('UNAVAILABLE', `witness ${this.#endpoint.name} at ${this.#endpoint.url} cannot be reached: ${(e as Error).message}`, { witness: this.#endpoint.name }, { cause: e });
       }

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../ledger/bytes.js';
 import { checkpointText, formatSignedNote, noteKeyId, parseSignedNote } from '../../ledger/checkpoint.js';
@@ -17,6 +17,7 @@ import { formatAddCheckpoint } from '../../witness/add-checkpoint-body.js';
 import { Witness } from '../../witness/witness.js';
 import { listenWitness } from '../../witness/witness-server.js';
 import { WitnessSubmitter } from '../../witness/witness-submitter.js';
+import { WitnessFeeder, type WitnessStatus } from '../../witness/witness-feeder.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -170,5 +171,32 @@ describe('our witness, driven by the log-side submitter', () => {
       });
       dir.remove();
     }
+  });
+
+  it('the feeder: a down witness only lags, a witness on another branch raises an alarm', async () => {
+    const downPort = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const alarms: WitnessStatus[] = [];
+    let log = branchA;
+    const feeder = new WitnessFeeder(
+      [{ name: WITNESS_NAME, url, key: witnessVkey }, { name: 'down.example/w', url: `http://127.0.0.1:${downPort}`, key: witnessVkey }],
+      async (o, n) => consistencyProof(log.slice(0, Number(n)), Number(o)),
+      (s) => alarms.push(s),
+    );
+    await feeder.feed(signedNote(branchA.slice(0, 35)));
+    const [up, down] = feeder.status();
+    expect(up).toMatchObject({ cosignedSize: 35n, lag: 0n });
+    expect(down).toMatchObject({ cosignedSize: 0n, lag: 35n, lastError: expect.stringContaining('cannot be reached') });
+    expect(feeder.latest()).toMatchObject({ size: 35n, cosignatures: [expect.objectContaining({ keyName: WITNESS_NAME })] });
+    expect(alarms).toEqual([]);
+    log = leaves(40, 'b', 15);
+    await feeder.feed(signedNote(log.slice(0, 40)));
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({ name: WITNESS_NAME, conflict: expect.any(String) });
+    expect(feeder.status()[0]!.cosignedSize).toBe(35n);
   });
 });

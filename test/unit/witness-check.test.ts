@@ -28,6 +28,7 @@ describe('checkWitnesses', () => {
     const r = checkWitnesses(note, { witnesses: vkeys, quorum: 2 }, expected);
     expect(r).toMatchObject({ state: 'failed', reason: { code: 'WITNESS_QUORUM_MISSING' }, witnesses: [w[0]!.name] });
     expect(checkWitnesses(undefined, { witnesses: vkeys, quorum: 1 }, expected)).toMatchObject({ reason: { code: 'WITNESS_QUORUM_MISSING' } });
+    expect(checkWitnesses(note, { witnesses: vkeys, quorum: 4 }, expected)).toMatchObject({ reason: { code: 'BAD_OPTIONS' } });
   });
 
   it('WITNESS_SIGNATURE_INVALID: a cosignature over another checkpoint, or a note of another size', () => {
