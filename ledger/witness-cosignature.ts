@@ -13,7 +13,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, toHex, utf8 } from './bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
-import { noteKeyId, type NoteSignature } from './checkpoint.js';
+import { base64, fromBase64, noteKeyId, type NoteSignature } from './checkpoint.js';
 import { verifyEd25519Noble as verifyEd25519 } from './ed25519-rule.js';
 
 export const LOG_KEY_TYPE = 0x01;
@@ -28,22 +28,10 @@ export interface VerifierKey {
   publicKey: Uint8Array;
 }
 
-function base64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
-  return btoa(s);
-}
-
 /** base64 that must re-encode to the same text (no non-canonical padding bits). */
 function fromBase64Strict(s: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) return undefined;
-  let b: Uint8Array;
-  try {
-    b = Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-  return base64(b) === s ? b : undefined;
+  const b = fromBase64(s);
+  return b !== undefined && base64(b) === s ? b : undefined;
 }
 
 export function cosignerKeyId(name: string, publicKey: Uint8Array): Uint8Array {
