@@ -19,6 +19,7 @@ import { registerRebuild } from './commands/rebuild.js';
 import { registerDemo } from './commands/demo.js';
 import { registerProof } from './commands/proof.js';
 import { registerAudit } from './commands/audit.js';
+import { registerWitness } from './commands/witness.js';
 import { packageVersion } from '../stack/package-info.js';
 
 export function buildProgram(): Command {
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerProof(program);
   registerAudit(program);
+  registerWitness(program);
   return program;
 }
 

@@ -16,13 +16,15 @@ export function checkpointOrigin(channel: string, genesisHash: Uint8Array): stri
   return `ledger/${channel}/${toHex(genesisHash).slice(0, 16)}`;
 }
 
-function base64(bytes: Uint8Array): string {
+/** Standard base64 (RFC 4648 section 4), for note lines; browser-safe. */
+export function base64(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
   return btoa(s);
 }
 
-function fromBase64(s: string): Uint8Array | undefined {
+/** Decodes standard base64; undefined when it is not. */
+export function fromBase64(s: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) return undefined;
   try {
     const bin = atob(s);
