@@ -43,6 +43,8 @@ const cases = [
   ['mutated-leaf-index', 'compact form with another leaf index: the derived record is not the committed one', mutate(valid, (b) => (b.leafIndex += 1n)), {}],
   ['mutated-no-signatures', 'no node signature', mutate(valid, (b) => (b.signatures = [])), {}],
   ['mutated-unknown-field', 'an unknown field appended (field 31, varint 1)', Uint8Array.of(...valid, 0xf8, 0x01, 0x01), {}],
+  ['mutated-note-signature', 'a commit signature carries 64 bytes of note_signature, which bundles leave out (UNEXPECTED_CONTENT)', mutate(valid, (b) => (b.signatures[0].noteSignature = new Uint8Array(64).fill(7))), {}],
+  ['mutated-consistency-junk', 'a consistency field of junk (30,000 zero bytes from size 5), read without a checkpoint: its shape is checked always (CONSISTENCY_INVALID)', mutate(valid, (b) => (b.consistency = { fromLogSize: 5n, path: new Uint8Array(30_000) })), {}],
 ];
 
 const dir = join(root, 'test', 'vectors', 'proof-bundle');

@@ -173,6 +173,16 @@ export function describeResult(r: VerifyResult): string {
   return lines.join('\n');
 }
 
+/**
+ * What `ledger proof` adds after writing a bundle: a note when the record is absent. A bundle is of
+ * an absent record exactly when it carries no defining event (docs/proof-format.md section 1); the
+ * compact form carries no record field for a present certificate, so the record field cannot tell.
+ */
+export function writtenBundleNote(bundle: Uint8Array): string {
+  const view = bundleToJson(bundle) as Record<string, unknown>;
+  return view.event === undefined ? '; the record is absent: the bundle proves its absence' : '';
+}
+
 export function registerProof(program: Command): void {
   program
     .command('proof')
@@ -194,9 +204,7 @@ export function registerProof(program: Command): void {
       const fetch = bundleFetcherFor(opts);
       const bundle = await fetch(target, opts.fromLogSize !== undefined ? { fromLogSize: opts.fromLogSize } : {});
       const what = await writeBundle(bundle, opts.out, opts.format, opts.force);
-      const view = bundleToJson(bundle) as Record<string, unknown>;
-      const absent = view.certificate === undefined && view.grant === undefined;
-      process.stdout.write(`${opts.out}: ${target.kind} ${target.id}, ${what}${absent ? '; the record is absent: the bundle proves its absence' : ''}\n`);
+      process.stdout.write(`${opts.out}: ${target.kind} ${target.id}, ${what}${writtenBundleNote(bundle)}\n`);
     });
 
   program
