@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { requireProgram } from '../stack/prerequisites.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { brokersFromEnv, KAFKA_BROKERS_ENV, probeMetadata } from './client.js';
+import { clusterBootstrap, clusterBrokerDir, readClusterRecord } from './cluster-record.js';
 
 /** Kafka releases we accept: 3.9.x. Never 4.x, which kafkajs 2.2.4 does not support. */
 export const KAFKA_VERSION_LINE = '3.9.';
@@ -255,7 +256,7 @@ async function requireFreePort(port: number, what: string, option: string): Prom
 // ---------------------------------------------------------------------------------------------
 // The broker record and the process table
 
-interface BrokerRecord {
+export interface BrokerRecord {
   pid: number | null;
   port: number;
   controllerPort: number;
@@ -263,7 +264,7 @@ interface BrokerRecord {
   startedAt: string | null;
 }
 
-function readRecord(files: BrokerFiles): BrokerRecord | undefined {
+export function readRecord(files: BrokerFiles): BrokerRecord | undefined {
   try {
     return JSON.parse(readFileSync(files.record, 'utf8')) as BrokerRecord;
   } catch {
@@ -271,7 +272,7 @@ function readRecord(files: BrokerFiles): BrokerRecord | undefined {
   }
 }
 
-function writeRecord(files: BrokerFiles, record: BrokerRecord): void {
+export function writeRecord(files: BrokerFiles, record: BrokerRecord): void {
   const tmp = `${files.record}.tmp-${process.pid}`;
   writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
   renameSync(tmp, files.record);
@@ -340,7 +341,7 @@ export function killBrokersUnderSync(root: string): number[] {
   return pids;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     // the broker leads its own process group (spawned detached), so -pid reaches all of it
     process.kill(-pid, signal);
@@ -486,7 +487,7 @@ export async function stopBroker(options: { dir?: string; graceMs?: number } = {
 }
 
 /** Returns true when SIGKILL was needed. */
-async function stopProcessGroup(pid: number, files: BrokerFiles, graceMs: number): Promise<boolean> {
+export async function stopProcessGroup(pid: number, files: BrokerFiles, graceMs: number): Promise<boolean> {
   const alive = () => isBrokerProcess(pid, files.serverProperties);
   signalGroup(pid, 'SIGTERM');
   if (await waitWhile(alive, graceMs)) return false;
@@ -545,8 +546,8 @@ export async function brokerStatus(options: { dir?: string } = {}): Promise<Brok
 
 export interface BrokerTarget {
   brokers: string[];
-  /** 'external' for KAFKA_BROKERS, 'local' for a broker this project started. */
-  kind: 'external' | 'local';
+  /** 'external' for KAFKA_BROKERS, 'local' for a broker this project started, 'cluster' for its multi-broker cluster. */
+  kind: 'external' | 'local' | 'cluster';
   description: string;
 }
 
@@ -561,6 +562,16 @@ export function resolveBrokers(options: { dir?: string; env?: NodeJS.ProcessEnv 
   const record = readRecord(files);
   if (record?.pid && isBrokerProcess(record.pid, files.serverProperties)) {
     return { brokers: [`${BROKER_HOST}:${record.port}`], kind: 'local', description: `the local broker in ${files.dir}` };
+  }
+  // a multi-broker cluster of `ledger kafka start --brokers N` (kafka/cluster.ts) in that folder
+  const cluster = readClusterRecord(files.dir);
+  const running = cluster?.brokers.filter((b) => {
+    const f = brokerFiles(clusterBrokerDir(files.dir, b.id));
+    const pid = readRecord(f)?.pid;
+    return pid && isBrokerProcess(pid, f.serverProperties);
+  });
+  if (cluster && running && running.length > 0) {
+    return { brokers: clusterBootstrap(cluster), kind: 'cluster', description: `the local ${cluster.brokers.length}-broker cluster in ${files.dir}` };
   }
   throw new LedgerError(
     'UNAVAILABLE',
@@ -592,7 +603,7 @@ async function choosePorts(port: number | undefined, controllerPort: number | un
   return { port: chosenPort, controllerPort: chosenController };
 }
 
-function brokerJavaArgs(runtime: KafkaRuntime, files: BrokerFiles, mainClass: string, args: string[], jvm: string[] = []): string[] {
+export function brokerJavaArgs(runtime: KafkaRuntime, files: BrokerFiles, mainClass: string, args: string[], jvm: string[] = []): string[] {
   return [...jvm, `-Dlog4j.configuration=file:${log4jPath()}`, `-Dkafka.logs.dir=${files.dir}`, '-cp', join(runtime.libsDir, '*'), mainClass, ...args];
 }
 
@@ -600,19 +611,30 @@ function brokerJavaArgs(runtime: KafkaRuntime, files: BrokerFiles, mainClass: st
 async function formatStorage(java: string, runtime: KafkaRuntime, files: BrokerFiles): Promise<string> {
   const known = readClusterId(files);
   if (known !== undefined) return known;
+  const clusterId = await newClusterId(java, runtime, files);
+  await formatWithClusterId(java, runtime, files, clusterId);
+  return clusterId;
+}
+
+/** A fresh KRaft cluster id from `kafka.tools.StorageTool random-uuid`. */
+export async function newClusterId(java: string, runtime: KafkaRuntime, files: BrokerFiles): Promise<string> {
   const uuid = await run(java, brokerJavaArgs(runtime, files, 'kafka.tools.StorageTool', ['random-uuid']), { timeoutMs: 120_000 });
   const clusterId = uuid.output.trim().split('\n').pop()?.trim() ?? '';
   if (uuid.status !== 0 || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
     throw new LedgerError('UNAVAILABLE', `kafka.tools.StorageTool random-uuid failed (exit ${uuid.status ?? uuid.signal}):\n${lastLines(uuid.output, LOG_TAIL_LINES)}`);
   }
+  return clusterId;
+}
+
+/** `StorageTool format -t <id> -c server.properties` (a static quorum: no --standalone). */
+export async function formatWithClusterId(java: string, runtime: KafkaRuntime, files: BrokerFiles, clusterId: string): Promise<void> {
   const format = await run(java, brokerJavaArgs(runtime, files, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', files.serverProperties]), { timeoutMs: 120_000 });
   if (format.status !== 0) {
     throw new LedgerError('UNAVAILABLE', `formatting KRaft storage in ${files.logDirs} failed (exit ${format.status ?? format.signal}):\n${lastLines(format.output, LOG_TAIL_LINES)}`);
   }
-  return clusterId;
 }
 
-function readClusterId(files: BrokerFiles): string | undefined {
+export function readClusterId(files: BrokerFiles): string | undefined {
   try {
     const m = /^cluster\.id=(.+)$/m.exec(readFileSync(join(files.logDirs, 'meta.properties'), 'utf8'));
     return m?.[1]?.trim();
@@ -650,7 +672,7 @@ async function waitUntilReady(brokers: string[], files: BrokerFiles, alive: () =
 }
 
 /** The last lines of the broker log, plus the JVM's own output when it said anything. */
-function logTail(files: BrokerFiles): string {
+export function logTail(files: BrokerFiles): string {
   const read = (f: string) => {
     try {
       return readFileSync(f, 'utf8');
@@ -669,7 +691,7 @@ export function lastLines(text: string, n: number): string {
 }
 
 /** A lock file naming the starting process; a lock left by a dead process is taken over. */
-function acquireStartLock(files: BrokerFiles): () => void {
+export function acquireStartLock(files: BrokerFiles): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(files.startLock, 'wx');
@@ -697,14 +719,14 @@ function processExists(pid: number): boolean {
   }
 }
 
-interface RunResult {
+export interface RunResult {
   status: number | null;
   signal: NodeJS.Signals | null;
   output: string;
 }
 
 /** Runs a program to completion, collecting stdout and stderr together. */
-function run(command: string, args: string[], options: { timeoutMs: number } & SpawnOptions): Promise<RunResult> {
+export function run(command: string, args: string[], options: { timeoutMs: number } & SpawnOptions): Promise<RunResult> {
   return new Promise((done, fail) => {
     const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

@@ -191,9 +191,16 @@ export async function createChannelTopic(
     try {
       created = await admin.createTopics({ topics: [spec], waitForLeaders: true, timeout: 30_000 });
     } catch (e) {
-      throw creationError(spec, brokers, e);
+      const error = creationError(spec, brokers, e);
+      // On a multi-broker cluster kafkajs's wait for leaders can ask a broker that has not yet
+      // learnt of the new topic ("does not host this topic-partition"): the topic is there, so
+      // wait until its partition has a leader and go on to the invariant check.
+      if (error.code !== 'UNAVAILABLE' || !(await hasLeader(admin, spec.topic, 30_000))) throw error;
+      created = true;
     }
-    const check = await inspectTopic(admin, spec.topic, options.mode);
+    // a new topic reaches every broker's metadata a moment after the controller made it
+    if (created) await hasLeader(admin, spec.topic, 30_000);
+    const check = await inspectTopicSettled(admin, spec.topic, options.mode);
     if (check.violations.length > 0) throw misconfigured(check);
     return { topic: spec.topic, created, check };
   });
@@ -216,4 +223,39 @@ function creationError(spec: ITopicConfig, brokers: string[], e: unknown): Ledge
     return new LedgerError('BAD_ARGUMENT', `Kafka refuses the topic name ${spec.topic}: ${message}`, { topic: spec.topic }, { cause: e });
   }
   return new LedgerError('UNAVAILABLE', `cannot create ${spec.topic} on ${brokers.join(',')}: ${message}`, { topic: spec.topic, types }, { cause: e });
+}
+
+/**
+ * inspectTopic, asked again while a broker answers that it does not know or host the topic yet
+ * (a topic just created on a multi-broker cluster, whose metadata reaches each broker a moment
+ * apart), for up to 30 s.
+ */
+async function inspectTopicSettled(admin: Admin, topic: string, mode: TopicMode): Promise<TopicCheck> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await inspectTopic(admin, topic, mode);
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      const notYet = e instanceof LedgerError ? e.code === 'NOT_FOUND' : type === 'UNKNOWN_TOPIC_OR_PARTITION';
+      if (!notYet || Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** Polls the topic's metadata until its partition 0 has a leader, up to `timeoutMs`. */
+async function hasLeader(admin: Admin, topic: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const leader = metadata.topics[0]?.partitions.find((p) => p.partitionId === 0)?.leader;
+      if (leader !== undefined && leader >= 0) return true;
+    } catch {
+      /* not known yet */
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

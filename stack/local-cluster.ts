@@ -7,11 +7,12 @@
  * SIGKILL) and the broker it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { brokersFromEnv } from '../kafka/client.js';
 import { startBroker, stopBroker } from '../kafka/provision.js';
+import { isClusterDir, startKafkaCluster, stopKafkaCluster } from '../kafka/cluster.js';
 import { createChannelTopic } from '../kafka/topics.js';
 import { PROJECT_ROOT } from './package-info.js';
 import { ensureStack, nodeUrl, type StackInit, type StackLayout } from './layout.js';
@@ -23,6 +24,11 @@ export interface LocalClusterOptions extends Partial<StackInit> {
   dataDir: string;
   /** Provision the stack's own broker in this folder even when KAFKA_BROKERS is set (tests). */
   brokerDir?: string;
+  /**
+   * Brokers of the stack's own Kafka (default 1, the development broker); 3 or more start a local
+   * cluster (kafka/cluster.ts) with the channel in production mode, which the nodes then require.
+   */
+  brokers?: number;
   /** Start the node processes now (default true; the benchmark fills the topic first). */
   startNodes?: boolean;
   log?: (line: string) => void;
@@ -62,18 +68,32 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
   const external = options.brokerDir === undefined ? brokersFromEnv() : undefined;
   const { layout, genesis, created } = await ensureStack(options.dataDir, init);
+  const clustered = !external && ((options.brokers ?? 1) > 1 || isClusterDir(options.brokerDir ?? layout.kafkaDir));
   let startedBroker = false;
   let brokers: string[];
   if (external) {
     brokers = external;
     log(`Kafka: ${brokers.join(',')} (KAFKA_BROKERS)`);
+  } else if (clustered) {
+    const c = await startKafkaCluster({ dir: options.brokerDir ?? layout.kafkaDir, brokers: options.brokers });
+    brokers = c.brokers;
+    startedBroker = true;
+    log(`Kafka ${c.kafkaVersion}: ${c.members.length}-broker cluster ${brokers.join(',')} (ready in ${(c.elapsedMs / 1000).toFixed(1)} s, ${c.dir})`);
   } else {
     const b = await startBroker({ dir: options.brokerDir ?? layout.kafkaDir });
     brokers = b.brokers;
     startedBroker = !b.reused;
     log(`Kafka ${b.kafkaVersion}: ${brokers.join(',')} (${b.reused ? 'already running' : `started in ${(b.elapsedMs / 1000).toFixed(1)} s`}, ${layout.kafkaDir})`);
   }
-  await createChannelTopic(brokers, genesis.genesis.channel, { mode: external ? 'production' : 'development' });
+  const topicMode = external || clustered ? 'production' : 'development';
+  await createChannelTopic(brokers, genesis.genesis.channel, { mode: topicMode });
+  if (clustered) {
+    // the nodes check the production invariants at start (DESIGN.md section 8)
+    for (const n of genesis.genesis.nodes) {
+      const file = layout.nodeConfig(n.index);
+      writeFileSync(file, `${JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), topicMode }, null, 2)}\n`);
+    }
+  }
 
   const nodes: NodeProcess[] = genesis.genesis.nodes.map((n) => ({ index: n.index, url: nodeUrl(layout, n.index), child: undefined, exited: undefined }));
 
@@ -115,7 +135,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       await Promise.all(nodes.map((n) => stopNode(n.index)));
       if (startedBroker || !external) {
         // a broker this stack runs is stopped with it (a reused one too: it lives in the stack's folder)
-        await stopBroker({ dir: options.brokerDir ?? layout.kafkaDir }).catch(() => undefined);
+        if (clustered) await stopKafkaCluster({ dir: options.brokerDir ?? layout.kafkaDir }).catch(() => undefined);
+        else await stopBroker({ dir: options.brokerDir ?? layout.kafkaDir }).catch(() => undefined);
       }
     },
   };

@@ -8,12 +8,15 @@ import { delimiter, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { LedgerError } from '../errors/ledger-error.js';
 
-export type Program = 'java' | 'mvn' | 'chromium';
+export type Program = 'java' | 'mvn' | 'chromium' | 'ip' | 'tc';
 
 const INSTALL_HINT: Record<Program, string> = {
   java: 'install Java 17: apt-get install -y openjdk-17-jre-headless',
   mvn: 'install Maven: apt-get install -y maven',
   chromium: "install Debian's Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)",
+  // the fault harness's network namespaces and netem (chaos/topology.ts), run as root
+  ip: 'install iproute2: apt-get install -y iproute2',
+  tc: 'install iproute2: apt-get install -y iproute2',
 };
 
 /** The first executable named `name` on PATH (or in `path`), or undefined. */

@@ -12,13 +12,15 @@ export interface RunStackOptions {
   channel: string;
   nodes: number;
   quorum?: number;
+  /** Brokers of the stack's Kafka: 1 (development) or 3..5 (a local cluster, production topics). */
+  brokers?: number;
   statusInterval: number;
   demo?: boolean;
 }
 
 /** Starts the stack (and the demo), prints what runs, and runs until Ctrl-C. Never returns. */
 export async function runStack(opts: RunStackOptions): Promise<never> {
-  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1 });
+  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers });
   const out = (l: string) => process.stdout.write(`${l}\n`);
   out(`${cluster.createdNow ? 'created' : 'resumed'} the stack in ${cluster.layout.root}`);
   out(`trust anchor (genesis hash): ${toHex(cluster.genesis.hash)}  (${cluster.layout.genesis})`);

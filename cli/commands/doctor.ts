@@ -10,7 +10,7 @@ interface Check {
   detail: string;
 }
 
-const VERSION_ARGS: Record<Program, string[]> = { java: ['-version'], mvn: ['--version'], chromium: ['--version'] };
+const VERSION_ARGS: Record<Program, string[]> = { java: ['-version'], mvn: ['--version'], chromium: ['--version'], ip: ['-V'], tc: ['-V'] };
 
 export function runDoctor(): Check[] {
   const checks: Check[] = [];

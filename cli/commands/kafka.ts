@@ -8,7 +8,10 @@ import type { Command } from 'commander';
 import { LedgerError } from '../../errors/ledger-error.js';
 import { EXIT } from '../exit-codes.js';
 import { brokersFromEnv, KAFKA_BROKERS_ENV, probeMetadata } from '../../kafka/client.js';
-import { brokerStatus, parsePort, resolveBrokers, startBroker, stopBroker, type BrokerInfo } from '../../kafka/provision.js';
+import { brokerStatus, defaultBrokerDir, parsePort, resolveBrokers, startBroker, stopBroker, type BrokerInfo } from '../../kafka/provision.js';
+import { defaultClusterDir, isClusterDir, kafkaClusterStatus, MAX_CLUSTER_BROKERS, MIN_CLUSTER_BROKERS, startKafkaCluster, stopKafkaCluster, type ClusterInfo, type ClusterStatus } from '../../kafka/cluster.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkChannelTopic, createChannelTopic, MODE_NOTE, parseTopicMode, validateChannelName, type TopicCheck, type TopicMode } from '../../kafka/topics.js';
 
 interface DirOption {
@@ -16,7 +19,47 @@ interface DirOption {
   json?: boolean;
 }
 
-const DIR_HELP = 'broker folder (default <project>/.data/kafka)';
+const DIR_HELP = 'broker folder (default <project>/.data/kafka, or <project>/.data/kafka-cluster for a cluster of --brokers N)';
+
+/**
+ * The folder a command works on: --dir, else the single broker's default folder when it was ever
+ * used, else the default cluster folder when a cluster was made there (`start --brokers N`).
+ */
+function chosenDir(dir: string | undefined): string {
+  if (dir !== undefined) return dir;
+  const single = defaultBrokerDir();
+  if (!existsSync(join(single, 'broker.json')) && isClusterDir(defaultClusterDir())) return defaultClusterDir();
+  return single;
+}
+
+function parseBrokerCount(v: string): number {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (n === 1) return 1;
+  if (!(n >= MIN_CLUSTER_BROKERS && n <= MAX_CLUSTER_BROKERS)) {
+    throw new LedgerError('BAD_ARGUMENT', `--brokers must be 1 (the development broker) or ${MIN_CLUSTER_BROKERS}..${MAX_CLUSTER_BROKERS} (a cluster), got "${v}"`, { brokers: v });
+  }
+  return n;
+}
+
+function describeCluster(info: ClusterInfo): string {
+  return [
+    `Kafka ${info.kafkaVersion} cluster of ${info.members.length} brokers ready at ${info.brokers.join(',')} (cluster id ${info.clusterId})`,
+    ...info.members.map((m) => `  broker ${m.id}: ${m.host}:${m.port} (controller ${m.controllerPort}) pid ${m.pid ?? '-'}${m.reused ? ' (already running)' : ''}  log ${join(info.dir, `broker-${m.id}`, 'broker.log')}`),
+    `  folder: ${info.dir}`,
+    `  ${info.mode}`,
+    `  ready in ${seconds(info.elapsedMs)}${info.resolvedNow ? ' (first use: resolved Kafka with Maven into the cache)' : ''}`,
+    `  create channels with --mode production (the default here); use it: KAFKA_BROKERS=${info.brokers.join(',')}`,
+  ].join('\n');
+}
+
+function describeClusterStatus(s: ClusterStatus): string {
+  return [
+    `${s.ready ? 'ready' : 'NOT ready'}: ${s.liveBrokers} of ${s.members.length} brokers live (cluster ${s.clusterId}, Kafka ${s.kafkaVersion})`,
+    ...s.members.map((m) => `  broker ${m.id}: ${m.host}:${m.port} ${m.running ? `running (pid ${m.pid})` : 'NOT running'}${m.netns ? ` in netns ${m.netns}` : ''}  log ${m.logFile}`),
+    `  folder: ${s.dir}`,
+    `  ${s.mode}`,
+  ].join('\n');
+}
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
@@ -61,7 +104,7 @@ function describeCheck(check: TopicCheck): string {
  * The topic mode when --mode is not given: development on the broker this project provisioned
  * (which is single-broker by construction), production on a cluster named by KAFKA_BROKERS.
  */
-function defaultMode(kind: 'external' | 'local'): TopicMode {
+function defaultMode(kind: 'external' | 'local' | 'cluster'): TopicMode {
   return kind === 'local' ? 'development' : 'production';
 }
 
@@ -73,7 +116,7 @@ function parseRetention(text: string): bigint {
 export function registerKafka(program: Command): void {
   const kafka = program
     .command('kafka')
-    .description(`the project's local Apache Kafka 3.9 (one broker on 127.0.0.1) and channel topics; ${KAFKA_BROKERS_ENV}=host:port,... uses an existing cluster instead`);
+    .description(`the project's local Apache Kafka 3.9 (one development broker on 127.0.0.1, or a three-broker cluster with start --brokers 3) and channel topics; ${KAFKA_BROKERS_ENV}=host:port,... uses an existing cluster instead`);
 
   kafka
     .command('start')
@@ -81,11 +124,19 @@ export function registerKafka(program: Command): void {
     .option('--dir <dir>', DIR_HELP)
     .option('--port <port>', 'client port on 127.0.0.1 (default: the last one used, else a free one)', (v) => parsePort(v, '--port'))
     .option('--controller-port <port>', 'KRaft controller port on 127.0.0.1 (default: as --port)', (v) => parsePort(v, '--controller-port'))
+    .option('--brokers <n>', `1 (default): one development broker; ${MIN_CLUSTER_BROKERS}..${MAX_CLUSTER_BROKERS}: a local KRaft cluster for production topic settings (ports chosen free, one folder per broker)`, parseBrokerCount)
     .option('--json', 'print JSON')
-    .action(async (opts: DirOption & { port?: number; controllerPort?: number }) => {
+    .action(async (opts: DirOption & { port?: number; controllerPort?: number; brokers?: number }) => {
       const external = await externalCluster();
       if (external) {
         print(opts.json, { external: true, brokers: external.brokers, liveBrokers: external.live }, `${KAFKA_BROKERS_ENV} is set: using the existing cluster at ${external.brokers.join(',')} (${external.live} live brokers); nothing to start`);
+        return;
+      }
+      const clusterDir = opts.dir ?? (opts.brokers !== undefined && opts.brokers > 1 ? defaultClusterDir() : undefined);
+      if ((opts.brokers !== undefined && opts.brokers > 1) || (clusterDir !== undefined && isClusterDir(clusterDir))) {
+        if (opts.port !== undefined || opts.controllerPort !== undefined) throw new LedgerError('BAD_ARGUMENT', 'a cluster chooses its own free ports: --port and --controller-port are for the single broker');
+        const cluster = await startKafkaCluster({ dir: clusterDir, brokers: opts.brokers });
+        print(opts.json, cluster, describeCluster(cluster));
         return;
       }
       const info = await startBroker({ dir: opts.dir, port: opts.port, controllerPort: opts.controllerPort });
@@ -102,7 +153,13 @@ export function registerKafka(program: Command): void {
         print(opts.json, { external: true }, `${KAFKA_BROKERS_ENV} is set: the existing cluster is not managed by ledger; nothing to stop`);
         return;
       }
-      const r = await stopBroker({ dir: opts.dir });
+      const dir = chosenDir(opts.dir);
+      if (isClusterDir(dir)) {
+        const c = await stopKafkaCluster({ dir });
+        print(opts.json, c, c.stopped.length > 0 ? `stopped ${c.stopped.length} brokers (${c.stopped.map((b) => `broker ${b.id} pid ${b.pid}${b.forced ? ' killed' : ''}`).join(', ')}) in ${c.dir} in ${seconds(c.elapsedMs)}; data kept` : `no broker of the cluster in ${c.dir} was running`);
+        return;
+      }
+      const r = await stopBroker({ dir });
       print(opts.json, r, r.wasRunning ? `stopped the broker (pid ${r.pid}) in ${r.dir} in ${seconds(r.elapsedMs)}${r.forced ? ' (it ignored SIGTERM: killed)' : ''}; data kept` : `no broker was running in ${r.dir}`);
     });
 
@@ -119,7 +176,14 @@ export function registerKafka(program: Command): void {
         if (live === undefined) process.exitCode = EXIT.FAILED_CHECK;
         return;
       }
-      const s = await brokerStatus({ dir: opts.dir });
+      const dir = chosenDir(opts.dir);
+      if (isClusterDir(dir)) {
+        const c = await kafkaClusterStatus({ dir });
+        print(opts.json, c, describeClusterStatus(c));
+        if (!c.ready) process.exitCode = EXIT.FAILED_CHECK;
+        return;
+      }
+      const s = await brokerStatus({ dir });
       const text = s.running
         ? [
             `running${s.ready ? ' and ready' : ' but NOT answering metadata requests'}: Kafka ${s.kafkaVersion} at ${s.brokers.join(',')} (pid ${s.pid}, controller port ${s.controllerPort}, since ${s.startedAt})`,
@@ -146,7 +210,7 @@ export function registerKafka(program: Command): void {
       validateChannelName(name);
       const givenMode = opts.mode === undefined ? undefined : parseTopicMode(opts.mode);
       const retentionMs = opts.retentionMs === undefined ? undefined : parseRetention(opts.retentionMs);
-      const target = resolveBrokers({ dir: opts.dir });
+      const target = resolveBrokers({ dir: chosenDir(opts.dir) });
       const mode = givenMode ?? defaultMode(target.kind);
       const r = await createChannelTopic(target.brokers, name, { mode, retentionMs });
       print(opts.json, { ...r, brokers: target.brokers }, `${r.created ? 'created' : 'exists and conforms:'} ${r.topic} on ${target.description}\n${describeCheck(r.check)}`);
@@ -162,7 +226,7 @@ export function registerKafka(program: Command): void {
     .action(async (name: string, opts: DirOption & { mode?: string }) => {
       validateChannelName(name);
       const givenMode = opts.mode === undefined ? undefined : parseTopicMode(opts.mode);
-      const target = resolveBrokers({ dir: opts.dir });
+      const target = resolveBrokers({ dir: chosenDir(opts.dir) });
       const mode = givenMode ?? defaultMode(target.kind);
       const check = await checkChannelTopic(target.brokers, name, mode);
       print(opts.json, check, `ok: ${check.topic} keeps the invariants (${MODE_NOTE[mode]})\n${describeCheck(check)}`);

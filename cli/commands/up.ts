@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { identifierArg, integerArg } from '../args.js';
 import { runStack } from '../../stack/run-stack.js';
+import { LedgerError } from '../../errors/ledger-error.js';
 
 export function registerUp(program: Command): void {
   program
@@ -11,9 +12,11 @@ export function registerUp(program: Command): void {
     .option('--channel <name>', 'channel name for a new stack', identifierArg, 'property')
     .option('--nodes <n>', 'nodes in a new stack', integerArg(1, 7), 3)
     .option('--quorum <q>', 'quorum of a new stack (default: a majority)', integerArg(1, 7))
+    .option('--brokers <n>', 'Kafka brokers of a new stack: 1 (development, replication 1) or 3..5 (a local KRaft cluster; the channel in production mode)', integerArg(1, 5))
     .option('--status-interval <seconds>', 'print the status this often (0: never; default 5, or 30 with --demo)', integerArg(0, 3600))
     .option('--demo', 'seed the demo of every scenario and write sample bundles and the trust anchor (into DATA/demo/)')
-    .action(async (opts: { data: string; channel: string; nodes: number; quorum?: number; statusInterval?: number; demo?: boolean }) => {
+    .action(async (opts: { data: string; channel: string; nodes: number; quorum?: number; brokers?: number; statusInterval?: number; demo?: boolean }) => {
+      if (opts.brokers === 2) throw new LedgerError('BAD_ARGUMENT', '--brokers must be 1 or 3..5: production replication needs 3 brokers');
       await runStack({ ...opts, statusInterval: opts.statusInterval ?? (opts.demo ? 30 : 5) });
     });
 }

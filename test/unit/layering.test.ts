@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SOURCE_FOLDERS = ['errors', 'proto', 'ledger', 'consensus', 'producers', 'kafka', 'verifier', 'reader', 'proofs', 'replay', 'audit', 'api', 'stack', 'bench', 'cli'];
+const SOURCE_FOLDERS = ['errors', 'proto', 'ledger', 'consensus', 'producers', 'kafka', 'verifier', 'reader', 'proofs', 'replay', 'audit', 'api', 'stack', 'bench', 'chaos', 'cli'];
 
 interface SourceFile {
   /** Path from the project root, `/`-separated, with its `.ts` ending. */
@@ -75,6 +75,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   api: ['errors', 'proto', 'ledger', 'verifier', 'consensus', 'proofs', 'producers', 'kafka', 'stack'],
   stack: ['errors', 'proto', 'ledger', 'verifier', 'consensus', 'proofs', 'producers', 'kafka', 'api'],
   bench: ['errors', 'proto', 'ledger', 'verifier', 'consensus', 'proofs', 'replay', 'audit', 'producers', 'kafka', 'api', 'stack'],
+  // the fault harness (issue 26): drives a stack of processes and checks their copies
+  chaos: ['errors', 'proto', 'ledger', 'consensus', 'audit', 'producers', 'kafka', 'stack'],
   cli: SOURCE_FOLDERS,
 };
 
