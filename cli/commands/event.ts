@@ -66,7 +66,7 @@ export const FIELD_FLAGS: Record<string, FieldFlag> = {
   requestId: { flag: 'request', kind: 'string', help: 'share request id (the grant id is the request id)' },
   purpose: { flag: 'purpose', kind: 'string', help: 'purpose of use' },
   validFrom: { flag: 'valid-from', kind: 'string', help: 'start, ISO 8601 with zone (e.g. 2026-01-01T00:00:00+08:00) or ms' },
-  validUntil: { flag: 'valid-until', kind: 'string', help: 'end (exclusive), ISO 8601 with zone or ms' },
+  validUntil: { flag: 'valid-until', kind: 'string', help: 'end (exclusive), ISO 8601 with zone or ms; a certificate issued without it does not expire' },
   maxUses: { flag: 'max-uses', kind: 'string', help: 'maximum uses (0: unlimited)' },
   grantId: { flag: 'grant', kind: 'string', help: 'the grant used (a request id); none for an unconditional resource' },
   subject: { flag: 'subject', kind: 'string', help: 'the person whose records were read (committed with a salt, never on chain)' },
