@@ -183,6 +183,18 @@ export function writtenBundleNote(bundle: Uint8Array): string {
   return view.event === undefined ? '; the record is absent: the bundle proves its absence' : '';
 }
 
+/**
+ * A wrong trust anchor is the reader's mistake, not a verdict on the certificate (issue 17): a
+ * usage error (exit 2) before any bundle is read.
+ */
+function requireGenesis(anchor: Uint8Array, path: string): void {
+  try {
+    loadGenesis(anchor);
+  } catch (e) {
+    throw new LedgerError('USAGE', `--anchor ${path}: this file is not a genesis (${(e as Error).message}); give the chain's genesis.bin`, { path });
+  }
+}
+
 export function registerProof(program: Command): void {
   program
     .command('proof')
@@ -225,6 +237,7 @@ export function registerProof(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((file: string, opts: VerifyCliOptions) => {
       const anchor = readFileBytes(opts.anchor, 'the anchor', 1 << 20);
+      requireGenesis(anchor, opts.anchor);
       const options = verifyOptionsOf(opts);
       const read = readBundleFile(file);
       const result: VerifyResult =
