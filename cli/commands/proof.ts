@@ -50,6 +50,7 @@ function readFileBytes(path: string, what: string, max = 64 << 20): Uint8Array {
     throw new LedgerError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path });
   }
   if (b.length > max) throw new LedgerError('PAYLOAD_TOO_LARGE', `${what} ${path} is ${b.length} bytes; the limit is ${max}`, { path });
+  if (b.length === 0) throw new LedgerError('FILE_UNREADABLE', `${what} ${path} is empty`, { path });
   return new Uint8Array(b);
 }
 
