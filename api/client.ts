@@ -2,7 +2,7 @@
  * @module api/client
  * A small client of a node's API for the remote tools: `ledger proof --api URL` (bundles),
  * `ledger audit --api URL` (the auditor's ChainSource over GET /v1/genesis, /v1/head and
- * /v1/blocks/{height}/raw, CONTRACTS.md contracts 2 and 3), and the department client's pruning
+ * /v1/blocks/{height}/raw, DESIGN.md section 11), and the department client's pruning
  * (which of its acknowledged events are committed). Every answer is size-limited and checked; an
  * error answer `{code, message}` becomes the LedgerError of that code; a node that cannot be
  * reached is UNAVAILABLE.

@@ -1,6 +1,6 @@
 /**
  * @module api/routes-bundles
- * Proof bundles over the API (DESIGN.md section 10; CONTRACTS.md contract 3): a certificate's or
+ * Proof bundles over the API (DESIGN.md sections 10 and 11): a certificate's or
  * grant's bundle against the committed head, built by proofs/bundle-builder.ts from the node's
  * stores, as binary (the protobuf a QR code carries) or its JSON view. An absent record gets a
  * bundle too: its non-membership proof, which the verifier reports as UNKNOWN.

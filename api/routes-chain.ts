@@ -1,7 +1,7 @@
 /**
  * @module api/routes-chain
  * The chain itself: genesis (the trust anchor), head, headers, blocks (JSON and the raw
- * BlockWithCommit protobuf the auditor reads, CONTRACTS.md contract 3), events by id with their
+ * BlockWithCommit protobuf the auditor reads, DESIGN.md section 11), events by id with their
  * result and RFC 9162 inclusion proof, consistency proofs between two log sizes, node status.
  */
 import { toHex } from '../ledger/bytes.js';

@@ -20,7 +20,7 @@ import { LedgerError } from '../errors/ledger-error.js';
 import { eventId } from '../ledger/hash.js';
 import { resultName } from '../ledger/result-codes.js';
 import { verifyEd25519 } from '../ledger/signature.js';
-import { findKey, genesisDepartments } from '../ledger/state-records.js';
+import { genesisDepartments, keyActivityAt, LATEST_POSITION } from '../ledger/state-records.js';
 import type { DepartmentRecord } from '../proto/schema.generated.js';
 import { decode, encode } from '../proto/codec.js';
 import type { Block, EventBody, SignedEvent } from '../proto/schema.generated.js';
@@ -143,8 +143,8 @@ export class Submitter {
     // who signs: a known department, a key version that signs now, a signature under the Ed25519 rule
     const dept = await this.department(body.departmentId);
     if (dept === undefined) throw new LedgerError('CHECK_FAILED', `department ${body.departmentId} is not registered (consensus would drop the event)`, { departmentId: body.departmentId });
-    const key = findKey(dept, body.keyVersion);
-    if (key === undefined || key.retiredAt !== 0n || key.compromisedFrom !== undefined) {
+    const { activity, key } = keyActivityAt(dept, body.keyVersion, LATEST_POSITION);
+    if (activity !== 'active' || key === undefined) {
       throw new LedgerError('CHECK_FAILED', `key version ${body.keyVersion} of ${body.departmentId} does not sign (unknown, retired or compromised): consensus would drop the event`, { departmentId: body.departmentId, keyVersion: body.keyVersion });
     }
     if (!verifyEd25519(key.publicKey, id, event.signature)) {

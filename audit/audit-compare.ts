@@ -22,7 +22,7 @@ import type { AnyDb, AnySublevel } from '../ledger/state-store.js';
 import { decode, encode } from '../proto/codec.js';
 import type { Block } from '../proto/schema.generated.js';
 import { LevelDbChainSource } from './leveldb-source.js';
-import { differingFields } from '../consensus/node-core.js';
+import { differingFields } from '../consensus/divergence.js';
 import { compareTables, STATE_TABLES } from '../replay/rebuild.js';
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;

@@ -10,6 +10,13 @@ export interface BenchGroup {
   description: string;
   /** Pure groups need no service (Kafka, nodes) running. */
   pure: boolean;
-  /** Returns one figure per key; keys are stable across versions (snake_case with a unit suffix). */
-  run(ctx: BenchContext): Promise<Record<string, number>>;
+  /**
+   * Returns one figure per key; keys are stable across versions (snake_case with a unit suffix). A
+   * figure is a number, or an object of figures where one key stands for several (e.g. the e2e
+   * group's `latency_breakdown`, by stage).
+   */
+  run(ctx: BenchContext): Promise<Record<string, BenchFigure>>;
 }
+
+/** A figure: a number, or named figures under one key. */
+export type BenchFigure = number | { [name: string]: BenchFigure };

@@ -5,84 +5,47 @@
  * send, blocks to answer, markers to post, alarms. The real node process and the simulation both
  * drive this module; there is no second implementation.
  *
- * What it does, in order:
- *  - start: ask the peers for their heads and fetch every committed block above its own (each
- *    verified: quorum signatures, header chain, roots recomputed by replaying its events) before
- *    consuming Kafka after the last covered offset; a wiped node never votes before that;
- *  - the cut function of DESIGN.md section 8, record by record, each record's fate decided by the
- *    state machine (ledger/state-machine.ts) on the state after every earlier record;
+ * What it does, in order, and where the parts that are concepts of their own live:
+ *  - start: fetch every committed block above its own from the peers before consuming Kafka after
+ *    the last covered offset (catch-up: consensus/catch-up.ts verifies each block's quorum, header
+ *    chain and roots, replayed through ledger/block-fold.ts); a wiped node never votes before that;
+ *  - the cut function of DESIGN.md section 8 (consensus/cut.ts), record by record;
  *  - at a cut: the header (section 7), the vote persisted durably *before* it is sent, never two
- *    headers for one height (a recomputed header that differs from the persisted vote is a
- *    divergence alarm);
- *  - q matching votes of distinct genesis nodes commit: block, commit, Merkle log, state,
- *    projections and consumed offset in one atomic LevelDB batch;
- *  - a quorum for another header, or a peer's committed block that differs from what this node
- *    computes, halts it with a divergence alarm naming the height and the differing fields.
+ *    headers for one height;
+ *  - q matching votes of distinct genesis nodes (consensus/quorum.ts) commit: block, commit,
+ *    Merkle log, state, projections and consumed offset in one atomic LevelDB batch;
+ *  - a quorum for another header, or a peer's block that differs from what this node computes,
+ *    halts it with a divergence alarm naming the differing fields (consensus/divergence.ts).
  * The clock decides only when to post time-to-cut markers, re-send votes and raise the no-quorum
  * alarm; nothing that decides a block's bytes reads it.
  */
-import { bytesEqual, toHex, utf8 } from '../ledger/bytes.js';
+import { bytesEqual, utf8 } from '../ledger/bytes.js';
 import { timeToCutMessage, voteMessage } from '../ledger/block.js';
-import { BlockFold, replayBlock, type FoldDifference, type FoldedEvent } from '../ledger/block-fold.js';
+import { BlockFold } from '../ledger/block-fold.js';
 import { checkpointOrigin, checkpointText } from '../ledger/checkpoint.js';
 import { LedgerError } from '../errors/ledger-error.js';
-import type { Signer } from '../ledger/event.js';
-import type { LoadedGenesis } from '../ledger/genesis.js';
-import { RULES_VERSION } from '../ledger/genesis.js';
 import { headerHash as hashHeader } from '../ledger/hash.js';
 import { MerkleLog, type MerkleStage } from '../ledger/merkle-log.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import { BlockState, rulesFromGenesis, type Rules, type SignatureCheck } from '../ledger/state-machine.js';
-import { StateStore, type AnyDb } from '../ledger/state-store.js';
-import { decode, encode } from '../proto/codec.js';
-import type { Block, BlockHeader, Commit, CommitSignature, SignedEvent, Vote } from '../proto/schema.generated.js';
+import { StateStore } from '../ledger/state-store.js';
+import { encode } from '../proto/codec.js';
+import type { Block, BlockHeader, Commit, Vote } from '../proto/schema.generated.js';
 import { BlockStore, type ChainWrite } from './block-store.js';
-import { openNodeStores } from './node-store.js';
+import { judgePeerBlock, PeerHeads, stagePeerBlock, type StagedBlock } from './catch-up.js';
 import { cutHeader, decodeRecord, PendingBlock } from './cut.js';
+import { quorumForOtherHeader, votedOtherHeader } from './divergence.js';
+import type { Stage } from './stage-timings.js';
 import type { Alarm, CoreInput, CoreOutput, KafkaRecord } from './messages.js';
+import type { NodeCoreOptions } from './node-options.js';
+import { checkStoredHead, openNodeStores } from './node-store.js';
+import { mergeSignatures, VoteBook } from './quorum.js';
 
-
-/** An included event with what the projections need to know about it (the block fold's view). */
-export type CommittedEvent = FoldedEvent;
-
-/** Adds a stored view's writes (projections) to a block's atomic commit batch. */
-export type CommitHook = (c: { height: bigint; block: Block; headerHash: Uint8Array; events: CommittedEvent[] }) => Promise<ChainWrite[]> | ChainWrite[];
-
-/**
- * Prepares signature answers for a chunk of events before the fold runs (e.g. on worker threads),
- * and returns the synchronous check the fold calls. The default verifies in the fold.
- */
-export type SignaturePreparer = (events: SignedEvent[], state: BlockState) => Promise<SignatureCheck>;
-
-export interface NodeCoreOptions {
-  genesis: LoadedGenesis;
-  /** This node's 1-based index in the genesis. */
-  nodeIndex: number;
-  key: Signer;
-  /** The node's database (level on disk, memory-level in the simulation); opened by the caller or here. */
-  db: AnyDb;
-  hooks?: CommitHook[];
-  prepareSignatures?: SignaturePreparer;
-  /** Re-send the vote this often until it commits (default 1,000 ms). */
-  voteResendMs?: number;
-  /** Raise NO_QUORUM after waiting this long at one height (default 30,000 ms). */
-  noQuorumAlarmMs?: number;
-  /** Records decoded and prefetched together (default 512). */
-  chunkSize?: number;
-  /** fsync each commit batch (default true; the simulation's in-memory store ignores it). */
-  syncWrites?: boolean;
-  /**
-   * Stop folding records once this input produced a vote, so that the vote goes out at once
-   * (default false). The driver must then feed another input (e.g. a tick) while
-   * `hasFoldableRecords`: the node process and the simulation do; drivers that expect each input
-   * to be folded completely (test chains, benches) leave it off. Block bytes are the same either way.
-   */
-  yieldAfterVote?: boolean;
-}
+export type { CommitHook, CommittedEvent, NodeCoreOptions, SignaturePreparer } from './node-options.js';
 
 export type Phase = 'syncing' | 'consuming' | 'voted' | 'halted';
 
-type ResolvedOptions = Required<Omit<NodeCoreOptions, 'hooks' | 'prepareSignatures'>> & Pick<NodeCoreOptions, 'hooks' | 'prepareSignatures'>;
+type ResolvedOptions = Required<Omit<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>> & Pick<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>;
 
 /** pending(h) of the cut function (consensus/cut.ts) and when, by this node's clock, it began. */
 interface Pending {
@@ -90,18 +53,6 @@ interface Pending {
   startedAtMs: number;
   firstIncludedAtMs: number | undefined;
   markerPostedAtMs: number | undefined;
-}
-
-/** A block whose state, log and writes are staged, ready for its atomic commit. */
-interface StagedBlock {
-  height: bigint;
-  header: BlockHeader;
-  headerHash: Uint8Array;
-  block: Block;
-  committed: CommittedEvent[];
-  state: BlockState;
-  merkle: MerkleStage;
-  stateWrites: ChainWrite[];
 }
 
 /** This node's own cut, voted and awaiting its quorum. */
@@ -121,15 +72,11 @@ export class NodeCore {
   private pending: Pending | undefined;
   private cut: Cut | undefined;
   private readonly queue: KafkaRecord[] = [];
-  /** Votes by height, then by node index (first vote of a node at a height wins). */
-  private readonly votes = new Map<bigint, Map<number, Vote>>();
-  private readonly peerHeads = new Map<number, bigint>();
-  private syncTarget: bigint | undefined;
+  private readonly votes: VoteBook;
+  private readonly peerHeads = new PeerHeads();
   private lastRequestMs = -Infinity;
   private nowMs = 0;
   private readonly alarmsRaised: Alarm[] = [];
-  /** `${node}/${height}` of equivocations already reported (evidence is raised once). */
-  private readonly equivocationsReported = new Set<string>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly rules: Rules;
   private readonly origin: string;
@@ -142,6 +89,7 @@ export class NodeCore {
     readonly state: StateStore,
   ) {
     this.rules = rulesFromGenesis(opts.genesis.genesis);
+    this.votes = new VoteBook(opts.genesis, opts.nodeIndex);
     this.origin = checkpointOrigin(opts.genesis.genesis.channel, opts.genesis.hash);
   }
 
@@ -164,27 +112,9 @@ export class NodeCore {
       merkle,
       state,
     );
-    await core.checkStoredHead();
+    await checkStoredHead({ blocks, merkle, state });
     if (blocks.head.height > 0n) core.previousBlockTime = (await blocks.header(blocks.head.height))!.blockTimeMs;
     return core;
-  }
-
-  private async checkStoredHead(): Promise<void> {
-    const head = this.blocks.head;
-    const problems: string[] = [];
-    if (head.height === 0n) {
-      if (this.merkle.size !== 0) problems.push(`log size ${this.merkle.size} with no block`);
-      if (this.state.height !== 0n) problems.push(`state at height ${this.state.height} with no block`);
-    } else {
-      const h = (await this.blocks.header(head.height))!;
-      if (BigInt(this.merkle.size) !== h.logSize) problems.push(`log size ${this.merkle.size}, header says ${h.logSize}`);
-      if (!bytesEqual(this.merkle.root(), h.logRoot)) problems.push('log root differs from the header');
-      if (this.state.height !== head.height) problems.push(`state at height ${this.state.height}, chain at ${head.height}`);
-      if (!bytesEqual(this.state.stateRoot, h.stateRoot)) problems.push('state root differs from the header');
-    }
-    if (problems.length > 0) {
-      throw new LedgerError('STORE_FORMAT', `the stored chain head ${head.height} does not match the stored log and state: ${problems.join('; ')}`, { height: head.height.toString(), problems });
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -207,6 +137,11 @@ export class NodeCore {
       queued: this.queue.length,
       alarms: [...this.alarmsRaised],
     };
+  }
+
+  /** This node's cut awaiting its quorum: its height and first covered offset (for latency measurement). */
+  get votedBlock(): { height: bigint; firstOffset: bigint } | undefined {
+    return this.cut === undefined ? undefined : { height: this.cut.height, firstOffset: this.cut.header.firstOffset };
   }
 
   /** Whether the core wants more records now (the driver pauses its consumer otherwise). */
@@ -296,6 +231,18 @@ export class NodeCore {
     return out;
   }
 
+  /** Runs `f`, reporting its duration as `stage` when the driver measures (never decides anything). */
+  private async timed<T>(stage: Stage, f: () => Promise<T>): Promise<T> {
+    const t = this.opts.timings;
+    if (t === undefined) return f();
+    const started = t.now();
+    try {
+      return await f();
+    } finally {
+      t.record(stage, t.now() - started);
+    }
+  }
+
   protected raise(out: CoreOutput[], alarm: Alarm): void {
     this.alarmsRaised.push(alarm);
     out.push({ kind: 'alarm', alarm });
@@ -316,7 +263,6 @@ export class NodeCore {
     if (this.phase === 'halted') return;
     this.phase = 'syncing';
     this.peerHeads.clear();
-    this.syncTarget = undefined;
     this.lastRequestMs = this.nowMs;
     if (this.peersNeeded() <= 0) {
       this.beginConsuming(out);
@@ -334,19 +280,18 @@ export class NodeCore {
       return;
     }
     if (this.peerHeads.size < this.peersNeeded()) return;
-    const target = [...this.peerHeads.values()].reduce((a, b) => (a > b ? a : b), 0n);
-    this.syncTarget = target;
+    this.peerHeads.target = this.peerHeads.highest();
     await this.continueSync(out);
   }
 
   private async continueSync(out: CoreOutput[]): Promise<void> {
-    if (this.phase !== 'syncing' || this.syncTarget === undefined) return;
+    if (this.phase !== 'syncing' || this.peerHeads.target === undefined) return;
     const head = this.blocks.head.height;
-    if (head >= this.syncTarget) {
+    if (head >= this.peerHeads.target) {
       this.beginConsuming(out);
       return;
     }
-    const source = [...this.peerHeads.entries()].find(([, h]) => h > head)?.[0];
+    const source = this.peerHeads.above(head);
     if (source !== undefined) this.requestNextBlock(source, out);
   }
 
@@ -415,7 +360,8 @@ export class NodeCore {
       const events = decoded.flatMap((d) => (d?.event !== undefined ? [d.event] : []));
       const state = p.block.fold.state;
       await state.prefetch(events);
-      const check = this.opts.prepareSignatures ? await this.opts.prepareSignatures(events, state) : syncSignatureCheck;
+      const check = this.opts.prepareSignatures ? await this.timed('signatures', () => this.opts.prepareSignatures!(events, state)) : syncSignatureCheck;
+      const foldStarted = this.opts.timings?.now();
       let consumed = 0;
       let cutNow = false;
       for (let i = 0; i < chunk.length && !cutNow; i++) {
@@ -425,6 +371,7 @@ export class NodeCore {
         if (p.block.eventCount > before) p.firstIncludedAtMs ??= this.nowMs;
       }
       this.queue.splice(0, consumed);
+      if (foldStarted !== undefined) this.opts.timings!.record('fold', this.opts.timings!.now() - foldStarted);
       if (cutNow) {
         if (this.cut !== undefined) this.pendingReadyToCut = true; // cut once the block under it commits
         else await this.cutBlock(out);
@@ -436,7 +383,7 @@ export class NodeCore {
   private async cutBlock(out: CoreOutput[]): Promise<void> {
     const p = this.pending!.block;
     this.pending = undefined;
-    const roots = await p.fold.finish();
+    const roots = await this.timed('finish', () => p.fold.finish());
     const header = cutHeader(p, roots, this.blocks.head.headerHash);
     const headerBytes = encode('BlockHeader', header);
     const hh = hashHeader(headerBytes);
@@ -460,7 +407,7 @@ export class NodeCore {
       noQuorumRaised: false,
     };
     this.phase = 'voted';
-    this.recordVote(vote);
+    this.votes.record(vote);
     out.push({ kind: 'send-vote', to: 'all', vote });
     if (this.opts.yieldAfterVote) this.votedInThisInput = true;
     await this.checkQuorum(out);
@@ -480,17 +427,11 @@ export class NodeCore {
     const persisted = await this.blocks.vote(height);
     if (persisted !== undefined) {
       if (bytesEqual(persisted.headerHash, hh)) return persisted;
-      this.raise(out, {
-        kind: 'DIVERGENCE',
-        height,
-        message: `height ${height}: the recomputed header ${toHex(hh).slice(0, 16)} differs from this node's persisted vote ${toHex(persisted.headerHash).slice(0, 16)} (the records under it changed); halted`,
-        details: { recomputed: toHex(hh), voted: toHex(persisted.headerHash) },
-        halted: true,
-      });
+      this.raise(out, votedOtherHeader(height, hh, persisted.headerHash));
       return undefined;
     }
     const vote = this.signVote(height, hh, checkpoint);
-    await this.blocks.persistVote(vote);
+    await this.timed('vote_persist', () => this.blocks.persistVote(vote));
     return vote;
   }
 
@@ -509,23 +450,8 @@ export class NodeCore {
     return Number.isInteger(index) && index >= 1 && index <= this.opts.genesis.genesis.nodes.length && index !== this.opts.nodeIndex;
   }
 
-  private recordVote(v: Vote): Vote | undefined {
-    let at = this.votes.get(v.height);
-    if (at === undefined) {
-      at = new Map();
-      this.votes.set(v.height, at);
-    }
-    const existing = at.get(v.nodeIndex);
-    if (existing === undefined) at.set(v.nodeIndex, v);
-    return existing;
-  }
-
   private async onVote(from: number, v: Vote, out: CoreOutput[]): Promise<void> {
-    const g = this.opts.genesis;
-    if (!bytesEqual(v.genesisHash, g.hash)) return;
-    const node = g.genesis.nodes[v.nodeIndex - 1];
-    if (node === undefined || v.nodeIndex === this.opts.nodeIndex) return;
-    if (!verifyEd25519(node.publicKey, voteMessage(g.hash, v.height, v.headerHash), v.signature)) return;
+    if (!this.votes.authentic(v)) return;
     const head = this.blocks.head.height;
     if (v.height <= head) {
       // The sender lags or re-sends: answer with our committed block so that it can commit (or
@@ -534,20 +460,9 @@ export class NodeCore {
       return;
     }
     if (v.height > head + 64n) return; // bounded memory: far-future votes are re-sent later anyway
-    const existing = this.recordVote(v);
-    if (existing !== undefined && !bytesEqual(existing.headerHash, v.headerHash)) {
-      const key = `${v.nodeIndex}/${v.height}`;
-      if (this.equivocationsReported.has(key)) return;
-      this.equivocationsReported.add(key);
-      this.raise(out, {
-        kind: 'EQUIVOCATION',
-        height: v.height,
-        message: `node ${v.nodeIndex} signed two different headers at height ${v.height}`,
-        details: { node: v.nodeIndex, first: toHex(existing.headerHash), second: toHex(v.headerHash), firstSignature: toHex(existing.signature), secondSignature: toHex(v.signature) },
-        halted: false,
-      });
-      return;
-    }
+    const recorded = this.votes.record(v);
+    if (recorded.alarm !== undefined) this.raise(out, recorded.alarm);
+    if (!recorded.counted) return;
     if (this.cut !== undefined && v.height === this.cut.height) await this.checkQuorum(out);
     else if (v.height > head + 1n && this.phase === 'consuming' && this.nowMs - this.lastRequestMs >= this.opts.voteResendMs && this.isPeer(from)) {
       // peers are cutting a later height: block head+1 is committed there; fetch it
@@ -555,43 +470,17 @@ export class NodeCore {
     }
   }
 
-  private validVoteFor(v: Vote, cut: Cut): boolean {
-    if (!bytesEqual(v.headerHash, cut.headerHash)) return false;
-    const node = this.opts.genesis.genesis.nodes[v.nodeIndex - 1]!;
-    return verifyEd25519(node.publicKey, cut.checkpoint, v.noteSignature);
-  }
-
   private async checkQuorum(out: CoreOutput[]): Promise<void> {
     const cut = this.cut;
     if (cut === undefined || this.phase !== 'voted') return;
-    const q = this.opts.genesis.genesis.quorum;
-    const at = this.votes.get(cut.height) ?? new Map<number, Vote>();
-    const groups = new Map<string, Vote[]>();
-    for (const v of at.values()) {
-      const k = toHex(v.headerHash);
-      groups.set(k, [...(groups.get(k) ?? []), v]);
-    }
-    const ours = (groups.get(toHex(cut.headerHash)) ?? []).filter((v) => v.nodeIndex === this.opts.nodeIndex || this.validVoteFor(v, cut));
-    if (ours.length >= q) {
-      const signatures: CommitSignature[] = ours
-        .sort((a, b) => a.nodeIndex - b.nodeIndex)
-        .map((v) => ({ nodeIndex: v.nodeIndex, signature: v.signature, noteSignature: v.noteSignature }));
-      await this.commitCut({ height: cut.height, headerHash: cut.headerHash, signatures }, out, false);
-      return;
-    }
-    for (const [hash, vs] of groups) {
-      if (hash !== toHex(cut.headerHash) && vs.length >= q) {
-        // A quorum signed another header at our height: ask a voter for it to name the fields.
-        this.raise(out, {
-          kind: 'DIVERGENCE',
-          height: cut.height,
-          message: `height ${cut.height}: a quorum (${vs.map((v) => v.nodeIndex).join(', ')}) signed header ${hash.slice(0, 16)}, this node computed ${toHex(cut.headerHash).slice(0, 16)}; halted`,
-          details: { ours: toHex(cut.headerHash), theirs: hash, voters: vs.map((v) => v.nodeIndex) },
-          halted: true,
-        });
-        out.push({ kind: 'request-block', to: vs[0]!.nodeIndex, height: cut.height });
-        return;
-      }
+    const tally = this.votes.tally(cut.height, cut.headerHash, cut.checkpoint);
+    if (tally.kind === 'quorum') {
+      await this.commitCut({ height: cut.height, headerHash: cut.headerHash, signatures: tally.signatures }, out, false);
+    } else if (tally.kind === 'other-header') {
+      // A quorum signed another header at our height: ask a voter for it to name the fields.
+      const voters = tally.voters.map((v) => v.nodeIndex);
+      this.raise(out, quorumForOtherHeader(cut.height, cut.headerHash, tally.headerHash, voters));
+      out.push({ kind: 'request-block', to: voters[0]!, height: cut.height });
     }
   }
 
@@ -612,12 +501,12 @@ export class NodeCore {
       hookWrites.push(...(await hook({ height: cut.height, block: cut.block, headerHash: cut.headerHash, events: cut.committed })));
     }
     const writes = [...cut.stateWrites, ...cut.merkle.writes(), ...this.blocks.commitWrites(cut.block, commit), ...hookWrites];
-    await this.opts.db.batch(writes as never, { sync: this.opts.syncWrites } as never);
+    await this.timed('commit_write', () => this.opts.db.batch(writes as never, { sync: this.opts.syncWrites } as never));
     this.merkle.commit(cut.merkle);
     cut.state.markCommitted();
     this.blocks.markCommitted(cut.block, cut.headerHash);
     this.previousBlockTime = cut.header.blockTimeMs;
-    for (const h of [...this.votes.keys()]) if (h <= cut.height) this.votes.delete(h);
+    this.votes.forgetUpTo(cut.height);
     out.push({ kind: 'committed', height: cut.height, headerHash: cut.headerHash, eventCount: cut.block.events.length, viaPeer });
   }
 
@@ -630,105 +519,45 @@ export class NodeCore {
   // ---------------------------------------------------------------------------------------------
   // Committed blocks from peers (catch-up), verified before they are applied
 
-  private verifyCommit(header: BlockHeader, commit: Commit): string | undefined {
-    const g = this.opts.genesis;
-    const hh = hashHeader(encode('BlockHeader', header));
-    if (commit.height !== header.height || !bytesEqual(commit.headerHash, hh)) return 'the commit is for another header';
-    const seen = new Set<number>();
-    for (const s of commit.signatures) {
-      const node = g.genesis.nodes[s.nodeIndex - 1];
-      if (node === undefined || seen.has(s.nodeIndex)) return `signature of node ${s.nodeIndex}: not a distinct genesis node`;
-      if (!verifyEd25519(node.publicKey, voteMessage(g.hash, header.height, hh), s.signature)) return `signature of node ${s.nodeIndex} does not verify`;
-      seen.add(s.nodeIndex);
-    }
-    if (seen.size < g.genesis.quorum) return `${seen.size} signatures, the quorum is ${g.genesis.quorum}`;
-    return undefined;
-  }
-
   private async onPeerBlock(from: number, blockBytes: Uint8Array, commit: Commit, out: CoreOutput[]): Promise<void> {
     if (this.phase === 'halted') return;
-    let block: Block;
-    try {
-      block = decode('Block', blockBytes, this.opts.genesis.limits);
-    } catch {
-      return; // a malformed block from a peer is ignored (it proves nothing)
+    const verdict = await judgePeerBlock(this.opts.genesis, this.blocks, this.cut, blockBytes, commit);
+    switch (verdict.kind) {
+      case 'ignore':
+        return;
+      case 'request':
+        if (this.isPeer(from)) out.push({ kind: 'request-block', to: from, height: verdict.height });
+        return;
+      case 'alarm':
+        this.raise(out, verdict.alarm);
+        return;
+      case 'own-cut':
+        await this.commitCut(mergeSignatures(commit, this.cut!.vote), out, true);
+        return;
+      case 'replay':
+        await this.replayPeerBlock(verdict.block, verdict.header, commit, out);
     }
-    const header = block.header;
-    if (header === undefined) return;
-    const head = this.blocks.head;
-    if (this.verifyCommit(header, commit) !== undefined) return;
-    const hh = commit.headerHash;
-    if (header.height <= head.height) {
-      // a block we have: it must be ours
-      const mine = await this.blocks.header(header.height);
-      if (mine !== undefined && !bytesEqual(hashHeader(encode('BlockHeader', mine)), hh)) {
-        this.raise(out, divergence(header.height, mine, header, 'a quorum-signed block from a peer differs from this node\'s committed block'));
-      }
-      return;
-    }
-    if (header.height > head.height + 1n) {
-      if (this.isPeer(from)) out.push({ kind: 'request-block', to: from, height: head.height + 1n });
-      return;
-    }
-    if (header.rulesVersion !== RULES_VERSION) {
-      this.raise(out, {
-        kind: 'UNKNOWN_RULES_VERSION',
-        height: header.height,
-        message: `block ${header.height} uses rules version ${header.rulesVersion}; this build implements ${RULES_VERSION}; halted`,
-        details: { rulesVersion: header.rulesVersion },
-        halted: true,
-      });
-      return;
-    }
-    if (!bytesEqual(header.genesisHash, this.opts.genesis.hash) || !bytesEqual(header.previousHeaderHash, head.headerHash)) return;
-    // Our own cut at this height: the same header commits with the peer's signatures; another halts us.
-    if (this.cut !== undefined && this.cut.height === header.height) {
-      if (bytesEqual(this.cut.headerHash, hh)) {
-        await this.commitCut(mergeSignatures(commit, this.cut.vote), out, true);
-      } else {
-        this.raise(out, divergence(header.height, this.cut.header, header, 'a quorum committed another header at this height'));
-      }
-      return;
-    }
-    const voted = await this.blocks.vote(header.height);
-    if (voted !== undefined && !bytesEqual(voted.headerHash, hh)) {
-      this.raise(out, {
-        kind: 'DIVERGENCE',
-        height: header.height,
-        message: `height ${header.height}: a quorum committed header ${toHex(hh).slice(0, 16)}, this node had voted for ${toHex(voted.headerHash).slice(0, 16)}; halted`,
-        details: { committed: toHex(hh), voted: toHex(voted.headerHash) },
-        halted: true,
-      });
-      return;
-    }
-    await this.replayPeerBlock(block, header, commit, out);
     if (this.phase === 'syncing') await this.continueSync(out);
     else if (this.phase === 'consuming') {
-      const best = [...this.peerHeads.entries()].find(([, h]) => h > this.blocks.head.height)?.[0];
+      const best = this.peerHeads.above(this.blocks.head.height);
       if (best !== undefined) this.requestNextBlock(best, out);
     }
   }
 
-  /** Applies a verified peer block by recomputing it: every fate, the state, log and results roots. */
+  /** Applies a verified peer block by recomputing it (consensus/catch-up.ts) and committing it. */
   private async replayPeerBlock(block: Block, header: BlockHeader, commit: Commit, out: CoreOutput[]): Promise<void> {
     // The pending block (if any) is replaced: records we consumed past the block's range go back
     // to the queue; covered ones are never re-read from Kafka.
     const raw = this.pending?.block.raw ?? [];
     this.pending = undefined;
     this.pendingReadyToCut = false;
-    const state = BlockState.open(this.state, { rules: this.rules, height: header.height, logSize: BigInt(this.merkle.size) });
-    const merkle = this.merkle.stage();
-    const fold = new BlockFold(state, merkle);
-    const events = block.events.flatMap((e) => (e.event !== undefined ? [e.event] : []));
-    await state.prefetch(events);
-    const check = this.opts.prepareSignatures ? await this.opts.prepareSignatures(events, state) : syncSignatureCheck;
-    const replayed = await replayBlock(block, fold, check, this.previousBlockTime);
-    if (!replayed.ok) {
-      this.raise(out, replayDivergence(header.height, replayed.difference));
+    const committed = { state: this.state, merkle: this.merkle, rules: this.rules, previousBlockTime: this.previousBlockTime };
+    const staged = await stagePeerBlock(committed, block, header, commit.headerHash, this.opts.prepareSignatures ?? (async () => syncSignatureCheck));
+    if (!staged.ok) {
+      this.raise(out, staged.alarm);
       return;
     }
-    const staged: StagedBlock = { height: header.height, header, headerHash: commit.headerHash, block, committed: fold.folded, state, merkle, stateWrites: replayed.roots.stateWrites as ChainWrite[] };
-    await this.commitBlock(staged, commit, out, true);
+    await this.commitBlock(staged.staged, commit, out, true);
     const keep = raw.filter((r) => r.offset > header.lastOffset);
     this.queue.unshift(...keep);
     if (this.phase === 'consuming' && keep.length === 0 && this.queue.length === 0) {
@@ -747,7 +576,6 @@ export class NodeCore {
       if (this.nowMs - this.lastRequestMs >= this.opts.voteResendMs) {
         this.lastRequestMs = this.nowMs;
         this.peerHeads.clear();
-        this.syncTarget = undefined;
         out.push({ kind: 'request-head', to: 'all' });
       }
       return;
@@ -760,13 +588,7 @@ export class NodeCore {
       }
       if (!cut.noQuorumRaised && this.nowMs - cut.votedAtMs >= this.opts.noQuorumAlarmMs) {
         cut.noQuorumRaised = true;
-        this.raise(out, {
-          kind: 'NO_QUORUM',
-          height: cut.height,
-          message: `no quorum at height ${cut.height} after ${this.opts.noQuorumAlarmMs} ms (votes from ${[...(this.votes.get(cut.height)?.keys() ?? [])].join(', ')})`,
-          details: { voters: [...(this.votes.get(cut.height)?.keys() ?? [])] },
-          halted: false,
-        });
+        this.raise(out, this.votes.noQuorum(cut.height, this.opts.noQuorumAlarmMs));
       }
       return;
     }
@@ -791,68 +613,4 @@ export class NodeCore {
     const value = encode('TopicRecord', { ttc: { height, heartbeat, nodeIndex: this.opts.nodeIndex, signature } });
     out.push({ kind: 'post-marker', value, height, heartbeat });
   }
-}
-
-function mergeSignatures(commit: Commit, own: Vote): Commit {
-  if (commit.signatures.some((s) => s.nodeIndex === own.nodeIndex)) return commit;
-  const signatures = [...commit.signatures, { nodeIndex: own.nodeIndex, signature: own.signature, noteSignature: own.noteSignature }].sort((a, b) => a.nodeIndex - b.nodeIndex);
-  return { ...commit, signatures };
-}
-
-const HEADER_FIELDS: Array<keyof BlockHeader> = [
-  'genesisHash',
-  'channel',
-  'height',
-  'previousHeaderHash',
-  'firstOffset',
-  'lastOffset',
-  'recordsDigest',
-  'droppedCount',
-  'blockTimeMs',
-  'eventCount',
-  'logSize',
-  'logRoot',
-  'stateRoot',
-  'resultsRoot',
-  'rulesVersion',
-];
-
-/** The header fields that differ, by their proto names. */
-export function differingFields(a: BlockHeader, b: BlockHeader): string[] {
-  return HEADER_FIELDS.filter((f) => {
-    const x = a[f];
-    const y = b[f];
-    if (x instanceof Uint8Array && y instanceof Uint8Array) return !bytesEqual(x, y);
-    return x !== y;
-  }).map((f) => f.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()));
-}
-
-function divergence(height: bigint, mine: BlockHeader, theirs: BlockHeader, why: string): Alarm {
-  const fields = differingFields(mine, theirs);
-  const show = (h: BlockHeader) => Object.fromEntries(fields.map((f) => [f, fieldText(h, f)]));
-  return {
-    kind: 'DIVERGENCE',
-    height,
-    message: `height ${height}: ${why}; differing fields: ${fields.map((f) => `${f} (this node ${fieldText(mine, f)}, the quorum ${fieldText(theirs, f)})`).join(', ') || '(none: the signatures differ)'}; halted`,
-    details: { fields, mine: show(mine), theirs: show(theirs) },
-    halted: true,
-  };
-}
-
-/** The alarm for a quorum's block that this node's fold does not reproduce, naming the field and both values. */
-function replayDivergence(height: bigint, d: FoldDifference): Alarm {
-  const where = d.event !== undefined ? `event ${d.event}: ` : '';
-  return {
-    kind: 'DIVERGENCE',
-    height,
-    message: `height ${height}: ${where}replaying the quorum's block gives a different ${d.field} (the block says ${d.expected}, this node computes ${d.found}); halted`,
-    details: { fields: [d.field], ...(d.event !== undefined ? { event: d.event } : {}), expected: d.expected, found: d.found },
-    halted: true,
-  };
-}
-
-function fieldText(h: BlockHeader, snakeName: string): string {
-  const key = snakeName.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof BlockHeader;
-  const v = h[key];
-  return v instanceof Uint8Array ? toHex(v).slice(0, 16) : String(v);
 }

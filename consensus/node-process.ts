@@ -26,6 +26,7 @@ import { NodeCore, type CommitHook } from './node-core.js';
 import { PeerNetwork } from './peer-network.js';
 import { inputOf, payloadOf } from './peer-wire.js';
 import { SignaturePool } from './signature-pool.js';
+import { BlockLatency, StageTimings, type StageSummary } from './stage-timings.js';
 
 const TICK_MS = 20;
 const DEBUG = process.env.LEDGER_DEBUG === '1';
@@ -49,6 +50,8 @@ export interface NodeStatus {
   /** Blocks this node took from peers (catch-up) rather than cutting them itself. */
   blocksFromPeers: number;
   startedAt: string;
+  /** Durations of the commit path's stages (consensus/stage-timings.ts), in ms. */
+  stages: Partial<Record<string, StageSummary>>;
 }
 
 export interface RunningNode {
@@ -103,7 +106,11 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   // other hook, so that the API's queries stand at the committed height.
   const projections = await Projections.open(db as never, { limits: g.limits });
   const pool = config.signatureWorkers === 0 ? undefined : new SignaturePool(config.signatureWorkers);
+  // where an event's time goes (issue 19): stage durations, in the status and at /metrics
+  const timings = new StageTimings();
+  const latency = new BlockLatency(timings);
   const core = await NodeCore.open({
+    timings,
     genesis: g,
     nodeIndex: config.nodeIndex,
     key: config.key,
@@ -127,8 +134,19 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
 
   // -- HTTP server: peers (ws /peer), status, and whatever the API adds
   const server = createServer((req, res) => {
-    if (req.url === '/status' && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status()));
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/status' && req.method === 'GET') {
+      // ?since=<epoch ms>: stage durations recorded from then on only (the e2e bench's latency phase)
+      const since = new URL(req.url ?? '/', 'http://node').searchParams.get('since');
+      if (since !== null && !/^\d{1,15}$/.test(since)) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'BAD_ARGUMENT', message: 'since must be a time in milliseconds since the epoch (1 to 15 digits)' }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status(since === null ? undefined : Number(since))));
+      return;
+    }
+    if (path === '/metrics' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics());
       return;
     }
     if (options.onRequest) options.onRequest(req, res);
@@ -164,6 +182,10 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
 
   function route(outs: CoreOutput[]): void {
     for (const o of outs) {
+      if (o.kind === 'send-vote' && o.vote.nodeIndex === config.nodeIndex) {
+        const voted = core.votedBlock;
+        if (voted !== undefined && voted.height === o.vote.height) latency.onVote(voted.height, voted.firstOffset);
+      }
       const p = payloadOf(o);
       if (p) {
         peers.send(p.to, p.payload);
@@ -182,6 +204,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
           break;
         case 'committed':
           committedEvents += o.eventCount;
+          void core.blocks.header(o.height).then((h) => h !== undefined && latency.onCommitted(o.height, h.firstOffset, Date.now())).catch(() => undefined);
           if (o.viaPeer) {
             blocksFromPeers++;
             if (blocksFromPeers === 1 || blocksFromPeers % 100 === 0) log(`took block ${o.height} from a peer (${blocksFromPeers} so far)`);
@@ -272,6 +295,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
             value: m.value === null ? null : new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength),
           }));
           if (batch.highWatermark !== undefined) highWatermark = BigInt(batch.highWatermark);
+          latency.onRecords(records, Date.now());
           if (DEBUG) log(`batch ${batch.firstOffset()}..${batch.lastOffset()} (${records.length} records), core at ${core.status.nextOffset} ${core.status.phase}`);
           // Backpressure by holding the batch (with heartbeats) until the core wants more: simpler
           // and safer than kafkajs pause/resume, which can drop or skip prefetched batches.
@@ -312,7 +336,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   }, TICK_MS);
   const statusTimer = setInterval(writeStatusFile, 2000);
 
-  function status(): NodeStatus {
+  function status(stagesSinceEpochMs?: number): NodeStatus {
     const s = core.status;
     return {
       node: config.nodeIndex,
@@ -329,7 +353,23 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       committedEvents,
       blocksFromPeers,
       startedAt,
+      stages: timings.summary(stagesSinceEpochMs),
     };
+  }
+
+  /** /metrics: the status's figures and the stage durations, in the Prometheus text format. */
+  function metrics(): string {
+    const s = core.status;
+    const labels = `{node="${config.nodeIndex}",channel="${channel}"}`;
+    const gauge = (name: string, help: string, value: bigint | number) => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name}${labels} ${value}\n`;
+    return [
+      gauge('ledger_height', 'Height of the last committed block.', s.height),
+      gauge('ledger_committed_events', 'Events committed since the node started.', committedEvents),
+      gauge('ledger_lag_records', 'Records in the topic not yet consumed.', highWatermark === null ? 0 : highWatermark > s.nextOffset ? highWatermark - s.nextOffset : 0n),
+      gauge('ledger_halted', '1 when the node halted on a divergence.', s.phase === 'halted' ? 1 : 0),
+      gauge('ledger_alarms', 'Alarms raised since the node started.', s.alarms.length),
+      timings.prometheus({ node: String(config.nodeIndex), channel }),
+    ].join('');
   }
 
   function writeStatusFile(): void {

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Level } from 'level';
 import { LedgerError } from '../errors/ledger-error.js';
+import { bytesEqual } from '../ledger/bytes.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { MerkleLog } from '../ledger/merkle-log.js';
 import { StateStore, type AnyDb } from '../ledger/state-store.js';
@@ -60,4 +61,27 @@ export async function openNodeStores(db: AnyDb, genesis: LoadedGenesis): Promise
   const merkle = await MerkleLog.open(db.sublevel<Uint8Array, Uint8Array>('merkle', { keyEncoding: 'view', valueEncoding: 'view' }) as never);
   const state = await StateStore.open(db);
   return { blocks, merkle, state };
+}
+
+/**
+ * Checks the last committed header against the stored log size, log root and state root
+ * (DESIGN.md section 8): a node never starts on stores that disagree.
+ * @throws LedgerError STORE_FORMAT when they disagree
+ */
+export async function checkStoredHead(stores: NodeStores): Promise<void> {
+  const head = stores.blocks.head;
+  const problems: string[] = [];
+  if (head.height === 0n) {
+    if (stores.merkle.size !== 0) problems.push(`log size ${stores.merkle.size} with no block`);
+    if (stores.state.height !== 0n) problems.push(`state at height ${stores.state.height} with no block`);
+  } else {
+    const h = (await stores.blocks.header(head.height))!;
+    if (BigInt(stores.merkle.size) !== h.logSize) problems.push(`log size ${stores.merkle.size}, header says ${h.logSize}`);
+    if (!bytesEqual(stores.merkle.root(), h.logRoot)) problems.push('log root differs from the header');
+    if (stores.state.height !== head.height) problems.push(`state at height ${stores.state.height}, chain at ${head.height}`);
+    if (!bytesEqual(stores.state.stateRoot, h.stateRoot)) problems.push('state root differs from the header');
+  }
+  if (problems.length > 0) {
+    throw new LedgerError('STORE_FORMAT', `the stored chain head ${head.height} does not match the stored log and state: ${problems.join('; ')}`, { height: head.height.toString(), problems });
+  }
 }

@@ -39,6 +39,7 @@ import {
   type RejectedAttempt,
 } from './projections.js';
 import { resultName, RESULT } from './result-codes.js';
+import { isActiveAt } from './rules/access.js';
 import { findKey, isVoidAt, recordKey, type RecordOf, type StateType } from './state-records.js';
 import type { AnySublevel, StateStore } from './state-store.js';
 
@@ -317,7 +318,7 @@ export class Queries {
     const active = async (records: Array<GrantRecord | undefined>): Promise<Array<GrantView | undefined>> => {
       const out: Array<GrantView | undefined> = [];
       for (const g of records) {
-        if (g === undefined || !(g.validFromMs <= t && t < g.validUntilMs) || (g.status !== GrantStatus.GRANT_GRANTED && g.status !== GrantStatus.GRANT_REVOKED)) {
+        if (g === undefined || !isActiveAt(g.validFromMs, g.validUntilMs, t) || (g.status !== GrantStatus.GRANT_GRANTED && g.status !== GrantStatus.GRANT_REVOKED)) {
           out.push(undefined);
           continue;
         }

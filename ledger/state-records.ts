@@ -105,6 +105,9 @@ export function keyActivityAt(dept: DepartmentRecord, version: number, position:
   return { activity: 'active', key };
 }
 
+/** A log position after every recorded one: keyActivityAt there says whether a key signs from now on. */
+export const LATEST_POSITION = 0xffff_ffff_ffff_ffffn;
+
 /**
  * Whether an event that key `version` signed at `position` is void because the key was declared
  * compromised from that position or earlier (reason KEY_COMPROMISED for the verifier, the

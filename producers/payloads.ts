@@ -7,11 +7,12 @@
  * to a file the holder keeps (DESIGN.md section 5, "The holder's salts file").
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { attributesRoot, orderAttributes, type Attribute } from '../ledger/attributes.js';
 import { toHex, tryFromHex } from '../ledger/bytes.js';
 import { SALT_LENGTH, commitment } from '../ledger/commitment.js';
+import type { HolderSalts } from '../ledger/disclosure.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { isAcceptablePublicKey } from '../ledger/signature.js';
 import { DEFAULT_LIMITS } from '../proto/limits.js';
@@ -94,12 +95,8 @@ export const PAYLOAD_SCHEMAS = {
 export type PayloadType = keyof typeof PAYLOAD_SCHEMAS;
 export const PAYLOAD_TYPES = Object.keys(PAYLOAD_SCHEMAS) as PayloadType[];
 
-/** The holder's salts file (DESIGN.md section 5), salts in hex. */
-export interface SaltsFile {
-  certificate: string;
-  holder: { value: string; salt: string };
-  attributes: Array<{ name: string; value: string; salt: string }>;
-}
+/** The holder's salts file (DESIGN.md section 5), salts in hex: one type, ledger/disclosure.ts's. */
+export type SaltsFile = HolderSalts;
 
 /** What a certificate event changes in the holder's salts file. */
 export interface SaltsUpdate {
@@ -309,4 +306,30 @@ export function mergeSalts(update: SaltsUpdate, previous?: SaltsFile): SaltsFile
     throw new LedgerError('BAD_ARGUMENT', `the holder's previous salts file for ${update.certificate} is needed to write the new one`, {});
   }
   return { certificate: update.certificate, holder, attributes };
+}
+
+/**
+ * Writes a holder's salts file, mode 0600 (salts are personal data's only protection): never over
+ * an existing file unless `replace` (the demo's holder keeps one file per certificate across
+ * amendments and transfers).
+ */
+export function writeSaltsFile(path: string, salts: SaltsFile, opts: { replace?: boolean } = {}): void {
+  if (opts.replace === true) {
+    writeFileSync(path, `${JSON.stringify(salts, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(path, 0o600);
+    return;
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new LedgerError('FILE_EXISTS', `${path} already exists; refusing to overwrite a salts file`, { path });
+    throw new LedgerError('FILE_UNREADABLE', `cannot create the salts file ${path}: ${code ?? (e as Error).message}`, { path });
+  }
+  try {
+    writeSync(fd, `${JSON.stringify(salts, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -18,7 +18,7 @@ import { LedgerError } from '../errors/ledger-error.js';
 import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } from '../ledger/key-file.js';
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
-import { buildPayload, mergeSalts, parseSaltsFile, type SaltsFile } from '../producers/payloads.js';
+import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
 import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
 import { writeBundle } from '../proofs/bundle-files.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
@@ -95,11 +95,6 @@ export interface DemoOptions {
 
 function loadOrCreateKey(path: string): SigningKey {
   return existsSync(path) ? loadKeyFile(path) : writeNewKeyFile(path);
-}
-
-function writePrivate(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
 }
 
 /** The node answering the API (`/v1/genesis`), or undefined. */
@@ -208,8 +203,8 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
           // the holder's file is written before the event is stored (as `ledger event` does)
           const path = layout.salts(built.salts.certificate);
           const previous: SaltsFile | undefined = existsSync(path) ? parseSaltsFile(readFileSync(path, 'utf8'), path) : undefined;
-          if (previous && built.type === 'transfer-certificate') writePrivate(`${path}.before-transfer`, `${JSON.stringify(previous, null, 2)}\n`);
-          writePrivate(path, `${JSON.stringify(mergeSalts(built.salts, built.type === 'issue-certificate' ? undefined : previous), null, 2)}\n`);
+          if (previous && built.type === 'transfer-certificate') writeSaltsFile(`${path}.before-transfer`, previous, { replace: true });
+          writeSaltsFile(path, mergeSalts(built.salts, built.type === 'issue-certificate' ? undefined : previous), { replace: true });
           const issued = built.payload.certificateIssued;
           // kept so that this and later runs know when a short-lived certificate has expired
           if (issued) writeFileSync(`${path}.valid-until`, `${issued.validUntilMs}\n`);

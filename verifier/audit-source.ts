@@ -1,6 +1,6 @@
 /**
  * @module verifier/audit-source
- * Where the auditor reads the chain from (CONTRACTS.md, Contract 2). The auditor checks the chain
+ * Where the auditor reads the chain from (DESIGN.md section 11). The auditor checks the chain
  * through this interface only, so that it runs over a copy of a node's LevelDB folder
  * (audit/leveldb-source.ts) or over the HTTP API (`ledger audit --api URL`, branch api:
  * GET /v1/genesis and GET /v1/blocks/{height}/raw). Pure: no Node imports.

@@ -5,7 +5,10 @@
  *    clock runs until every node has committed every event (saturation: consumption, signature
  *    checks on every node, rules, state tree, votes over ws, atomic commits);
  *  - e2e_latency_p50_ms / p99_ms: events offered at 1,000 per second, from submit (before the
- *    outbox write) to the first status poll that shows them committed on node 1.
+ *    outbox write) to the first status poll that shows them committed on node 1;
+ *  - latency_breakdown: node 1's stage durations during that phase (consensus/stage-timings.ts):
+ *    Kafka to consumer, consumer to vote, signatures, fold, finish, vote fsync, vote to commit,
+ *    commit write, consumer to commit, broker time to commit; p50, p99, mean and count of each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +20,12 @@ import { DepartmentClient, type Payload } from '../../producers/department-clien
 import type { BenchGroup } from '../types.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function fetchJson(url: string): Promise<unknown> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.json();
+}
 
 export const e2eGroup: BenchGroup = {
   name: 'e2e',
@@ -48,6 +57,7 @@ export const e2eGroup: BenchGroup = {
       log(`e2e: ${perSecond} committed events/s`);
       // 2. latency at an offered 1,000 events/s
       const seconds = quick ? 5 : 15;
+      const latencyPhaseStarted = Date.now();
       const submitted: Array<{ at: number; offset: Promise<bigint> }> = [];
       const t0 = performance.now();
       for (let tick = 0; tick < seconds * 100; tick++) {
@@ -77,10 +87,13 @@ export const e2eGroup: BenchGroup = {
       });
       latencies.sort((a, b) => a - b);
       await client.close();
+      // where the time went on node 1 during the latency phase (consensus/stage-timings.ts)
+      const breakdown = (await fetchJson(`${cluster.nodes[0]!.url}/status?since=${latencyPhaseStarted}`)) as { stages?: Record<string, { p50_ms: number; p99_ms: number; mean_ms: number; count: number }> };
       return {
         e2e_committed_events_per_s: perSecond,
         e2e_latency_p50_ms: Math.round(latencies[Math.floor(latencies.length * 0.5)]!),
         e2e_latency_p99_ms: Math.round(latencies[Math.floor(latencies.length * 0.99)]!),
+        latency_breakdown: breakdown.stages ?? {},
       };
     } finally {
       await cluster.stop();

@@ -11,7 +11,7 @@
  * an existing file, *before* the event is stored, so that no certificate is ever published whose
  * salts were lost; amend and transfer read the holder's previous file (`--salts`).
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createKafka, parseBrokerList } from '../../kafka/client.js';
@@ -25,7 +25,7 @@ import { DepartmentClient, type Queued, type Receipt } from '../../producers/dep
 import { publishLoad } from '../../producers/load.js';
 import { Outbox } from '../../producers/outbox.js';
 import { pruneOutboxFromApi } from '../../api/client.js';
-import { PAYLOAD_SCHEMAS, PAYLOAD_TYPES, buildPayload, mergeSalts, parseSaltsFile, type BuiltPayload, type PayloadType, type SaltsFile } from '../../producers/payloads.js';
+import { PAYLOAD_SCHEMAS, PAYLOAD_TYPES, buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type BuiltPayload, type PayloadType, type SaltsFile } from '../../producers/payloads.js';
 import { EXIT } from '../exit-codes.js';
 import { waitForResults } from '../event-result.js';
 import { RESULT } from '../../ledger/result-codes.js';
@@ -305,23 +305,6 @@ function prepare(commandType: PayloadType | undefined, opts: PublishOptions & Re
     out.push(item);
   }
   return out;
-}
-
-/** Writes a holder's salts file: mode 0600, never over an existing file. */
-function writeSaltsFile(path: string, salts: SaltsFile): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o600);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new LedgerError('FILE_EXISTS', `${path} already exists; refusing to overwrite a salts file`, { path });
-    throw new LedgerError('FILE_UNREADABLE', `cannot create the salts file ${path}: ${code ?? (e as Error).message}`, { path });
-  }
-  try {
-    writeSync(fd, `${JSON.stringify(salts, null, 2)}\n`);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function receiptJson(r: Receipt): { sequence: bigint; eventId: string; partition: number; offset: bigint } {

@@ -216,4 +216,13 @@ async function scenario(): Promise<void> {
   }, { what: 'ledger event prune', timeoutMs: 30_000 });
   expect(pruned).toMatchObject({ pending: 0, acknowledged: 0, nextSequence: '9' });
   for (const n of [1, 2, 3]) expect((await fetchStatus(c.nodes[n - 1]!.url))!.alarms).toEqual([]);
+  // where the time went (issue 19): every node exports its stage durations in its status and at /metrics
+  const metrics = await (await fetch(`${n1}/metrics`)).text();
+  expect(metrics).toMatch(/^ledger_height\{node="1",channel="property"\} \d+$/m);
+  for (const stage of ['consume_to_vote', 'vote_persist', 'vote_to_commit', 'commit_write', 'broker_to_commit']) {
+    expect(metrics, stage).toMatch(new RegExp(`^ledger_stage_ms\\{node="1",channel="property",stage="${stage}",quantile="0.99"\\} [0-9.]+$`, 'm'));
+  }
+  const stages = (await fetchStatus(c.nodes[0]!.url))!.stages as Record<string, { count: number }>;
+  expect(stages.commit_write!.count).toBeGreaterThan(0);
+  expect((await fetch(`${n1}/status?since=yesterday`)).status).toBe(400);
 }

@@ -1,0 +1,54 @@
+/**
+ * @module consensus/node-options
+ * What a node core is opened with (consensus/node-core.ts): its genesis, index, key and database,
+ * the hooks that add projections to each commit batch, how signatures are checked ahead of the
+ * fold, and the clock's intervals. None of these changes a block's bytes.
+ */
+import type { FoldedEvent } from '../ledger/block-fold.js';
+import type { Signer } from '../ledger/event.js';
+import type { LoadedGenesis } from '../ledger/genesis.js';
+import type { BlockState, SignatureCheck } from '../ledger/state-machine.js';
+import type { AnyDb } from '../ledger/state-store.js';
+import type { Block, SignedEvent } from '../proto/schema.generated.js';
+import type { ChainWrite } from './block-store.js';
+import type { StageSink } from './stage-timings.js';
+
+/** An included event with what the projections need to know about it (the block fold's view). */
+export type CommittedEvent = FoldedEvent;
+
+/** Adds a stored view's writes (projections) to a block's atomic commit batch. */
+export type CommitHook = (c: { height: bigint; block: Block; headerHash: Uint8Array; events: CommittedEvent[] }) => Promise<ChainWrite[]> | ChainWrite[];
+
+/**
+ * Prepares signature answers for a chunk of events before the fold runs (e.g. on worker threads),
+ * and returns the synchronous check the fold calls. The default verifies in the fold.
+ */
+export type SignaturePreparer = (events: SignedEvent[], state: BlockState) => Promise<SignatureCheck>;
+
+export interface NodeCoreOptions {
+  genesis: LoadedGenesis;
+  /** This node's 1-based index in the genesis. */
+  nodeIndex: number;
+  key: Signer;
+  /** The node's database (level on disk, memory-level in the simulation); opened by the caller or here. */
+  db: AnyDb;
+  hooks?: CommitHook[];
+  prepareSignatures?: SignaturePreparer;
+  /** Re-send the vote this often until it commits (default 1,000 ms). */
+  voteResendMs?: number;
+  /** Raise NO_QUORUM after waiting this long at one height (default 30,000 ms). */
+  noQuorumAlarmMs?: number;
+  /** Records decoded and prefetched together (default 512). */
+  chunkSize?: number;
+  /** fsync each commit batch (default true; the simulation's in-memory store ignores it). */
+  syncWrites?: boolean;
+  /**
+   * Stop folding records once this input produced a vote, so that the vote goes out at once
+   * (default false). The driver must then feed another input (e.g. a tick) while
+   * `hasFoldableRecords`: the node process and the simulation do; drivers that expect each input
+   * to be folded completely (test chains, benches) leave it off. Block bytes are the same either way.
+   */
+  yieldAfterVote?: boolean;
+  /** Where durations of the commit path's stages go (consensus/stage-timings.ts); measuring only. */
+  timings?: StageSink;
+}
