@@ -18,6 +18,10 @@ import { BlockStore } from './block-store.js';
 /** The node folder and the genesis file the options name (DESIGN.md section 11, data folder). */
 export function resolveNodePaths(opts: { data?: string; node: number; nodeDir?: string; genesis?: string }): { nodeDir: string; genesisFile: string } {
   if ((opts.data === undefined) === (opts.nodeDir === undefined)) throw new LedgerError('USAGE', 'give --data DIR (with --node N) or --node-dir DIR', {});
+  // a folder that is not there is named as such, before any file in it is looked for (issue 17)
+  for (const [flag, dir] of [['--data', opts.data], ['--node-dir', opts.nodeDir]] as const) {
+    if (dir !== undefined && !existsSync(dir)) throw new LedgerError('FILE_UNREADABLE', `${flag} ${dir}: the folder does not exist`, { path: dir });
+  }
   const nodeDir = resolve(opts.nodeDir ?? join(opts.data!, 'nodes', String(opts.node)));
   const candidates = opts.genesis !== undefined ? [opts.genesis] : opts.data !== undefined ? [join(opts.data, 'genesis.bin')] : [join(nodeDir, 'genesis.bin'), join(nodeDir, '..', '..', 'genesis.bin'), join(nodeDir, '..', '..', '..', 'genesis.bin')];
   const genesisFile = candidates.find((f) => existsSync(f));

@@ -85,7 +85,8 @@ export const PAYLOAD_SCHEMAS = {
   'deny-share': z.object({ requestId: id, reason: text.default('') }).strict(),
   'revoke-share': z.object({ requestId: id, reason: text.default('') }).strict(),
   'record-access': z.object({ resourceId: id, grantId: id.optional(), fields: list(text).min(1), purpose: text, subject: z.string().min(1), subjectSalt: hex32.optional(), recordCount: u64.default(1n) }).strict(),
-  'issue-certificate': z.object({ certificateId: id, certificateTypeId: id, holder: z.string().min(1), attributes: attributesInput, ...documentDigest, validUntil: time }).strict(),
+  // validUntil left out: no expiry (valid_until_ms 0, DESIGN.md section 9), e.g. a 不动产权证书 (issue 17)
+  'issue-certificate': z.object({ certificateId: id, certificateTypeId: id, holder: z.string().min(1), attributes: attributesInput, ...documentDigest, validUntil: time.optional() }).strict(),
   'amend-certificate': z.object({ certificateId: id, attributes: attributesInput, ...documentDigest, validUntil: time, reason: text.default('') }).strict(),
   'transfer-certificate': z.object({ certificateId: id, newHolder: z.string().min(1), ...documentDigest, reason: text.default('') }).strict(),
   'revoke-certificate': z.object({ certificateId: id, reason: text.default('') }).strict(),
@@ -224,7 +225,7 @@ export function buildPayload(type: string, input: unknown, where = '', name: Fie
             holderCommitment: commitment(v.holder, holderSalt),
             attributesRoot: attributesRoot(attrs),
             documentSha256: digestOf(v, true, name),
-            validUntilMs: v.validUntil,
+            validUntilMs: v.validUntil ?? 0n,
             attributeNames: attrs.map((a) => a.name),
           },
         },

@@ -129,7 +129,9 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     if (typeof from !== 'bigint' || from < 1n || from > logSize) {
       throw new LedgerError('BAD_ARGUMENT', `a consistency proof starts from a log size within 1..${logSize}`, { fromLogSize: String(from) });
     }
-    bundle.consistency = { fromLogSize: from, path: joinPath(await merkle.consistencyProof(Number(from), Number(logSize))) };
+    // From the header's own size there is nothing to prove (the reader compares roots, docs/proof-format.md
+    // step 7) and the format's consistency field starts below the header's size.
+    if (from < logSize) bundle.consistency = { fromLogSize: from, path: joinPath(await merkle.consistencyProof(Number(from), Number(logSize))) };
   }
   return bundle;
 }

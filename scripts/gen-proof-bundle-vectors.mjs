@@ -43,6 +43,19 @@ const cases = [
   ['mutated-leaf-index', 'compact form with another leaf index: the derived record is not the committed one', mutate(valid, (b) => (b.leafIndex += 1n)), {}],
   ['mutated-no-signatures', 'no node signature', mutate(valid, (b) => (b.signatures = [])), {}],
   ['mutated-unknown-field', 'an unknown field appended (field 31, varint 1)', Uint8Array.of(...valid, 0xf8, 0x01, 0x01), {}],
+  ['mutated-note-signature', 'a commit signature carries 64 bytes of note_signature, which bundles leave out (UNEXPECTED_CONTENT)', mutate(valid, (b) => (b.signatures[0].noteSignature = new Uint8Array(64).fill(7))), {}],
+  ['mutated-version', 'format_version 2 (UNSUPPORTED_VERSION)', mutate(valid, (b) => (b.formatVersion = 2)), {}],
+  ['mutated-no-subject-id', 'an empty subject_id (BAD_SUBJECT)', mutate(valid, (b) => (b.subjectId = '')), {}],
+  ['mutated-no-header', 'no header (MISSING_CONTENT)', mutate(valid, (b) => delete b.header), {}],
+  ['mutated-event-body', 'compact form whose event body does not decode (EVENT_MALFORMED)', mutate(valid, (b) => (b.event.body = Uint8Array.of(0xff))), {}],
+  ['mutated-genesis-hash', "the header names another genesis (WRONG_GENESIS, before the signatures)", mutate(valid, (b) => (b.header.genesisHash = new Uint8Array(32).fill(9))), {}],
+  ['mutated-channel', 'the header names another channel (WRONG_CHANNEL)', mutate(valid, (b) => (b.header.channel = 'other')), {}],
+  ['mutated-rules-version', 'the header names rules version 2 (WRONG_RULES_VERSION)', mutate(valid, (b) => (b.header.rulesVersion = 2)), {}],
+  ['mutated-signatures-repeated', 'the same node signature twice: node 1 after node 1 (SIGNATURES_NOT_ORDERED)', mutate(valid, (b) => (b.signatures = [b.signatures[0], b.signatures[0]])), {}],
+  ['mutated-unknown-node', 'a signature by node 9, not in the genesis (UNKNOWN_NODE)', mutate(valid, (b) => (b.signatures[0].nodeIndex = 9)), {}],
+  ['mutated-inclusion-path', 'one inclusion hash changed (INCLUSION_INVALID)', mutate(valid, (b) => (b.inclusionPath = b.inclusionPath.map((x, i) => (i === 0 ? x ^ 1 : x)))), {}],
+  ['mutated-too-large', '70,000 zero bytes (BUNDLE_TOO_LARGE)', new Uint8Array(70_000), {}],
+  ['mutated-consistency-junk', 'a consistency field of junk (30,000 zero bytes from size 5), read without a checkpoint: its shape is checked always (CONSISTENCY_INVALID)', mutate(valid, (b) => (b.consistency = { fromLogSize: 5n, path: new Uint8Array(30_000) })), {}],
 ];
 
 const dir = join(root, 'test', 'vectors', 'proof-bundle');

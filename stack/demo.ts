@@ -10,7 +10,7 @@
  * (and re-sends whatever Kafka never acknowledged), and the API, when it answers, tells the
  * department's next sequence on chain. Steps already taken are never published again.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createKafka } from '../kafka/client.js';
 import { toHex } from '../ledger/bytes.js';
@@ -140,9 +140,13 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
 export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}): Promise<DemoResult> {
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const layout = demoLayout(cluster.layout.root);
-  for (const d of [layout.root, layout.outboxDir, layout.holdersDir, layout.documentsDir, layout.samplesDir]) mkdirSync(d, { recursive: true });
-  mkdirSync(layout.keysDir, { recursive: true, mode: 0o700 });
-  mkdirSync(layout.holdersDir, { recursive: true, mode: 0o700 });
+  for (const d of [layout.root, layout.outboxDir, layout.documentsDir, layout.samplesDir]) mkdirSync(d, { recursive: true });
+  // keys and holders' salts: private folders (mkdir's mode applies only to a new folder, and a
+  // folder made by an earlier run may be 0755: issue 17)
+  for (const d of [layout.keysDir, layout.holdersDir]) {
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    chmodSync(d, 0o700);
+  }
 
   await waitUntil('the nodes to start consuming', 120_000, async () => (await Promise.all(cluster.nodes.map((n) => fetchStatus(n.url)))).every((s) => s?.phase === 'consuming'));
   const apiUrl = await findApi(cluster);

@@ -5,20 +5,28 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  /** The closing line for these files: every test counted once, and every failed file counted as a failure. */
+  closingLine(testModules: ReadonlyArray<Pick<TestModule, 'state' | 'children'>>): string {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
     for (const m of testModules) {
+      let failedHere = 0;
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      // a file that failed to load has no tests but is a failure
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;
+      // A failed file is a failure even when none of its tests failed: a file that failed to load
+      // has no tests, and one whose beforeAll threw shows its tests as skipped (issue 17).
+      if (m.state() === 'failed' && failedHere === 0) failedHere = 1;
+      failed += failedHere;
     }
-    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    return `Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`;
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    process.stdout.write(`\n${this.closingLine(testModules)}\n`);
   }
 }

@@ -18,6 +18,7 @@ import { isLedgerError } from '../errors/ledger-error.js';
 import { loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
 import { eventId as eventIdOf, headerHash as headerHashOf } from '../ledger/hash.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../ledger/merkle-verify.js';
+import { consistencyRanges } from '../ledger/merkle.js';
 import { encodeRecord, findKey, keyActivityAt } from '../ledger/state-records.js';
 import { stateKey, verifyStateProof, recordValueHash } from '../ledger/state-tree-verify.js';
 import { decode, encode, oneofCase } from '../proto/codec.js';
@@ -26,6 +27,7 @@ import {
   CertificateStatus,
   GrantStatus,
   type BlockHeader,
+  type BundleConsistency,
   type CertificateRecord,
   type DepartmentRecord,
   type EventBody,
@@ -213,6 +215,15 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   }
   const inclusionPath = splitPath(b.inclusionPath);
   if (inclusionPath === undefined) throw new Invalid(reason('MALFORMED', 'inclusion_path is not a whole number of 32-byte hashes'));
+  // Bundles leave note_signature out (docs/proof-format.md section 1): bytes there would make two
+  // different bundles VALID for one status and could carry anything (issue 17).
+  for (const sig of b.signatures) {
+    if (sig.noteSignature.length > 0) throw new Invalid(reason('UNEXPECTED_CONTENT', `note_signature of node ${sig.nodeIndex}`));
+  }
+  // The consistency field's shape is checked always, its proof only against a reader's checkpoint
+  // (step 7): 1 <= from_log_size < header.log_size, and exactly the hashes RFC 9162 section
+  // 2.1.4.1 implies for those sizes.
+  if (b.consistency !== undefined) checkConsistencyShape(b.consistency, header.logSize);
 
   // 2. the header hash from the header bytes; its genesis hash is the anchor's
   const headerBytes = encode('BlockHeader', header);
@@ -329,6 +340,18 @@ function decide(result: VerifyResult, options: VerifyOptions, header: BlockHeade
   }
   result.verdict = verdict;
   result.reasons = reasons;
+}
+
+function checkConsistencyShape(c: BundleConsistency, logSize: bigint): void {
+  if (c.fromLogSize < 1n || c.fromLogSize >= logSize) {
+    throw new Invalid(reason('CONSISTENCY_INVALID', `from_log_size ${c.fromLogSize} is not between 1 and the header's log size ${logSize} (exclusive)`));
+  }
+  const hashes = c.path.length / 32;
+  // a log size beyond 2^53 cannot be a real log (section 4.5's limits); refuse rather than round
+  const implied = logSize <= BigInt(Number.MAX_SAFE_INTEGER) ? consistencyRanges(Number(c.fromLogSize), Number(logSize)).length : -1;
+  if (c.path.length % 32 !== 0 || hashes !== implied) {
+    throw new Invalid(reason('CONSISTENCY_INVALID', `path of ${c.path.length} bytes; from ${c.fromLogSize} to ${logSize} it is ${implied * 32} bytes`));
+  }
 }
 
 function checkConsistency(b: ProofBundle, header: BlockHeader, options: VerifyOptions, result: VerifyResult): void {

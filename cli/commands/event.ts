@@ -26,6 +26,9 @@ import { publishLoad } from '../../producers/load.js';
 import { Outbox } from '../../producers/outbox.js';
 import { pruneOutboxFromApi } from '../../api/client.js';
 import { PAYLOAD_SCHEMAS, PAYLOAD_TYPES, buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type BuiltPayload, type PayloadType, type SaltsFile } from '../../producers/payloads.js';
+import { EXIT } from '../exit-codes.js';
+import { waitForResults } from '../event-result.js';
+import { RESULT } from '../../ledger/result-codes.js';
 import { bigintArg, collect, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
 
 /** How a payload field is given on the command line. */
@@ -63,7 +66,7 @@ export const FIELD_FLAGS: Record<string, FieldFlag> = {
   requestId: { flag: 'request', kind: 'string', help: 'share request id (the grant id is the request id)' },
   purpose: { flag: 'purpose', kind: 'string', help: 'purpose of use' },
   validFrom: { flag: 'valid-from', kind: 'string', help: 'start, ISO 8601 with zone (e.g. 2026-01-01T00:00:00+08:00) or ms' },
-  validUntil: { flag: 'valid-until', kind: 'string', help: 'end (exclusive), ISO 8601 with zone or ms' },
+  validUntil: { flag: 'valid-until', kind: 'string', help: 'end (exclusive), ISO 8601 with zone or ms; a certificate issued without it does not expire' },
   maxUses: { flag: 'max-uses', kind: 'string', help: 'maximum uses (0: unlimited)' },
   grantId: { flag: 'grant', kind: 'string', help: 'the grant used (a request id); none for an unconditional resource' },
   subject: { flag: 'subject', kind: 'string', help: 'the person whose records were read (committed with a salt, never on chain)' },
@@ -116,6 +119,10 @@ interface PublishOptions extends CommonOptions {
   file?: string;
   saltsOut?: string;
   salts?: string;
+  /** A node's API to read the committed results from. */
+  api?: string;
+  /** false under --no-wait: return at Kafka's acknowledgement. */
+  wait: boolean;
 }
 
 const FLAG_OF = (field: string): string => `--${FIELD_FLAGS[field]?.flag ?? field}`;
@@ -151,7 +158,7 @@ function addCommon(cmd: Command, options: { key: 'required' | 'optional' | 'none
     cmd
       .option('--brokers <list>', 'Kafka brokers host:port,... (default KAFKA_BROKERS, else the broker of `ledger kafka start`)', brokerListArg)
       .option('--kafka-dir <dir>', 'the folder of the local broker (default <project>/.data/kafka)')
-      .option('--timeout <duration>', 'how long to wait for Kafka before failing; events stay in the outbox (e.g. 30s)', (v) => Number(durationArg(v)), 30_000);
+      .option('--timeout <duration>', 'how long to wait for Kafka, and then for the committed result, before failing; events stay in the outbox (e.g. 30s)', (v) => Number(durationArg(v)), 30_000);
   }
   return cmd.option('--json', 'print JSON');
 }
@@ -307,15 +314,26 @@ function receiptJson(r: Receipt): { sequence: bigint; eventId: string; partition
 async function publishAction(commandType: PayloadType | undefined, opts: PublishOptions & Record<string, unknown>): Promise<void> {
   const items = prepare(commandType, opts);
   const key = loadKeyFile(opts.key!);
+  // The default answer is the chain's (issue 17): a rejected event is a failure, not a receipt.
+  if (opts.wait && opts.api === undefined) {
+    throw new LedgerError(
+      'USAGE',
+      "waiting for the committed result needs a node's API: give --api URL (e.g. http://127.0.0.1:7101), or --no-wait to return at Kafka's acknowledgement without knowing the result",
+      {},
+    );
+  }
   const client = await openClient(opts, key);
   const written: string[] = [];
   let queued: Queued[];
   try {
-    // The salts files first: a stored event goes out sooner or later, and its holder needs them.
-    for (const it of items) {
-      if (it.saltsOut !== undefined) {
-        writeSaltsFile(it.saltsOut, it.salts!);
-        written.push(it.saltsOut);
+    // Under --no-wait the salts files go first: a stored event goes out sooner or later, and its
+    // holder needs them. When waiting they are written once the chain has applied the event.
+    if (!opts.wait) {
+      for (const it of items) {
+        if (it.saltsOut !== undefined) {
+          writeSaltsFile(it.saltsOut, it.salts!);
+          written.push(it.saltsOut);
+        }
       }
     }
     try {
@@ -342,20 +360,38 @@ async function publishAction(commandType: PayloadType | undefined, opts: Publish
     await client.close();
   }
   const receipts = await Promise.all(queued.map((q) => q.receipt));
-  const events = items.map((it, i) => ({
-    type: it.built.type,
-    ...receiptJson(receipts[i]!),
-    ...(it.saltsOut !== undefined ? { saltsFile: it.saltsOut } : {}),
-    ...(it.built.subjectSalt !== undefined ? { subjectSalt: it.built.subjectSalt } : {}),
-  }));
+  const results = opts.wait ? await waitForResults(opts.api!, receipts.map((r) => r.eventId), opts.timeout) : undefined;
+  const events = items.map((it, i) => {
+    const result = results?.[i];
+    // a salts file only for a certificate event the chain applied: nothing to prove otherwise
+    const saltsFile = it.saltsOut !== undefined && (result === undefined || result.resultCode === RESULT.OK) ? it.saltsOut : undefined;
+    if (result !== undefined && saltsFile !== undefined) writeSaltsFile(saltsFile, it.salts!);
+    return {
+      type: it.built.type,
+      ...receiptJson(receipts[i]!),
+      ...(result !== undefined ? { height: result.height, resultCode: result.resultCode, result: result.resultName } : {}),
+      ...(saltsFile !== undefined ? { saltsFile } : {}),
+      ...(it.built.subjectSalt !== undefined ? { subjectSalt: it.built.subjectSalt } : {}),
+    };
+  });
   if (opts.json) {
-    process.stdout.write(`${toJsonText({ channel: opts.channel, department: opts.department, topic: client.topic, events })}\n`);
+    process.stdout.write(`${toJsonText({ channel: opts.channel, department: opts.department, topic: client.topic, waited: opts.wait, events })}\n`);
   } else {
     for (const e of events) {
       const extra = [e.saltsFile ? `holder's salts: ${e.saltsFile}` : '', e.subjectSalt ? `subject salt: ${e.subjectSalt}` : ''].filter(Boolean).join('  ');
-      process.stdout.write(`${e.type} sequence ${e.sequence}: offset ${e.offset} on ${client.topic} partition ${e.partition}, event ${e.eventId}${extra ? `  ${extra}` : ''}\n`);
+      const outcome = e.result === undefined ? 'taken by Kafka (--no-wait: the chain\'s result is not known)' : e.result === 'OK' ? `committed OK at height ${e.height}` : `REJECTED ${e.result} (result code ${e.resultCode}) at height ${e.height}`;
+      process.stdout.write(`${e.type} sequence ${e.sequence}: ${outcome}; offset ${e.offset} on ${client.topic} partition ${e.partition}, event ${e.eventId}${extra ? `  ${extra}` : ''}\n`);
     }
   }
+  // exit 0 only when the chain applied every event (a rejection is a failed check: exit 1)
+  if (results !== undefined && results.some((r) => r.resultCode !== RESULT.OK)) process.exitCode = EXIT.FAILED_CHECK;
+}
+
+/** The options of commands that publish: where the committed result is read, or not waiting for it. */
+function addWait(cmd: Command): Command {
+  return cmd
+    .option('--api <url>', "a node's API (e.g. http://127.0.0.1:7101): wait there for the committed result; exit 0 only when every event is OK, 1 when one is rejected")
+    .option('--no-wait', "return at Kafka's acknowledgement without the chain's result (salts files are written before sending)");
 }
 
 export function registerEvent(program: Command): void {
@@ -378,7 +414,7 @@ export function registerEvent(program: Command): void {
       cmd.option('--salts-out <file>', "where to write the holder's salts file (mode 0600; never overwritten)");
       if (type !== 'issue-certificate') cmd.option('--salts <file>', "the holder's previous salts file");
     }
-    addCommon(cmd, { key: 'required', kafka: true }).action(async (opts: PublishOptions & Record<string, unknown>) => {
+    addWait(addCommon(cmd, { key: 'required', kafka: true })).action(async (opts: PublishOptions & Record<string, unknown>) => {
       // lists arrive as arrays of arrays from repeated comma-separated flags
       for (const field of Object.keys(PAYLOAD_SCHEMAS[type].shape)) {
         const k = optionKey(FIELD_FLAGS[field]!.flag);
@@ -388,7 +424,7 @@ export function registerEvent(program: Command): void {
     });
   }
 
-  addCommon(
+  addWait(addCommon(
     event
       .command('publish')
       .description('publish the payloads of a JSON file: one object {"type": ..., fields...} or an array of them (stored in order, one batch)')
@@ -396,7 +432,7 @@ export function registerEvent(program: Command): void {
       .option('--salts-out <file>', "for a single certificate event: the holder's salts file to write")
       .option('--salts <file>', "for a single certificate amend or transfer: the holder's previous salts file"),
     { key: 'required', kafka: true },
-  ).action((opts: PublishOptions & Record<string, unknown>) => publishAction(undefined, opts));
+  )).action((opts: PublishOptions & Record<string, unknown>) => publishAction(undefined, opts));
 
   addCommon(event.command('flush').description('send what the outbox holds unacknowledged, in order, byte-identical'), { key: 'none', kafka: true }).action(async (opts: CommonOptions) => {
     await outboxCounts(opts); // NOT_FOUND rather than a new empty outbox

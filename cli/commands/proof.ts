@@ -50,6 +50,7 @@ function readFileBytes(path: string, what: string, max = 64 << 20): Uint8Array {
     throw new LedgerError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path });
   }
   if (b.length > max) throw new LedgerError('PAYLOAD_TOO_LARGE', `${what} ${path} is ${b.length} bytes; the limit is ${max}`, { path });
+  if (b.length === 0) throw new LedgerError('FILE_UNREADABLE', `${what} ${path} is empty`, { path });
   return new Uint8Array(b);
 }
 
@@ -173,6 +174,28 @@ export function describeResult(r: VerifyResult): string {
   return lines.join('\n');
 }
 
+/**
+ * What `ledger proof` adds after writing a bundle: a note when the record is absent. A bundle is of
+ * an absent record exactly when it carries no defining event (docs/proof-format.md section 1); the
+ * compact form carries no record field for a present certificate, so the record field cannot tell.
+ */
+export function writtenBundleNote(bundle: Uint8Array): string {
+  const view = bundleToJson(bundle) as Record<string, unknown>;
+  return view.event === undefined ? '; the record is absent: the bundle proves its absence' : '';
+}
+
+/**
+ * A wrong trust anchor is the reader's mistake, not a verdict on the certificate (issue 17): a
+ * usage error (exit 2) before any bundle is read.
+ */
+function requireGenesis(anchor: Uint8Array, path: string): void {
+  try {
+    loadGenesis(anchor);
+  } catch (e) {
+    throw new LedgerError('USAGE', `--anchor ${path}: this file is not a genesis (${(e as Error).message}); give the chain's genesis.bin`, { path });
+  }
+}
+
 export function registerProof(program: Command): void {
   program
     .command('proof')
@@ -194,9 +217,7 @@ export function registerProof(program: Command): void {
       const fetch = bundleFetcherFor(opts);
       const bundle = await fetch(target, opts.fromLogSize !== undefined ? { fromLogSize: opts.fromLogSize } : {});
       const what = await writeBundle(bundle, opts.out, opts.format, opts.force);
-      const view = bundleToJson(bundle) as Record<string, unknown>;
-      const absent = view.certificate === undefined && view.grant === undefined;
-      process.stdout.write(`${opts.out}: ${target.kind} ${target.id}, ${what}${absent ? '; the record is absent: the bundle proves its absence' : ''}\n`);
+      process.stdout.write(`${opts.out}: ${target.kind} ${target.id}, ${what}${writtenBundleNote(bundle)}\n`);
     });
 
   program
@@ -217,6 +238,7 @@ export function registerProof(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((file: string, opts: VerifyCliOptions) => {
       const anchor = readFileBytes(opts.anchor, 'the anchor', 1 << 20);
+      requireGenesis(anchor, opts.anchor);
       const options = verifyOptionsOf(opts);
       const read = readBundleFile(file);
       const result: VerifyResult =

@@ -6,7 +6,7 @@
  * the C2SP checkpoint carries at least q verifying note signatures and the tiles reproduce its root
  * and the API's proofs; bad input answers 4xx with a code on a real node.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -17,13 +17,13 @@ import { DepartmentClient } from '../../producers/department-client.js';
 import { fromHex, toHex } from '../../ledger/bytes.js';
 import { buildSignedEvent } from '../../ledger/event.js';
 import { eventId } from '../../ledger/hash.js';
-import { loadKeyFile, SigningKey } from '../../ledger/key-file.js';
+import { loadKeyFile, SigningKey, writeNewKeyFile } from '../../ledger/key-file.js';
 import { verifyInclusion } from '../../ledger/merkle-verify.js';
 import { leafHash } from '../../ledger/merkle.js';
 import { encode } from '../../proto/codec.js';
 import type { EventBody } from '../../proto/schema.generated.js';
 import { verifyBundle } from '../../verifier/bundle-verify.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliAsync } from '../helpers/cli.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
 import { TileClient, verifierKeyFromSpec, verifyCheckpointNote } from '../helpers/tlog-client.js';
 
@@ -129,19 +129,40 @@ async function scenario(): Promise<void> {
   expect(verdict.header!.signers.length).toBeGreaterThanOrEqual(2);
   // ... and through the CLI: ledger proof --api, then ledger verify
   const out = join(dataDir, 'cert.bundle.json');
-  const proof = runCli(['proof', '--cert', 'BDC:110105:2026-0001', '--api', n3, '--out', out]);
+  const proof = await runCliAsync(['proof', '--cert', 'BDC:110105:2026-0001', '--api', n3, '--out', out]);
   expect(proof.status, proof.stderr).toBe(0);
-  const verify = runCli(['verify', out, '--anchor', c.layout.genesis]);
+  const verify = await runCliAsync(['verify', out, '--anchor', c.layout.genesis]);
   expect(verify.status, verify.stdout + verify.stderr).toBe(0);
-  expect(runCli(['proof', '--cert', 'X', '--api', 'http://127.0.0.1:1', '--out', join(dataDir, 'x.json')]).stderr).toMatch(/UNAVAILABLE/);
+  expect((await runCliAsync(['proof', '--cert', 'X', '--api', 'http://127.0.0.1:1', '--out', join(dataDir, 'x.json')])).stderr).toMatch(/UNAVAILABLE/);
 
   // the auditor over the API: every block from the genesis, at the merkle level
-  const auditRun = runCli(['audit', '--api', n2, '--genesis', c.layout.genesis, '--level', 'merkle']);
+  const auditRun = await runCliAsync(['audit', '--api', n2, '--genesis', c.layout.genesis, '--level', 'merkle']);
   expect(auditRun.status, auditRun.stdout + auditRun.stderr).toBe(0);
   expect(auditRun.stdout).toMatch(/verified up to height [1-9]/);
-  const auditFull = runCli(['audit', '--api', n2, '--json']);
+  const auditFull = await runCliAsync(['audit', '--api', n2, '--json']);
   expect(auditFull.status, auditFull.stderr).toBe(0);
   expect(JSON.parse(auditFull.stdout).notChecked.join(' ')).toMatch(/level full needs the node's data folder.*the genesis itself/s);
+
+  // `ledger event` waits for the chain's result (issue 17): a department issuing a type it has no
+  // right to is rejected UNAUTHORIZED (exit 1, no salts file); one it has the right to is OK (exit 0)
+  const civilKeyFile = join(dataDir, 'civil.ed25519key');
+  const civilKey = writeNewKeyFile(civilKeyFile);
+  const regCivil = ev('authority.city', authority, 2n, {
+    departmentRegistered: { departmentId: 'dept.civil', name: '民政局', publicKey: civilKey.publicKey, rights: { certificateTypeIds: ['MZ'], resourceIds: [], govern: false } },
+  });
+  expect((await post(n1, encode('SignedEvent', regCivil), '?wait=commit')).json).toMatchObject({ status: 'committed', resultName: 'OK' });
+  const civil = ['--channel', 'property', '--department', 'dept.civil', '--key', civilKeyFile, '--state', join(dataDir, 'outbox-civil'), '--brokers', c.brokers.join(','), '--api', n2, '--timeout', '60s'];
+  const certFlags = (id: string, type: string, salts: string) => ['--certificate', id, '--certificate-type', type, '--holder', '110105194912310021', '--attr', '面积=89.5', '--document-sha256', 'ab'.repeat(32), '--valid-until', '2036-01-01T00:00:00+08:00', '--salts-out', salts];
+  const refusedSalts = join(dataDir, 'refused.salts.json');
+  const refused = await runCliAsync(['event', 'issue-certificate', ...civil, ...certFlags('BDC:110105:2026-0099', 'BDC', refusedSalts)]);
+  expect(refused.status, refused.stdout + refused.stderr).toBe(1);
+  expect(refused.stdout).toMatch(/issue-certificate sequence 1: REJECTED UNAUTHORIZED \(result code \d+\) at height \d+/);
+  expect(existsSync(refusedSalts)).toBe(false);
+  const okSalts = join(dataDir, 'ok.salts.json');
+  const ok = await runCliAsync(['event', 'issue-certificate', ...civil, '--json', ...certFlags('MZ:110105:2026-0001', 'MZ', okSalts)]);
+  expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+  expect(JSON.parse(ok.stdout)).toMatchObject({ waited: true, events: [{ type: 'issue-certificate', sequence: '2', result: 'OK', resultCode: 0, saltsFile: okSalts }] });
+  expect(statSync(okSalts).mode & 0o777).toBe(0o600);
 
   // the C2SP checkpoint: at least q verifying note signatures; tiles reproduce its root and the API's proofs
   // the verifier keys come from the genesis alone (the client's trust anchor), not from the node
@@ -187,8 +208,8 @@ async function scenario(): Promise<void> {
     await dept.close();
   }
   const pruneArgs = ['event', 'prune', '--channel', 'property', '--department', 'dept.bdc', '--state', join(dataDir, 'outbox-bdc'), '--api', n3, '--json'];
-  const pruned = await waitFor(() => {
-    const r = runCli(pruneArgs);
+  const pruned = await waitFor(async () => {
+    const r = await runCliAsync(pruneArgs);
     if (r.status !== 0) throw new Error(r.stderr);
     const j = JSON.parse(r.stdout);
     return j.acknowledged === 0 ? j : undefined;

@@ -10,7 +10,7 @@
  * are written to docs/ with LEDGER_UPDATE_DOCS=1.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Level } from 'level';
@@ -73,6 +73,9 @@ describe('ledger demo --once', () => {
     const layout = demoLayout(data);
     expect(readFileSync(join(layout.samplesDir, 'trust-anchor.genesis.bin'))).toEqual(readFileSync(join(data, 'genesis.bin')));
     for (const cert of Object.values(DEMO_CERTIFICATES)) expect(existsSync(layout.salts(cert)), cert).toBe(true);
+    // the holders' salts: a private folder of private files (issue 17)
+    expect(statSync(layout.holdersDir).mode & 0o777).toBe(0o700);
+    for (const cert of Object.values(DEMO_CERTIFICATES)) expect(statSync(layout.salts(cert)).mode & 0o777, cert).toBe(0o600);
     expect(first.stdout).toContain(`npx ledger audit --data ${data}`);
   });
 

@@ -216,7 +216,7 @@ describe('department producers against a real broker', () => {
     const key = join(work, 'down.ed25519key');
     writeNewKeyFile(key);
     const common = ['--channel', channel, '--department', 'dept.civil', '--state', join(work, 'state-down'), '--brokers', brokers];
-    const event = ['event', 'revoke-share', '--request', 'req-7', '--reason', '到期', '--key', key, ...common];
+    const event = ['event', 'revoke-share', '--request', 'req-7', '--reason', '到期', '--key', key, '--no-wait', ...common];
 
     await stopBroker({ dir: brokerDir });
     try {
@@ -251,7 +251,8 @@ describe('ledger event: certificates and shares through the CLI', () => {
     await createChannelTopic(brokers.split(','), channel, { mode: 'development' });
     const key = join(work, 'bdc.ed25519key');
     writeNewKeyFile(key);
-    const common = ['--channel', channel, '--department', 'dept.bdc', '--key', key, '--state', join(work, 'state-bdc'), '--brokers', brokers, '--json'];
+    // no nodes here: Kafka's acknowledgement is all there is to wait for
+    const common = ['--channel', channel, '--department', 'dept.bdc', '--key', key, '--state', join(work, 'state-bdc'), '--brokers', brokers, '--no-wait', '--json'];
     const salts1 = join(work, 'holder-1.json');
     const salts2 = join(work, 'holder-2.json');
     const issue = runCli(['event', 'issue-certificate', ...common, '--certificate', 'BDC:110105:2026-0001', '--certificate-type', 'BDC', '--holder', '110105194912310021',

@@ -89,7 +89,10 @@ describe('ledger proof then ledger verify', () => {
     // a bundle about another id than the one asked about; an anchor that is not a genesis
     expect(verify(out('valid.bin'), ['--cert', 'other-id']).status).toBe(1);
     writeFileSync(out('junk.bin'), Uint8Array.of(1, 2, 3));
-    expect(runCli(['verify', out('valid.bin'), '--anchor', out('junk.bin')]).stdout).toContain('BAD_ANCHOR');
+    // a wrong anchor is a usage error (exit 2), not a verdict on the certificate (issue 17)
+    const junk = runCli(['verify', out('valid.bin'), '--anchor', out('junk.bin')]);
+    expect([junk.status, junk.stdout]).toEqual([2, '']);
+    expect(junk.stderr).toContain(`error [USAGE]: --anchor ${out('junk.bin')}: this file is not a genesis`);
   });
 
   it('grants: VALID with the fields covered, INVALID without; a revoked grant exits 3', () => {

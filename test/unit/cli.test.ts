@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,21 @@ describe('ledger CLI skeleton (runs from dist/)', () => {
     expect(java.detail).toContain('apt-get install -y openjdk-17-jre-headless');
     expect(r.stderr).toContain('error [MISSING_PREREQUISITE]');
   });
+  it('an empty file says it is empty; a missing --data folder says the folder is missing (issue 17)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-cli-empty-'));
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '');
+    const v = runCli(['verify', empty, '--anchor', empty]);
+    expect(v.status).toBe(2);
+    expect(v.stderr).toContain(`the anchor ${empty} is empty`);
+    const missing = join(dir, 'no-such-stack');
+    for (const args of [['audit', '--data', missing], ['proof', '--cert', 'X', '--data', missing, '--out', join(dir, 'x.json')]]) {
+      const r = runCli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`--data ${missing}: the folder does not exist`);
+    }
+  });
+
   it('bench rejects an unknown group with exit 2', () => {
     const r = runCli(['bench', '--only', 'nope']);
     expect(r.status).toBe(2);

@@ -86,6 +86,15 @@ describe('ledger event: arguments', () => {
     expect(existsSync(state)).toBe(false);
   });
 
+  it("waits for the chain's result by default: without --api (or --no-wait) it refuses before storing anything", () => {
+    const { state, common } = setup();
+    const r = runCli(['event', 'revoke-share', '--request', 'r', ...common]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("error [USAGE]: waiting for the committed result needs a node's API: give --api URL");
+    expect(r.stderr).toContain('--no-wait');
+    expect(existsSync(state)).toBe(false);
+  });
+
   it('certificates need --salts-out (never overwritten), and amend/transfer the previous --salts', () => {
     const { dir, state, common } = setup();
     const cert = ['--certificate', 'BDC:110105:2026-0001', '--certificate-type', 'BDC', '--holder', '110105194912310021', '--attr', '面积=89.5', '--document-sha256', 'ab'.repeat(32), '--valid-until', '2036-01-01T00:00:00+08:00'];

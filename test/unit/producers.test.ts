@@ -163,6 +163,8 @@ describe('payload builders', () => {
     expect(() => buildPayload('register-department', { departmentId: 'd', name: 'n', publicKey: '00'.repeat(32) })).toThrowError(expect.objectContaining({ message: expect.stringContaining('publicKey') }));
     expect(() => buildPayload('grant-share', { requestId: 'r', fields: ['a'], validFrom: 10, validUntil: 10 })).toThrowError(code('BAD_ARGUMENT'));
     expect(() => buildPayload('issue-certificate', { ...(valid['issue-certificate'] as object), documentSha256: undefined })).toThrowError(code('BAD_ARGUMENT'));
+    // a certificate that does not expire (e.g. a 不动产权证书): no validUntil is valid_until_ms 0 (issue 17)
+    expect(buildPayload('issue-certificate', { ...(valid['issue-certificate'] as object), validUntil: undefined }).payload.certificateIssued!.validUntilMs).toBe(0n);
     expect(() => buildPayload('publish-version', { resourceId: 'r', version: 1, datasetFile: '/no/such/file', recordCount: 1 })).toThrowError(code('FILE_UNREADABLE'));
     expect(() => buildPayload('issue-certificate', { ...(valid['issue-certificate'] as object), attributes: [{ name: 'a', value: '1' }, { name: 'a', value: '2' }] })).toThrowError(code('BAD_ARGUMENT'));
   });

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProofBundle, type BundleTarget } from '../../proofs/bundle-builder.js';
+import { writtenBundleNote } from '../../cli/commands/proof.js';
 import { voteMessage } from '../../ledger/block.js';
 import { toHex } from '../../ledger/bytes.js';
 import { buildDisclosure, disclosureToJson } from '../../ledger/disclosure.js';
@@ -296,6 +297,12 @@ describe('negative tests, one per check of section 10', () => {
     expectInvalid(change((b) => (b.event = revoked.event)), 'MISSING_CONTENT');
   });
 
+  it('`ledger proof` says "absent" only for an absent record, never for a compact-form certificate', async () => {
+    expect(writtenBundleNote(compact)).toBe('');
+    expect(writtenBundleNote(valid)).toBe('');
+    expect(writtenBundleNote(await build('certificate', 'no-such-certificate'))).toContain('the record is absent');
+  });
+
   it('5. another event than the defining one; another leaf index', async () => {
     const other = dec(explicit(await build('certificate', 'C-new-key')));
     expectInvalid(mutate((b) => (b.event = other.event)), 'EVENT_MISMATCH');
@@ -333,6 +340,25 @@ describe('negative tests, one per check of section 10', () => {
     const absentFrom5 = await build('certificate', 'no-such-certificate', { fromLogSize: 5n });
     const ok = verify(absentFrom5, { checkpoint: { logSize: 5n, logRoot: await logRootAt(5) } });
     expect([ok.verdict, ok.checks.consistency]).toEqual(['UNKNOWN', 'passed']);
+  });
+
+  it('note_signature is left out of bundles: any bytes there are UNEXPECTED_CONTENT (issue 17)', () => {
+    expect(dec(valid).signatures.every((s) => s.noteSignature.length === 0)).toBe(true);
+    expectInvalid(mutate((b) => (b.signatures[0]!.noteSignature = new Uint8Array(64).fill(7))), 'UNEXPECTED_CONTENT');
+  });
+
+  it("the consistency field's shape is checked without a checkpoint too (issue 17)", async () => {
+    const b = dec(await build('certificate', EXPIRING, { fromLogSize: 5n }));
+    const size = b.header!.logSize;
+    expect(verify(enc(b)).verdict).toBe('VALID');
+    const withConsistency = (c: ProofBundle['consistency']) => mutate((x) => (x.consistency = c));
+    expectInvalid(withConsistency({ fromLogSize: 5n, path: new Uint8Array(30_000) }), 'CONSISTENCY_INVALID'); // junk
+    expectInvalid(withConsistency({ fromLogSize: 0n, path: b.consistency!.path }), 'CONSISTENCY_INVALID');
+    expectInvalid(withConsistency({ fromLogSize: size, path: new Uint8Array(0) }), 'CONSISTENCY_INVALID');
+    expectInvalid(withConsistency({ fromLogSize: 5n, path: b.consistency!.path.subarray(1) }), 'CONSISTENCY_INVALID');
+    expectInvalid(withConsistency({ fromLogSize: 5n, path: b.consistency!.path.subarray(32) }), 'CONSISTENCY_INVALID');
+    // the builder leaves the field out when asked from the header's own size
+    expect(dec(await build('certificate', EXPIRING, { fromLogSize: size })).consistency).toBeUndefined();
   });
 
   it('a header time after the reader time: age 0, the note HEADER_IN_FUTURE, the verdict stands', async () => {
