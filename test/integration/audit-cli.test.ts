@@ -43,7 +43,15 @@ beforeAll(async () => {
     for (let round = 0; round < 4; round++) {
       const batch = Array.from({ length: 10 }, (_, i) => ({ departmentRegistered: { departmentId: `dept.a${round}.${i}`, name: `部门 ${round}.${i}`, publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false } } }));
       await authority.publishMany(batch);
-      await new Promise((r) => setTimeout(r, 300)); // several blocks
+      // several blocks, by construction: the next round is sent only once this one is committed
+      // everywhere. A fixed pause let a loaded machine fold all rounds into one block (the marker
+      // came after them), and with the 600 s heartbeat no second block came: the wait below for
+      // height >= 2 then stalled until its timeout.
+      const expected = 10 * (round + 1);
+      await waitFor(async () => (await statuses()).every((x) => Number((x as { committedEvents?: number } | undefined)?.committedEvents ?? 0) >= expected), {
+        what: `round ${round + 1} committed on the three nodes`,
+        timeoutMs: 60_000,
+      });
     }
   } finally {
     await authority.close();
