@@ -199,7 +199,8 @@ async function scenario(): Promise<void> {
     expect(dept.outbox.counts().acknowledged).toBe(5);
     await waitFor(async () => (await pruneOutboxFromApi(dept.outbox, n2)) > 0 && dept.outbox.counts().acknowledged === 0, { what: 'the outbox pruned', timeoutMs: 30_000 });
     expect(dept.outbox.counts()).toMatchObject({ pending: 0, acknowledged: 0, nextSequence: 7n });
-    expect((await (await fetch(`${n1}/v1/departments/dept.bdc/next-sequence`)).json()).nextSequence).toBe('7');
+    // node 1 may commit that block a moment after node 2 (which the pruning read): wait for it
+    await waitFor(async () => (await (await fetch(`${n1}/v1/departments/dept.bdc/next-sequence`)).json()).nextSequence === '7', { what: "node 1's next sequence of dept.bdc at 7", timeoutMs: 30_000 });
     // two more, pruned by the CLI once the client has closed its outbox
     const more = [];
     for (let i = 5; i < 7; i++) more.push(await dept.enqueue({ certificateRevoked: { certificateId: `BDC:none:${i}`, reason: 'test' } } as never));
