@@ -5,7 +5,7 @@
  * `/tile/...`), the OpenAPI document at `/v1/openapi.json`, the reader page's static files at `/`
  * (from dist/reader/, when built), the ws stream, and the hook that keeps the stream and the
  * submission queue up with commits. Errors are JSON `{code, message, details}` with the HTTP
- * status of ledger/errors.ts; a stack trace is never sent; bad input is never a 5xx.
+ * status of api/http-status.ts; a stack trace is never sent; bad input is never a 5xx.
  */
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';

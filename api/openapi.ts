@@ -2,7 +2,7 @@
  * @module api/openapi
  * The OpenAPI 3 document of the API, written from the same route table the express app registers
  * (api/route-spec.ts), served at `/v1/openapi.json`. Every route answers errors as
- * `{code, message, details}` with the status of ledger/errors.ts's table.
+ * `{code, message, details}` with the status of api/http-status.ts's table.
  */
 import { ERROR_CODES } from '../errors/ledger-error.js';
 import type { RouteSpec } from './route-spec.js';
@@ -12,7 +12,7 @@ const ERROR_SCHEMA = {
   type: 'object',
   required: ['code', 'message'],
   properties: {
-    code: { type: 'string', enum: Object.keys(ERROR_CODES), description: 'stable code (ledger/errors.ts)' },
+    code: { type: 'string', enum: Object.keys(ERROR_CODES), description: 'stable code (errors/ledger-error.ts)' },
     message: { type: 'string' },
     details: { type: 'object' },
   },

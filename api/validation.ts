@@ -2,7 +2,7 @@
  * @module api/validation
  * Every path parameter, query parameter and body of the API is checked here with zod before a
  * route touches the stores; a failure is LedgerError BAD_ARGUMENT naming the parameter (HTTP 400,
- * ledger/errors.ts), never a 5xx. Size limits are explicit.
+ * api/http-status.ts), never a 5xx. Size limits are explicit.
  */
 import { z } from 'zod';
 import { tryFromHex } from '../ledger/bytes.js';

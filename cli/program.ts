@@ -1,7 +1,7 @@
 /**
  * @module cli/program
  * The `ledger` command tree. Every subcommand throws LedgerError on failure; `reportError` alone
- * turns errors into messages and exit codes (ledger/errors.ts holds the one table).
+ * turns errors into messages and exit codes (cli/exit-codes.ts holds the one table).
  */
 import { Command, CommanderError } from 'commander';
 import { isLedgerError } from '../errors/ledger-error.js';

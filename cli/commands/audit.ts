@@ -7,7 +7,7 @@
  * file exists, prove the chain only grew since (RFC 9162 consistency proof); when everything
  * passed, the new checkpoint is written there (or to --save-checkpoint).
  * `ledger audit --compare DIR...` names the node copy that differs from the others, and where.
- * Exit 0 when verified, 1 on a finding, 2 on bad usage or unreadable input (ledger/errors.ts).
+ * Exit 0 when verified, 1 on a finding, 2 on bad usage or unreadable input (cli/exit-codes.ts).
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

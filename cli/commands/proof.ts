@@ -3,7 +3,7 @@
  * `ledger proof (--cert ID | --grant ID) --data DIR [--node N] --out FILE [--format json|binary|qr]`
  * writes a proof bundle (DESIGN.md section 10; docs/proof-format.md) from a stopped node's data
  * folder; `ledger verify FILE --anchor GENESIS [...]` checks one offline with the pure verifier
- * (verifier/bundle-verify.ts) and exits with the verdict's code (ledger/errors.ts VERDICT_EXIT).
+ * (verifier/bundle-verify.ts) and exits with the verdict's code (cli/exit-codes.ts VERDICT_EXIT).
  *
  * Where a bundle comes from is a BundleFetcher chosen by `bundleFetcherFor`: today the node's
  * LevelDB (`--data`/`--node-dir`); a second source (e.g. `--api URL`) is one more fetcher there.

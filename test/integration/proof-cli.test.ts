@@ -2,7 +2,7 @@
  * `ledger proof` on a stopped node's real LevelDB data folder (DESIGN.md section 11:
  * `<data>/genesis.bin`, `<data>/nodes/<n>/`), holding a chain cut by the real state machine and
  * node core (test/helpers/scenario-chain.ts), then `ledger verify` on what it wrote, checking the
- * exit codes of ledger/errors.ts VERDICT_EXIT: VALID 0, INVALID 1, REVOKED 3, UNKNOWN 4,
+ * exit codes of cli/exit-codes.ts VERDICT_EXIT: VALID 0, INVALID 1, REVOKED 3, UNKNOWN 4,
  * EXPIRED 5, STALE 6; the binary, JSON and QR (PNG, SVG) formats; the holder, disclosure,
  * document and fields checks; a folder locked by a running process (exit 2).
  */
