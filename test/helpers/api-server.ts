@@ -15,7 +15,8 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-export async function startTestApi(chain: TestChain): Promise<TestApi> {
+/** `log`: where the API's log lines go (default: stderr). */
+export async function startTestApi(chain: TestChain, opts: { log?: (line: string) => void } = {}): Promise<TestApi> {
   const api: Api = createApi(
     {
       genesis: chain.genesis,
@@ -33,7 +34,7 @@ export async function startTestApi(chain: TestChain): Promise<TestApi> {
       },
       status: () => ({ phase: 'consuming' }),
     },
-    { readerDir: null, log: (l) => process.stderr.write(`${l}\n`) },
+    { readerDir: null, log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)) },
   );
   const server = createServer(api.app);
   api.attach(server);

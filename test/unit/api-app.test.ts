@@ -5,7 +5,7 @@
  * checkpoint and tiles checked by a client written from the specs (test/helpers/tlog-client.ts),
  * and the OpenAPI document against the express router.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import { verifyConsistency, verifyInclusion } from '../../ledger/merkle-verify.j
 import { leafHash } from '../../ledger/merkle.js';
 import { decode, encode } from '../../proto/codec.js';
 import type { SignedEvent } from '../../proto/schema.generated.js';
+import { startTestApi, type TestApi } from '../helpers/api-server.js';
 import { TestChain } from '../helpers/chain.js';
 import { certIssued, resource, request } from '../helpers/payloads.js';
 import { TileClient, verifierKeyFromSpec, verifyCheckpointNote, leafHashOf } from '../helpers/tlog-client.js';
@@ -31,7 +32,7 @@ import { AUTHORITY } from '../helpers/world.js';
 
 let chain: TestChain;
 let api: Api;
-let server: Server;
+let testApi: TestApi;
 let base: string;
 
 async function get(path: string): Promise<{ status: number; json: any; type: string }> {
@@ -59,34 +60,13 @@ beforeAll(async () => {
   for (let b = 0; b < 3; b++) {
     await chain.block(Array.from({ length: 200 }, (_, i) => w.register(`dept.r${b * 200 + i}`)));
   }
-  api = createApi(
-    {
-      genesis: chain.genesis,
-      blocks: chain.core.blocks,
-      merkle: chain.core.merkle,
-      state: chain.core.state,
-      projections: chain.projections!,
-      // Kafka's stand-in: the records go to the same core, in one block, as a node would consume them
-      produce: async (values) => {
-        const baseOffset = (chain as unknown as { nextOffset: bigint }).nextOffset;
-        const events = values.map((v) => decode('TopicRecord', v).event!);
-        const r = await chain.block(events);
-        setTimeout(() => r.heights.forEach((h) => api.onCommitted(h)), 5);
-        return { partition: 0, baseOffset };
-      },
-      status: () => ({ phase: 'consuming' }),
-    },
-    { readerDir: null, log: () => undefined },
-  );
-  server = createServer(api.app);
-  api.attach(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  testApi = await startTestApi(chain, { log: () => undefined });
+  api = testApi.api;
+  base = testApi.base;
 });
 
 afterAll(async () => {
-  api?.close();
-  await new Promise((r) => server?.close(r));
+  await testApi?.stop();
 });
 
 describe('read routes', () => {
@@ -383,7 +363,7 @@ describe('submission and the stream', () => {
   });
 
   it('survives clients that reset refused upgrade connections (no uncaught socket error)', async () => {
-    const { port } = server.address() as AddressInfo;
+    const port = Number(new URL(base).port);
     for (const path of ['/nope', '/v1/stream?from=abc', '/v1/stream?x=1']) {
       for (let i = 0; i < 10; i++) {
         await new Promise<void>((resolve) => {
