@@ -39,7 +39,7 @@ import {
   type RejectedAttempt,
 } from './projections.js';
 import { resultName, RESULT } from './result-codes.js';
-import { isActiveAt } from './rules/access.js';
+import { isActiveAt } from './grant-window.js';
 import { findKey, isVoidAt, recordKey, type RecordOf, type StateType } from './state-records.js';
 import type { AnySublevel, StateStore } from './state-store.js';
 

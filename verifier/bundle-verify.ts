@@ -16,6 +16,7 @@ import { voteMessage } from '../ledger/block.js';
 import { verifyEd25519Noble } from '../ledger/ed25519-rule.js';
 import { isLedgerError } from '../errors/ledger-error.js';
 import { loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
+import { grantWindowAt } from '../ledger/grant-window.js';
 import { eventId as eventIdOf, headerHash as headerHashOf } from '../ledger/hash.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../ledger/merkle-verify.js';
 import { consistencyRanges } from '../ledger/merkle.js';
@@ -417,9 +418,9 @@ function grantStatus(gr: GrantRecord, now: bigint): { verdict: Verdict; reasons:
     default:
       return { verdict: 'INVALID', reasons: [reason('GRANT_NOT_GRANTED')] };
   }
-  // DESIGN.md section 6: active when from <= t < until
-  if (now < gr.validFromMs) return { verdict: 'INVALID', reasons: [reason('GRANT_NOT_YET_ACTIVE', `from ${gr.validFromMs}`)] };
-  if (gr.validUntilMs <= now) return { verdict: 'EXPIRED', reasons: [reason('GRANT_EXPIRED', `until ${gr.validUntilMs}`)] };
+  const position = grantWindowAt(gr.validFromMs, gr.validUntilMs, now);
+  if (position === 'not_yet') return { verdict: 'INVALID', reasons: [reason('GRANT_NOT_YET_ACTIVE', `from ${gr.validFromMs}`)] };
+  if (position === 'ended') return { verdict: 'EXPIRED', reasons: [reason('GRANT_EXPIRED', `until ${gr.validUntilMs}`)] };
   if (gr.maxUses !== 0n && gr.uses >= gr.maxUses) return { verdict: 'EXPIRED', reasons: [reason('GRANT_EXHAUSTED', `${gr.uses} of ${gr.maxUses} uses`)] };
   return { verdict: 'VALID', reasons: [] };
 }

@@ -19,6 +19,7 @@
 import { GrantStatus, ShareType, type AccessRecorded } from '../../proto/schema.generated.js';
 import { RESULT, type ResultCode } from '../result-codes.js';
 import { isNonEmptyDistinct, isSubset, type RuleContext } from './context.js';
+import { isActiveAt } from '../grant-window.js';
 
 export function accessRecorded(ctx: RuleContext, p: AccessRecorded): ResultCode {
   if (!isNonEmptyDistinct(p.fields)) return RESULT.BAD_PAYLOAD;
@@ -42,7 +43,3 @@ export function accessRecorded(ctx: RuleContext, p: AccessRecorded): ResultCode 
   return RESULT.OK;
 }
 
-/** A grant window is active at t when from <= t < until (DESIGN.md section 6). */
-export function isActiveAt(from: bigint, until: bigint, t: bigint): boolean {
-  return from <= t && t < until;
-}
