@@ -30,6 +30,8 @@ export const TAG = {
   grantSubject: 'ledger:grant-subject:v1',
   consentSubject: 'ledger:consent-subject:v1',
   trail: 'ledger:trail:v1',
+  /** A department's signed HTTP request (exchange/request-auth.ts; not chain data). */
+  request: 'ledger:request:v1',
   /** Node-to-node envelopes (not in DESIGN.md's list: they sign transport, not chain data). */
   peer: 'ledger:peer:v1',
 } as const;
