@@ -104,6 +104,10 @@ export async function startExchange(config: ExchangeConfig, options: { data?: Da
   if (genesis.genesis.channel !== config.channel) throw new LedgerError('BAD_ARGUMENT', `the node at ${config.api} serves channel ${genesis.genesis.channel}, not ${config.channel}`, {});
   const chain = new ApiChainView(config.api, genesis.limits);
   await chain.start();
+  // The department's sequence continues from the chain's when the outbox is new: while it runs,
+  // the exchange point is the department's publisher (one sequence, one outbox: DESIGN.md section 5).
+  const next = await new ApiClient(config.api).json<{ nextSequence?: unknown }>(`/v1/departments/${encodeURIComponent(config.departmentId)}/next-sequence`);
+  if (typeof next.nextSequence !== 'string' || !/^\d{1,20}$/.test(next.nextSequence)) throw new LedgerError('MALFORMED', `${config.api}: no next sequence for ${config.departmentId}`, {});
   const client = await DepartmentClient.open({
     kafka: createKafka({ brokers: config.brokers, clientId: `ledger-exchange-${config.departmentId}` }),
     channel: config.channel,
@@ -111,6 +115,7 @@ export async function startExchange(config: ExchangeConfig, options: { data?: Da
     keyVersion: config.keyVersion,
     key,
     stateDir: config.outbox,
+    initialSequence: BigInt(next.nextSequence),
     limits: genesis.limits,
   });
   const point = new ExchangePoint({ departmentId: config.departmentId, chain, data, publish: async (p) => (await client.publish(p)).eventId, log });
