@@ -190,7 +190,7 @@ describe('a root mismatch carries both roots', () => {
   });
 
   it('consistency: old and new roots, each with what the proof computes', () => {
-    const proof = consistencyProof(leaves, 4, 7);
+    const proof = consistencyProof(leaves, 4);
     const old = verifyConsistency(4, 7, wrong, root7, proof);
     // size 4 is a power of two: the old root is the proof's first hash, so a wrong old root
     // shows in the new root the proof computes
