@@ -211,4 +211,23 @@ async function scenario(): Promise<void> {
   const cli = await runCliAsync(['trail', '--subject-secret', secretFile, '--api', api, '--json']);
   expect(cli.status, cli.stderr).toBe(0);
   expect((JSON.parse(cli.stdout) as { reads: Array<{ eventId: string }> }).reads.map((r) => r.eventId)).toEqual(trail.map((e) => e.eventId));
+
+  // the auditor's questions: `ledger audit access`
+  const auditRun = await runCliAsync(['audit', 'access', '--api', api, '--department', 'dept.civil', '--json']);
+  expect(auditRun.status, auditRun.stderr).toBe(0);
+  const report = JSON.parse(auditRun.stdout) as { served: unknown[]; refused: Array<{ eventId: string; resultName: string }>; outsideConsent: unknown[]; subjectNotCovered: Array<{ eventId: string }> };
+  expect(report.served).toEqual([
+    { granteeDepartmentId: 'dept.civil', resourceId: 'res.property.owner', exchange: 1, selfReported: 0 },
+    { granteeDepartmentId: 'dept.civil', resourceId: 'res.tax.income', exchange: 2, selfReported: 0 },
+  ]);
+  expect(report.refused.map((r) => [r.eventId, r.resultName])).toEqual([
+    [noGrant.eventId, 'GRANT_NOT_FOUND'],
+    [neighbour.eventId, 'SUBJECT_NOT_COVERED'],
+    [noConsent.eventId, 'CONSENT_MISSING'],
+    [pastUses.eventId, 'GRANT_EXHAUSTED'],
+    [selfRead.eventId, 'NOT_SOURCE'],
+    [selfAccess.eventId, 'SUBJECT_NOT_COVERED'],
+  ]);
+  expect(report.outsideConsent).toEqual([]);
+  expect(report.subjectNotCovered.map((r) => r.eventId)).toEqual([neighbour.eventId, selfAccess.eventId]);
 }
