@@ -124,6 +124,10 @@ export async function startExchange(config: ExchangeConfig, options: { data?: Da
     const s = exchangeApp(point, log).listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), () => resolve(s));
     s.once('error', reject);
   });
+  // Clients keep connections alive (fetch does); a server that drops an idle socket just as a
+  // client reuses it answers ECONNRESET: keep idle sockets longer than clients do.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const addr = server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.address}:${addr.port}` : `http://${config.listen}`;
   return {

@@ -88,7 +88,7 @@ export const exchangeGroup: BenchGroup = {
       };
       await read(0); // warm up
       const total = quick ? 1_000 : 5_000;
-      const concurrency = 200;
+      const concurrency = 64;
       const latencies: number[] = [];
       let nextRead = 1;
       const started = performance.now();
