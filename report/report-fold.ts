@@ -123,6 +123,16 @@ interface RequestState {
   inWindow: boolean;
 }
 
+/** The time-to-decide distribution's buckets (figure names), bounds inclusive. */
+export const DECISION_BUCKETS = ['within_1d', 'within_7d', 'within_30d', 'over_30d'] as const;
+
+function decisionBucket(ms: bigint): (typeof DECISION_BUCKETS)[number] {
+  if (ms <= DAY_MS) return 'within_1d';
+  if (ms <= 7n * DAY_MS) return 'within_7d';
+  if (ms <= 30n * DAY_MS) return 'within_30d';
+  return 'over_30d';
+}
+
 /** Nearest-rank percentile (p in whole percent) of sorted integers. */
 export function nearestRank(sorted: readonly bigint[], p: number): bigint {
   const rank = Math.max(1, Math.ceil((p * sorted.length) / 100));
@@ -197,9 +207,11 @@ export class ReportFold {
       r.status = b.shareGranted ? 'granted' : 'denied';
       if (inWindow) {
         count(dept, `requests_decided/${r.status}`);
+        const took = e.recordTimeMs - r.requestedMs;
         const list = this.decisions.get(dept) ?? [];
-        list.push(e.recordTimeMs - r.requestedMs);
+        list.push(took);
         this.decisions.set(dept, list);
+        count(dept, `requests_decided/${decisionBucket(took)}`);
       }
     } else if (b.shareRevoked) {
       const r = this.requests.get(b.shareRevoked.requestId);
