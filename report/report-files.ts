@@ -28,12 +28,12 @@ export function parseReportJson(text: string, source: string): SharingReport {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new LedgerError('MALFORMED', `${source} is not JSON: ${(e as Error).message}`, { path: source });
+    throw new LedgerError('BAD_ARGUMENT', `${source} is not JSON: ${(e as Error).message}`, { path: source });
   }
   const r = publishedReport.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new LedgerError('MALFORMED', `${source} is not a sharing report: ${issue.path.join('.') || '(top)'}: ${issue.message}`, { path: source });
+    throw new LedgerError('BAD_ARGUMENT', `${source} is not a sharing report: ${issue.path.join('.') || '(top)'}: ${issue.message}`, { path: source });
   }
   return r.data as unknown as SharingReport;
 }
