@@ -3,6 +3,9 @@
  * The public types of the offline verifier (DESIGN.md section 10; docs/proof-format.md): what a
  * reader passes in and what it gets back. Pure: no imports beyond types.
  */
+import type { WitnessPolicy } from './witness-check.js';
+
+export type { WitnessPolicy } from './witness-check.js';
 
 /** The verdicts of DESIGN.md section 10. */
 export type Verdict = 'VALID' | 'INVALID' | 'REVOKED' | 'UNKNOWN' | 'EXPIRED' | 'STALE';
@@ -36,6 +39,11 @@ export interface VerifyOptions {
   fields?: string[];
   /** A checkpoint the reader trusts: the bundle's consistency proof from it is checked. */
   checkpoint?: TrustedCheckpoint;
+  /**
+   * The reader's witness policy (issue 23; verifier/witness-check.ts): at least `quorum` of these
+   * witnesses must have cosigned a checkpoint that covers the header. Absent: not checked.
+   */
+  witnesses?: WitnessPolicy;
 }
 
 /** One reason, with a stable code (docs/proof-format.md lists them) and an English message. */
@@ -110,7 +118,11 @@ export interface VerifyResult {
     document: CheckState;
     fields: CheckState;
     consistency: CheckState;
+    /** the witness policy (issue 23): not-checked without one */
+    witnesses: CheckState;
   };
+  /** The policy witnesses whose cosignatures verified (when a policy was given). */
+  witnesses?: string[];
   /** The verified attribute values, when a disclosure passed. */
   disclosed?: Record<string, string>;
 }

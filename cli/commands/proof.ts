@@ -19,9 +19,11 @@ import { loadGenesis } from '../../ledger/genesis.js';
 import { sha256 } from '../../ledger/hash.js';
 import { bundleFromJson, bundleToJson, MAX_BUNDLE_BYTES, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
 import { QR_MAX_BYTES, writeBundle } from '../../proofs/bundle-files.js';
-import { bigintArg, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
+import { bigintArg, collect, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
 import { openNodeDb, openNodeStores, resolveNodePaths } from '../../consensus/node-store.js';
 import { ApiClient } from '../../api/client.js';
+import { COSIGNER_KEY_TYPE, parseVerifierKey, type VerifierKey } from '../../ledger/witness-cosignature.js';
+import { anchorWitnessPolicy } from '../../verifier/witness-check.js';
 
 
 /** Produces a binary bundle for a target; one per bundle source. */
@@ -115,6 +117,32 @@ interface VerifyCliOptions {
   checkpoint?: string;
   now?: bigint;
   json?: boolean;
+  witness?: VerifierKey[];
+  witnessQuorum?: number;
+}
+
+/** `--witness VKEY`: a cosigner verifier key (signed-note vkey of type 0x04). */
+function witnessArg(value: string): VerifierKey {
+  const key = parseVerifierKey(value, '--witness');
+  if (key.keyType !== COSIGNER_KEY_TYPE) throw new LedgerError('BAD_ARGUMENT', `--witness ${key.name}: a witness key has signature type 0x04 (cosignature/v1), not 0x${key.keyType.toString(16)}`, { parameter: 'witness' });
+  return key;
+}
+
+/**
+ * The reader's witness policy (issue 23): `--witness VKEY...` with `--witness-quorum k` (default:
+ * all of them), or `--witness-quorum k` alone for the witnesses the anchor names.
+ */
+function witnessPolicyOf(opts: VerifyCliOptions, anchor: Uint8Array): VerifyOptions['witnesses'] {
+  if (opts.witness === undefined) {
+    if (opts.witnessQuorum === undefined) return undefined;
+    const fromAnchor = anchorWitnessPolicy(loadGenesis(anchor).genesis);
+    if (fromAnchor === undefined) throw new LedgerError('USAGE', '--witness-quorum without --witness takes the anchor\'s witnesses, and this genesis names none: give --witness VKEY', {});
+    if (opts.witnessQuorum > fromAnchor.witnesses.length) throw new LedgerError('USAGE', `--witness-quorum ${opts.witnessQuorum}: the anchor names ${fromAnchor.witnesses.length} witness(es)`, {});
+    return { witnesses: fromAnchor.witnesses, quorum: opts.witnessQuorum };
+  }
+  const quorum = opts.witnessQuorum ?? opts.witness.length;
+  if (quorum > opts.witness.length) throw new LedgerError('USAGE', `--witness-quorum ${quorum} is more than the ${opts.witness.length} --witness key(s) given`, {});
+  return { witnesses: opts.witness, quorum };
 }
 
 function verifyOptionsOf(opts: VerifyCliOptions): VerifyOptions {
@@ -169,7 +197,9 @@ export function describeResult(r: VerifyResult): string {
     lines.push(`  header ${r.header.height} at ${time(r.header.blockTimeMs)}, signed by node(s) ${r.header.signers.join(', ')}; hash ${r.header.headerHash}`);
   }
   const c = r.checks;
-  lines.push(`  checked: holder ${c.holder}, attributes ${c.attributes}, document ${c.document}, fields ${c.fields}, consistency ${c.consistency}`);
+  lines.push(`  checked: holder ${c.holder}, attributes ${c.attributes}, document ${c.document}, fields ${c.fields}, consistency ${c.consistency}, witnesses ${c.witnesses}`);
+  if (c.witnesses === 'not-checked') lines.push('  witnesses were not checked (no --witness / --witness-quorum policy)');
+  else if (r.witnesses !== undefined && r.witnesses.length > 0) lines.push(`  cosigned by witness(es) ${r.witnesses.join(', ')}`);
   if (r.disclosed !== undefined) for (const [k, v] of Object.entries(r.disclosed)) lines.push(`  disclosed ${k} = ${v}`);
   return lines.join('\n');
 }
@@ -235,15 +265,19 @@ export function registerProof(program: Command): void {
     .option('--grant <id>', 'the grant id asked about (the bundle must be about it)', identifierArg)
     .option('--checkpoint <size:root>', "a checkpoint the reader trusts: the bundle's consistency proof from it is checked")
     .option('--now <ms>', "the reader's time in ms since the epoch (default: this machine's clock)", bigintArg())
+    .option('--witness <vkey>', 'a witness the reader trusts, as its cosigner verifier key (name+keyid+base64; repeatable)', collect(witnessArg))
+    .option('--witness-quorum <k>', 'how many witnesses must have cosigned a checkpoint covering the header (default: every --witness; alone: of the anchor\'s witnesses)', integerArg(1, 64))
     .option('--json', 'print the result as JSON')
     .action((file: string, opts: VerifyCliOptions) => {
       const anchor = readFileBytes(opts.anchor, 'the anchor', 1 << 20);
       requireGenesis(anchor, opts.anchor);
       const options = verifyOptionsOf(opts);
+      const witnesses = witnessPolicyOf(opts, anchor);
+      if (witnesses !== undefined) options.witnesses = witnesses;
       const read = readBundleFile(file);
       const result: VerifyResult =
         'error' in read
-          ? { verdict: 'INVALID', reasons: [{ code: 'MALFORMED', message: read.error }], subject: { kind: 'certificate', id: '' }, checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked' } }
+          ? { verdict: 'INVALID', reasons: [{ code: 'MALFORMED', message: read.error }], subject: { kind: 'certificate', id: '' }, checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' } }
           : verifyBundle(read.bundle, anchor, options);
       process.stdout.write(opts.json ? `${toJsonText(result)}\n` : `${describeResult(result)}\n`);
       process.exitCode = VERDICT_EXIT[result.verdict];
