@@ -104,7 +104,8 @@ export function checkBundleWitnesses(
   if (witnessed === undefined) return missing(`the bundle carries no witness cosignatures; the policy needs ${policy.quorum}`);
   if (witnessed.logSize === header.logSize) {
     if (!bytesEqual(witnessed.logRoot, header.logRoot)) return invalid("the cosigned checkpoint has the header's log size and another root");
-  } else {
+  } else if (header.logSize > 0n) {
+    // (every log extends the empty one: from size 0 there is nothing to prove)
     const path: Uint8Array[] = [];
     for (let i = 0; i < witnessed.consistencyPath.length; i += 32) path.push(witnessed.consistencyPath.subarray(i, i + 32));
     const c = verifyConsistency(header.logSize, witnessed.logSize, header.logRoot, witnessed.logRoot, path);

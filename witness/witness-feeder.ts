@@ -67,6 +67,10 @@ export class WitnessFeeder {
           s.status.cosignedSize = checkpoint.size;
           delete s.status.lastError;
           current.cosignatures.push(r.cosignature);
+        } else if (r.outcome === 'behind') {
+          // a later checkpoint reached the witness first (another node's): no alarm; the next
+          // round of ours past that size goes with a consistency proof from it
+          s.status.lastError = r.detail;
         } else if (r.outcome === 'conflict') {
           s.status.conflict = r.detail;
           s.status.lastError = r.detail;
