@@ -3,9 +3,15 @@
  * The public types of the offline verifier (DESIGN.md section 10; docs/proof-format.md): what a
  * reader passes in and what it gets back. Pure: no imports beyond types.
  */
-import type { WitnessPolicy } from './witness-check.js';
+import type { VerifierKey } from '../ledger/witness-cosignature.js';
 
-export type { WitnessPolicy } from './witness-check.js';
+/** The reader's witness policy (issue 23; verifier/witness-check.ts). */
+export interface WitnessPolicy {
+  /** cosigner keys (vkey type 0x04) the reader trusts */
+  witnesses: VerifierKey[];
+  /** how many distinct witnesses must have cosigned; 1..witnesses.length */
+  quorum: number;
+}
 
 /** The verdicts of DESIGN.md section 10. */
 export type Verdict = 'VALID' | 'INVALID' | 'REVOKED' | 'UNKNOWN' | 'EXPIRED' | 'STALE';

@@ -12,16 +12,11 @@
 import { bytesEqual, toHex } from '../ledger/bytes.js';
 import { checkpointOrigin, checkpointText, parseCheckpointText, parseSignedNote, type NoteSignature } from '../ledger/checkpoint.js';
 import { verifyConsistency } from '../ledger/merkle-verify.js';
-import { COSIGNER_KEY_TYPE, cosignerKeyId, verifyCosignature, type VerifierKey } from '../ledger/witness-cosignature.js';
+import { COSIGNER_KEY_TYPE, cosignerKeyId, verifyCosignature } from '../ledger/witness-cosignature.js';
 import type { BlockHeader, BundleWitnessed, Genesis } from '../proto/schema.generated.js';
-import type { Reason } from './bundle-types.js';
+import type { Reason, WitnessPolicy } from './bundle-types.js';
 
-export interface WitnessPolicy {
-  /** cosigner keys (vkey type 0x04) the reader trusts */
-  witnesses: VerifierKey[];
-  /** how many distinct witnesses must have cosigned; 1..witnesses.length */
-  quorum: number;
-}
+export type { WitnessPolicy };
 
 export type WitnessCheck =
   | { state: 'not-checked' }
