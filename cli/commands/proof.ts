@@ -9,7 +9,9 @@
  * LevelDB (`--data`/`--node-dir`); a second source (e.g. `--api URL`) is one more fetcher there.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
+import { attachWitnessed } from '../../proofs/bundle-witnessed.js';
+import { readWitnessed } from '../../witness/node-witnessing.js';
 import type { Command } from 'commander';
 import { buildProofBundle, type BundleTarget } from '../../proofs/bundle-builder.js';
 import { tryFromHex } from '../../ledger/bytes.js';
@@ -27,7 +29,7 @@ import { anchorWitnessPolicy } from '../../verifier/witness-check.js';
 
 
 /** Produces a binary bundle for a target; one per bundle source. */
-export type BundleFetcher = (target: BundleTarget, options: { fromLogSize?: bigint }) => Promise<Uint8Array>;
+export type BundleFetcher = (target: BundleTarget, options: { fromLogSize?: bigint; witnessed?: boolean }) => Promise<Uint8Array>;
 
 export interface ProofCliOptions {
   cert?: string;
@@ -40,6 +42,8 @@ export interface ProofCliOptions {
   format: string;
   fromLogSize?: bigint;
   force?: boolean;
+  /** Add the outside witnesses' cosignatures (issue 23). */
+  witnessed?: boolean;
   /** Added by the API branch: a node's base URL. */
   api?: string;
 }
@@ -63,7 +67,13 @@ export function localBundleFetcher(opts: { data?: string; node: number; nodeDir?
     const genesis = loadGenesis(readFileBytes(genesisFile, 'the genesis'));
     const db = await openNodeDb(nodeDir);
     try {
-      return await buildProofBundle({ genesis, ...(await openNodeStores(db, genesis)) }, target, options);
+      const stores = await openNodeStores(db, genesis);
+      const bundle = await buildProofBundle({ genesis, ...stores }, target, options);
+      if (!options.witnessed) return bundle;
+      // the node keeps its witnessed checkpoints beside its database (witness/node-witnessing.ts)
+      const note = readWitnessed(basename(nodeDir) === 'db' ? dirname(nodeDir) : nodeDir).quorum?.note;
+      if (note === undefined) throw new LedgerError('NOT_FOUND', `no checkpoint of this node reached the witness quorum (${genesis.genesis.witnessQuorum}); is the node's genesis naming witnesses?`, {});
+      return await attachWitnessed(bundle, note, genesis, (o, n) => stores.merkle.consistencyProof(o, n));
     } finally {
       await db.close();
     }
@@ -240,12 +250,13 @@ export function registerProof(program: Command): void {
     .requiredOption('--out <file>', 'where to write the bundle')
     .option('--format <format>', 'json, binary or qr (PNG, or SVG when --out ends in .svg)', 'json')
     .option('--from-log-size <n>', 'add a consistency proof from this log size (a checkpoint the reader trusts)', bigintArg(1n))
+    .option('--witnessed', "add the outside witnesses' cosignatures of a checkpoint covering the header (the genesis names the witnesses)")
     .option('--force', 'overwrite an existing file')
     .action(async (opts: ProofCliOptions) => {
       const target = targetOf(opts);
       if (!['json', 'binary', 'qr'].includes(opts.format)) throw new LedgerError('USAGE', `--format must be json, binary or qr, not ${opts.format}`, {});
       const fetch = bundleFetcherFor(opts);
-      const bundle = await fetch(target, opts.fromLogSize !== undefined ? { fromLogSize: opts.fromLogSize } : {});
+      const bundle = await fetch(target, { ...(opts.fromLogSize !== undefined ? { fromLogSize: opts.fromLogSize } : {}), ...(opts.witnessed ? { witnessed: true } : {}) });
       const what = await writeBundle(bundle, opts.out, opts.format, opts.force);
       process.stdout.write(`${opts.out}: ${target.kind} ${target.id}, ${what}${writtenBundleNote(bundle)}\n`);
     });
