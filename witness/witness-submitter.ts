@@ -83,6 +83,11 @@ export class WitnessSubmitter {
         this.#knownSize = witnessSize;
         continue;
       }
+      if (res.status === 422 && old === checkpoint.size) {
+        // The same size with an empty proof refused: another root at our size. The spec says 409;
+        // litewitness v0.6.1 answers 422 ("bad consistency proof"). Either way a split view.
+        return { outcome: 'conflict', witnessSize: old, detail: `witness ${this.#endpoint.name} holds size ${old} with another root than ours (422: ${body.trim().slice(0, 80)})` };
+      }
       if (res.status !== 200) return { outcome: 'refused', status: res.status, detail: body.trim().slice(0, 200) };
       const lines = parseSignedNote(`${parsed.text}\n${body}`);
       for (const s of lines?.signatures ?? []) {

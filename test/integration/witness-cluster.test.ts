@@ -110,6 +110,15 @@ describe('witnesses on a running cluster', () => {
     const witnessed = await (await fetch(`${url}/checkpoint/witnessed`)).text();
     const lines = parseSignedNote(witnessed)!.signatures.map((s) => s.keyName);
     expect(lines).toEqual(expect.arrayContaining([ours.name, LW_NAME]));
+    // /checkpoint carries the witnesses' lines after the nodes' once they cosigned the head's
+    // checkpoint (heartbeat blocks keep its text)
+    await waitFor(
+      async () => {
+        const names = parseSignedNote(await (await fetch(`${url}/checkpoint`)).text())?.signatures.map((s) => s.keyName) ?? [];
+        return names.includes(ours.name) && names.includes(LW_NAME) && names.indexOf(ours.name) > names.findIndex((n) => n.startsWith(`${origin}/node-`));
+      },
+      { what: "/checkpoint with both witnesses' lines after the nodes'", timeoutMs: 60_000 },
+    );
     // the stock Go client: the nodes' note signatures and both cosignatures verify
     const noteFile = join(dataDir, 'witnessed.note');
     writeFileSync(noteFile, witnessed);
