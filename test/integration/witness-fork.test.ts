@@ -92,6 +92,10 @@ describe('a planted fork between two nodes, one witness', () => {
     const size = BigInt(a.core.merkle.size);
     expect(witnessing[0]!.status()).toMatchObject({ witnessedSize: size.toString(), lag: '0', witnesses: [{ name: audit.name, cosignedSize: size.toString() }] });
     expect(witnessing[0]!.stored().quorum?.witnesses).toEqual([audit.name]);
+    // the same checkpoint fed again (as after an empty heartbeat block): still one line per witness
+    witnessing[0]!.onCommitted();
+    await witnessing[0]!.idle();
+    expect(parseSignedNote(witnessing[0]!.stored().latest!.note)!.signatures.filter((x) => x.keyName === audit.name)).toHaveLength(1);
 
     witnessing[1]!.onCommitted();
     await witnessing[1]!.idle();
