@@ -22,6 +22,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerWitness } from './commands/witness.js';
 import { registerExchange } from './commands/exchange.js';
 import { registerTrail } from './commands/trail.js';
+import { registerReport } from './commands/report.js';
 import { packageVersion } from '../stack/package-info.js';
 
 export function buildProgram(): Command {
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerWitness(program);
   registerExchange(program);
   registerTrail(program);
+  registerReport(program);
   return program;
 }
 
