@@ -335,6 +335,8 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       'ul',
       { class: 'reasons', 'data-testid': 'reasons' },
       ...(r.reasons.length === 0 ? [h('li', { class: 'ok' }, t(lang, 'noReasons'))] : r.reasons.map((x) => h('li', { 'data-code': x.code }, reasonText(lang, x), ' ', h('span', { class: 'code' }, `[${x.code}]`), lang === 'zh-CN' ? h('div', { class: 'en' }, x.message) : null))),
+      // notes (ISSUER_SUSPENDED, HEADER_IN_FUTURE) never change the verdict: shown after the reasons
+      ...(r.notes ?? []).map((x) => h('li', { class: 'note', 'data-code': x.code }, reasonText(lang, x), ' ', h('span', { class: 'code' }, `[${x.code}]`))),
     );
     const header = r.header;
     const age = header
