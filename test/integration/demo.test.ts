@@ -27,6 +27,7 @@ import { loadKeyFile, SigningKey } from '../../ledger/key-file.js';
 import { DepartmentClient } from '../../producers/department-client.js';
 import { commitment } from '../../ledger/commitment.js';
 import { loadGenesis } from '../../ledger/genesis.js';
+import { publicKeyFromSeed } from '../../ledger/signature.js';
 import { resultName } from '../../ledger/result-codes.js';
 import { StateStore, type AnyDb } from '../../ledger/state-store.js';
 import { decode } from '../../proto/codec.js';
@@ -34,6 +35,7 @@ import { CertificateStatus, GrantStatus } from '../../proto/schema.generated.js'
 import { launchChromium } from '../helpers/browser.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
+import { seedOf } from '../helpers/world.js';
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 let data: string;
@@ -279,6 +281,17 @@ describe('ledger demo --once', () => {
       const audit = runCli(['audit', '--api', url, '--genesis', join(demoLayout(data).samplesDir, 'trust-anchor.genesis.bin'), '--json']);
       expect(audit.status, `${audit.stdout}${audit.stderr}`).toBe(0);
       expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true, findings: [] });
+      // publishing to the running stack as the README shows (issue 17): --data finds the stack's
+      // broker and API, and the department's demo key and outbox, so the numbers continue the demo's
+      const salts = join(data, 'cli-issued.salts.json');
+      const issue = runCli(['event', 'issue-certificate', '--data', data, '--department', 'dept.realestate', '--certificate', '11110105MB0000000X:BDC:2026-000099', '--certificate-type', 'BDC', '--holder', '110105194912310021', '--attr', '面积=60', '--document-sha256', 'ab'.repeat(32), '--salts-out', salts], env, 120_000);
+      expect(issue.status, `${issue.stdout}${issue.stderr}`).toBe(0);
+      expect(issue.stdout).toMatch(/issue-certificate sequence \d+: committed OK at height \d+/);
+      expect(existsSync(salts)).toBe(true);
+      // the authority as well: before, a fresh outbox started at 1 and landed as DUPLICATE_SEQUENCE while the CLI said OK
+      const register = runCli(['event', 'register-department', '--data', data, '--department', 'authority.city', '--target', 'dept.cli', '--name', '命令行测试部门', '--public-key', toHex(publicKeyFromSeed(seedOf('dept.cli')))], env, 120_000);
+      expect(register.status, `${register.stdout}${register.stderr}`).toBe(0);
+      expect(register.stdout).toMatch(/register-department sequence \d+: committed OK/);
     } finally {
       child.kill('SIGINT');
     }
