@@ -21,6 +21,7 @@ import { demoLayout, type SampleBundle } from '../../stack/demo.js';
 import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
+import { brokerStatus, startBroker } from '../../kafka/provision.js';
 import { fromHex, toHex } from '../../ledger/bytes.js';
 import { VERDICT_EXIT } from '../../cli/exit-codes.js';
 import { loadKeyFile, SigningKey } from '../../ledger/key-file.js';
@@ -298,6 +299,30 @@ describe('ledger demo --once', () => {
     expect(await exited, out).toBe(0);
     expect(out).toContain('stopped.');
     // nothing of the stack is left running: its nodes' ports do not answer
+    for (const n of [1, 2, 3]) {
+      const listen = (JSON.parse(readFileSync(join(data, 'nodes', String(n), 'node.json'), 'utf8')) as { listen: string }).listen;
+      expect(await fetchStatus(`http://${listen}`)).toBeUndefined();
+    }
+  });
+  it('a broker left running is reported when reused, and Ctrl-C stops it even when nobody reads stdout any more (issue 17)', { timeout: 300_000 }, async () => {
+    const kafkaDir = join(data, 'kafka');
+    // a broker of an earlier run, left running
+    await startBroker({ dir: kafkaDir });
+    const child = spawn(process.execPath, [CLI, 'up', '--data', data, '--status-interval', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await waitFor(() => out.includes('Ctrl-C stops everything.'), { what: 'the stack up', timeoutMs: 240_000 });
+      expect(out).toMatch(/reusing a broker left running in .*kafka, pid \d+, started by an earlier run; it stops with this stack/);
+      // the reader of stdout dies (a closed pipe): what the stack prints from now on fails with EPIPE
+      child.stdout.destroy();
+    } finally {
+      child.kill('SIGINT');
+    }
+    await exited;
+    await waitFor(async () => !(await brokerStatus({ dir: kafkaDir })).running, { what: 'the broker stopped', timeoutMs: 60_000 });
     for (const n of [1, 2, 3]) {
       const listen = (JSON.parse(readFileSync(join(data, 'nodes', String(n), 'node.json'), 'utf8')) as { listen: string }).listen;
       expect(await fetchStatus(`http://${listen}`)).toBeUndefined();
