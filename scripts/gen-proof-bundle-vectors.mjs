@@ -21,7 +21,9 @@ const { buildProofBundle } = await import(dist('proofs/bundle-builder.js'));
 const { verifyBundle } = await import(dist('verifier/bundle-verify.js'));
 const { buildScenarioChain, CERT } = await import(dist('test/helpers/scenario-chain.js'));
 const { explicitForm, forgeBundle, forgeGenesis, setEventBody } = await import(dist('test/helpers/bundle-forge.js'));
-const { vectorOptionsToJson } = await import(dist('test/helpers/bundle-vectors.js'));
+const { vectorOptionsFromJson, vectorOptionsToJson } = await import(dist('test/helpers/bundle-vectors.js'));
+const { attachWitnessed } = await import(dist('proofs/bundle-witnessed.js'));
+const { testWitness, withWitnesses, witnessedNote } = await import(dist('test/helpers/witnesses.js'));
 const { bytes32 } = await import(dist('test/helpers/chain.js'));
 const { request } = await import(dist('test/helpers/payloads.js'));
 const { AUTHORITY, seedOf } = await import(dist('test/helpers/world.js'));
@@ -149,6 +151,20 @@ const forged = [
 ];
 for (const [name, code, why, bundle] of forged) cases.push([name, code, why, bundle, {}, fg.bytes]);
 
+// Issue 23: witness cosignatures (docs/proof-format.md section 9). Three deterministic witnesses;
+// the reader's policy is in the options: `witnesses` (cosigner vkeys, space-separated) and
+// `witnessQuorum`. Two of them cosigned the header's checkpoint.
+const witnesses = [0, 1, 2].map(testWitness);
+const policy = { witnesses: witnesses.map((x) => x.vkey).join(' '), witnessQuorum: '2' };
+const witnessed = await attachWitnessed(valid, witnessedNote(chain.genesis, head.logSize, head.logRoot, [witnesses[0], witnesses[2]]), withWitnesses(chain.genesis, witnesses, 2), (o, n) => chain.core.merkle.consistencyProof(o, n));
+cases.push(
+  ['certificate-witnessed', 'VALID', 'an issued certificate whose checkpoint 2 of the 3 policy witnesses cosigned (cosignature/v1), policy k = 2', witnessed, policy],
+  ['witnessed-quorum-missing', 'WITNESS_QUORUM_MISSING', 'the same bundle under a policy requiring all 3 witnesses', witnessed, { ...policy, witnessQuorum: '3' }],
+  ['witnessed-not-carried', 'WITNESS_QUORUM_MISSING', 'a bundle without witness cosignatures under a policy requiring 1', valid, { ...policy, witnessQuorum: '1' }],
+  ['witnessed-signature-changed', 'WITNESS_SIGNATURE_INVALID', "one byte of a policy witness's cosignature changed", mutate(witnessed, (b) => (b.witnessed.cosignatures[0].signature[0] ^= 1)), policy],
+  ['witnessed-other-root', 'WITNESS_SIGNATURE_INVALID', "the cosigned checkpoint has the header's log size and another root", mutate(witnessed, (b) => (b.witnessed.logRoot = new Uint8Array(32).fill(3))), policy],
+);
+
 // a second stage on the same chain, after the cases above were built: an expiring certificate,
 // a pending and a denied request
 const w = chain.w;
@@ -171,8 +187,10 @@ for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
 writeFileSync(join(dir, 'anchor.json'), `${JSON.stringify({ description: 'the genesis (trust anchor) of every case without its own anchor', genesis: toHex(chain.genesis.bytes), genesisHash: toHex(chain.genesis.hash) }, null, 2)}\n`);
 const rows = [];
 for (const [name, code, why, bundle, opts, anchor] of cases) {
-  const options = { nowMs: now, ...opts };
-  const r = verifyBundle(bundle, anchor ?? chain.genesis.bytes, options);
+  // a witness policy goes into the JSON as written (vkey text); the verdict is of the options as a reader of the file gets them
+  const { witnesses: wk, witnessQuorum: wq, ...rest } = opts;
+  const jsonOptions = { ...vectorOptionsToJson({ nowMs: now, ...rest }), ...(wk !== undefined ? { witnesses: wk, witnessQuorum: wq } : {}) };
+  const r = verifyBundle(bundle, anchor ?? chain.genesis.bytes, vectorOptionsFromJson(jsonOptions));
   const first = r.reasons[0]?.code ?? null;
   if ((code === 'VALID' ? r.verdict !== 'VALID' : first !== code)) throw new Error(`${name}: expected ${code}, got ${r.verdict} ${first} (${r.reasons[0]?.message})`);
   const json = {
@@ -180,7 +198,7 @@ for (const [name, code, why, bundle, opts, anchor] of cases) {
     description: why,
     bundle: toHex(bundle),
     ...(anchor !== undefined ? { anchor: toHex(anchor) } : {}),
-    options: vectorOptionsToJson(options),
+    options: jsonOptions,
     expect: { verdict: r.verdict, reason: first, reasons: r.reasons.map((x) => x.code), notes: r.notes.map((x) => x.code), headerHeight: r.header?.height ?? null },
   };
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);

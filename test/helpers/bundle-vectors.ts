@@ -6,6 +6,7 @@
  * the test that runs the vectors.
  */
 import { toHex } from '../../ledger/bytes.js';
+import { parseVerifierKey } from '../../ledger/witness-cosignature.js';
 import type { VerifyOptions } from '../../verifier/bundle-types.js';
 
 export interface VectorOptionsJson {
@@ -17,6 +18,9 @@ export interface VectorOptionsJson {
   documentSha256?: string;
   fields?: string[];
   checkpoint?: { logSize: string; logRoot: string };
+  /** The reader's witness policy (docs/proof-format.md section 9): cosigner vkeys, space-separated, and k. */
+  witnesses?: string;
+  witnessQuorum?: string;
 }
 
 /** One vector file: the bundle, the anchor when it is not anchor.json's, the options and the expected result. */
@@ -31,6 +35,7 @@ export interface BundleVector {
 
 const bytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
 
+/** The options as JSON; a witness policy is not converted back (its vkey text is given to the vector as written). */
 export function vectorOptionsToJson(o: VerifyOptions): VectorOptionsJson {
   return {
     nowMs: o.nowMs.toString(),
@@ -54,5 +59,6 @@ export function vectorOptionsFromJson(j: VectorOptionsJson): VerifyOptions {
     ...(j.documentSha256 !== undefined ? { documentSha256: bytes(j.documentSha256) } : {}),
     ...(j.fields !== undefined ? { fields: j.fields } : {}),
     ...(j.checkpoint !== undefined ? { checkpoint: { logSize: BigInt(j.checkpoint.logSize), logRoot: bytes(j.checkpoint.logRoot) } } : {}),
+    ...(j.witnesses !== undefined ? { witnesses: { witnesses: j.witnesses.split(' ').map((k) => parseVerifierKey(k)), quorum: Number(j.witnessQuorum) } } : {}),
   };
 }

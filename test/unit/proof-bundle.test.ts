@@ -78,7 +78,7 @@ describe('verdicts on a chain built by the real pipeline', () => {
     expect(r.summary).toMatchObject({ kind: 'certificate', certificateTypeId: 'BDC', issuerDepartmentId: 'dept.realestate', status: 'ISSUED', validUntilMs: '0' });
     expect(r.header?.height).toBe(chain.height.toString());
     expect(r.header?.signers).toEqual([1]);
-    expect(r.checks).toEqual({ holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked' });
+    expect(r.checks).toEqual({ holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' });
   });
 
   it('a certificate issued under a rotated key (version 2) is VALID', async () => {
