@@ -21,6 +21,7 @@ import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
 import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
 import { writeBundle } from '../proofs/bundle-files.js';
+import { chainNextSequence } from './chain-sequence.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
 
 export interface DemoLayout {
@@ -108,21 +109,6 @@ export async function findApi(cluster: LocalCluster): Promise<string | undefined
     }
   }
   return undefined;
-}
-
-/** A department's next sequence number on chain, through the API (undefined when unknown). */
-async function chainNextSequence(apiUrl: string | undefined, departmentId: string): Promise<bigint | undefined> {
-  if (apiUrl === undefined) return undefined;
-  try {
-    const r = await fetch(`${apiUrl}/v1/departments/${encodeURIComponent(departmentId)}`, { signal: AbortSignal.timeout(3000) });
-    if (!r.ok) return undefined;
-    const body = (await r.json()) as Record<string, unknown>;
-    // `{ record: DepartmentRecord, keys }` (api/routes-records.ts), 64-bit integers as strings
-    const next = (body.record as Record<string, unknown> | undefined)?.nextSequence;
-    return typeof next === 'string' || typeof next === 'number' ? BigInt(next) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
