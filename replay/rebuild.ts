@@ -27,7 +27,9 @@ import type { LoadedGenesis } from '../ledger/genesis.js';
 import { eventId } from '../ledger/hash.js';
 import { changedAt, type ChainAt } from '../ledger/projection-records.js';
 import { describeKey, Projections, PROJECTION_TABLES, type ProjectionWrite } from '../ledger/projections.js';
-import { BlockFold, replayBlock } from '../ledger/block-fold.js';
+import { BlockFold, replayBlock, type FoldedRoots, type LogAppender } from '../ledger/block-fold.js';
+import { StagedWrites, type SublevelWrite } from '../ledger/staged-writes.js';
+import { PhaseClock, REPLAY_PHASES, type ReplayPhase } from './phase-clock.js';
 import { MerkleFrontier } from '../ledger/merkle-hash.js';
 import { BlockState, rulesFromGenesis, type SignatureCheck } from '../ledger/state-machine.js';
 import { StateStore, type AnyDb, type AnySublevel } from '../ledger/state-store.js';
@@ -62,6 +64,8 @@ export interface RebuildOptions {
   stateOnly?: boolean;
   /** Asked before each block: true ends the replay there, without the comparison (the auditor's early stop). */
   shouldStop?: (height: bigint) => boolean;
+  /** Flush the staged writes to LevelDB once this many keys are staged (default DEFAULT_FLUSH_KEYS; 1 = after every block). */
+  flushKeys?: number;
 }
 
 export interface Difference {
@@ -81,8 +85,15 @@ export interface RebuildReport {
   head: string;
   blocks: number;
   events: number;
+  /** Seconds of the replay (the comparison after it not included). */
   seconds: number;
   eventsPerSecond: number;
+  /** LevelDB writes of the replay: staged (one per op a batch per block would write), written (after staging collapsed repeated keys), batches. */
+  writes: { staged: number; written: number; flushes: number; perEvent: number };
+  /** Main-thread milliseconds per phase, the comparison and the area's clearing included (replay/phase-clock.ts). */
+  phasesMs: Record<ReplayPhase, number>;
+  /** CPU seconds of the whole rebuild: every thread, and the main thread alone (null off Linux). */
+  cpuSeconds: { process: number; main: number | null };
   /** Every header's state root was reproduced. */
   stateRootsMatch: boolean;
   /** The first block whose replay differs (state root, or an event's result code). */
@@ -105,37 +116,54 @@ export interface RebuildReport {
  * STORE_FORMAT when the stored blocks cannot be read.
  */
 export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
+  const clock = new PhaseClock();
+  const report = await replayAndCompare(opts, clock);
+  const cpu = clock.cpu();
+  return { ...report, phasesMs: roundPhases(clock.phasesMs), cpuSeconds: { process: round3(cpu.process), main: cpu.main === null ? null : round3(cpu.main) } };
+}
+
+async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promise<Omit<RebuildReport, 'phasesMs' | 'cpuSeconds'>> {
   const { db, genesis } = opts;
   if (db.status !== 'open') await db.open();
   const blocks = await BlockStore.open(db, genesis.hash, genesis.limits);
   const head = opts.upTo !== undefined && opts.upTo < blocks.head.height ? opts.upTo : blocks.head.height;
   const area = db.sublevel(REBUILD_AREA, VIEW) as unknown as AnyDb;
-  await area.clear();
+  await clock.timeAsync('leveldb', () => area.clear());
   const started = performance.now();
   let events = 0;
   let replayed = 0;
   let firstMismatch: RebuildReport['firstMismatch'] = null;
+  // The area's writes go through one stage, flushed as one sorted batch per many blocks while the
+  // replay goes on (ledger/staged-writes.ts); the state and projections read through it.
+  const stage = new StagedWrites(db);
+  const flushKeys = opts.flushKeys ?? DEFAULT_FLUSH_KEYS;
   try {
-    const state = await StateStore.open(area);
-    const projections = await Projections.open(area, { limits: genesis.limits });
+    const headHeader = head > 0n ? await blocks.header(head) : undefined;
+    const state = await StateStore.open(area, { reads: stage, expectedEvents: Number(headHeader?.logSize ?? 0n) });
+    const projections = await Projections.open(area, { limits: genesis.limits, reads: stage });
     const rules = rulesFromGenesis(genesis.genesis);
     // The log is recomputed as a frontier (its root checked against every header); the node's
     // stored Merkle log is not rewritten by a rebuild.
     const log = new MerkleFrontier();
     let previousBlockTime = 0n;
     let stopped = false;
+    // Block h + 1 is read from LevelDB (on its thread) while block h replays.
+    let next = head >= 1n ? blocks.block(1n) : undefined;
     for (let h = 1n; h <= head; h++) {
       if (opts.shouldStop?.(h) === true) {
         stopped = true;
         break;
       }
-      const block = await blocks.block(h);
+      const block = await clock.timeAsync('read', () => next!);
+      next = h < head ? blocks.block(h + 1n) : undefined;
       if (block?.header === undefined) throw new LedgerError('STORE_FORMAT', `block ${h} is missing below the head ${head}`, { height: h.toString() });
       const header = block.header;
       const bs = BlockState.open(state, { rules, height: h, logSize: log.size });
-      const fold = new BlockFold(bs, log);
-      await bs.prefetch(block.events.flatMap((e) => (e.event !== undefined ? [e.event] : [])));
+      const fold = new TimedFold(bs, log, clock);
+      await clock.timeAsync('decode', () => bs.prefetch(block.events.flatMap((e) => (e.event !== undefined ? [e.event] : []))));
+      const replayStarted = performance.now();
       const result = await replayBlock(block, fold, VERIFIED, previousBlockTime);
+      clock.phasesMs.rules += performance.now() - replayStarted - fold.finishMs;
       if (!result.ok) {
         const d = result.difference;
         const what = d.event !== undefined ? `${d.field === 'result' ? 'result' : d.field} of event ${d.event}` : d.field;
@@ -145,15 +173,31 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
       const finished = result.roots;
       const committed = fold.folded;
       previousBlockTime = header.blockTimeMs;
-      const projected = await projections.writesFor(h, committed);
-      await db.batch([...finished.stateWrites, ...projected] as never);
+      const projected = await clock.timeAsync('projections', () => projections.writesFor(h, committed));
+      clock.time('leveldb', () => {
+        stage.add(finished.stateWrites);
+        stage.add(projected as SublevelWrite[]);
+      });
+      // staged is as good as committed for the replay: every later read goes through the stage
       bs.markCommitted();
+      if (stage.size >= flushKeys) await clock.timeAsync('leveldb', () => stage.flush());
       events += block.events.length;
       replayed++;
       opts.onProgress?.({ height: h, head, events });
     }
+    await next?.catch(() => undefined);
+    if (firstMismatch !== null || stopped || head < blocks.head.height) await clock.timeAsync('leveldb', () => stage.discard());
+    else await clock.timeAsync('leveldb', () => stage.drain());
     const seconds = (performance.now() - started) / 1000;
-    const base = { head: head.toString(), blocks: replayed, events, seconds, eventsPerSecond: seconds > 0 ? Math.round(events / seconds) : 0 };
+    const c = stage.counters;
+    const base = {
+      head: head.toString(),
+      blocks: replayed,
+      events,
+      seconds,
+      eventsPerSecond: seconds > 0 ? Math.round(events / seconds) : 0,
+      writes: { staged: c.staged, written: c.written, flushes: c.flushes, perEvent: events > 0 ? Number((c.written / events).toFixed(3)) : 0 },
+    };
     if (firstMismatch !== null) {
       return { ...base, stateRootsMatch: false, firstMismatch, differences: 0, firstDifference: null, byTable: {}, applied: false, ok: false };
     }
@@ -167,6 +211,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     let firstAt: ChainAt | null = null;
     let differences = 0;
     const tables = opts.stateOnly === true ? [...STATE_TABLES] : [...PROJECTION_TABLES, ...STATE_TABLES];
+    const compareStarted = performance.now();
     for (const name of tables) {
       const stored = db.sublevel(name, VIEW) as unknown as AnySublevel;
       const rebuilt = area.sublevel(name, VIEW) as unknown as AnySublevel;
@@ -189,6 +234,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
         };
       });
     }
+    clock.phasesMs.compare += performance.now() - compareStarted;
     if (first !== null && (first as Difference).changedBy !== null) {
       const d = first as Difference;
       const b = await blocks.block(BigInt(d.changedBy!.height));
@@ -202,8 +248,44 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     }
     return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied, compared: true };
   } finally {
-    await area.clear();
+    await stage.discard();
+    await clock.timeAsync('leveldb', () => area.clear());
   }
+}
+
+/** Writes below this many staged keys wait for the next block (a flush is one LevelDB batch). */
+export const DEFAULT_FLUSH_KEYS = 200_000;
+
+/** A fold that times its `finish` (the state tree, ledger/state-tree.ts) apart from the rules. */
+class TimedFold extends BlockFold {
+  finishMs = 0;
+  constructor(
+    state: BlockState,
+    log: LogAppender,
+    private readonly clock: PhaseClock,
+  ) {
+    super(state, log);
+  }
+  override async finish(): Promise<FoldedRoots> {
+    const t = performance.now();
+    try {
+      return await super.finish();
+    } finally {
+      const ms = performance.now() - t;
+      this.finishMs += ms;
+      this.clock.phasesMs.state_tree += ms;
+    }
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function roundPhases(ms: Record<ReplayPhase, number>): Record<ReplayPhase, number> {
+  const out = { ...ms };
+  for (const k of REPLAY_PHASES) out[k] = Math.round(ms[k] * 10) / 10;
+  return out;
 }
 
 /**
