@@ -52,6 +52,8 @@ export interface AuditOptions {
   level: AuditLevel;
   /** The node database, for the `full` level (state and projections). */
   db?: AnyDb;
+  /** An empty scratch database for the full level's replay (replay/scratch-area.ts); default: the node database's `rebuild` sublevel. */
+  area?: AnyDb;
   /** Worker threads for the event signatures (default: checks on this thread). */
   pool?: SignaturePool;
   /** A checkpoint from an earlier audit: prove the chain only grew since. */
@@ -169,7 +171,7 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     };
     // Once the block checks stop at a height, the replay need not go past it.
     const shouldStop = (h: bigint) => findings.length > 0 && (!refinable(findings) || h > BigInt(findings[0]!.height));
-    replay = rebuild({ db: opts.db, genesis: anchor, stateOnly: !keepsProjections, onProgress, shouldStop }).then(
+    replay = rebuild({ db: opts.db, genesis: anchor, stateOnly: !keepsProjections, onProgress, shouldStop, ...(opts.area !== undefined ? { area: opts.area } : {}) }).then(
       (report) => ({ report }),
       (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
     );

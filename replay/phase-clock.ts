@@ -13,7 +13,8 @@
 import { readFileSync } from 'node:fs';
 
 export const REPLAY_PHASES = ['read', 'decode', 'rules', 'state_tree', 'projections', 'leveldb', 'compare'] as const;
-export type ReplayPhase = (typeof REPLAY_PHASES)[number];
+/** The phases, and the main thread's waits for LevelDB's own thread (idle: its CPU is the other threads'). */
+export type ReplayPhase = (typeof REPLAY_PHASES)[number] | 'leveldb_wait';
 
 export interface CpuSeconds {
   /** All threads of the process. */
@@ -24,7 +25,7 @@ export interface CpuSeconds {
 
 /** Accumulates the main thread's time per phase (see the module comment). */
 export class PhaseClock {
-  readonly phasesMs: Record<ReplayPhase, number> = { read: 0, decode: 0, rules: 0, state_tree: 0, projections: 0, leveldb: 0, compare: 0 };
+  readonly phasesMs: Record<ReplayPhase, number> = { read: 0, decode: 0, rules: 0, state_tree: 0, projections: 0, leveldb: 0, compare: 0, leveldb_wait: 0 };
   private readonly cpuStart = process.cpuUsage();
   private readonly mainStart = mainThreadCpuSeconds();
 

@@ -48,6 +48,8 @@ export interface RebuildProgress {
   height: bigint;
   head: bigint;
   events: number;
+  /** The events up to the head (its header's log size): what `events` counts towards. */
+  totalEvents: bigint;
 }
 
 export interface RebuildOptions {
@@ -64,6 +66,12 @@ export interface RebuildOptions {
   stateOnly?: boolean;
   /** Asked before each block: true ends the replay there, without the comparison (the auditor's early stop). */
   shouldStop?: (height: bigint) => boolean;
+  /**
+   * Where the rebuilt state and projections go: an empty scratch database of the caller's, which
+   * it deletes afterwards (the CLI's, in a folder beside the node's: see scratchArea). Default:
+   * the sublevel `rebuild` of `db`, cleared before and after.
+   */
+  area?: AnyDb;
   /** Flush the staged writes to LevelDB once this many keys are staged (default DEFAULT_FLUSH_KEYS; 1 = after every block). */
   flushKeys?: number;
 }
@@ -127,15 +135,29 @@ async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promis
   if (db.status !== 'open') await db.open();
   const blocks = await BlockStore.open(db, genesis.hash, genesis.limits);
   const head = opts.upTo !== undefined && opts.upTo < blocks.head.height ? opts.upTo : blocks.head.height;
-  const area = db.sublevel(REBUILD_AREA, VIEW) as unknown as AnyDb;
-  await clock.timeAsync('leveldb', () => area.clear());
+  // A scratch database of the caller's (deleted afterwards) costs LevelDB nothing to empty; the
+  // node database's own `rebuild` sublevel is cleared before and after.
+  const area = opts.area ?? (db.sublevel(REBUILD_AREA, VIEW) as unknown as AnyDb);
+  if (area.status !== 'open') await area.open();
+  const clearArea = async () => {
+    if (opts.area === undefined || (await area.keys({ limit: 1 } as never).all()).length > 0) await area.clear();
+  };
+  await clock.timeAsync('leveldb_wait', clearArea);
   const started = performance.now();
   let events = 0;
   let replayed = 0;
   let firstMismatch: RebuildReport['firstMismatch'] = null;
   // The area's writes go through one stage, flushed as one sorted batch per many blocks while the
   // replay goes on (ledger/staged-writes.ts); the state and projections read through it.
-  const stage = new StagedWrites(db);
+  const stage = new StagedWrites(area);
+  const leveldb = async (step: () => Promise<void>) => {
+    const waited = stage.counters.waitMs;
+    const t = performance.now();
+    await step();
+    const wait = stage.counters.waitMs - waited;
+    clock.phasesMs.leveldb += performance.now() - t - wait;
+    clock.phasesMs.leveldb_wait += wait;
+  };
   const flushKeys = opts.flushKeys ?? DEFAULT_FLUSH_KEYS;
   try {
     const headHeader = head > 0n ? await blocks.header(head) : undefined;
@@ -180,14 +202,14 @@ async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promis
       });
       // staged is as good as committed for the replay: every later read goes through the stage
       bs.markCommitted();
-      if (stage.size >= flushKeys) await clock.timeAsync('leveldb', () => stage.flush());
+      if (stage.size >= flushKeys) await leveldb(() => stage.flush());
       events += block.events.length;
       replayed++;
-      opts.onProgress?.({ height: h, head, events });
+      opts.onProgress?.({ height: h, head, events, totalEvents: headHeader?.logSize ?? 0n });
     }
     await next?.catch(() => undefined);
-    if (firstMismatch !== null || stopped || head < blocks.head.height) await clock.timeAsync('leveldb', () => stage.discard());
-    else await clock.timeAsync('leveldb', () => stage.drain());
+    if (firstMismatch !== null || stopped || head < blocks.head.height) await leveldb(() => stage.discard());
+    else await leveldb(() => stage.drain());
     const seconds = (performance.now() - started) / 1000;
     const c = stage.counters;
     const base = {
@@ -249,7 +271,7 @@ async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promis
     return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied, compared: true };
   } finally {
     await stage.discard();
-    await clock.timeAsync('leveldb', () => area.clear());
+    if (opts.area === undefined) await clock.timeAsync('leveldb_wait', clearArea);
   }
 }
 
@@ -284,7 +306,7 @@ function round3(x: number): number {
 
 function roundPhases(ms: Record<ReplayPhase, number>): Record<ReplayPhase, number> {
   const out = { ...ms };
-  for (const k of REPLAY_PHASES) out[k] = Math.round(ms[k] * 10) / 10;
+  for (const k of [...REPLAY_PHASES, 'leveldb_wait'] as const) out[k] = Math.round(ms[k] * 10) / 10;
   return out;
 }
 

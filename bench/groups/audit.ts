@@ -22,6 +22,7 @@ import { verifyEd25519, publicKeyFromSeed, signEd25519 } from '../../ledger/sign
 import { sha256 } from '../../ledger/hash.js';
 import { utf8 } from '../../ledger/bytes.js';
 import { opsPerSecond } from '../measure.js';
+import { openScratchArea } from '../../replay/scratch-area.js';
 import { buildBenchChain, tempLevel } from './rebuild.js';
 
 export const auditGroup: BenchGroup = {
@@ -44,7 +45,8 @@ export const auditGroup: BenchGroup = {
       if (!merkle.ok) throw new Error(`the bench chain did not audit cleanly: ${JSON.stringify(merkle.finding)}`);
       const t = performance.now();
       const cpu = process.cpuUsage();
-      const full = await audit({ source, anchor: chain.genesis, level: 'full', db: chain.db, pool });
+      const scratch = await openScratchArea(level.path);
+      const full = await audit({ source, anchor: chain.genesis, level: 'full', db: chain.db, area: scratch.db, pool }).finally(() => scratch.remove());
       const seconds = (performance.now() - t) / 1000;
       const c = process.cpuUsage(cpu);
       if (!full.ok) throw new Error(`the bench chain did not audit cleanly: ${JSON.stringify(full.finding)}`);

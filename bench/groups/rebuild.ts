@@ -26,6 +26,7 @@ import { NodeCore } from '../../consensus/node-core.js';
 import type { KafkaRecord } from '../../consensus/messages.js';
 import { rebuild, type RebuildReport } from '../../replay/rebuild.js';
 import { REPLAY_PHASES } from '../../replay/phase-clock.js';
+import { openScratchArea } from '../../replay/scratch-area.js';
 import { opsPerSecond } from '../measure.js';
 import { timeToCutMessage } from '../../ledger/block.js';
 import { utf8 } from '../../ledger/bytes.js';
@@ -124,12 +125,14 @@ export async function buildBenchChain(events: number, log: (m: string) => void, 
 }
 
 /** A fresh LevelDB in a temporary folder (the bench measures the real write path: classic-level). */
-export async function tempLevel(prefix: string): Promise<{ db: AnyDb; close(): Promise<void> }> {
+export async function tempLevel(prefix: string): Promise<{ db: AnyDb; path: string; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), `ledger-bench-${prefix}-`));
-  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb;
+  const path = join(dir, 'db');
+  const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb;
   await db.open();
   return {
     db,
+    path,
     close: async () => {
       await db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -208,8 +211,15 @@ export const rebuildGroup: BenchGroup = {
     try {
       const chain = await buildBenchChain(target, log, level.db);
       log(`chain of ${chain.events} events built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      // as `ledger rebuild` does: the rebuilt data in a scratch LevelDB beside the node's
       const t = performance.now();
-      const report = await rebuild({ db: chain.db, genesis: chain.genesis });
+      const scratch = await openScratchArea(level.path);
+      let report: RebuildReport;
+      try {
+        report = await rebuild({ db: chain.db, genesis: chain.genesis, area: scratch.db });
+      } finally {
+        await scratch.remove();
+      }
       const seconds = (performance.now() - t) / 1000;
       if (!report.ok) throw new Error(`the bench chain did not rebuild cleanly: ${JSON.stringify(report.firstMismatch ?? report.firstDifference)}`);
       log(`rebuild of ${report.events} events in ${seconds.toFixed(1)} s, ${report.cpuSeconds.process.toFixed(1)} CPU s (main thread ${report.cpuSeconds.main?.toFixed(1) ?? '?'}); ${report.writes.written} writes in ${report.writes.flushes} batches`);

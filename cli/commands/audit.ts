@@ -12,7 +12,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { audit, type AuditProgress, type AuditReport } from '../../audit/audit.js';
 import { compareCopies, type CompareReport } from '../../audit/audit-compare.js';
@@ -27,6 +26,8 @@ import { AUDIT_LEVELS, type AuditFinding, type AuditLevel } from '../../verifier
 import { integerArg, toJsonText } from '../args.js';
 import { openNodeDb, resolveNodePaths } from '../../consensus/node-store.js';
 import { HttpChainSource } from '../../api/client.js';
+import { openScratchArea } from '../../replay/scratch-area.js';
+import { replayProgressBar } from '../replay-progress.js';
 
 interface AuditCliOptions {
   data?: string;
@@ -190,24 +191,18 @@ export function registerAudit(program: Command): void {
       const genesis = readGenesis(genesisFile);
       const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;
       const db = await openNodeDb(nodeDir);
+      // the full level's replay goes to a scratch LevelDB beside the node's (else its `rebuild` sublevel)
+      const scratch = level === 'full' ? await openScratchArea(nodeDir).catch(() => undefined) : undefined;
       const pool = level === 'headers' ? undefined : new SignaturePool(opts.workers ?? availableParallelism());
-      const bar = process.stderr.isTTY && !opts.json ? new cliProgress.SingleBar({ format: 'audit {phase} |{bar}| {percentage}% | block {value}/{total} | {events} events | ETA {eta}s', stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : undefined;
-      let phase = '';
-      const onProgress = (p: AuditProgress) => {
-        if (bar === undefined) return;
-        if (phase !== p.phase) {
-          if (phase !== '') bar.stop();
-          bar.start(Number(p.head), 0, { events: 0, phase: p.phase.padEnd(6) });
-          phase = p.phase;
-        }
-        bar.update(Number(p.height), { events: p.events, phase: p.phase.padEnd(6) });
-      };
+      const bar = replayProgressBar('audit', process.stderr.isTTY && !opts.json);
+      const onProgress = (p: AuditProgress) => bar.update(p);
       let report: AuditReport;
       try {
-        report = await audit({ source: new LevelDbChainSource(db, genesis.bytes), anchor: genesis, level, db, pool, previous, onProgress });
+        report = await audit({ source: new LevelDbChainSource(db, genesis.bytes), anchor: genesis, level, db, ...(scratch !== undefined ? { area: scratch.db } : {}), pool, previous, onProgress });
       } finally {
-        bar?.stop();
+        bar.stop();
         await pool?.close();
+        await scratch?.remove();
         await db.close();
       }
       finishAudit(report, opts);
