@@ -79,7 +79,7 @@ function describe(f: AuditFinding): string[] {
 function summary(r: AuditReport, saved: string | undefined): string {
   const lines: string[] = [];
   if (r.ok) {
-    lines.push(`verified up to height ${r.verifiedHeight} (level ${r.level}): ${r.events} events, log size ${r.logSize}, log root ${r.logRoot}, header ${r.headerHash} (${r.seconds.toFixed(1)} s, ${r.eventsPerSecond} events/s)`);
+    lines.push(`verified up to height ${r.verifiedHeight} (level ${r.level}): ${r.events} events, log size ${r.logSize}, log root ${r.logRoot}, header ${r.headerHash} (${r.seconds.toFixed(1)} s, ${r.eventsPerSecond} events/s, ${r.cpuSeconds.toFixed(1)} CPU s${r.replay !== null ? `; replay ${r.replay.eventsPerSecond} events/s, ${r.replay.writes.perEvent} LevelDB writes per event` : ''})`);
   } else {
     lines.push(...describe(r.finding!));
     for (const f of r.findings) if (f !== r.finding) lines.push(`  also [${f.code}]${f.event !== undefined ? ` event ${f.event}` : ''}${f.field !== undefined ? ` ${f.field}` : ''}: ${f.message}`);
