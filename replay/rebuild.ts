@@ -4,9 +4,16 @@
  * fresh state and projection area, checks every header's `state_root` (and every event's result
  * code), and compares what it rebuilt with what the node stores, byte for byte.
  *
- *  - The fresh area is the sublevel `rebuild` of the node's own database (cleared before and
- *    after), so a rebuild of a large chain needs disk, not memory, and the final replacement can
- *    be one atomic batch of that same database.
+ *  - The fresh area is a scratch database the caller gives (`area`: the CLI's is a LevelDB in a
+ *    folder beside the node's, replay/scratch-area.ts, deleted afterwards), or else the sublevel
+ *    `rebuild` of the node's own database (cleared before and after), so a rebuild of a large
+ *    chain needs disk, not memory, and the final replacement is one atomic batch of the node's
+ *    database.
+ *  - The area's writes go through a stage (ledger/staged-writes.ts, issue 20): many blocks' writes
+ *    in memory, read through by the state and projections, flushed as one sorted batch per
+ *    DEFAULT_FLUSH_KEYS keys while the replay goes on; a key several blocks wrote is written once,
+ *    with the last block's bytes. Block h + 1 is read while block h replays. The report says the
+ *    writes, the main thread's time per phase and the CPU time (replay/phase-clock.ts).
  *  - Blocks are replayed through a fresh BlockState each (ledger/state-machine.ts) with the
  *    signature check answering true: the blocks were verified when they were committed (DESIGN.md
  *    section 9). The projection hook (ledger/projections.ts) runs as the core runs it.
