@@ -47,12 +47,12 @@ export const DIRECT_READS: KeyReader = {
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 
-interface Staged {
-  /** The full key: the sublevel's prefix, then the key. */
-  full: Bytes;
-  /** The value, or null for a delete. */
-  value: Bytes | null;
-}
+/**
+ * Staged entries: the full key (the sublevel's prefix, then the key) as a string of one code
+ * unit per byte -> the value, or null for a delete. No object per entry: the replay stages
+ * hundreds of thousands, and the GC would pay for each.
+ */
+type Entries = Map<string, Bytes | null>;
 
 /** One UTF-16 code unit per byte: strings compare as their bytes do (code units 0..255). */
 function latin1(bytes: Bytes): string {
@@ -61,16 +61,16 @@ function latin1(bytes: Bytes): string {
   return s;
 }
 
+/** The bytes of a string of code units 0..255 (a prefix, or a staged full key). */
 function asciiBytes(s: string): Bytes {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 }
 
-/** The sublevel's global prefix (ASCII, abstract-level's `!name!` per level), as string and bytes. */
+/** The sublevel's global prefix (ASCII, abstract-level's `!name!` per level). */
 interface Prefix {
   text: string;
-  bytes: Bytes;
 }
 
 /** Counters a replay reports (bench `replay_writes_per_event`). */
@@ -87,9 +87,9 @@ export interface StageCounters {
 
 /** The stage over one root database (see the module comment). */
 export class StagedWrites implements KeyReader {
-  private current = new Map<string, Staged>();
+  private current: Entries = new Map();
   /** The flush on LevelDB's thread, and its entries (readable until it is written). */
-  private inFlight: { entries: Map<string, Staged>; done: Promise<void> } | undefined;
+  private inFlight: { entries: Entries; done: Promise<void> } | undefined;
   private readonly prefixes = new Map<AnySublevel, Prefix>();
   readonly counters: StageCounters = { staged: 0, written: 0, flushes: 0, waitMs: 0 };
 
@@ -111,7 +111,7 @@ export class StagedWrites implements KeyReader {
     if (p === undefined) {
       if (sublevel.db !== this.db) throw new TypeError('staged writes: the sublevel belongs to another database');
       const text = sublevel.prefix;
-      p = { text, bytes: asciiBytes(text) };
+      p = { text };
       this.prefixes.set(sublevel, p);
     }
     return p;
@@ -121,18 +121,16 @@ export class StagedWrites implements KeyReader {
   add(ops: readonly SublevelWrite[]): void {
     for (const op of ops) {
       const p = this.prefixOf(op.sublevel);
-      const full = new Uint8Array(p.bytes.length + op.key.length);
-      full.set(p.bytes, 0);
-      full.set(op.key, p.bytes.length);
-      const value = op.type === 'put' ? op.value! : null;
-      this.current.set(p.text + latin1(op.key), { full, value });
+      this.current.set(p.text + latin1(op.key), op.type === 'put' ? op.value! : null);
     }
     this.counters.staged += ops.length;
   }
 
-  private lookup(p: Prefix, key: Bytes): Staged | undefined {
+  /** The staged value (null: a staged delete), or undefined when the key is not staged. */
+  private lookup(p: Prefix, key: Bytes): Bytes | null | undefined {
     const k = p.text + latin1(key);
-    return this.current.get(k) ?? this.inFlight?.entries.get(k);
+    const v = this.current.get(k);
+    return v !== undefined ? v : this.inFlight?.entries.get(k);
   }
 
   async getMany(sublevel: AnySublevel, keys: Bytes[]): Promise<Array<Bytes | undefined>> {
@@ -142,14 +140,14 @@ export class StagedWrites implements KeyReader {
     for (let i = 0; i < keys.length; i++) {
       const s = this.lookup(p, keys[i]!);
       if (s === undefined) missing.push(i);
-      else out[i] = s.value ?? undefined;
+      else out[i] = s ?? undefined;
     }
     if (missing.length > 0) {
       const got = await sublevel.getMany(missing.map((i) => keys[i]!));
       // A flush may have ended (and the stage moved on) while LevelDB read: what is staged now wins.
       missing.forEach((i, j) => {
         const s = this.lookup(p, keys[i]!);
-        out[i] = s === undefined ? got[j] : (s.value ?? undefined);
+        out[i] = s === undefined ? got[j] : (s ?? undefined);
       });
     }
     return out;
@@ -160,7 +158,7 @@ export class StagedWrites implements KeyReader {
     const out: Bytes[] = [];
     for (const entries of [this.inFlight?.entries, this.current]) {
       if (entries === undefined) continue;
-      for (const [k, s] of entries) if (s.value !== null && k.startsWith(p.text)) out.push(s.full.subarray(p.bytes.length));
+      for (const [k, v] of entries) if (v !== null && k.startsWith(p.text)) out.push(asciiBytes(k.slice(p.text.length)));
     }
     return out;
   }
@@ -181,9 +179,10 @@ export class StagedWrites implements KeyReader {
     const options = this.db.keyEncoding().name === 'view' && this.db.valueEncoding().name === 'view' ? undefined : VIEW;
     const batch = this.db.batch();
     for (let i = 0; i < keys.length; i++) {
-      const s = entries.get(keys[i]!)!;
-      if (s.value === null) batch.del(s.full as never, options as never);
-      else batch.put(s.full as never, s.value as never, options as never);
+      const value = entries.get(keys[i]!) as Bytes | null;
+      const full = asciiBytes(keys[i]!);
+      if (value === null) batch.del(full as never, options as never);
+      else batch.put(full as never, value as never, options as never);
     }
     this.counters.written += keys.length;
     this.counters.flushes++;

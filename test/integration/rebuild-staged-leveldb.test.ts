@@ -65,8 +65,8 @@ describe('rebuild through the staged write path, on LevelDB', () => {
 
   it('gives back the bench mix chain node\'s LevelDB contents key by key, flushed every few blocks and once', async () => {
     const db = openLevel('staged-bench');
-    const chain = await buildBenchChain(4_500, () => undefined, db);
-    expect(chain.events).toBe(4_500);
+    const chain = await buildBenchChain(2_500, () => undefined, db);
+    expect(chain.events).toBe(2_500);
     await expectSameAfterRebuild(db, chain.genesis, 2_000);
     await expectSameAfterRebuild(db, chain.genesis, 1 << 30);
     await db.close();
