@@ -18,10 +18,11 @@ import { stateGroup } from './groups/state.js';
 import { bundleGroup } from './groups/bundle.js';
 import { auditGroup } from './groups/audit.js';
 import { reportGroup } from './groups/report.js';
+import { exchangeGroup } from './groups/exchange.js';
 import type { BenchGroup } from './types.js';
 
 export const BENCH_SCHEMA = 1;
-export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, bundleGroup, auditGroup, reportGroup, apiGroup];
+export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, bundleGroup, auditGroup, reportGroup, apiGroup, exchangeGroup];
 
 export interface BenchOptions {
   json: boolean;

@@ -20,6 +20,8 @@ import { registerDemo } from './commands/demo.js';
 import { registerProof } from './commands/proof.js';
 import { registerAudit } from './commands/audit.js';
 import { registerWitness } from './commands/witness.js';
+import { registerExchange } from './commands/exchange.js';
+import { registerTrail } from './commands/trail.js';
 import { registerReport } from './commands/report.js';
 import { packageVersion } from '../stack/package-info.js';
 
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   registerProof(program);
   registerAudit(program);
   registerWitness(program);
+  registerExchange(program);
+  registerTrail(program);
   registerReport(program);
   return program;
 }

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   BAD_PUBLIC_KEY: { retriable: false, doc: 'a public key is not acceptable under the Ed25519 rule' },
   // state
   NOT_FOUND: { retriable: false, doc: 'no such record' },
+  UNAUTHENTICATED: { retriable: false, doc: 'a request is not signed by an active key of the department it names (exchange/request-auth.ts)' },
+  READ_REFUSED: { retriable: false, doc: 'an exchange point refused a read; the refusal is on chain with its result code (details.resultName, details.eventId)' },
   CONFLICT: { retriable: false, doc: 'the request conflicts with the current state' },
   STORE_FORMAT: { retriable: false, doc: 'a data folder has an unknown format version' },
   STORE_LOCKED: { retriable: true, doc: 'a node data folder is open in another process (LevelDB allows one): stop the node, or use the API' },

@@ -12,8 +12,19 @@ import { isAcceptablePublicKeyPure } from './ed25519-rule.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { genesisHash } from './hash.js';
 
-/** The rules version this build implements; a node that meets another halts (DESIGN.md section 7). */
-export const RULES_VERSION = 1;
+/**
+ * The rules version a new genesis gets. Version 2 adds the exchange point's reads and the data
+ * subject's consent (issue 21: ExchangeRead, ConsentRecorded, a grant's subject); a chain whose
+ * genesis says 1 replays under version 1 byte-identically forever (test/vectors/chain-v1).
+ */
+export const RULES_VERSION = 2;
+
+/** Every rules version this build implements; a node that meets another halts (DESIGN.md section 7). */
+export const SUPPORTED_RULES_VERSIONS: readonly number[] = [1, 2];
+
+export function isSupportedRulesVersion(v: number): boolean {
+  return SUPPORTED_RULES_VERSIONS.includes(v);
+}
 
 export const DEFAULT_BATCH_TIMEOUT_MS = 200n;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000n;
@@ -27,6 +38,8 @@ export interface GenesisInput {
   limits?: Partial<DecodeLimits>;
   batchTimeoutMs?: bigint;
   heartbeatIntervalMs?: bigint;
+  /** Default RULES_VERSION; 1 makes a chain without the version-2 payloads. */
+  rulesVersion?: number;
   /** Outside witnesses (C2SP tlog-witness): note key name, Ed25519 cosigner key, submission URL. */
   witnesses?: Array<{ name: string; publicKey: Uint8Array; url: string }>;
   /** How many of them a reader requires by default (1..witnesses; 0 without witnesses). */
@@ -100,7 +113,7 @@ export function genesisProblems(g: Genesis): string[] {
   if (g.witnesses.length === 0 ? g.witnessQuorum !== 0 : g.witnessQuorum < 1 || g.witnessQuorum > g.witnesses.length) {
     p.push(`witness quorum ${g.witnessQuorum} must be 1..${g.witnesses.length} (0 without witnesses)`);
   }
-  if (g.rulesVersion !== RULES_VERSION) p.push(`rules version ${g.rulesVersion} is not implemented by this build (${RULES_VERSION})`);
+  if (!isSupportedRulesVersion(g.rulesVersion)) p.push(`rules version ${g.rulesVersion} is not implemented by this build (${SUPPORTED_RULES_VERSIONS.join(', ')})`);
   return p;
 }
 
@@ -118,7 +131,7 @@ export function createGenesis(input: GenesisInput): LoadedGenesis {
     limits,
     batchTimeoutMs: input.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS,
     heartbeatIntervalMs: input.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
-    rulesVersion: RULES_VERSION,
+    rulesVersion: input.rulesVersion ?? RULES_VERSION,
     witnesses: (input.witnesses ?? []).map((w) => ({ name: w.name, publicKey: w.publicKey, url: w.url })),
     witnessQuorum: input.witnessQuorum ?? (input.witnesses?.length ? 1 : 0),
   };

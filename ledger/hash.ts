@@ -26,6 +26,12 @@ export const TAG = {
   smtLeaf: 'ledger:smt-leaf:v1',
   smtNode: 'ledger:smt-node:v1',
   record: 'ledger:record:v1',
+  /** The data subject's derivations (rules_version 2, ledger/subject.ts; issue 21). */
+  grantSubject: 'ledger:grant-subject:v1',
+  consentSubject: 'ledger:consent-subject:v1',
+  trail: 'ledger:trail:v1',
+  /** A department's signed HTTP request (exchange/request-auth.ts; not chain data). */
+  request: 'ledger:request:v1',
   /** Node-to-node envelopes (not in DESIGN.md's list: they sign transport, not chain data). */
   peer: 'ledger:peer:v1',
 } as const;

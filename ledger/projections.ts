@@ -105,6 +105,8 @@ export const PAYLOAD_NUMBER: Readonly<Record<PayloadCase, number>> = {
   shareDenied: 32,
   shareRevoked: 33,
   accessRecorded: 40,
+  consentRecorded: 41,
+  exchangeRead: 42,
   certificateIssued: 50,
   certificateAmended: 51,
   certificateTransferred: 52,
@@ -112,8 +114,8 @@ export const PAYLOAD_NUMBER: Readonly<Record<PayloadCase, number>> = {
 };
 const PAYLOAD_BY_NUMBER = new Map<number, PayloadCase>(Object.entries(PAYLOAD_NUMBER).map(([k, v]) => [v, k as PayloadCase]));
 
-const SUBJECT_NUMBER: Readonly<Record<StateType, number>> = { dept: 1, resource: 2, grant: 3, cert: 4 };
-const SUBJECT_BY_NUMBER: readonly (StateType | undefined)[] = [undefined, 'dept', 'resource', 'grant', 'cert'];
+const SUBJECT_NUMBER: Readonly<Record<StateType, number>> = { dept: 1, resource: 2, grant: 3, cert: 4, consent: 5 };
+const SUBJECT_BY_NUMBER: readonly (StateType | undefined)[] = [undefined, 'dept', 'resource', 'grant', 'cert', 'consent'];
 
 // ---------------------------------------------------------------------------------------------
 // What the tables hold, decoded

@@ -55,6 +55,10 @@ export const RESULT_CODES = {
   GRANT_REVOKED: { code: 43, doc: 'the grant was revoked by the source' },
   NOT_GRANTEE: { code: 44, doc: 'the grant belongs to another department' },
   GRANT_MISMATCH: { code: 45, doc: 'the grant is for another resource' },
+  // the exchange point and consent, rules_version 2 (ledger/rules/exchange.ts, ledger/rules/consent.ts)
+  SUBJECT_NOT_COVERED: { code: 46, doc: 'the read is about a data subject the grant does not name (or the grant names none)' },
+  CONSENT_MISSING: { code: 47, doc: 'no consent of the reading department for this data subject: none named, unknown, recorded by another department, or about another subject' },
+  REFUSED_BY_SOURCE: { code: 48, doc: 'the exchange point refused a read the grant would allow (its stated reason: bad request signature, no such subject in its data, ...)' },
   // certificates (ledger/rules/certificates.ts)
   CERT_NOT_FOUND: { code: 50, doc: 'no such certificate' },
   CERT_REVOKED: { code: 51, doc: 'the certificate is revoked (final)' },

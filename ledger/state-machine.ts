@@ -30,6 +30,8 @@ import { isLedgerError, LedgerError } from '../errors/ledger-error.js';
 import { eventId as computeEventId } from './hash.js';
 import { RESULT, type DropReason, type ResultCode } from './result-codes.js';
 import { accessRecorded } from './rules/access.js';
+import { consentRecorded } from './rules/consent.js';
+import { exchangeRead } from './rules/exchange.js';
 import { resourceRegistered, resourceUpdated, resourceVersionPublished } from './rules/catalogue.js';
 import { certificateAmended, certificateIssued, certificateRevoked, certificateTransferred } from './rules/certificates.js';
 import type { RuleContext } from './rules/context.js';
@@ -102,6 +104,8 @@ const PAYLOADS = [
   'shareDenied',
   'shareRevoked',
   'accessRecorded',
+  'consentRecorded',
+  'exchangeRead',
   'certificateIssued',
   'certificateAmended',
   'certificateTransferred',
@@ -128,6 +132,8 @@ function runRule(ctx: RuleContext, body: EventBody): ResultCode {
   if (body.shareDenied) return shareDenied(ctx, body.shareDenied);
   if (body.shareRevoked) return shareRevoked(ctx, body.shareRevoked);
   if (body.accessRecorded) return accessRecorded(ctx, body.accessRecorded);
+  if (body.consentRecorded) return consentRecorded(ctx, body.consentRecorded);
+  if (body.exchangeRead) return exchangeRead(ctx, body.exchangeRead);
   if (body.certificateIssued) return certificateIssued(ctx, body.certificateIssued);
   if (body.certificateAmended) return certificateAmended(ctx, body.certificateAmended);
   if (body.certificateTransferred) return certificateTransferred(ctx, body.certificateTransferred);
@@ -145,6 +151,9 @@ function subjectOf(body: EventBody): { type: StateType; id: string } | undefined
   if (s) return { type: 'grant', id: s.requestId };
   const a = body.accessRecorded;
   if (a) return a.grantId !== '' ? { type: 'grant', id: a.grantId } : { type: 'resource', id: a.resourceId };
+  const x = body.exchangeRead;
+  if (x) return x.grantId !== '' ? { type: 'grant', id: x.grantId } : { type: 'resource', id: x.resourceId };
+  if (body.consentRecorded) return { type: 'consent', id: body.consentRecorded.consentId };
   const c = body.certificateIssued ?? body.certificateAmended ?? body.certificateTransferred ?? body.certificateRevoked;
   if (c) return { type: 'cert', id: c.certificateId };
   return undefined;
@@ -157,6 +166,19 @@ function directKeys(body: EventBody, out: Set<string>): void {
   if (s) out.add(recordKey(s.type, s.id));
   if (body.shareRequested) out.add(recordKey('resource', body.shareRequested.resourceId));
   if (body.accessRecorded) out.add(recordKey('resource', body.accessRecorded.resourceId));
+  if (body.exchangeRead) {
+    out.add(recordKey('resource', body.exchangeRead.resourceId));
+    if (body.exchangeRead.consentId !== '') out.add(recordKey('consent', body.exchangeRead.consentId));
+  }
+}
+
+/**
+ * Whether a body uses what only rules_version 2 defines (issue 21): a version-1 node's schema has
+ * none of it, so it dropped such a record as undecodable, and a version-1 chain must replay
+ * byte-identically under this build (test/vectors/chain-v1).
+ */
+function usesVersion2Wire(body: EventBody): boolean {
+  return body.consentRecorded !== undefined || body.exchangeRead !== undefined || body.shareRequested?.subject !== undefined;
 }
 
 type Decoded = { ok: true; body: EventBody; id: Uint8Array } | { ok: false; reason: DropReason };
@@ -277,7 +299,8 @@ export class BlockState implements StateLayer {
     if (!(ev.body instanceof Uint8Array) || ev.body.length > this.rules.limits.maxRecordBytes) d = { ok: false, reason: 'OVER_LIMITS' };
     else {
       try {
-        d = { ok: true, body: decode('EventBody', ev.body, this.rules.limits), id: computeEventId(ev.body) };
+        const body = decode('EventBody', ev.body, this.rules.limits);
+        d = this.rules.genesis.rulesVersion < 2 && usesVersion2Wire(body) ? { ok: false, reason: 'UNDECODABLE' } : { ok: true, body, id: computeEventId(ev.body) };
       } catch (e) {
         d = { ok: false, reason: dropReasonOf(e) };
       }

@@ -11,6 +11,7 @@ import {
   CertificateStatus,
   type CertificateIssued,
   type CertificateRecord,
+  type ConsentRecord,
   type DefiningEvent,
   type DepartmentKey,
   type DepartmentRecord,
@@ -28,6 +29,7 @@ export const RECORD_MESSAGE = {
   resource: 'ResourceRecord',
   grant: 'GrantRecord',
   cert: 'CertificateRecord',
+  consent: 'ConsentRecord',
 } as const;
 
 export interface RecordTypes {
@@ -35,6 +37,7 @@ export interface RecordTypes {
   resource: ResourceRecord;
   grant: GrantRecord;
   cert: CertificateRecord;
+  consent: ConsentRecord;
 }
 export type RecordOf<T extends StateType> = RecordTypes[T];
 export type AnyRecord = RecordTypes[StateType];
@@ -58,6 +61,8 @@ export function recordId<T extends StateType>(type: T, record: RecordOf<T>): str
       return (record as ResourceRecord).resourceId;
     case 'grant':
       return (record as GrantRecord).requestId;
+    case 'consent':
+      return (record as ConsentRecord).consentId;
     default:
       return (record as CertificateRecord).certificateId;
   }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { attributesRoot, orderAttributes, type Attribute } from '../ledger/attributes.js';
 import { toHex, tryFromHex } from '../ledger/bytes.js';
 import { SALT_LENGTH, commitment } from '../ledger/commitment.js';
+import { consentSubjectCommitment, grantSubjectCommitment } from '../ledger/subject.js';
 import type { HolderSalts } from '../ledger/disclosure.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { isAcceptablePublicKey } from '../ledger/signature.js';
@@ -80,11 +81,13 @@ export const PAYLOAD_SCHEMAS = {
   'register-resource': z.object({ resourceId: id, name: text, shareType, fields: list(text).min(1), updateCycle: text.default('') }).strict(),
   'update-resource': z.object({ resourceId: id, name: text, shareType, fields: list(text).min(1), updateCycle: text.default('') }).strict(),
   'publish-version': z.object({ resourceId: id, version: u64, datasetSha256: hex32.optional(), datasetFile: z.string().min(1).optional(), recordCount: u64 }).strict(),
-  'request-share': z.object({ requestId: id, resourceId: id, purpose: text, fields: list(text).min(1) }).strict(),
+  // subject + subjectSecret (rules version 2): the grant covers that one data subject (ledger/subject.ts)
+  'request-share': z.object({ requestId: id, resourceId: id, purpose: text, fields: list(text).min(1), subject: z.string().min(1).optional(), subjectSecret: hex32.optional() }).strict(),
   'grant-share': z.object({ requestId: id, fields: list(text).min(1), purpose: text.default(''), validFrom: time, validUntil: time, maxUses: u64.default(0n) }).strict(),
   'deny-share': z.object({ requestId: id, reason: text.default('') }).strict(),
   'revoke-share': z.object({ requestId: id, reason: text.default('') }).strict(),
   'record-access': z.object({ resourceId: id, grantId: id.optional(), fields: list(text).min(1), purpose: text, subject: z.string().min(1), subjectSalt: hex32.optional(), recordCount: u64.default(1n) }).strict(),
+  'record-consent': z.object({ consentId: id, subject: z.string().min(1), subjectSecret: hex32, ...documentDigest, purpose: text.default(''), kind: text.default('') }).strict(),
   // validUntil left out: no expiry (valid_until_ms 0, DESIGN.md section 9), e.g. a 不动产权证书 (issue 17)
   'issue-certificate': z.object({ certificateId: id, certificateTypeId: id, holder: z.string().min(1), attributes: attributesInput, ...documentDigest, validUntil: time.optional() }).strict(),
   'amend-certificate': z.object({ certificateId: id, attributes: attributesInput, ...documentDigest, validUntil: time, reason: text.default('') }).strict(),
@@ -191,8 +194,16 @@ export function buildPayload(type: string, input: unknown, where = '', name: Fie
       const digest = v.datasetSha256 ?? fileSha256(v.datasetFile, 'dataset file');
       return { type: t, payload: { resourceVersionPublished: { resourceId: v.resourceId, version: v.version, datasetSha256: digest, recordCount: v.recordCount } } };
     }
-    case 'request-share':
-      return { type: t, payload: { shareRequested: { requestId: v.requestId, resourceId: v.resourceId, purpose: v.purpose, fields: v.fields } } };
+    case 'request-share': {
+      if ((v.subject === undefined) !== (v.subjectSecret === undefined)) throw new LedgerError('BAD_ARGUMENT', `${where}request-share: give ${name('subject')} and ${name('subjectSecret')} together (or neither)`, {});
+      const subject = v.subject !== undefined ? { subject: { subjectCommitment: grantSubjectCommitment(v.subject, v.subjectSecret!, v.requestId) } } : {};
+      return { type: t, payload: { shareRequested: { requestId: v.requestId, resourceId: v.resourceId, purpose: v.purpose, fields: v.fields, ...subject } } };
+    }
+    case 'record-consent':
+      return {
+        type: t,
+        payload: { consentRecorded: { consentId: v.consentId, subjectCommitment: consentSubjectCommitment(v.subject, v.subjectSecret, v.consentId), documentSha256: digestOf(v, true, name), purpose: v.purpose, kind: v.kind } },
+      };
     case 'grant-share':
       if (v.validUntil <= v.validFrom) throw new LedgerError('BAD_ARGUMENT', `${where}grant-share: ${name('validUntil')} must be after ${name('validFrom')}`, {});
       return {

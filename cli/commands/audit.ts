@@ -9,6 +9,7 @@
  * `ledger audit --compare DIR...` names the node copy that differs from the others, and where.
  * Exit 0 when verified, 1 on a finding, 2 on bad usage or unreadable input (cli/exit-codes.ts).
  */
+import { registerAuditAccess } from './audit-access.js';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -196,7 +197,7 @@ async function runOverApi(opts: AuditCliOptions, requested: AuditLevel): Promise
 }
 
 export function registerAudit(program: Command): void {
-  program
+  const auditCommand = program
     .command('audit')
     .description("verify a stopped node's chain (or a copy) from the genesis: headers, commits, events, signatures, roots, replay; checkpoints; --compare copies")
     .option('--data <dir>', 'the stack folder (genesis.bin, nodes/<n>/)')
@@ -240,6 +241,7 @@ export function registerAudit(program: Command): void {
       }
       finishAudit(report, opts, reportCheck);
     });
+  registerAuditAccess(auditCommand);
 }
 
 /** Saves the new checkpoint when everything passed (atomically: write, then rename), prints the report, sets the exit code. */

@@ -13,7 +13,8 @@
  *  6. the grant exists (GRANT_NOT_FOUND), is for this resource (GRANT_MISMATCH) and this reader
  *     (NOT_GRANTEE), is not revoked (GRANT_REVOKED), is GRANTED and active at the record time,
  *     valid_from <= t < valid_until (GRANT_INACTIVE), covers the fields (FIELDS_NOT_COVERED)
- *     and has a use left (GRANT_EXHAUSTED); then OK, and the grant's use count goes up by one
+ *     and has a use left (GRANT_EXHAUSTED); a grant that names a data subject (rules_version 2) is
+ *     read only through its source's exchange point (SUBJECT_NOT_COVERED); then OK, and the grant's use count goes up by one
  *     (its defining event stays the grant).
  */
 import { GrantStatus, ShareType, type AccessRecorded } from '../../proto/schema.generated.js';
@@ -34,6 +35,9 @@ export function accessRecorded(ctx: RuleContext, p: AccessRecorded): ResultCode 
   if (g === undefined) return RESULT.GRANT_NOT_FOUND;
   if (g.resourceId !== p.resourceId) return RESULT.GRANT_MISMATCH;
   if (g.requesterDepartmentId !== reader) return RESULT.NOT_GRANTEE;
+  // a grant bound to a data subject (rules_version 2) is read only through the source's exchange
+  // point, whose ExchangeRead checks the subject: a self-reported access cannot use it
+  if (g.subject !== undefined) return RESULT.SUBJECT_NOT_COVERED;
   if (g.status === GrantStatus.GRANT_REVOKED) return RESULT.GRANT_REVOKED;
   if (g.status !== GrantStatus.GRANT_GRANTED) return RESULT.GRANT_INACTIVE;
   if (!isActiveAt(g.validFromMs, g.validUntilMs, ctx.recordTime)) return RESULT.GRANT_INACTIVE;

@@ -4,7 +4,8 @@
  * id, chosen by the requester and unique in the channel.
  *  - ShareRequested: by any department; the resource exists (UNKNOWN_RESOURCE) and is not
  *    NOT_SHARED (NOT_SHAREABLE); requested fields non-empty, distinct, within the resource's
- *    fields (FIELDS_NOT_COVERED); the id is new (ALREADY_EXISTS).
+ *    fields (FIELDS_NOT_COVERED); the id is new (ALREADY_EXISTS); a named data subject
+ *    (rules_version 2) is a 32-byte commitment (BAD_PAYLOAD) and becomes the grant's subject.
  *  - ShareGranted: only the resource's source (NOT_SOURCE), only a REQUESTED request
  *    (GRANT_NOT_PENDING), never for a NOT_SHARED resource (NOT_SHAREABLE); granted fields
  *    non-empty, distinct and within the resource's fields (FIELDS_NOT_COVERED); window
@@ -16,10 +17,11 @@
  */
 import { GrantStatus, ShareType, type ShareDenied, type ShareGranted, type ShareRequested, type ShareRevoked } from '../../proto/schema.generated.js';
 import { RESULT, type ResultCode } from '../result-codes.js';
-import { isNonEmptyDistinct, isSubset, type RuleContext } from './context.js';
+import { has32, isNonEmptyDistinct, isSubset, type RuleContext } from './context.js';
 
 export function shareRequested(ctx: RuleContext, p: ShareRequested): ResultCode {
   if (p.requestId === '' || !isNonEmptyDistinct(p.fields)) return RESULT.BAD_PAYLOAD;
+  if (p.subject !== undefined && !has32(p.subject.subjectCommitment)) return RESULT.BAD_PAYLOAD;
   const r = ctx.get('resource', p.resourceId);
   if (r === undefined) return RESULT.UNKNOWN_RESOURCE;
   if (r.shareType === ShareType.NOT_SHARED) return RESULT.NOT_SHAREABLE;
@@ -39,6 +41,8 @@ export function shareRequested(ctx: RuleContext, p: ShareRequested): ResultCode 
     maxUses: 0n,
     uses: 0n,
     definingEvent: ctx.defining,
+    // absent under rules_version 1 (the state machine drops a request naming a subject there)
+    ...(p.subject !== undefined ? { subject: p.subject } : {}),
   });
   return RESULT.OK;
 }

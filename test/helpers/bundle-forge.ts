@@ -25,7 +25,7 @@ export const FORGE_NODE_SEEDS = [seedOf('forge-node-1'), seedOf('forge-node-2'),
 
 /** The forging genesis: the scenario's channel and authority, nodes whose keys the test holds. */
 export function forgeGenesis(authorityPublicKey: Uint8Array): LoadedGenesis {
-  return createGenesis({ channel: CHANNEL, authorities: [{ departmentId: AUTHORITY, name: 'a', publicKey: authorityPublicKey }], nodes: FORGE_NODE_SEEDS.map((s) => publicKeyFromSeed(s)), quorum: 2 });
+  return createGenesis({ channel: CHANNEL, authorities: [{ departmentId: AUTHORITY, name: 'a', publicKey: authorityPublicKey }], nodes: FORGE_NODE_SEEDS.map((s) => publicKeyFromSeed(s)), quorum: 2, rulesVersion: 1 });
 }
 
 /** A compact-form certificate bundle in the explicit form: the derived record travels, no defining_height. */

@@ -31,6 +31,8 @@ export interface ChainOptions {
   authorities?: string[];
   /** Wire the projections hook into the core (default true). */
   projections?: boolean;
+  /** The genesis's rules version (default 1). */
+  rulesVersion?: number;
   /** Outside witnesses the genesis names (issue 23). */
   witnesses?: Array<{ name: string; publicKey: Uint8Array; url: string }>;
 }
@@ -66,6 +68,8 @@ export class TestChain {
       nodes: [nodeKey.publicKey],
       quorum: 1,
       limits: { maxBlockEvents: opts.maxBlockEvents ?? 1000 },
+      // 1 by default: the stored fixtures (test/vectors/chain-v1, the proof-bundle vectors) are version-1 chains
+      rulesVersion: opts.rulesVersion ?? 1,
       ...(opts.witnesses !== undefined ? { witnesses: opts.witnesses } : {}),
     });
     const db = opts.db ?? (new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb);

@@ -64,7 +64,7 @@ export class World {
     readonly genesis: Genesis,
   ) {}
 
-  static async create(opts: { authorities?: string[]; db?: AnyDb } = {}): Promise<World> {
+  static async create(opts: { authorities?: string[]; db?: AnyDb; rulesVersion?: number } = {}): Promise<World> {
     const authorities = opts.authorities ?? [AUTHORITY];
     const genesis: Genesis = {
       channel: CHANNEL,
@@ -74,7 +74,7 @@ export class World {
       limits: { ...DEFAULT_LIMITS },
       batchTimeoutMs: 200n,
       heartbeatIntervalMs: 10_000n,
-      rulesVersion: 1,
+      rulesVersion: opts.rulesVersion ?? 1,
       witnesses: [],
       witnessQuorum: 0,
     };

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SOURCE_FOLDERS = ['errors', 'proto', 'ledger', 'consensus', 'producers', 'kafka', 'verifier', 'reader', 'report', 'proofs', 'replay', 'audit', 'witness', 'api', 'stack', 'bench', 'chaos', 'cli'];
+const SOURCE_FOLDERS = ['errors', 'proto', 'ledger', 'consensus', 'producers', 'kafka', 'verifier', 'reader', 'report', 'proofs', 'replay', 'audit', 'witness', 'api', 'exchange', 'stack', 'bench', 'chaos', 'cli'];
 
 interface SourceFile {
   /** Path from the project root, `/`-separated, with its `.ts` ending. */
@@ -76,8 +76,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   audit: ['errors', 'proto', 'ledger', 'verifier', 'consensus', 'replay'],
   witness: ['errors', 'proto', 'ledger'],
   api: ['errors', 'proto', 'ledger', 'verifier', 'report', 'consensus', 'proofs', 'producers', 'kafka', 'stack', 'witness'],
-  stack: ['errors', 'proto', 'ledger', 'verifier', 'consensus', 'proofs', 'producers', 'kafka', 'api', 'witness'],
-  bench: ['errors', 'proto', 'ledger', 'verifier', 'report', 'consensus', 'proofs', 'replay', 'audit', 'producers', 'kafka', 'api', 'stack'],
+  // the exchange point (issue 21): a department's service over a node's API and its own outbox
+  exchange: ['errors', 'proto', 'ledger', 'verifier', 'producers', 'kafka', 'api', 'stack'],
+  stack: ['errors', 'proto', 'ledger', 'verifier', 'consensus', 'proofs', 'producers', 'kafka', 'api', 'witness', 'exchange'],
+  bench: ['errors', 'proto', 'ledger', 'verifier', 'report', 'consensus', 'proofs', 'replay', 'audit', 'producers', 'kafka', 'api', 'stack', 'exchange'],
   // the fault harness (issue 26): drives a stack of processes and checks their copies
   chaos: ['errors', 'proto', 'ledger', 'consensus', 'audit', 'producers', 'kafka', 'stack'],
   cli: SOURCE_FOLDERS,

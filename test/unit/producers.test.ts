@@ -1,3 +1,4 @@
+import { grantSubjectCommitment } from '../../ledger/subject.js';
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -111,6 +112,7 @@ describe('payload builders', () => {
     'deny-share': { requestId: 'req-2', reason: '无法律依据' },
     'revoke-share': { requestId: 'req-1' },
     'record-access': { resourceId: 'res.tax.income', grantId: 'req-1', fields: ['年收入'], purpose: '低保核对', subject: '110105194912310021' },
+    'record-consent': { consentId: 'consent-1', subject: '110105194912310021', subjectSecret: '5a'.repeat(32), documentSha256: 'ef'.repeat(32), purpose: '低保申请', kind: '申请' },
     'issue-certificate': { certificateId: 'BDC:110105:2026-0001', certificateTypeId: 'BDC', holder: '110105194912310021', attributes: { 坐落: '朝阳区', 面积: '89.5' }, documentSha256: 'cd'.repeat(32), validUntil: 4102444800000 },
     'amend-certificate': { certificateId: 'BDC:110105:2026-0001', attributes: [{ name: '面积', value: '90.1' }], documentSha256: 'cd'.repeat(32), validUntil: 4102444800000 },
     'transfer-certificate': { certificateId: 'BDC:110105:2026-0001', newHolder: '110105198001010011' },
@@ -126,6 +128,11 @@ describe('payload builders', () => {
       expect(toHex(eventId(rec.event!.body)), type).toBe(toHex(ev.id));
       expect(verifyEd25519(key.publicKey, ev.id, rec.event!.signature), type).toBe(true);
     }
+  });
+  it('a request naming a data subject commits it under the grant subject salt; subject and secret go together', () => {
+    const built = buildPayload('request-share', { ...(valid['request-share'] as object), subject: '110105194912310021', subjectSecret: '5a'.repeat(32) });
+    expect(toHex(built.payload.shareRequested!.subject!.subjectCommitment)).toBe(toHex(grantSubjectCommitment('110105194912310021', new Uint8Array(32).fill(0x5a), 'req-1')));
+    expect(() => buildPayload('request-share', { ...(valid['request-share'] as object), subject: '110105194912310021' })).toThrowError(/together/);
   });
   it('commits the holder and salts the attributes, and the salts file opens them', () => {
     const built = buildPayload('issue-certificate', valid['issue-certificate']);

@@ -1,0 +1,170 @@
+/**
+ * @module exchange/chain-view
+ * What an exchange point reads from the committed chain, through a node's API (DESIGN.md section
+ * 11): the departments' keys (to authenticate requests), a grant as it stands, and the committed
+ * result of the events it published. Results come from the committed blocks themselves
+ * (`GET /v1/head`, `GET /v1/blocks/{h}/raw`, decoded strictly): one poll of the head serves every
+ * waiting read, however many.
+ */
+import { ApiClient, HttpChainSource } from '../api/client.js';
+import { bytesKey, fromHex } from '../ledger/bytes.js';
+import { eventId } from '../ledger/hash.js';
+import { resultName } from '../ledger/result-codes.js';
+import { LedgerError } from '../errors/ledger-error.js';
+import { decode } from '../proto/codec.js';
+import type { DecodeLimits } from '../proto/limits.js';
+import { GrantStatus } from '../proto/schema.generated.js';
+import { registeredFromApi, type RegisteredDepartment } from './request-auth.js';
+
+/** A grant as the exchange point's pre-check needs it. */
+export interface GrantTerms {
+  requesterDepartmentId: string;
+  resourceId: string;
+  status: GrantStatus;
+  grantedFields: string[];
+  validFromMs: bigint;
+  validUntilMs: bigint;
+  maxUses: bigint;
+  uses: bigint;
+  /** The grant's data subject commitment, or undefined when it names none. */
+  subjectCommitment: Uint8Array | undefined;
+}
+
+export interface CommittedFate {
+  height: bigint;
+  code: number;
+  name: string;
+}
+
+const STATUS: Record<string, GrantStatus> = {
+  GRANT_REQUESTED: GrantStatus.GRANT_REQUESTED,
+  GRANT_GRANTED: GrantStatus.GRANT_GRANTED,
+  GRANT_DENIED: GrantStatus.GRANT_DENIED,
+  GRANT_REVOKED: GrantStatus.GRANT_REVOKED,
+};
+
+/** Parses a node's `GET /v1/grants/{id}` answer. @throws LedgerError MALFORMED */
+export function grantTermsFromApi(json: unknown): GrantTerms {
+  const r = (json as { grant?: { record?: Record<string, unknown> } })?.grant?.record;
+  if (typeof r !== 'object' || r === null) throw new LedgerError('MALFORMED', 'a grant answer without a record', {});
+  const big = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? BigInt(v) : 0n);
+  const status = typeof r.status === 'number' ? (r.status as GrantStatus) : (STATUS[String(r.status)] ?? GrantStatus.GRANT_STATUS_UNSPECIFIED);
+  const subject = (r.subject as { subjectCommitment?: unknown } | undefined)?.subjectCommitment;
+  return {
+    requesterDepartmentId: String(r.requesterDepartmentId ?? ''),
+    resourceId: String(r.resourceId ?? ''),
+    status,
+    grantedFields: Array.isArray(r.grantedFields) ? r.grantedFields.map(String) : [],
+    validFromMs: big(r.validFromMs),
+    validUntilMs: big(r.validUntilMs),
+    maxUses: big(r.maxUses),
+    uses: big(r.uses),
+    subjectCommitment: typeof subject === 'string' ? fromHex(subject, 'subjectCommitment') : undefined,
+  };
+}
+
+export interface ChainView {
+  department(id: string): Promise<RegisteredDepartment | undefined>;
+  grant(id: string): Promise<GrantTerms | undefined>;
+  /** The committed fate of an event, waiting for it up to `timeoutMs`. @throws LedgerError TIMEOUT */
+  result(id: Uint8Array, timeoutMs: number): Promise<CommittedFate>;
+  close(): void;
+}
+
+/** A ChainView over one node's API. */
+export class ApiChainView implements ChainView {
+  private readonly api: ApiClient;
+  private readonly blocks: HttpChainSource;
+  private readonly departments = new Map<string, { at: number; value: RegisteredDepartment | undefined }>();
+  private readonly waiters = new Map<string, Array<(f: CommittedFate) => void>>();
+  private readonly seen = new Map<string, CommittedFate>();
+  private height: bigint | undefined;
+  private polling: Promise<void> | undefined;
+  private closed = false;
+
+  /**
+   * @param limits the genesis limits (blocks are decoded under them)
+   * @param departmentCacheMs how long a department's keys are reused (a key compromised meanwhile
+   *   is refused by the chain anyway: the read event is signed by the source, not the caller)
+   */
+  constructor(
+    url: string,
+    private readonly limits: DecodeLimits,
+    private readonly departmentCacheMs = 2_000,
+    private readonly pollMs = 50,
+  ) {
+    this.api = new ApiClient(url);
+    this.blocks = new HttpChainSource(url);
+  }
+
+  /** Reads the head: results are looked for in the blocks above it. Call before publishing. */
+  async start(): Promise<void> {
+    this.height = await this.blocks.headHeight();
+  }
+
+  async department(id: string): Promise<RegisteredDepartment | undefined> {
+    const hit = this.departments.get(id);
+    if (hit !== undefined && Date.now() - hit.at < this.departmentCacheMs) return hit.value;
+    const b = await this.api.bytes(`/v1/departments/${encodeURIComponent(id)}`, 1 << 20, true);
+    const value = b === undefined ? undefined : registeredFromApi(JSON.parse(new TextDecoder().decode(b)));
+    this.departments.set(id, { at: Date.now(), value });
+    return value;
+  }
+
+  async grant(id: string): Promise<GrantTerms | undefined> {
+    const b = await this.api.bytes(`/v1/grants/${encodeURIComponent(id)}?limit=1`, 1 << 20, true);
+    return b === undefined ? undefined : grantTermsFromApi(JSON.parse(new TextDecoder().decode(b)));
+  }
+
+  async result(id: Uint8Array, timeoutMs: number): Promise<CommittedFate> {
+    const key = bytesKey(id);
+    const done = this.seen.get(key);
+    if (done !== undefined) return done;
+    if (this.height === undefined) throw new LedgerError('INTERNAL', 'ApiChainView.result before start', {});
+    return new Promise<CommittedFate>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const list = this.waiters.get(key)?.filter((f) => f !== settle) ?? [];
+        if (list.length === 0) this.waiters.delete(key);
+        else this.waiters.set(key, list);
+        reject(new LedgerError('TIMEOUT', `the read event is not committed after ${timeoutMs} ms (the nodes may be behind or stopped); no data was returned`, {}));
+      }, timeoutMs);
+      const settle = (f: CommittedFate) => {
+        clearTimeout(timer);
+        resolve(f);
+      };
+      this.waiters.set(key, [...(this.waiters.get(key) ?? []), settle]);
+      this.polling ??= this.poll().finally(() => (this.polling = undefined));
+    });
+  }
+
+  /** Follows the head while anyone waits, reading each new committed block once. */
+  private async poll(): Promise<void> {
+    while (!this.closed && this.waiters.size > 0) {
+      try {
+        const head = await this.blocks.headHeight();
+        for (let h = (this.height ?? head) + 1n; h <= head; h++) {
+          const raw = await this.blocks.block(h);
+          if (raw === undefined) break;
+          const block = decode('Block', raw.block, this.limits);
+          for (const e of block.events) {
+            const f: CommittedFate = { height: h, code: e.resultCode, name: resultName(e.resultCode) ?? `code ${e.resultCode}` };
+            const k = bytesKey(eventId(e.event!.body));
+            const ws = this.waiters.get(k);
+            if (ws !== undefined) {
+              this.waiters.delete(k);
+              for (const w of ws) w(f);
+            } else if (this.seen.size < 10_000) this.seen.set(k, f); // published, but its waiter not yet registered
+          }
+          this.height = h;
+        }
+      } catch {
+        /* the node may be restarting: keep polling until the waiters time out */
+      }
+      await new Promise((r) => setTimeout(r, this.pollMs));
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * @module exchange/exchange-client
+ * The grantee's side of an exchange point read: signs the request with the department key
+ * (exchange/request-auth.ts), posts it, and checks that the bytes served hash to the digest the
+ * receipt names. A refusal comes back as READ_REFUSED with the chain's result code.
+ */
+import { randomBytes } from 'node:crypto';
+import { toHex, utf8 } from '../ledger/bytes.js';
+import type { Signer } from '../ledger/event.js';
+import { sha256 } from '../ledger/hash.js';
+import { LedgerError, ERROR_CODES, type ErrorCode } from '../errors/ledger-error.js';
+import { READ_PATH, type ReadAnswer, type ReadRequest } from './exchange-point.js';
+import { signRequest } from './request-auth.js';
+import type { DataRow } from './data-source.js';
+
+export interface ExchangeCaller {
+  departmentId: string;
+  keyVersion: number;
+  key: Signer;
+}
+
+export interface ServedRead {
+  eventId: string;
+  height: bigint;
+  dataSha256: string;
+  rows: DataRow[];
+}
+
+/** A fresh request id (unique per department: the exchange point refuses a repeated one). */
+export function newRequestId(): string {
+  return `read-${toHex(new Uint8Array(randomBytes(12)))}`;
+}
+
+/**
+ * Asks the exchange point at `url` for a read.
+ * @throws LedgerError READ_REFUSED (details: eventId, resultName), UNAUTHENTICATED, BAD_ARGUMENT,
+ *   CHECK_FAILED when the served bytes do not hash to the digest, UNAVAILABLE
+ */
+export async function requestRead(url: string, caller: ExchangeCaller, request: Omit<ReadRequest, 'requestId'> & { requestId?: string }, timeoutMs = 60_000): Promise<ServedRead> {
+  const body = utf8(JSON.stringify({ requestId: request.requestId ?? newRequestId(), ...request }));
+  const headers = signRequest(caller.key, caller.departmentId, caller.keyVersion, 'POST', READ_PATH, body, BigInt(Date.now()));
+  let r: Response;
+  try {
+    r = await fetch(`${url.replace(/\/+$/, '')}${READ_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(body), signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    throw new LedgerError('UNAVAILABLE', `cannot reach the exchange point ${url}: ${(e as { cause?: Error }).cause?.message ?? (e as Error).message}`, { url });
+  }
+  const text = await r.text();
+  let j: Record<string, unknown>;
+  try {
+    j = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new LedgerError('MALFORMED', `the exchange point ${url} answered HTTP ${r.status} without JSON`, {});
+  }
+  if (!r.ok) {
+    const code = typeof j.code === 'string' && j.code in ERROR_CODES ? (j.code as ErrorCode) : 'UNAVAILABLE';
+    throw new LedgerError(code, String(j.message ?? `HTTP ${r.status}`), (j.details as Record<string, unknown>) ?? {});
+  }
+  const a = j as unknown as ReadAnswer;
+  if (typeof a.dataText !== 'string' || typeof a.dataSha256 !== 'string' || typeof a.receipt?.eventId !== 'string') throw new LedgerError('MALFORMED', `the exchange point ${url} answered without data or receipt`, {});
+  if (toHex(sha256(utf8(a.dataText))) !== a.dataSha256) throw new LedgerError('CHECK_FAILED', 'the served data does not hash to the digest of the receipt', { eventId: a.receipt.eventId });
+  return { eventId: a.receipt.eventId, height: BigInt(a.receipt.height), dataSha256: a.dataSha256, rows: JSON.parse(a.dataText) as DataRow[] };
+}

@@ -1,0 +1,143 @@
+/**
+ * @module exchange/exchange-server
+ * `ledger exchange --config FILE`: a source department's exchange point as its own process, in
+ * front of its data, not a mode of a node's API. Why: it signs with the *department's* key and
+ * publishes through the department's own outbox (a node holds no department key, DESIGN.md
+ * section 2), and it runs where the department's database is, which a consensus node should not
+ * reach. It reads the committed chain through any node's API.
+ *
+ * The config file (JSON): { "channel", "departmentId", "keyFile", "keyVersion"?, "api" (a node's
+ * URL), "brokers"? (host:port list; default the local stack's broker), "outbox"? (folder),
+ * "listen"? ("127.0.0.1:7400"), "tables": { "<resource id>": "<JSON table file>" } } (relative
+ * paths are relative to the config file).
+ */
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { dirname, isAbsolute, join } from 'node:path';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { errorAnswer } from '../api/app.js';
+import { createKafka } from '../kafka/client.js';
+import { loadGenesis } from '../ledger/genesis.js';
+import { loadKeyFile } from '../ledger/key-file.js';
+import { LedgerError } from '../errors/ledger-error.js';
+import { isIdentifier } from '../proto/limits.js';
+import { DepartmentClient } from '../producers/department-client.js';
+import { ApiClient } from '../api/client.js';
+import { ApiChainView } from './chain-view.js';
+import { JsonTableSource, type DataSource } from './data-source.js';
+import { ExchangePoint, READ_PATH } from './exchange-point.js';
+
+const id = z.string().refine((s) => isIdentifier(s), 'an identifier');
+export const ExchangeConfigSchema = z
+  .object({
+    channel: z.string().min(1),
+    departmentId: id,
+    keyFile: z.string().min(1),
+    keyVersion: z.number().int().min(1).default(1),
+    api: z.string().url(),
+    brokers: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port')).min(1),
+    outbox: z.string().min(1),
+    listen: z.string().regex(/^.+:\d{1,5}$/, 'HOST:PORT').default('127.0.0.1:7400'),
+    tables: z.record(id, z.string().min(1)),
+  })
+  .strict();
+export type ExchangeConfig = z.infer<typeof ExchangeConfigSchema>;
+
+/** Reads and checks a config file. @throws LedgerError FILE_UNREADABLE / BAD_ARGUMENT naming the field */
+export function loadExchangeConfig(path: string): ExchangeConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new LedgerError('FILE_UNREADABLE', `--config ${path} cannot be read: ${(e as Error).message}`, { path });
+  }
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    throw new LedgerError('BAD_ARGUMENT', `--config ${path} is not JSON`, { path });
+  }
+  const c = ExchangeConfigSchema.safeParse(j);
+  if (!c.success) {
+    const i = c.error.issues[0]!;
+    throw new LedgerError('BAD_ARGUMENT', `--config ${path}: ${i.path.join('.') || '(file)'}: ${i.message}`, { path, field: i.path.join('.') });
+  }
+  const base = dirname(path);
+  const abs = (p: string) => (isAbsolute(p) ? p : join(base, p));
+  return { ...c.data, keyFile: abs(c.data.keyFile), outbox: abs(c.data.outbox), tables: Object.fromEntries(Object.entries(c.data.tables).map(([k, v]) => [k, abs(v)])) };
+}
+
+/** The exchange point's HTTP app: POST /v1/exchange/reads, JSON errors as the node's API answers them. */
+export function exchangeApp(point: ExchangePoint, log: (line: string) => void): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.post(READ_PATH, express.raw({ type: () => true, limit: '64kb' }), async (req: Request, res: Response) => {
+    try {
+      const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array(0);
+      res.json(await point.read(req.headers, body));
+    } catch (e) {
+      const { status, body } = errorAnswer(e);
+      if (status >= 500 && status !== 503 && status !== 504) log(`exchange: ${(e as Error)?.stack ?? String(e)}`);
+      res.status(status).json(body);
+    }
+  });
+  app.use((req: Request, res: Response) => {
+    res.status(404).json({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.path.slice(0, 200)} (reads are POST ${READ_PATH})` });
+  });
+  return app;
+}
+
+export interface RunningExchange {
+  url: string;
+  point: ExchangePoint;
+  /** Closes the server, the chain view and the department client (its outbox keeps what is unsent). */
+  stop(): Promise<void>;
+}
+
+/** Starts an exchange point from a config (and, for tests, another data source). */
+export async function startExchange(config: ExchangeConfig, options: { data?: DataSource; log?: (line: string) => void } = {}): Promise<RunningExchange> {
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const key = loadKeyFile(config.keyFile);
+  const data = options.data ?? JsonTableSource.load(config.tables);
+  const genesis = loadGenesis((await new ApiClient(config.api).bytes('/v1/genesis?format=binary', 1 << 20))!);
+  if (genesis.genesis.channel !== config.channel) throw new LedgerError('BAD_ARGUMENT', `the node at ${config.api} serves channel ${genesis.genesis.channel}, not ${config.channel}`, {});
+  const chain = new ApiChainView(config.api, genesis.limits);
+  await chain.start();
+  // The department's sequence continues from the chain's when the outbox is new: while it runs,
+  // the exchange point is the department's publisher (one sequence, one outbox: DESIGN.md section 5).
+  const next = await new ApiClient(config.api).json<{ nextSequence?: unknown }>(`/v1/departments/${encodeURIComponent(config.departmentId)}/next-sequence`);
+  if (typeof next.nextSequence !== 'string' || !/^\d{1,20}$/.test(next.nextSequence)) throw new LedgerError('MALFORMED', `${config.api}: no next sequence for ${config.departmentId}`, {});
+  const client = await DepartmentClient.open({
+    kafka: createKafka({ brokers: config.brokers, clientId: `ledger-exchange-${config.departmentId}` }),
+    channel: config.channel,
+    departmentId: config.departmentId,
+    keyVersion: config.keyVersion,
+    key,
+    stateDir: config.outbox,
+    initialSequence: BigInt(next.nextSequence),
+    limits: genesis.limits,
+  });
+  const point = new ExchangePoint({ departmentId: config.departmentId, chain, data, publish: async (p) => (await client.publish(p)).eventId, log });
+  const m = /^(.+):(\d{1,5})$/.exec(config.listen)!;
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = exchangeApp(point, log).listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), () => resolve(s));
+    s.once('error', reject);
+  });
+  // Clients keep connections alive (fetch does); a server that drops an idle socket just as a
+  // client reuses it answers ECONNRESET: keep idle sockets longer than clients do.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const addr = server.address();
+  const url = typeof addr === 'object' && addr ? `http://${addr.address}:${addr.port}` : `http://${config.listen}`;
+  return {
+    url,
+    point,
+    stop: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections?.();
+      chain.close();
+      await client.close();
+    },
+  };
+}
