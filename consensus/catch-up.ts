@@ -9,7 +9,7 @@
 import { bytesEqual, toHex } from '../ledger/bytes.js';
 import { BlockFold, replayBlock, type FoldedEvent } from '../ledger/block-fold.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
-import { RULES_VERSION } from '../ledger/genesis.js';
+
 import { headerHash as hashHeader } from '../ledger/hash.js';
 import type { MerkleLog, MerkleStage } from '../ledger/merkle-log.js';
 import { BlockState, type Rules, type SignatureCheck } from '../ledger/state-machine.js';
@@ -101,13 +101,13 @@ export async function judgePeerBlock(
     return { kind: 'ignore' };
   }
   if (header.height > head.height + 1n) return { kind: 'request', height: head.height + 1n };
-  if (header.rulesVersion !== RULES_VERSION) {
+  if (header.rulesVersion !== genesis.genesis.rulesVersion) {
     return {
       kind: 'alarm',
       alarm: {
         kind: 'UNKNOWN_RULES_VERSION',
         height: header.height,
-        message: `block ${header.height} uses rules version ${header.rulesVersion}; this build implements ${RULES_VERSION}; halted`,
+        message: `block ${header.height} uses rules version ${header.rulesVersion}; the genesis names ${genesis.genesis.rulesVersion}; halted`,
         details: { rulesVersion: header.rulesVersion },
         halted: true,
       },

@@ -9,7 +9,7 @@
  */
 import { EMPTY_RECORDS_DIGEST, nextRecordsDigest, timeToCutMessage } from '../ledger/block.js';
 import type { BlockFold, FoldedRoots } from '../ledger/block-fold.js';
-import { RULES_VERSION, type LoadedGenesis } from '../ledger/genesis.js';
+import type { LoadedGenesis } from '../ledger/genesis.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import type { SignatureCheck } from '../ledger/state-machine.js';
 import { decode } from '../proto/codec.js';
@@ -122,7 +122,7 @@ export function cutHeader(p: PendingBlock, roots: FoldedRoots, previousHeaderHas
     logRoot: roots.logRoot,
     stateRoot: roots.stateRoot,
     resultsRoot: roots.resultsRoot,
-    rulesVersion: RULES_VERSION,
+    rulesVersion: p.genesis.genesis.rulesVersion,
   };
 }
 

@@ -12,8 +12,19 @@ import { isAcceptablePublicKeyPure } from './ed25519-rule.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { genesisHash } from './hash.js';
 
-/** The rules version this build implements; a node that meets another halts (DESIGN.md section 7). */
-export const RULES_VERSION = 1;
+/**
+ * The rules version a new genesis names (DESIGN.md section 7). Version 2 adds encumbrances,
+ * transfers that keep the previous holder, and verification records (ledger/rules-version.ts);
+ * a chain whose genesis says 1 replays under version 1 byte for byte, forever.
+ */
+export const RULES_VERSION = 2;
+/** Every rules version this build implements; a node that meets another halts. */
+export const RULES_VERSIONS: readonly number[] = [1, 2];
+
+/** Whether this build implements rules version `v`. */
+export function implementsRulesVersion(v: number): boolean {
+  return RULES_VERSIONS.includes(v);
+}
 
 export const DEFAULT_BATCH_TIMEOUT_MS = 200n;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000n;
@@ -27,6 +38,8 @@ export interface GenesisInput {
   limits?: Partial<DecodeLimits>;
   batchTimeoutMs?: bigint;
   heartbeatIntervalMs?: bigint;
+  /** Default RULES_VERSION; 1 for a chain that must replay under the first rules. */
+  rulesVersion?: number;
 }
 
 export interface LoadedGenesis {
@@ -84,7 +97,7 @@ export function genesisProblems(g: Genesis): string[] {
   }
   if (g.batchTimeoutMs < 1n) p.push('batch timeout must be at least 1 ms');
   if (g.heartbeatIntervalMs < g.batchTimeoutMs) p.push('heartbeat interval must be at least the batch timeout');
-  if (g.rulesVersion !== RULES_VERSION) p.push(`rules version ${g.rulesVersion} is not implemented by this build (${RULES_VERSION})`);
+  if (!implementsRulesVersion(g.rulesVersion)) p.push(`rules version ${g.rulesVersion} is not implemented by this build (${RULES_VERSIONS.join(', ')})`);
   return p;
 }
 
@@ -102,7 +115,7 @@ export function createGenesis(input: GenesisInput): LoadedGenesis {
     limits,
     batchTimeoutMs: input.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS,
     heartbeatIntervalMs: input.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
-    rulesVersion: RULES_VERSION,
+    rulesVersion: input.rulesVersion ?? RULES_VERSION,
   };
   const problems = genesisProblems(genesis);
   if (problems.length > 0) throw new LedgerError('BAD_ARGUMENT', `invalid genesis: ${problems.join('; ')}`, { problems });

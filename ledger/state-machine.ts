@@ -32,6 +32,8 @@ import { RESULT, type DropReason, type ResultCode } from './result-codes.js';
 import { accessRecorded } from './rules/access.js';
 import { resourceRegistered, resourceUpdated, resourceVersionPublished } from './rules/catalogue.js';
 import { certificateAmended, certificateIssued, certificateRevoked, certificateTransferred } from './rules/certificates.js';
+import { certificateVerified, mortgageRegistered, mortgageReleased, seizureLifted, seizureRegistered } from './rules/encumbrances.js';
+import { needsRulesV2 } from './rules-version.js';
 import type { RuleContext } from './rules/context.js';
 import { departmentKeyRotated, departmentRegistered, departmentReinstated, departmentSuspended, keyCompromised } from './rules/governance.js';
 import { shareDenied, shareGranted, shareRequested, shareRevoked } from './rules/sharing.js';
@@ -47,13 +49,15 @@ export interface Rules {
   limits: DecodeLimits;
   /** The genesis, whose authorities enter the state with block 1. */
   genesis: Genesis;
+  /** The genesis's rules version (ledger/rules-version.ts). */
+  rulesVersion: number;
 }
 
 /** The rules of a genesis: its channel, limits and authorities. */
 export function rulesFromGenesis(genesis: Genesis): Rules {
   const l = genesis.limits;
   if (l === undefined) throw new LedgerError('BAD_ARGUMENT', 'the genesis has no limits');
-  return { channel: genesis.channel, limits: { ...l }, genesis };
+  return { channel: genesis.channel, limits: { ...l }, genesis, rulesVersion: genesis.rulesVersion };
 }
 
 /** Per record, from the cutter. `height` and `logPosition`, when given, are checked against the block's own count. */
@@ -106,6 +110,11 @@ const PAYLOADS = [
   'certificateAmended',
   'certificateTransferred',
   'certificateRevoked',
+  'mortgageRegistered',
+  'mortgageReleased',
+  'seizureRegistered',
+  'seizureLifted',
+  'certificateVerified',
 ] as const satisfies readonly PayloadCase[];
 
 function payloadOf(body: EventBody): PayloadCase {
@@ -132,6 +141,11 @@ function runRule(ctx: RuleContext, body: EventBody): ResultCode {
   if (body.certificateAmended) return certificateAmended(ctx, body.certificateAmended);
   if (body.certificateTransferred) return certificateTransferred(ctx, body.certificateTransferred);
   if (body.certificateRevoked) return certificateRevoked(ctx, body.certificateRevoked);
+  if (body.mortgageRegistered) return mortgageRegistered(ctx, body.mortgageRegistered);
+  if (body.mortgageReleased) return mortgageReleased(ctx, body.mortgageReleased);
+  if (body.seizureRegistered) return seizureRegistered(ctx, body.seizureRegistered);
+  if (body.seizureLifted) return seizureLifted(ctx, body.seizureLifted);
+  if (body.certificateVerified) return certificateVerified(ctx, body.certificateVerified);
   throw new LedgerError('INTERNAL', 'unknown payload');
 }
 
@@ -145,7 +159,16 @@ function subjectOf(body: EventBody): { type: StateType; id: string } | undefined
   if (s) return { type: 'grant', id: s.requestId };
   const a = body.accessRecorded;
   if (a) return a.grantId !== '' ? { type: 'grant', id: a.grantId } : { type: 'resource', id: a.resourceId };
-  const c = body.certificateIssued ?? body.certificateAmended ?? body.certificateTransferred ?? body.certificateRevoked;
+  const c =
+    body.certificateIssued ??
+    body.certificateAmended ??
+    body.certificateTransferred ??
+    body.certificateRevoked ??
+    body.mortgageRegistered ??
+    body.mortgageReleased ??
+    body.seizureRegistered ??
+    body.seizureLifted ??
+    body.certificateVerified;
   if (c) return { type: 'cert', id: c.certificateId };
   return undefined;
 }
@@ -157,6 +180,7 @@ function directKeys(body: EventBody, out: Set<string>): void {
   if (s) out.add(recordKey(s.type, s.id));
   if (body.shareRequested) out.add(recordKey('resource', body.shareRequested.resourceId));
   if (body.accessRecorded) out.add(recordKey('resource', body.accessRecorded.resourceId));
+  if (body.mortgageRegistered) out.add(recordKey('dept', body.mortgageRegistered.creditorDepartmentId));
 }
 
 type Decoded = { ok: true; body: EventBody; id: Uint8Array } | { ok: false; reason: DropReason };
@@ -277,7 +301,10 @@ export class BlockState implements StateLayer {
     if (!(ev.body instanceof Uint8Array) || ev.body.length > this.rules.limits.maxRecordBytes) d = { ok: false, reason: 'OVER_LIMITS' };
     else {
       try {
-        d = { ok: true, body: decode('EventBody', ev.body, this.rules.limits), id: computeEventId(ev.body) };
+        const body = decode('EventBody', ev.body, this.rules.limits);
+        // rules version 1 did not know the payloads and fields of version 2: its decoder met an
+        // unknown field and dropped the record (ledger/rules-version.ts)
+        d = this.rules.rulesVersion < 2 && needsRulesV2(body) ? { ok: false, reason: 'UNDECODABLE' } : { ok: true, body, id: computeEventId(ev.body) };
       } catch (e) {
         d = { ok: false, reason: dropReasonOf(e) };
       }
@@ -400,6 +427,7 @@ export class BlockState implements StateLayer {
         logPosition: position,
         defining: definingEvent(id, this.height, position),
         limits: this.rules.limits,
+        rulesVersion: this.rules.rulesVersion,
         get: <T extends StateType>(type: T, rid: string) => (staged.get(recordKey(type, rid)) as RecordOf<T> | undefined) ?? this.read(type, rid),
         put: <T extends StateType>(type: T, rid: string, record: RecordOf<T>) => {
           staged.set(recordKey(type, rid), record);

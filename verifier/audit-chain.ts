@@ -28,7 +28,6 @@ import { voteMessage } from '../ledger/block.js';
 import { bytesEqual, toHex, utf8 } from '../ledger/bytes.js';
 import { checkpointOrigin, checkpointText } from '../ledger/checkpoint.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
-import { RULES_VERSION } from '../ledger/genesis.js';
 import { eventId, headerHash } from '../ledger/hash.js';
 import { EMPTY_ROOT, leafHash, MerkleFrontier } from '../ledger/merkle-hash.js';
 import { rootHash } from '../ledger/merkle.js';
@@ -48,7 +47,7 @@ export const AUDIT_CODES = {
   COMMIT_MALFORMED: 'a stored commit does not decode canonically, or is for another height',
   HEIGHT_MISMATCH: 'a header\'s height is not the height it is stored at',
   CHANNEL_MISMATCH: 'a header\'s channel is not the genesis channel',
-  RULES_VERSION_UNKNOWN: 'a header names a rules version this build does not implement',
+  RULES_VERSION_UNKNOWN: 'a header names another rules version than its genesis',
   CHAIN_BROKEN: 'previous_header_hash is not the hash of the previous header',
   HEADER_NOT_COMMITTED: 'the header\'s recomputed hash is not the hash the commit signs (the header was changed)',
   COMMIT_SIGNER_UNKNOWN: 'a commit signature names a node that is not in the genesis, or twice',
@@ -191,7 +190,7 @@ export class ChainChecker {
     if (!bytesEqual(header.genesisHash, g.hash)) find({ code: 'GENESIS_MISMATCH', field: 'genesis_hash', expected: hex(g.hash), found: hex(header.genesisHash), message: `block ${h} names another genesis` });
     if (header.height !== height) find({ code: 'HEIGHT_MISMATCH', field: 'height', expected: h, found: header.height.toString(), message: `the block stored at height ${h} says height ${header.height}` });
     if (header.channel !== g.genesis.channel) find({ code: 'CHANNEL_MISMATCH', field: 'channel', expected: g.genesis.channel, found: header.channel, message: `block ${h} is for channel ${header.channel}` });
-    if (header.rulesVersion !== RULES_VERSION) find({ code: 'RULES_VERSION_UNKNOWN', field: 'rules_version', expected: String(RULES_VERSION), found: String(header.rulesVersion), message: `block ${h} uses rules version ${header.rulesVersion}` });
+    if (header.rulesVersion !== g.genesis.rulesVersion) find({ code: 'RULES_VERSION_UNKNOWN', field: 'rules_version', expected: String(g.genesis.rulesVersion), found: String(header.rulesVersion), message: `block ${h} uses rules version ${header.rulesVersion}` });
     if (!bytesEqual(header.previousHeaderHash, prevHash)) {
       find({ code: 'CHAIN_BROKEN', field: 'previous_header_hash', expected: hex(prevHash), found: hex(header.previousHeaderHash), message: `block ${h} does not point at the hash of block ${height - 1n}` });
     }

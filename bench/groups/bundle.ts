@@ -64,7 +64,7 @@ export async function realBundle(): Promise<Uint8Array> {
     return { offset: offset++, timestamp: time + offset, logAppendTime: true, value: encode('TopicRecord', { event: { body, signature: k.sign(eventId(body)) } }) };
   };
   const records = [
-    signed(authority, AUTHORITY, 1n, { departmentRegistered: { departmentId: DEPT, name: '北京市朝阳区不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false } } }),
+    signed(authority, AUTHORITY, 1n, { departmentRegistered: { departmentId: DEPT, name: '北京市朝阳区不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false } } }),
     signed(dept, DEPT, 1n, {
       certificateIssued: {
         certificateId: CERT_ID,

@@ -31,6 +31,8 @@ export interface ChainOptions {
   authorities?: string[];
   /** Wire the projections hook into the core (default true). */
   projections?: boolean;
+  /** The genesis's rules version (default: this build's RULES_VERSION). */
+  rulesVersion?: number;
 }
 
 export interface AppendResult {
@@ -64,6 +66,7 @@ export class TestChain {
       nodes: [nodeKey.publicKey],
       quorum: 1,
       limits: { maxBlockEvents: opts.maxBlockEvents ?? 1000 },
+      ...(opts.rulesVersion !== undefined ? { rulesVersion: opts.rulesVersion } : {}),
     });
     const db = opts.db ?? (new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb);
     if (db.status !== 'open') await db.open();

@@ -37,8 +37,8 @@ describe('genesis (DESIGN.md section 7)', () => {
   it('refuses bytes that do not decode, and a genesis of another rules version', () => {
     expect(() => loadGenesis(Uint8Array.of(0xff))).toThrowError(expect.objectContaining({ code: 'MALFORMED' }));
     const g = createGenesis(input);
-    const other = encode('Genesis', { ...g.genesis, rulesVersion: 2 });
-    expect(() => loadGenesis(other)).toThrowError(/rules version 2/);
+    const other = encode('Genesis', { ...g.genesis, rulesVersion: 3 });
+    expect(() => loadGenesis(other)).toThrowError(/rules version 3/);
   });
 });
 

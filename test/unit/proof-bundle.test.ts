@@ -374,7 +374,7 @@ describe('forged bundles (signed by a quorum the test holds): the checks that ne
   let g: LoadedGenesis;
   let base: ProofBundle;
   beforeAll(async () => {
-    g = createGenesis({ channel: CHANNEL, authorities: [{ departmentId: AUTHORITY, name: 'a', publicKey: chain.w.publicKey(AUTHORITY) }], nodes: nodeSeeds.map((s) => publicKeyOf(s)), quorum: 2 });
+    g = createGenesis({ channel: CHANNEL, authorities: [{ departmentId: AUTHORITY, name: 'a', publicKey: chain.w.publicKey(AUTHORITY) }], nodes: nodeSeeds.map((s) => publicKeyOf(s)), quorum: 2, rulesVersion: 1 });
     base = dec(explicit(await build('certificate', EXPIRING)));
   });
 
