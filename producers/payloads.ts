@@ -90,6 +90,12 @@ export const PAYLOAD_SCHEMAS = {
   'amend-certificate': z.object({ certificateId: id, attributes: attributesInput, ...documentDigest, validUntil: time, reason: text.default('') }).strict(),
   'transfer-certificate': z.object({ certificateId: id, newHolder: z.string().min(1), ...documentDigest, reason: text.default('') }).strict(),
   'revoke-certificate': z.object({ certificateId: id, reason: text.default('') }).strict(),
+  // encumbrances and verification records (rules version 2; ledger/rules/encumbrances.ts)
+  'register-mortgage': z.object({ certificateId: id, creditor: id, amountYuan: u64.default(0n) }).strict(),
+  'release-mortgage': z.object({ certificateId: id, rank: u32 }).strict(),
+  'register-seizure': z.object({ certificateId: id, caseNumber: text.pipe(z.string().min(1)) }).strict(),
+  'lift-seizure': z.object({ certificateId: id, rank: u32 }).strict(),
+  'record-verification': z.object({ certificateId: id, purpose: text.pipe(z.string().min(1)) }).strict(),
 } as const;
 
 export type PayloadType = keyof typeof PAYLOAD_SCHEMAS;
@@ -267,6 +273,16 @@ export function buildPayload(type: string, input: unknown, where = '', name: Fie
     }
     case 'revoke-certificate':
       return { type: t, payload: { certificateRevoked: { certificateId: v.certificateId, reason: v.reason } } };
+    case 'register-mortgage':
+      return { type: t, payload: { mortgageRegistered: { certificateId: v.certificateId, creditorDepartmentId: v.creditor, amountYuan: v.amountYuan } } };
+    case 'release-mortgage':
+      return { type: t, payload: { mortgageReleased: { certificateId: v.certificateId, rank: v.rank } } };
+    case 'register-seizure':
+      return { type: t, payload: { seizureRegistered: { certificateId: v.certificateId, caseNumber: v.caseNumber } } };
+    case 'lift-seizure':
+      return { type: t, payload: { seizureLifted: { certificateId: v.certificateId, rank: v.rank } } };
+    case 'record-verification':
+      return { type: t, payload: { certificateVerified: { certificateId: v.certificateId, purpose: v.purpose } } };
   }
 }
 
