@@ -8,7 +8,7 @@
  */
 import { genesisHash } from '../ledger/hash.js';
 import type { CertificateSummary, CheckState, GrantSummary, VerifyOptions, VerifyResult } from '../verifier/bundle-types.js';
-import { verifyBundle } from '../verifier/bundle-verify.js';
+import { DEFAULT_MAX_AGE_MS, verifyBundle } from '../verifier/bundle-verify.js';
 import { bundleFromFile, bundleFromText, fileSha256, parseHex, scanCamera } from './bundle-input.js';
 import { byId, fill, h, toHex } from './dom.js';
 import { ageText, listText, paren, reasonText, t, timeText, VERDICT_ADVICE, VERDICT_LABEL, type Lang, type MessageKey } from './i18n.js';
@@ -38,6 +38,8 @@ interface State {
   result?: VerifyResult;
   /** The reader's time used for the result (for the status age). */
   resultNowMs?: number;
+  /** The maximum age applied to the result (ms), null for none; `byDefault` when the field was blank. */
+  resultMaxAge?: { ms: bigint | null; byDefault: boolean };
 }
 
 export interface VerifyView {
@@ -95,7 +97,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
           h('label', { for: 'grant-fields', 'data-i18n': 'grantFields' }),
           h('input', { id: 'grant-fields', autocomplete: 'off' }),
           h('label', { for: 'max-age', 'data-i18n': 'maxAge' }),
-          h('input', { id: 'max-age', type: 'number', min: '0', step: '1', value: '24' }),
+          h('input', { id: 'max-age', type: 'number', min: '0', step: '1', placeholder: String(DEFAULT_MAX_AGE_MS / HOUR_MS) }),
         ),
       ),
       h('button', { type: 'button', id: 'verify', class: 'primary', 'data-i18n': 'verifyButton' }),
@@ -269,8 +271,11 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     }
     const nowMs = Date.now();
     const options: VerifyOptions = { nowMs: BigInt(nowMs) };
+    // fresh by default (issue 24): blank is the default age; only an explicit 0 means none
     const hours = maxAge.value.trim();
-    if (/^\d+$/.test(hours) && hours !== '0') options.maxAgeMs = BigInt(hours) * HOUR_MS;
+    const applied = /^\d+$/.test(hours) ? { ms: hours === '0' || /^0+$/.test(hours) ? null : BigInt(hours) * HOUR_MS, byDefault: false } : { ms: DEFAULT_MAX_AGE_MS, byDefault: true };
+    if (applied.ms !== null) options.maxAgeMs = applied.ms;
+    state.resultMaxAge = applied;
     // the optional checks go only to the kind they apply to (the verifier calls a misplaced one
     // NOT_APPLICABLE): a first pass learns the kind
     const first = verifyBundle(state.bundle, state.anchor.bytes, options);
@@ -306,8 +311,66 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       row(t(lang, 'status'), `${t(lang, s.status === 'REVOKED' ? 'statusRevoked' : 'statusIssued')}${s.revocationReason ? ` — ${s.revocationReason}` : ''}`),
       row(t(lang, 'validUntil'), until === 0n ? t(lang, 'noExpiry') : timeText(lang, Number(until))),
       row(t(lang, 'attributeNames'), listText(lang, s.attributeNames)),
+      row(
+        t(lang, 'encumbrances'),
+        s.encumbrances.length === 0
+          ? t(lang, 'noEncumbrances')
+          : listText(lang, s.encumbrances.map((e) => `${t(lang, e.kind === 'SEIZURE' ? 'seizedBanner' : 'mortgagedBanner')} ${t(lang, e.kind === 'SEIZURE' ? 'seizureRank' : 'rank')} ${e.rank} (${e.rightHolderDepartmentId})`)),
+      ),
+      ...(s.transferredAtMs !== '0' ? [row(t(lang, 'transferredAt'), timeText(lang, Number(s.transferredAtMs)))] : []),
       row(t(lang, 'documentSha256'), h('code', { class: 'hash' }, s.documentSha256)),
     ];
+  }
+
+  /**
+   * The encumbrance banners (他项权利, issue 24) right under the verdict: a seizure as an alarm
+   * no lender can miss, the mortgages with rank, creditor, amount and date; and, for a previous
+   * holder, the transfer.
+   */
+  function encumbranceBanners(lang: Lang, r: VerifyResult): HTMLElement[] {
+    const s = r.summary;
+    if (s?.kind !== 'certificate') return [];
+    const out: HTMLElement[] = [];
+    if (r.reasons.some((x) => x.code === 'SUPERSEDED') && s.transferredAtMs !== '0') {
+      out.push(
+        h(
+          'div',
+          { class: 'banner banner-superseded', role: 'alert', 'data-testid': 'superseded' },
+          h('div', { class: 'title' }, `${t(lang, 'supersededBanner')}${paren(lang, `${t(lang, 'transferredAt')} ${timeText(lang, Number(s.transferredAtMs))}`)}`),
+          h('div', {}, t(lang, 'supersededAdvice')),
+        ),
+      );
+    }
+    const seizures = s.encumbrances.filter((e) => e.kind === 'SEIZURE');
+    if (seizures.length > 0) {
+      out.push(
+        h(
+          'div',
+          { class: 'banner banner-seized', role: 'alert', 'data-testid': 'seized' },
+          h('div', { class: 'title' }, `⚠ ${t(lang, 'seizedBanner')}`),
+          h('div', {}, t(lang, 'seizedAdvice')),
+          h('ul', {}, ...seizures.map((e) => h('li', {}, `${t(lang, 'seizureRank')} ${e.rank} · ${e.rightHolderDepartmentId} · ${t(lang, 'caseNumber')} ${e.caseNumber} · ${t(lang, 'since')} ${timeText(lang, Number(e.sinceMs))}`))),
+        ),
+      );
+    }
+    const mortgages = s.encumbrances.filter((e) => e.kind === 'MORTGAGE');
+    if (mortgages.length > 0) {
+      out.push(
+        h(
+          'div',
+          { class: 'banner banner-mortgaged', 'data-testid': 'mortgaged' },
+          h('div', { class: 'title' }, t(lang, 'mortgagedBanner')),
+          h(
+            'ul',
+            {},
+            ...mortgages.map((e) =>
+              h('li', {}, `${t(lang, 'rank')} ${e.rank} · ${e.rightHolderDepartmentId}${e.amountYuan !== '0' ? ` · ${t(lang, 'amount')} ${BigInt(e.amountYuan).toLocaleString(lang)} ${t(lang, 'yuan')}` : ''} · ${t(lang, 'since')} ${timeText(lang, Number(e.sinceMs))}`),
+            ),
+          ),
+        ),
+      );
+    }
+    return out;
   }
 
   function grantRows(lang: Lang, s: GrantSummary): HTMLTableRowElement[] {
@@ -323,6 +386,15 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       row(t(lang, 'window'), `${timeText(lang, Number(s.validFromMs))} — ${timeText(lang, Number(s.validUntilMs))}`),
       row(t(lang, 'usesLeft'), s.usesLeft === null ? t(lang, 'unlimited') : `${s.usesLeft} / ${s.maxUses}`),
     ];
+  }
+
+  /** The maximum age the result rests on, stated beside the status time. */
+  function maxAgeText(lang: Lang): string {
+    const a = state.resultMaxAge;
+    if (a === undefined) return '';
+    if (a.ms === null) return `${t(lang, 'maxAgeApplied')} ${t(lang, 'maxAgeNone')}`;
+    const hours = `${a.ms / HOUR_MS} ${t(lang, 'hours')}`;
+    return `${t(lang, 'maxAgeApplied')} ${hours}${a.byDefault ? paren(lang, t(lang, 'maxAgeDefault')) : ''}`;
   }
 
   function renderResult(lang: Lang): void {
@@ -341,7 +413,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       ? h(
           'div',
           { class: 'age', 'data-testid': 'status-age' },
-          `${t(lang, 'statusAge')}: ${timeText(lang, Number(header.blockTimeMs))}${paren(lang, ageText(lang, (state.resultNowMs ?? Date.now()) - Number(header.blockTimeMs)))} · ${t(lang, 'block')} ${header.height} · ${t(lang, 'signers')} ${header.signers.join(', ')}`,
+          `${t(lang, 'statusAge')}: ${timeText(lang, Number(header.blockTimeMs))}${paren(lang, ageText(lang, (state.resultNowMs ?? Date.now()) - Number(header.blockTimeMs)))} · ${maxAgeText(lang)} · ${t(lang, 'block')} ${header.height} · ${t(lang, 'signers')} ${header.signers.join(', ')}`,
         )
       : null;
     const summaryRows = r.summary ? (r.summary.kind === 'certificate' ? certificateRows(lang, r.summary) : grantRows(lang, r.summary)) : [];
@@ -364,6 +436,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     resultEl.replaceChildren(
       verdictEl,
       h('p', { class: 'advice' }, VERDICT_ADVICE[lang][r.verdict]),
+      ...encumbranceBanners(lang, r),
       subject,
       age ?? '',
       h('h3', {}, t(lang, 'reasons')),
