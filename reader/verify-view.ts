@@ -9,6 +9,8 @@
 import { genesisHash } from '../ledger/hash.js';
 import type { CertificateSummary, CheckState, GrantSummary, VerifyOptions, VerifyResult } from '../verifier/bundle-types.js';
 import { DEFAULT_MAX_AGE_MS, verifyBundle } from '../verifier/bundle-verify.js';
+import { isPresentation, joinPresentation, readPresentationPart } from '../verifier/holder-presentation.js';
+import type { HolderPresentation } from '../proto/schema.generated.js';
 import { bundleFromFile, bundleFromText, fileSha256, parseHex, scanCamera } from './bundle-input.js';
 import { byId, fill, h, toHex } from './dom.js';
 import { ageText, listText, paren, reasonText, t, timeText, VERDICT_ADVICE, VERDICT_LABEL, type Lang, type MessageKey } from './i18n.js';
@@ -38,6 +40,8 @@ interface State {
   result?: VerifyResult;
   /** The reader's time used for the result (for the status age). */
   resultNowMs?: number;
+  /** Parts of a holder's presentation scanned so far (issue 24). */
+  presentation?: HolderPresentation[];
   /** The maximum age applied to the result (ms), null for none; `byDefault` when the field was blank. */
   resultMaxAge?: { ms: bigint | null; byDefault: boolean };
 }
@@ -171,6 +175,36 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     if (bytes && state.anchor) verify();
   }
 
+  /**
+   * Scanned or uploaded bytes: a bare bundle, or a part of the holder's presentation (issue 24;
+   * verifier/holder-presentation.ts), whose bundle, holder salt and chosen attributes fill the
+   * form so that the clerk types only the ID number on the holder's identity card.
+   */
+  function receive(bytes: Uint8Array, note: State['bundleNote']): void {
+    if (!isPresentation(bytes)) {
+      state.presentation = undefined;
+      return setBundle(bytes, note);
+    }
+    const part = readPresentationPart(bytes);
+    if (!part.ok) return setBundle(undefined, { key: 'unreadable', detail: part.error, error: true });
+    const parts = (state.presentation ?? []).filter((p) => p.certificateId === part.part.certificateId && p.part !== part.part.part);
+    parts.push(part.part);
+    state.presentation = parts;
+    const joined = joinPresentation(parts);
+    if ('error' in joined) return setBundle(undefined, { key: 'unreadable', detail: joined.error, error: true });
+    if ('missing' in joined) {
+      state.bundleNote = { key: 'presentationPart', detail: `${parts.length} / ${part.part.parts}` };
+      return render(L());
+    }
+    const p = joined.complete;
+    holderSalt.value = toHex(p.holderSalt);
+    holderId.value = '';
+    state.disclosure = p.disclosure;
+    byId<HTMLDetailsElement>('options').open = true;
+    setBundle(p.bundle, { key: 'presentationLoaded', detail: p.certificateId });
+    holderId.focus();
+  }
+
   byId('anchor-fetch').addEventListener('click', () => void fetchAnchor());
   byId<HTMLInputElement>('anchor-file').addEventListener('change', async (ev) => {
     const file = (ev.target as HTMLInputElement).files?.[0];
@@ -196,7 +230,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     if (!file) return;
     try {
       const loaded = await bundleFromFile(file);
-      setBundle(loaded.bytes, { key: loaded.from === 'qr' ? 'qrDecoded' : 'bundleLoaded', detail: `${file.name}, ${loaded.bytes.length} B` });
+      receive(loaded.bytes, { key: loaded.from === 'qr' ? 'qrDecoded' : 'bundleLoaded', detail: `${file.name}, ${loaded.bytes.length} B` });
     } catch (e) {
       const m = (e as Error).message;
       setBundle(undefined, m === 'QR_NOT_FOUND' ? { key: 'qrNotFound', error: true } : { key: 'unreadable', detail: m, error: true });
@@ -212,7 +246,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     state.bundleNote = { key: 'scanning' };
     render(L());
     try {
-      setBundle(await scanCamera(video, scanning.signal), { key: 'qrDecoded', detail: t(L(), 'camera') });
+      receive(await scanCamera(video, scanning.signal), { key: 'qrDecoded', detail: t(L(), 'camera') });
     } catch (e) {
       const m = (e as Error).message;
       if (m !== 'CAMERA_STOPPED') setBundle(undefined, m === 'CAMERA_TIMEOUT' ? { key: 'qrNotFound', error: true } : { key: 'cameraUnavailable', detail: m, error: true });
@@ -229,7 +263,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     if (!file) return;
     ev.preventDefault();
     try {
-      setBundle((await bundleFromFile(file)).bytes, { key: 'qrDecoded' });
+      receive((await bundleFromFile(file)).bytes, { key: 'qrDecoded' });
     } catch (e) {
       const m = (e as Error).message;
       setBundle(undefined, m === 'QR_NOT_FOUND' ? { key: 'qrNotFound', error: true } : { key: 'unreadable', detail: m, error: true });
