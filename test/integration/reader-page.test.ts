@@ -66,13 +66,7 @@ beforeAll(async () => {
     // valid for 50 ms after its record time: expired when the page verifies it
     w.event('dept.realestate', certIssued('BDC:expired', 'BDC', { holderCommitment: holder, validUntilMs: chain.now + 50n })),
   ]);
-  // a certificate with real salted attributes, for the holder's presentation (issue 24)
-  const presented = { certificate: 'BDC:presented', holder: { value: HOLDER, salt: toHex(HOLDER_SALT) }, attributes: [{ name: '坐落', value: '朝阳区建国路88号', salt: toHex(bytes32('attr:坐落')) }, { name: '面积', value: '89.50', salt: toHex(bytes32('attr:面积')) }] };
-  const ordered = orderAttributes(presented.attributes.map((a) => ({ name: a.name, value: a.value, salt: fromHex(a.salt) })));
-  await chain.block([
-    w.event('dept.realestate', { certificateRevoked: { certificateId: 'BDC:revoked', reason: '注销登记' } }),
-    w.event('dept.realestate', certIssued('BDC:presented', 'BDC', { holderCommitment: holder, attributesRoot: attributesRoot(ordered), attributeNames: ordered.map((a) => a.name) })),
-  ]);
+  await chain.block([w.event('dept.realestate', { certificateRevoked: { certificateId: 'BDC:revoked', reason: '注销登记' } })]);
   const source = { genesis: chain.genesis, blocks: chain.core.blocks, merkle: chain.core.merkle, state: chain.core.state };
   const bundle = (id: string) => buildProofBundle(source, { kind: 'certificate', id });
   const valid = await bundle('BDC:valid');
@@ -84,10 +78,6 @@ beforeAll(async () => {
   };
   write('valid.bundle.bin', valid);
   write('valid.qr.y4m', qrVideo(valid));
-  // the holder's one QR code: the bundle, the holder's salt and one chosen attribute (坐落), not 面积
-  const parts = presentationParts(await bundle('BDC:presented'), HOLDER_SALT, buildDisclosure(presented, ['坐落']), 'BDC:presented');
-  expect(parts).toHaveLength(1);
-  write('presentation.qr.y4m', qrVideo(parts[0]!));
   write('revoked.bundle.json', JSON.stringify(bundleToJson(await bundle('BDC:revoked')), null, 2));
   write('expired.bundle.bin', await bundle('BDC:expired'));
   write('unknown.bundle.bin', await bundle('BDC:never-issued'));
@@ -96,6 +86,15 @@ beforeAll(async () => {
   write('anchor.genesis.bin', chain.genesis.bytes);
   write('holder.salts.json', JSON.stringify({ certificate: 'BDC:valid', holder: { value: HOLDER, salt: toHex(HOLDER_SALT) }, attributes: [] }));
   write('wrong-holder.salts.json', JSON.stringify({ certificate: 'BDC:valid', holder: { value: '110105190001010000', salt: toHex(HOLDER_SALT) }, attributes: [] }));
+  // a certificate with real salted attributes, for the holder's presentation (issue 24), in a
+  // block after the bundles above were built (they stay valid against their own header)
+  const presented = { certificate: 'BDC:presented', holder: { value: HOLDER, salt: toHex(HOLDER_SALT) }, attributes: [{ name: '坐落', value: '朝阳区建国路88号', salt: toHex(bytes32('attr:坐落')) }, { name: '面积', value: '89.50', salt: toHex(bytes32('attr:面积')) }] };
+  const ordered = orderAttributes(presented.attributes.map((a) => ({ name: a.name, value: a.value, salt: fromHex(a.salt) })));
+  await chain.block([w.event('dept.realestate', certIssued('BDC:presented', 'BDC', { holderCommitment: holder, attributesRoot: attributesRoot(ordered), attributeNames: ordered.map((a) => a.name) }))]);
+  // the holder's one QR code: the bundle, the holder's salt and one chosen attribute (坐落), not 面积
+  const parts = presentationParts(await bundle('BDC:presented'), HOLDER_SALT, buildDisclosure(presented, ['坐落']), 'BDC:presented');
+  expect(parts).toHaveLength(1);
+  write('presentation.qr.y4m', qrVideo(parts[0]!));
   files['valid.qr.png'] = join(tmp.path, 'valid.qr.png');
   await QRCode.toFile(files['valid.qr.png'], [{ data: valid, mode: 'byte' }], { errorCorrectionLevel: 'L', margin: 4, scale: 4 });
   // another chain's genesis: an anchor that is not this chain's
