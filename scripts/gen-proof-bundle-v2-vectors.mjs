@@ -5,9 +5,9 @@
 // with a certificate carrying a mortgage and a seizure, and a transferred one; its genesis as the
 // anchor; one JSON file per case as in test/vectors/proof-bundle/. For independent verifiers.
 // Usage: node scripts/gen-proof-bundle-v2-vectors.mjs
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeBundleVectors } from './bundle-vector-files.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = (p) => join(root, 'dist', p);
@@ -57,20 +57,4 @@ const cases = [
   ],
 ];
 
-const dir = join(root, 'test', 'vectors', 'proof-bundle-v2');
-mkdirSync(dir, { recursive: true });
-for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
-writeFileSync(join(dir, 'anchor.json'), `${JSON.stringify({ description: 'the genesis (trust anchor, rules version 2) of every case', genesis: toHex(chain.genesis.bytes), genesisHash: toHex(chain.genesis.hash) }, null, 2)}\n`);
-for (const [name, description, bundle, opts] of cases) {
-  const options = { nowMs: now, ...opts };
-  const r = verifyBundle(bundle, chain.genesis.bytes, options);
-  const json = {
-    name,
-    description,
-    bundle: toHex(bundle),
-    options: Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v.toString()])),
-    expect: { verdict: r.verdict, reason: r.reasons[0]?.code ?? null, headerHeight: r.header?.height ?? null },
-  };
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
-  process.stdout.write(`${name}: ${r.verdict} ${json.expect.reason ?? ''} (${bundle.length} bytes)\n`);
-}
+writeBundleVectors({ dir: join(root, 'test', 'vectors', 'proof-bundle-v2'), anchorDescription: 'the genesis (trust anchor, rules version 2) of every case', genesis: chain.genesis, now, cases, verifyBundle, toHex });

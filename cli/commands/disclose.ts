@@ -10,9 +10,8 @@
  * QR code (`--out` a .png or .svg), or two (`NAME-1.png`, `NAME-2.png`) when they do not fit, so
  * that the clerk scans them and types only the ID number on the holder's identity card.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import QRCode from 'qrcode';
 import type { Command } from 'commander';
 import { tryFromHex } from '../../ledger/bytes.js';
 import { buildDisclosure, disclosureToJson } from '../../ledger/disclosure.js';
@@ -21,6 +20,7 @@ import { parseSaltsFile } from '../../producers/payloads.js';
 import { collect } from '../args.js';
 import { presentationParts } from '../../verifier/holder-presentation.js';
 import { readBundleFile } from './proof.js';
+import { writeOut, writeQrCode } from '../../proofs/bundle-files.js';
 
 interface DiscloseOptions {
   salts: string;
@@ -46,23 +46,8 @@ async function writePresentation(opts: DiscloseOptions, salts: ReturnType<typeof
   }
   const ext = extname(opts.out);
   const files = parts.length === 1 ? [opts.out] : parts.map((_, i) => `${opts.out.slice(0, opts.out.length - ext.length)}-${i + 1}${ext}`);
-  for (const [i, part] of parts.entries()) {
-    const segments = [{ data: part, mode: 'byte' as const }];
-    const svg = ext.toLowerCase() === '.svg';
-    const data = svg ? await QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: 'L', margin: 4 }) : await QRCode.toBuffer(segments, { type: 'png', errorCorrectionLevel: 'L', margin: 4, scale: 4 });
-    writeOutFile(files[i]!, data, opts.force);
-  }
+  for (const [i, part] of parts.entries()) await writeQrCode(part, files[i]!, opts.force);
   return files;
-}
-
-function writeOutFile(path: string, data: string | Uint8Array, force: boolean | undefined): void {
-  try {
-    writeFileSync(path, data, { flag: force ? 'w' : 'wx' });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new LedgerError('FILE_EXISTS', `${path} exists; use --force to overwrite`, { path });
-    throw new LedgerError('FILE_UNREADABLE', `cannot write ${path}: ${code ?? (e as Error).message}`, { path });
-  }
 }
 
 export function registerDisclose(program: Command): void {
@@ -98,7 +83,7 @@ export function registerDisclose(program: Command): void {
       }
       if (opts.attr.length === 0) throw new LedgerError('USAGE', 'give --attr NAME (at least one), or --qr with --bundle', {});
       const d = buildDisclosure(salts, opts.attr, root);
-      writeOutFile(opts.out, `${JSON.stringify(disclosureToJson(d), null, 2)}\n`, opts.force);
+      writeOut(opts.out, `${JSON.stringify(disclosureToJson(d), null, 2)}\n`, opts.force);
       process.stdout.write(`${opts.out}: ${d.attributes.map((a) => a.name).join(', ')} of ${d.leafCount} attributes of ${d.certificateId}\n`);
     });
 }

@@ -136,6 +136,12 @@ describe('ledger proof then ledger verify', () => {
     writeFileSync(out('other.ofd'), 'another file');
     expect(verify(out('valid.bin'), ['--document', out('other.ofd')]).status).toBe(1);
     expect(verify(out('valid.bin'), ['--holder', 'x']).status).toBe(2); // --holder-salt missing: usage
+    // the holder's presentation (issue 24): bundle, holder salt and 面积 in one QR code
+    const present = runCli(['disclose', '--salts', out('salts.json'), '--attr', '面积', '--bundle', out('valid.bin'), '--qr', '--out', out('present.png')]);
+    expect(present.status, present.stderr).toBe(0);
+    expect(present.stdout).toContain('in 1 QR code(s)');
+    expect(toHex(readFileSync(out('present.png')).subarray(0, 8))).toBe('89504e470d0a1a0a');
+    expect(runCli(['disclose', '--salts', out('salts.json'), '--qr', '--out', out('present2.png')]).status).toBe(2); // --bundle missing
   });
 
   it('QR formats: a PNG and an SVG of the binary bundle', () => {
