@@ -42,13 +42,13 @@ const mutate = (bytes, f) => {
 };
 const encumbered = await build(ENCUMBERED);
 const cases = [
-  ['certificate-mortgaged-seized', 'compact form with two encumbrances (field 16): VALID, the seizure warning first, then the mortgage', encumbered, {}],
+  ['certificate-mortgaged-seized', 'compact form with two encumbrances (field 17): VALID, the seizure warning first, then the mortgage', encumbered, {}],
   ['certificate-transferred', 'explicit form: a transferred certificate keeps the previous holder commitment and the transfer time', await build(TRANSFERRED), {}],
   ['mutated-encumbrance-rank', "compact form with the mortgage's rank changed: the derived record is not the committed one", mutate(encumbered, (b) => (b.encumbrances[0].rank = 2)), {}],
   ['mutated-encumbrance-dropped', 'compact form with the seizure left out: the derived record is not the committed one', mutate(encumbered, (b) => (b.encumbrances = b.encumbrances.slice(0, 1))), {}],
   [
     'mutated-encumbrances-explicit',
-    'explicit form (the record carried) with field 16 as well (UNEXPECTED_CONTENT)',
+    'explicit form (the record carried) with field 17 as well (UNEXPECTED_CONTENT)',
     mutate(encumbered, (b) => {
       b.certificate = certificateFromIssue(decode('EventBody', b.event.body), eventId(b.event.body), b.definingHeight, b.leafIndex, b.encumbrances);
       b.definingHeight = 0n;

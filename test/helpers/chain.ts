@@ -33,6 +33,8 @@ export interface ChainOptions {
   projections?: boolean;
   /** The genesis's rules version (default: this build's RULES_VERSION). */
   rulesVersion?: number;
+  /** Outside witnesses the genesis names (issue 23). */
+  witnesses?: Array<{ name: string; publicKey: Uint8Array; url: string }>;
 }
 
 export interface AppendResult {
@@ -67,6 +69,7 @@ export class TestChain {
       quorum: 1,
       limits: { maxBlockEvents: opts.maxBlockEvents ?? 1000 },
       ...(opts.rulesVersion !== undefined ? { rulesVersion: opts.rulesVersion } : {}),
+      ...(opts.witnesses !== undefined ? { witnesses: opts.witnesses } : {}),
     });
     const db = opts.db ?? (new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb);
     if (db.status !== 'open') await db.open();
