@@ -9,7 +9,7 @@
  */
 import { EMPTY_RECORDS_DIGEST, nextRecordsDigest, timeToCutMessage } from '../ledger/block.js';
 import type { BlockFold, FoldedRoots } from '../ledger/block-fold.js';
-import { type LoadedGenesis } from '../ledger/genesis.js';
+import type { LoadedGenesis } from '../ledger/genesis.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import type { SignatureCheck } from '../ledger/state-machine.js';
 import { decode } from '../proto/codec.js';

@@ -13,9 +13,11 @@ import { LedgerError } from '../errors/ledger-error.js';
 import { genesisHash } from './hash.js';
 
 /**
- * The rules version a new genesis gets. Version 2 adds the exchange point's reads and the data
- * subject's consent (issue 21: ExchangeRead, ConsentRecorded, a grant's subject); a chain whose
- * genesis says 1 replays under version 1 byte-identically forever (test/vectors/chain-v1).
+ * The rules version a new genesis gets (DESIGN.md section 7). Version 2 adds the exchange point's
+ * reads and the data subject's consent (issue 21: ExchangeRead, ConsentRecorded, a grant's
+ * subject) and encumbrances, transfers that keep the previous holder and verification records
+ * (issue 24, ledger/rules-version.ts); a chain whose genesis says 1 replays under version 1
+ * byte-identically forever (test/vectors/chain-v1).
  */
 export const RULES_VERSION = 2;
 
@@ -25,6 +27,10 @@ export const SUPPORTED_RULES_VERSIONS: readonly number[] = [1, 2];
 export function isSupportedRulesVersion(v: number): boolean {
   return SUPPORTED_RULES_VERSIONS.includes(v);
 }
+
+/** The same list and test under the names ledger/rules-version.ts uses. */
+export const RULES_VERSIONS = SUPPORTED_RULES_VERSIONS;
+export const implementsRulesVersion = isSupportedRulesVersion;
 
 export const DEFAULT_BATCH_TIMEOUT_MS = 200n;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000n;

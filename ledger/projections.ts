@@ -111,6 +111,11 @@ export const PAYLOAD_NUMBER: Readonly<Record<PayloadCase, number>> = {
   certificateAmended: 51,
   certificateTransferred: 52,
   certificateRevoked: 53,
+  mortgageRegistered: 54,
+  mortgageReleased: 55,
+  seizureRegistered: 56,
+  seizureLifted: 57,
+  certificateVerified: 58,
 };
 const PAYLOAD_BY_NUMBER = new Map<number, PayloadCase>(Object.entries(PAYLOAD_NUMBER).map(([k, v]) => [v, k as PayloadCase]));
 

@@ -63,6 +63,11 @@ export const RESULT_CODES = {
   CERT_NOT_FOUND: { code: 50, doc: 'no such certificate' },
   CERT_REVOKED: { code: 51, doc: 'the certificate is revoked (final)' },
   NOT_ISSUER: { code: 52, doc: 'only the issuing department amends, transfers or revokes' },
+  // encumbrances (ledger/rules/encumbrances.ts), rules version 2
+  CERT_SEIZED: { code: 53, doc: 'the certificate is seized (查封): no transfer and no new mortgage until the court lifts it' },
+  ENCUMBRANCE_NOT_FOUND: { code: 54, doc: 'no current mortgage or seizure of that rank on the certificate' },
+  NOT_SEIZING_COURT: { code: 55, doc: 'only the court that registered a seizure lifts it' },
+  TOO_MANY_ENCUMBRANCES: { code: 56, doc: 'a certificate holds at most max_list_entries current encumbrances' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ResultName = keyof typeof RESULT_CODES;

@@ -34,6 +34,8 @@ import { consentRecorded } from './rules/consent.js';
 import { exchangeRead } from './rules/exchange.js';
 import { resourceRegistered, resourceUpdated, resourceVersionPublished } from './rules/catalogue.js';
 import { certificateAmended, certificateIssued, certificateRevoked, certificateTransferred } from './rules/certificates.js';
+import { certificateVerified, mortgageRegistered, mortgageReleased, seizureLifted, seizureRegistered } from './rules/encumbrances.js';
+import { needsRulesV2 } from './rules-version.js';
 import type { RuleContext } from './rules/context.js';
 import { departmentKeyRotated, departmentRegistered, departmentReinstated, departmentSuspended, keyCompromised } from './rules/governance.js';
 import { shareDenied, shareGranted, shareRequested, shareRevoked } from './rules/sharing.js';
@@ -49,13 +51,15 @@ export interface Rules {
   limits: DecodeLimits;
   /** The genesis, whose authorities enter the state with block 1. */
   genesis: Genesis;
+  /** The genesis's rules version (ledger/rules-version.ts). */
+  rulesVersion: number;
 }
 
 /** The rules of a genesis: its channel, limits and authorities. */
 export function rulesFromGenesis(genesis: Genesis): Rules {
   const l = genesis.limits;
   if (l === undefined) throw new LedgerError('BAD_ARGUMENT', 'the genesis has no limits');
-  return { channel: genesis.channel, limits: { ...l }, genesis };
+  return { channel: genesis.channel, limits: { ...l }, genesis, rulesVersion: genesis.rulesVersion };
 }
 
 /** Per record, from the cutter. `height` and `logPosition`, when given, are checked against the block's own count. */
@@ -110,6 +114,11 @@ const PAYLOADS = [
   'certificateAmended',
   'certificateTransferred',
   'certificateRevoked',
+  'mortgageRegistered',
+  'mortgageReleased',
+  'seizureRegistered',
+  'seizureLifted',
+  'certificateVerified',
 ] as const satisfies readonly PayloadCase[];
 
 function payloadOf(body: EventBody): PayloadCase {
@@ -138,6 +147,11 @@ function runRule(ctx: RuleContext, body: EventBody): ResultCode {
   if (body.certificateAmended) return certificateAmended(ctx, body.certificateAmended);
   if (body.certificateTransferred) return certificateTransferred(ctx, body.certificateTransferred);
   if (body.certificateRevoked) return certificateRevoked(ctx, body.certificateRevoked);
+  if (body.mortgageRegistered) return mortgageRegistered(ctx, body.mortgageRegistered);
+  if (body.mortgageReleased) return mortgageReleased(ctx, body.mortgageReleased);
+  if (body.seizureRegistered) return seizureRegistered(ctx, body.seizureRegistered);
+  if (body.seizureLifted) return seizureLifted(ctx, body.seizureLifted);
+  if (body.certificateVerified) return certificateVerified(ctx, body.certificateVerified);
   throw new LedgerError('INTERNAL', 'unknown payload');
 }
 
@@ -154,7 +168,16 @@ function subjectOf(body: EventBody): { type: StateType; id: string } | undefined
   const x = body.exchangeRead;
   if (x) return x.grantId !== '' ? { type: 'grant', id: x.grantId } : { type: 'resource', id: x.resourceId };
   if (body.consentRecorded) return { type: 'consent', id: body.consentRecorded.consentId };
-  const c = body.certificateIssued ?? body.certificateAmended ?? body.certificateTransferred ?? body.certificateRevoked;
+  const c =
+    body.certificateIssued ??
+    body.certificateAmended ??
+    body.certificateTransferred ??
+    body.certificateRevoked ??
+    body.mortgageRegistered ??
+    body.mortgageReleased ??
+    body.seizureRegistered ??
+    body.seizureLifted ??
+    body.certificateVerified;
   if (c) return { type: 'cert', id: c.certificateId };
   return undefined;
 }
@@ -170,15 +193,7 @@ function directKeys(body: EventBody, out: Set<string>): void {
     out.add(recordKey('resource', body.exchangeRead.resourceId));
     if (body.exchangeRead.consentId !== '') out.add(recordKey('consent', body.exchangeRead.consentId));
   }
-}
-
-/**
- * Whether a body uses what only rules_version 2 defines (issue 21): a version-1 node's schema has
- * none of it, so it dropped such a record as undecodable, and a version-1 chain must replay
- * byte-identically under this build (test/vectors/chain-v1).
- */
-function usesVersion2Wire(body: EventBody): boolean {
-  return body.consentRecorded !== undefined || body.exchangeRead !== undefined || body.shareRequested?.subject !== undefined;
+  if (body.mortgageRegistered) out.add(recordKey('dept', body.mortgageRegistered.creditorDepartmentId));
 }
 
 type Decoded = { ok: true; body: EventBody; id: Uint8Array } | { ok: false; reason: DropReason };
@@ -300,7 +315,9 @@ export class BlockState implements StateLayer {
     else {
       try {
         const body = decode('EventBody', ev.body, this.rules.limits);
-        d = this.rules.genesis.rulesVersion < 2 && usesVersion2Wire(body) ? { ok: false, reason: 'UNDECODABLE' } : { ok: true, body, id: computeEventId(ev.body) };
+        // rules version 1 did not know the payloads and fields of version 2: its decoder met an
+        // unknown field and dropped the record (ledger/rules-version.ts)
+        d = this.rules.rulesVersion < 2 && needsRulesV2(body) ? { ok: false, reason: 'UNDECODABLE' } : { ok: true, body, id: computeEventId(ev.body) };
       } catch (e) {
         d = { ok: false, reason: dropReasonOf(e) };
       }
@@ -423,6 +440,7 @@ export class BlockState implements StateLayer {
         logPosition: position,
         defining: definingEvent(id, this.height, position),
         limits: this.rules.limits,
+        rulesVersion: this.rules.rulesVersion,
         get: <T extends StateType>(type: T, rid: string) => (staged.get(recordKey(type, rid)) as RecordOf<T> | undefined) ?? this.read(type, rid),
         put: <T extends StateType>(type: T, rid: string, record: RecordOf<T>) => {
           staged.set(recordKey(type, rid), record);

@@ -15,6 +15,7 @@ import {
   type DefiningEvent,
   type DepartmentKey,
   type DepartmentRecord,
+  type Encumbrance,
   type Genesis,
   type GrantRecord,
   type ResourceRecord,
@@ -89,7 +90,7 @@ export function genesisDepartments(genesis: Genesis): DepartmentRecord[] {
     departmentId: a.departmentId,
     name: a.name,
     keys: [{ version: 1, publicKey: a.publicKey, activatedAt: 0n, retiredAt: 0n }],
-    rights: { certificateTypeIds: [], resourceIds: [], govern: true },
+    rights: { certificateTypeIds: [], resourceIds: [], govern: true, seize: false },
     suspended: false,
     nextSequence: 1n,
   }));
@@ -140,9 +141,11 @@ export function definingEvent(eventId: Uint8Array, height: bigint, logPosition: 
  * The record a CertificateIssued event sets (DESIGN.md section 9): its fields, the signer as the
  * issuer, status ISSUED, no revocation reason, the event as the defining one. One definition for
  * the issue rule (ledger/rules/certificates.ts) and the bundle's compact form, which derives the
- * record from the event (verifier/bundle-compact.ts): the two must agree byte for byte.
+ * record from the event (verifier/bundle-compact.ts): the two must agree byte for byte. The
+ * compact form adds the certificate's current encumbrances (rules version 2), which do not
+ * change the defining event.
  */
-export function issuedCertificateRecord(issuerDepartmentId: string, p: CertificateIssued, defining: DefiningEvent): CertificateRecord {
+export function issuedCertificateRecord(issuerDepartmentId: string, p: CertificateIssued, defining: DefiningEvent, encumbrances: Encumbrance[] = []): CertificateRecord {
   return {
     certificateId: p.certificateId,
     certificateTypeId: p.certificateTypeId,
@@ -155,5 +158,8 @@ export function issuedCertificateRecord(issuerDepartmentId: string, p: Certifica
     status: CertificateStatus.CERTIFICATE_ISSUED,
     revocationReason: '',
     definingEvent: defining,
+    encumbrances,
+    previousHolderCommitment: new Uint8Array(0),
+    transferredAtMs: 0n,
   };
 }

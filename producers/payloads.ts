@@ -73,7 +73,7 @@ const documentDigest = {
 };
 
 export const PAYLOAD_SCHEMAS = {
-  'register-department': z.object({ departmentId: id, name: text, publicKey, certificateTypes: list(id).default([]), resources: list(id).default([]), govern: z.boolean().default(false) }).strict(),
+  'register-department': z.object({ departmentId: id, name: text, publicKey, certificateTypes: list(id).default([]), resources: list(id).default([]), govern: z.boolean().default(false), seize: z.boolean().default(false) }).strict(),
   'rotate-key': z.object({ departmentId: id, keyVersion: u32, publicKey }).strict(),
   'compromise-key': z.object({ departmentId: id, keyVersion: u32, fromLogPosition: u64, reason: text.default('') }).strict(),
   'suspend-department': z.object({ departmentId: id, reason: text.default('') }).strict(),
@@ -93,6 +93,12 @@ export const PAYLOAD_SCHEMAS = {
   'amend-certificate': z.object({ certificateId: id, attributes: attributesInput, ...documentDigest, validUntil: time, reason: text.default('') }).strict(),
   'transfer-certificate': z.object({ certificateId: id, newHolder: z.string().min(1), ...documentDigest, reason: text.default('') }).strict(),
   'revoke-certificate': z.object({ certificateId: id, reason: text.default('') }).strict(),
+  // encumbrances and verification records (rules version 2; ledger/rules/encumbrances.ts)
+  'register-mortgage': z.object({ certificateId: id, creditor: id, amountYuan: u64.default(0n) }).strict(),
+  'release-mortgage': z.object({ certificateId: id, rank: u32 }).strict(),
+  'register-seizure': z.object({ certificateId: id, caseNumber: text.pipe(z.string().min(1)) }).strict(),
+  'lift-seizure': z.object({ certificateId: id, rank: u32 }).strict(),
+  'record-verification': z.object({ certificateId: id, purpose: text.pipe(z.string().min(1)) }).strict(),
 } as const;
 
 export type PayloadType = keyof typeof PAYLOAD_SCHEMAS;
@@ -174,7 +180,7 @@ export function buildPayload(type: string, input: unknown, where = '', name: Fie
       return {
         type: t,
         payload: {
-          departmentRegistered: { departmentId: v.departmentId, name: v.name, publicKey: v.publicKey, rights: { certificateTypeIds: v.certificateTypes, resourceIds: v.resources, govern: v.govern } },
+          departmentRegistered: { departmentId: v.departmentId, name: v.name, publicKey: v.publicKey, rights: { certificateTypeIds: v.certificateTypes, resourceIds: v.resources, govern: v.govern, seize: v.seize } },
         },
       };
     case 'rotate-key':
@@ -278,6 +284,16 @@ export function buildPayload(type: string, input: unknown, where = '', name: Fie
     }
     case 'revoke-certificate':
       return { type: t, payload: { certificateRevoked: { certificateId: v.certificateId, reason: v.reason } } };
+    case 'register-mortgage':
+      return { type: t, payload: { mortgageRegistered: { certificateId: v.certificateId, creditorDepartmentId: v.creditor, amountYuan: v.amountYuan } } };
+    case 'release-mortgage':
+      return { type: t, payload: { mortgageReleased: { certificateId: v.certificateId, rank: v.rank } } };
+    case 'register-seizure':
+      return { type: t, payload: { seizureRegistered: { certificateId: v.certificateId, caseNumber: v.caseNumber } } };
+    case 'lift-seizure':
+      return { type: t, payload: { seizureLifted: { certificateId: v.certificateId, rank: v.rank } } };
+    case 'record-verification':
+      return { type: t, payload: { certificateVerified: { certificateId: v.certificateId, purpose: v.purpose } } };
   }
 }
 

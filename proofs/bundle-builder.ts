@@ -18,7 +18,7 @@ import type { StateStore } from '../ledger/state-store.js';
 import { stateKey as stateKeyOf, verifyStateProof } from '../ledger/state-tree-verify.js';
 import { isIdentifier } from '../proto/limits.js';
 import { decode, encode } from '../proto/codec.js';
-import { BundleSubjectType, type ProofBundle } from '../proto/schema.generated.js';
+import { BundleSubjectType, type CertificateRecord, type ProofBundle } from '../proto/schema.generated.js';
 import { certificateFromIssue, joinPath } from '../verifier/bundle-compact.js';
 import type { BlockStore } from '../consensus/block-store.js';
 
@@ -93,6 +93,7 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     inclusionPath: new Uint8Array(0),
     signerProof: new Uint8Array(0),
     definingHeight: 0n,
+    encumbrances: [],
   };
   if (proven.recordBytes !== null) {
     const record = decodeRecord(type, proven.recordBytes, source.genesis.limits);
@@ -113,9 +114,13 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     const body = decode('EventBody', event.body, source.genesis.limits);
     // Compact form: a certificate the reader can derive from its issue event is left out, but
     // only when the derived record is byte for byte the stored one.
-    const derived = type === 'cert' ? certificateFromIssue(body, defining.eventId, defining.height, defining.logPosition) : undefined;
-    if (derived !== undefined && bytesEqual(encodeRecord('cert', derived), proven.recordBytes)) bundle.definingHeight = defining.height;
-    else if (type === 'cert') bundle.certificate = record as ProofBundle['certificate'];
+    // Its current encumbrances (rules version 2) travel beside it.
+    const encumbrances = type === 'cert' ? (record as CertificateRecord).encumbrances : [];
+    const derived = type === 'cert' ? certificateFromIssue(body, defining.eventId, defining.height, defining.logPosition, encumbrances) : undefined;
+    if (derived !== undefined && bytesEqual(encodeRecord('cert', derived), proven.recordBytes)) {
+      bundle.definingHeight = defining.height;
+      bundle.encumbrances = encumbrances;
+    } else if (type === 'cert') bundle.certificate = record as ProofBundle['certificate'];
     else bundle.grant = record as ProofBundle['grant'];
     const signerId = body.departmentId;
     const signer = await state.prove('dept', signerId);

@@ -12,7 +12,8 @@ import { bundleToJson } from '../verifier/bundle-verify.js';
 /** The most a version-40 QR code holds in byte mode at error correction L. */
 export const QR_MAX_BYTES = 2953;
 
-function writeOut(path: string, data: Uint8Array | string, force: boolean | undefined): void {
+/** Writes a file, refusing to overwrite one unless `force` (FILE_EXISTS). */
+export function writeOut(path: string, data: Uint8Array | string, force: boolean | undefined): void {
   try {
     writeFileSync(path, data, { flag: force ? 'w' : 'wx' });
   } catch (e) {
@@ -20,6 +21,18 @@ function writeOut(path: string, data: Uint8Array | string, force: boolean | unde
     if (code === 'EEXIST') throw new LedgerError('FILE_EXISTS', `${path} exists; use --force to overwrite`, { path });
     throw new LedgerError('FILE_UNREADABLE', `cannot write ${path}: ${code ?? (e as Error).message}`, { path });
   }
+}
+
+/**
+ * Writes bytes as one QR code (byte mode, the smallest version that fits, error correction L): an
+ * SVG for a .svg file, else a PNG. Returns 'SVG' or 'PNG'.
+ */
+export async function writeQrCode(bytes: Uint8Array, out: string, force: boolean | undefined): Promise<'SVG' | 'PNG'> {
+  const svg = extname(out).toLowerCase() === '.svg';
+  const segments = [{ data: bytes, mode: 'byte' as const }];
+  if (svg) writeOut(out, await QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: 'L', margin: 4 }), force);
+  else writeOut(out, await QRCode.toBuffer(segments, { type: 'png', errorCorrectionLevel: 'L', margin: 4, scale: 4 }), force);
+  return svg ? 'SVG' : 'PNG';
 }
 
 /** Writes the bundle in the chosen format: json (the JSON view), binary, or qr (PNG, or SVG for a .svg file). */
@@ -36,12 +49,7 @@ export async function writeBundle(bundle: Uint8Array, out: string, format: strin
     if (bundle.length > QR_MAX_BYTES) {
       throw new LedgerError('PAYLOAD_TOO_LARGE', `the bundle is ${bundle.length} bytes; one QR code (version 40, level L) holds ${QR_MAX_BYTES}: use --format binary or json`, { length: bundle.length });
     }
-    const svg = extname(out).toLowerCase() === '.svg';
-    // Byte mode over the binary bundle; the smallest version that fits, error correction L.
-    const segments = [{ data: bundle, mode: 'byte' as const }];
-    if (svg) writeOut(out, await QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: 'L', margin: 4 }), force);
-    else writeOut(out, await QRCode.toBuffer(segments, { type: 'png', errorCorrectionLevel: 'L', margin: 4, scale: 4 }), force);
-    return `QR code (${svg ? 'SVG' : 'PNG'}) of ${bundle.length} binary bytes`;
+    return `QR code (${await writeQrCode(bundle, out, force)}) of ${bundle.length} binary bytes`;
   }
   throw new LedgerError('USAGE', `--format must be json, binary or qr, not ${format}`, {});
 }

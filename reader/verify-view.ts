@@ -8,7 +8,10 @@
  */
 import { genesisHash } from '../ledger/hash.js';
 import type { CertificateSummary, CheckState, GrantSummary, VerifyOptions, VerifyResult } from '../verifier/bundle-types.js';
-import { verifyBundle } from '../verifier/bundle-verify.js';
+import { DEFAULT_MAX_AGE_MS, verifyBundle } from '../verifier/bundle-verify.js';
+import { isPresentation, joinPresentation, readPresentationPart } from '../verifier/holder-presentation.js';
+import type { HolderPresentation } from '../proto/schema.generated.js';
+
 import { loadGenesis } from '../ledger/genesis.js';
 import { anchorWitnessPolicy } from '../verifier/witness-check.js';
 import { BundleInputError, bundleFromFile, bundleFromText, fileSha256, parseHex, scanCamera } from './bundle-input.js';
@@ -42,6 +45,10 @@ interface State {
   result?: VerifyResult;
   /** The reader's time used for the result (for the status age). */
   resultNowMs?: number;
+  /** Parts of a holder's presentation scanned so far (issue 24). */
+  presentation?: HolderPresentation[];
+  /** The maximum age applied to the result (ms), null for none; `byDefault` when the field was blank. */
+  resultMaxAge?: { ms: bigint | null; byDefault: boolean };
 }
 
 export interface VerifyView {
@@ -99,7 +106,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
           h('label', { for: 'grant-fields', 'data-i18n': 'grantFields' }),
           h('input', { id: 'grant-fields', autocomplete: 'off' }),
           h('label', { for: 'max-age', 'data-i18n': 'maxAge' }),
-          h('input', { id: 'max-age', type: 'number', min: '0', step: '1', value: '24' }),
+          h('input', { id: 'max-age', type: 'number', min: '0', step: '1', placeholder: String(DEFAULT_MAX_AGE_MS / HOUR_MS) }),
         ),
       ),
       h('button', { type: 'button', id: 'verify', class: 'primary', 'data-i18n': 'verifyButton' }),
@@ -207,6 +214,36 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     if (bytes && state.anchor) verify();
   }
 
+  /**
+   * Scanned or uploaded bytes: a bare bundle, or a part of the holder's presentation (issue 24;
+   * verifier/holder-presentation.ts), whose bundle, holder salt and chosen attributes fill the
+   * form so that the clerk types only the ID number on the holder's identity card.
+   */
+  function receive(bytes: Uint8Array, note: State['bundleNote']): void {
+    if (!isPresentation(bytes)) {
+      state.presentation = undefined;
+      return setBundle(bytes, note);
+    }
+    const part = readPresentationPart(bytes);
+    if (!part.ok) return setBundle(undefined, { key: 'unreadable', detail: part.error, error: true });
+    const parts = (state.presentation ?? []).filter((p) => p.certificateId === part.part.certificateId && p.part !== part.part.part);
+    parts.push(part.part);
+    state.presentation = parts;
+    const joined = joinPresentation(parts);
+    if ('error' in joined) return setBundle(undefined, { key: 'unreadable', detail: joined.error, error: true });
+    if ('missing' in joined) {
+      state.bundleNote = { key: 'presentationPart', detail: `${parts.length} / ${part.part.parts}` };
+      return render(L());
+    }
+    const p = joined.complete;
+    holderSalt.value = toHex(p.holderSalt);
+    holderId.value = '';
+    state.disclosure = p.disclosure;
+    byId<HTMLDetailsElement>('options').open = true;
+    setBundle(p.bundle, { key: 'presentationLoaded', detail: p.certificateId });
+    holderId.focus();
+  }
+
   byId('anchor-fetch').addEventListener('click', () => void fetchAnchor());
   byId<HTMLInputElement>('anchor-file').addEventListener('change', async (ev) => {
     const file = (ev.target as HTMLInputElement).files?.[0];
@@ -232,7 +269,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     if (!file) return;
     try {
       const loaded = await bundleFromFile(file);
-      setBundle(loaded.bytes, { key: loaded.from === 'qr' ? 'qrDecoded' : 'bundleLoaded', detail: `${file.name}, ${loaded.bytes.length} B` });
+      receive(loaded.bytes, { key: loaded.from === 'qr' ? 'qrDecoded' : 'bundleLoaded', detail: `${file.name}, ${loaded.bytes.length} B` });
     } catch (e) {
       if ((e as Error).message === 'QR_NOT_FOUND') setBundle(undefined, { key: 'qrNotFound', error: true });
       else notABundle(e);
@@ -248,7 +285,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     state.bundleNote = { key: 'scanning' };
     render(L());
     try {
-      setBundle(await scanCamera(video, scanning.signal), { key: 'qrDecoded', detail: t(L(), 'camera') });
+      receive(await scanCamera(video, scanning.signal), { key: 'qrDecoded', detail: t(L(), 'camera') });
     } catch (e) {
       const m = (e as Error).message;
       if (m !== 'CAMERA_STOPPED') setBundle(undefined, m === 'CAMERA_TIMEOUT' ? { key: 'qrNotFound', error: true } : { key: 'cameraUnavailable', detail: m, error: true });
@@ -265,7 +302,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     if (!file) return;
     ev.preventDefault();
     try {
-      setBundle((await bundleFromFile(file)).bytes, { key: 'qrDecoded' });
+      receive((await bundleFromFile(file)).bytes, { key: 'qrDecoded' });
     } catch (e) {
       const m = (e as Error).message;
       setBundle(undefined, m === 'QR_NOT_FOUND' ? { key: 'qrNotFound', error: true } : { key: 'unreadable', detail: m, error: true });
@@ -310,8 +347,11 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     // the witness policy is the anchor's (issue 23): its witnesses and witness quorum, when it names any
     const policy = witnessPolicyOf(state.anchor.bytes);
     if (policy !== undefined) options.witnesses = policy;
+    // fresh by default (issue 24): blank is the default age; only an explicit 0 means none
     const hours = maxAge.value.trim();
-    if (/^\d+$/.test(hours) && hours !== '0') options.maxAgeMs = BigInt(hours) * HOUR_MS;
+    const applied = /^\d+$/.test(hours) ? { ms: hours === '0' || /^0+$/.test(hours) ? null : BigInt(hours) * HOUR_MS, byDefault: false } : { ms: DEFAULT_MAX_AGE_MS, byDefault: true };
+    if (applied.ms !== null) options.maxAgeMs = applied.ms;
+    state.resultMaxAge = applied;
     // the optional checks go only to the kind they apply to (the verifier calls a misplaced one
     // NOT_APPLICABLE): a first pass learns the kind
     const first = verifyBundle(state.bundle, state.anchor.bytes, options);
@@ -355,8 +395,66 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       row(t(lang, 'status'), `${t(lang, s.status === 'REVOKED' ? 'statusRevoked' : 'statusIssued')}${s.revocationReason ? ` — ${s.revocationReason}` : ''}`),
       row(t(lang, 'validUntil'), until === 0n ? t(lang, 'noExpiry') : timeText(lang, Number(until))),
       row(t(lang, 'attributeNames'), listText(lang, s.attributeNames)),
+      row(
+        t(lang, 'encumbrances'),
+        s.encumbrances.length === 0
+          ? t(lang, 'noEncumbrances')
+          : listText(lang, s.encumbrances.map((e) => `${t(lang, e.kind === 'SEIZURE' ? 'seizedBanner' : 'mortgagedBanner')} ${t(lang, e.kind === 'SEIZURE' ? 'seizureRank' : 'rank')} ${e.rank} (${e.rightHolderDepartmentId})`)),
+      ),
+      ...(s.transferredAtMs !== '0' ? [row(t(lang, 'transferredAt'), timeText(lang, Number(s.transferredAtMs)))] : []),
       row(t(lang, 'documentSha256'), h('code', { class: 'hash' }, s.documentSha256)),
     ];
+  }
+
+  /**
+   * The encumbrance banners (他项权利, issue 24) right under the verdict: a seizure as an alarm
+   * no lender can miss, the mortgages with rank, creditor, amount and date; and, for a previous
+   * holder, the transfer.
+   */
+  function encumbranceBanners(lang: Lang, r: VerifyResult): HTMLElement[] {
+    const s = r.summary;
+    if (s?.kind !== 'certificate') return [];
+    const out: HTMLElement[] = [];
+    if (r.reasons.some((x) => x.code === 'SUPERSEDED') && s.transferredAtMs !== '0') {
+      out.push(
+        h(
+          'div',
+          { class: 'banner banner-superseded', role: 'alert', 'data-testid': 'superseded' },
+          h('div', { class: 'title' }, `${t(lang, 'supersededBanner')}${paren(lang, `${t(lang, 'transferredAt')} ${timeText(lang, Number(s.transferredAtMs))}`)}`),
+          h('div', {}, t(lang, 'supersededAdvice')),
+        ),
+      );
+    }
+    const seizures = s.encumbrances.filter((e) => e.kind === 'SEIZURE');
+    if (seizures.length > 0) {
+      out.push(
+        h(
+          'div',
+          { class: 'banner banner-seized', role: 'alert', 'data-testid': 'seized' },
+          h('div', { class: 'title' }, `⚠ ${t(lang, 'seizedBanner')}`),
+          h('div', {}, t(lang, 'seizedAdvice')),
+          h('ul', {}, ...seizures.map((e) => h('li', {}, `${t(lang, 'seizureRank')} ${e.rank} · ${e.rightHolderDepartmentId} · ${t(lang, 'caseNumber')} ${e.caseNumber} · ${t(lang, 'since')} ${timeText(lang, Number(e.sinceMs))}`))),
+        ),
+      );
+    }
+    const mortgages = s.encumbrances.filter((e) => e.kind === 'MORTGAGE');
+    if (mortgages.length > 0) {
+      out.push(
+        h(
+          'div',
+          { class: 'banner banner-mortgaged', 'data-testid': 'mortgaged' },
+          h('div', { class: 'title' }, t(lang, 'mortgagedBanner')),
+          h(
+            'ul',
+            {},
+            ...mortgages.map((e) =>
+              h('li', {}, `${t(lang, 'rank')} ${e.rank} · ${e.rightHolderDepartmentId}${e.amountYuan !== '0' ? ` · ${t(lang, 'amount')} ${BigInt(e.amountYuan).toLocaleString(lang)} ${t(lang, 'yuan')}` : ''} · ${t(lang, 'since')} ${timeText(lang, Number(e.sinceMs))}`),
+            ),
+          ),
+        ),
+      );
+    }
+    return out;
   }
 
   function grantRows(lang: Lang, s: GrantSummary): HTMLTableRowElement[] {
@@ -372,6 +470,15 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       row(t(lang, 'window'), `${timeText(lang, Number(s.validFromMs))} — ${timeText(lang, Number(s.validUntilMs))}`),
       row(t(lang, 'usesLeft'), s.usesLeft === null ? t(lang, 'unlimited') : `${s.usesLeft} / ${s.maxUses}`),
     ];
+  }
+
+  /** The maximum age the result rests on, stated beside the status time. */
+  function maxAgeText(lang: Lang): string {
+    const a = state.resultMaxAge;
+    if (a === undefined) return '';
+    if (a.ms === null) return `${t(lang, 'maxAgeApplied')} ${t(lang, 'maxAgeNone')}`;
+    const hours = `${a.ms / HOUR_MS} ${t(lang, 'hours')}`;
+    return `${t(lang, 'maxAgeApplied')} ${hours}${a.byDefault ? paren(lang, t(lang, 'maxAgeDefault')) : ''}`;
   }
 
   function renderResult(lang: Lang): void {
@@ -392,7 +499,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       ? h(
           'div',
           { class: 'age', 'data-testid': 'status-age' },
-          `${t(lang, 'statusAge')}: ${timeText(lang, Number(header.blockTimeMs))}${paren(lang, ageText(lang, (state.resultNowMs ?? Date.now()) - Number(header.blockTimeMs)))} · ${t(lang, 'block')} ${header.height} · ${t(lang, 'signers')} ${header.signers.join(', ')}`,
+          `${t(lang, 'statusAge')}: ${timeText(lang, Number(header.blockTimeMs))}${paren(lang, ageText(lang, (state.resultNowMs ?? Date.now()) - Number(header.blockTimeMs)))} · ${maxAgeText(lang)} · ${t(lang, 'block')} ${header.height} · ${t(lang, 'signers')} ${header.signers.join(', ')}`,
         )
       : null;
     const summaryRows = r.summary ? (r.summary.kind === 'certificate' ? certificateRows(lang, r.summary) : grantRows(lang, r.summary)) : [];
@@ -420,6 +527,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     resultEl.replaceChildren(
       verdictEl,
       h('p', { class: 'advice' }, r.verdict === 'REVOKED' && r.subject.kind === 'grant' ? GRANT_REVOKED_ADVICE[lang] : VERDICT_ADVICE[lang][r.verdict]),
+      ...encumbranceBanners(lang, r),
       subject,
       age ?? '',
       h('h3', {}, t(lang, 'reasons')),

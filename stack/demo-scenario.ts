@@ -3,7 +3,9 @@
  * What the demo puts on the chain (issue 13): the departments of a city, the catalogue with one
  * resource of each share type, a household economic-status check (家庭经济状况核对) with its
  * requests, grants, access records and one attempted access without a grant, and four property
- * certificates (不动产权证书): one valid, one transferred, one revoked, one expired.
+ * certificates (不动产权证书): one valid, one transferred, one revoked, one expired, and (issue 24)
+ * one mortgaged to the bank (rank 1) and one seized by the court (查封), which a clerk at a bank's
+ * counter must see before lending.
  *
  * The scenario is a fixed list of phases; each step is one event of one department, so that a
  * department's n-th step is always its sequence number n. That is what makes the demo resumable:
@@ -20,6 +22,8 @@ export interface DemoDepartment {
   nameEn: string;
   certificateTypes: string[];
   resources: string[];
+  /** A court: may seize certificates (查封; rules version 2). */
+  seize?: boolean;
 }
 
 /** The genesis authority of the demo stack (DEFAULT_STACK in stack/local-cluster.ts). */
@@ -31,7 +35,7 @@ export const DEMO_DEPARTMENTS: readonly DemoDepartment[] = [
   { id: 'dept.hrss', name: '市人力资源和社会保障局', nameEn: 'Human resources and social security bureau', certificateTypes: [], resources: ['res.social.insurance'] },
   { id: 'dept.civil', name: '市民政局', nameEn: 'Civil affairs bureau', certificateTypes: [], resources: ['res.civil.subsistence'] },
   { id: 'bank.city', name: '城市商业银行', nameEn: 'City commercial bank', certificateTypes: [], resources: [] },
-  { id: 'court.intermediate', name: '市中级人民法院', nameEn: 'Intermediate people\'s court', certificateTypes: [], resources: ['res.court.sealed'] },
+  { id: 'court.intermediate', name: '市中级人民法院', nameEn: 'Intermediate people\'s court', certificateTypes: [], resources: ['res.court.sealed'], seize: true },
 ];
 
 /** The certificates of the demo and what a reader should see for each. */
@@ -40,7 +44,12 @@ export const DEMO_CERTIFICATES = {
   transferred: '11110105MB0000000X:BDC:2026-000002',
   revoked: '11110105MB0000000X:BDC:2026-000003',
   expired: '11110105MB0000000X:BDC:2026-000004',
+  mortgaged: '11110105MB0000000X:BDC:2026-000005',
+  seized: '11110105MB0000000X:BDC:2026-000006',
 } as const;
+
+/** The court's case number of the demo seizure (案号). */
+export const DEMO_SEIZURE_CASE = '(2026)京01执保88号';
 
 /** The grants of the household check (a grant's id is its request's id). */
 export const DEMO_GRANTS = {
@@ -64,6 +73,8 @@ export const HOLDERS = {
   transferredTo: '110108199002020033',
   revoked: '110105196812120044',
   expired: '110105199509090055',
+  mortgaged: '110105198811110066',
+  seized: '110105197707070077',
 } as const;
 
 export interface StepContext {
@@ -120,7 +131,7 @@ export function demoPhases(): DemoPhase[] {
         department: DEMO_AUTHORITY,
         type: 'register-department' as const,
         note: `register ${d.id} (${d.name})`,
-        input: (c: StepContext) => ({ departmentId: d.id, name: d.name, publicKey: c.publicKeyHex(d.id), certificateTypes: d.certificateTypes, resources: d.resources }),
+        input: (c: StepContext) => ({ departmentId: d.id, name: d.name, publicKey: c.publicKeyHex(d.id), certificateTypes: d.certificateTypes, resources: d.resources, seize: d.seize ?? false }),
       })),
     },
     {
@@ -176,6 +187,16 @@ export function demoPhases(): DemoPhase[] {
         certificate(DEMO_CERTIFICATES.expired, HOLDERS.expired, { 产权人: '赵敏', 坐落: '东城区东直门南大街5号临时库房', 面积: '45.00', 用途: '仓储', 共有情况: '单独所有' }, (n) => n + EXPIRING_AFTER_MS, `issue a certificate valid for ${EXPIRING_AFTER_MS / 1000} s (it expires)`),
         { department: 'dept.realestate', type: 'transfer-certificate', note: 'transfer the second certificate (sale)', input: () => ({ certificateId: DEMO_CERTIFICATES.transferred, newHolder: HOLDERS.transferredTo, reason: '买卖' }) },
         { department: 'dept.realestate', type: 'revoke-certificate', note: 'revoke the third certificate', input: () => ({ certificateId: DEMO_CERTIFICATES.revoked, reason: '注销登记' }) },
+        certificate(DEMO_CERTIFICATES.mortgaged, HOLDERS.mortgaged, { 产权人: '陈静', 坐落: '西城区金融大街15号4单元901', 面积: '128.60', 用途: '住宅', 共有情况: '单独所有' }, (n) => n + TEN_YEARS_MS, 'issue a property certificate (to be mortgaged)'),
+        certificate(DEMO_CERTIFICATES.seized, HOLDERS.seized, { 产权人: '刘洋', 坐落: '丰台区丽泽路20号1单元1602', 面积: '96.80', 用途: '住宅', 共有情况: '单独所有' }, (n) => n + TEN_YEARS_MS, 'issue a property certificate (to be seized)'),
+      ],
+    },
+    {
+      // 他项权利 (issue 24): after the certificates exist
+      name: 'encumbrances',
+      steps: [
+        { department: 'dept.realestate', type: 'register-mortgage', note: "register a mortgage to the bank on its request (rank 1)", input: () => ({ certificateId: DEMO_CERTIFICATES.mortgaged, creditor: 'bank.city', amountYuan: 2_000_000 }) },
+        { department: 'court.intermediate', type: 'register-seizure', note: 'the court seizes a property (查封)', input: () => ({ certificateId: DEMO_CERTIFICATES.seized, caseNumber: DEMO_SEIZURE_CASE }) },
       ],
     },
   ];

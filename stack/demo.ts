@@ -244,6 +244,8 @@ const SAMPLE_TARGETS: Array<Omit<SampleBundle, 'binary' | 'json' | 'qr' | 'salts
   { name: 'certificate-revoked', kind: 'certificate', id: DEMO_CERTIFICATES.revoked, expect: 'REVOKED', description: '已注销的证书 / a revoked certificate' },
   { name: 'certificate-expired', kind: 'certificate', id: DEMO_CERTIFICATES.expired, expect: 'EXPIRED', description: '已过有效期的证书 / an expired certificate' },
   { name: 'certificate-unknown', kind: 'certificate', id: DEMO_UNKNOWN_CERTIFICATE, expect: 'UNKNOWN', description: '从未签发的证书编号 / a certificate number never issued' },
+  { name: 'certificate-mortgaged', kind: 'certificate', id: DEMO_CERTIFICATES.mortgaged, expect: 'VALID', description: '已设定抵押的证书（顺位 1）/ a mortgaged certificate (rank 1)' },
+  { name: 'certificate-seized', kind: 'certificate', id: DEMO_CERTIFICATES.seized, expect: 'VALID', description: '已被法院查封的证书（警告）/ a certificate seized by a court (warning)' },
   { name: 'grant-active', kind: 'grant', id: DEMO_GRANTS.tax, expect: 'VALID', description: '有效的共享授权（税务收入）/ an active share grant (income)' },
   { name: 'grant-revoked', kind: 'grant', id: DEMO_GRANTS.insurance, expect: 'REVOKED', description: '已撤销的共享授权（社保）/ a revoked share grant (social insurance)' },
 ];

@@ -6,17 +6,18 @@
  * RFC 9162 paths carried as one bytes field of concatenated 32-byte hashes. Pure.
  */
 import { issuedCertificateRecord } from '../ledger/state-records.js';
-import type { CertificateRecord, EventBody } from '../proto/schema.generated.js';
+import type { CertificateRecord, Encumbrance, EventBody } from '../proto/schema.generated.js';
 
 /**
  * The record a CertificateIssued event sets (DESIGN.md section 9): its fields, the signer as the
- * issuer, status ISSUED, no revocation reason, and the defining event (id, height, log position).
+ * issuer, status ISSUED, no revocation reason, and the defining event (id, height, log position),
+ * with the bundle's `encumbrances` (rules version 2: they do not change the defining event).
  * Undefined when the event is not a CertificateIssued.
  */
-export function certificateFromIssue(body: EventBody, eventId: Uint8Array, height: bigint, logPosition: bigint): CertificateRecord | undefined {
+export function certificateFromIssue(body: EventBody, eventId: Uint8Array, height: bigint, logPosition: bigint, encumbrances: Encumbrance[] = []): CertificateRecord | undefined {
   const p = body.certificateIssued;
   if (p === undefined) return undefined;
-  return issuedCertificateRecord(body.departmentId, p, { eventId, height, logPosition });
+  return issuedCertificateRecord(body.departmentId, p, { eventId, height, logPosition }, encumbrances);
 }
 
 /** A path's hashes as one field: 32 bytes each, concatenated. */

@@ -60,6 +60,21 @@ export interface Reason {
 
 export type CheckState = 'passed' | 'failed' | 'not-checked';
 
+/** One current encumbrance (他项权利, rules version 2) as the reader sees it. */
+export interface EncumbranceSummary {
+  kind: 'MORTGAGE' | 'SEIZURE';
+  /** 抵押顺位 / 轮候查封 rank, from 1 per kind. */
+  rank: number;
+  /** The creditor bank of a mortgage, the court of a seizure. */
+  rightHolderDepartmentId: string;
+  /** Mortgages: the secured amount in whole yuan ('0' = not stated). Decimal string. */
+  amountYuan: string;
+  /** Record time of the registering event (ms). Decimal string. */
+  sinceMs: string;
+  /** Seizures: the court's case number (案号). */
+  caseNumber: string;
+}
+
 export interface CertificateSummary {
   kind: 'certificate';
   certificateId: string;
@@ -75,6 +90,12 @@ export interface CertificateSummary {
   documentSha256: string;
   holderCommitment: string;
   definingEvent: { eventId: string; height: string; logPosition: string; kind: string };
+  /** Current encumbrances, mortgages first, each kind by rank (empty under rules version 1). */
+  encumbrances: EncumbranceSummary[];
+  /** Whether a court has seized the property (查封): a lender must not lend on it. */
+  seized: boolean;
+  /** When the certificate was last transferred (ms; '0' = never, or rules version 1). */
+  transferredAtMs: string;
 }
 
 export interface GrantSummary {

@@ -26,6 +26,7 @@ import { decode, encode, oneofCase } from '../proto/codec.js';
 import {
   BundleSubjectType,
   CertificateStatus,
+  EncumbranceKind,
   GrantStatus,
   type BlockHeader,
   type BundleConsistency,
@@ -47,6 +48,13 @@ export { bundleFromJson, bundleToJson, MAX_BUNDLE_BYTES } from './bundle-json.js
 
 /** The bundle format version this verifier reads. */
 export const BUNDLE_FORMAT_VERSION = 1;
+
+/**
+ * The maximum status age that `ledger verify` and the reader page apply unless told otherwise
+ * (issue 24: fresh by default): 24 hours, the age a bank may accept offline (DESIGN.md
+ * section 10, step 8). verifyBundle itself applies only the maxAgeMs it is given.
+ */
+export const DEFAULT_MAX_AGE_MS = 24n * 3_600_000n;
 
 /** Why a bundle is INVALID (or another verdict); stable codes, listed in docs/proof-format.md. */
 export const REASON = {
@@ -109,9 +117,12 @@ export const REASON = {
   GRANT_EXPIRED: "the grant's window ended before the reader's time",
   GRANT_EXHAUSTED: 'the grant has no use left',
   ISSUER_SUSPENDED: 'note: the signing department is suspended',
+  MORTGAGED: 'note: the property is mortgaged (已设定抵押); a new mortgage takes the next rank',
+  SEIZED: 'WARNING: the property is seized by a court (已查封): it cannot be transferred or mortgaged; do not lend on it',
   HEADER_IN_FUTURE: "note: the header's time is after the reader's time (a clock behind the broker's); its age counts as 0",
   // step 9: the reader's own checks
   NOT_HOLDER: "the holder's id and salt do not open the holder commitment",
+  SUPERSEDED: 'the certificate was transferred to another holder: the person checked held it before the transfer and no longer does',
   DISCLOSURE_INVALID: 'the disclosed attributes do not match the attributes root',
   DOCUMENT_MISMATCH: "the document's SHA-256 is not the certificate's",
   FIELDS_NOT_COVERED: 'the grant does not cover the fields asked for',
@@ -204,7 +215,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   if (present) {
     if (b.event === undefined) throw new Invalid(reason('MISSING_CONTENT', 'event'));
     if (b.signer === undefined) throw new Invalid(reason('MISSING_CONTENT', 'signer'));
-  } else if (b.signer !== undefined || b.signerProof.length > 0 || b.inclusionPath.length > 0 || b.leafIndex !== 0n || b.definingHeight !== 0n) {
+  } else if (b.signer !== undefined || b.signerProof.length > 0 || b.inclusionPath.length > 0 || b.leafIndex !== 0n || b.definingHeight !== 0n || b.encumbrances.length > 0) {
     throw new Invalid(reason('UNEXPECTED_CONTENT', 'an absent record has no event, signer or inclusion proof'));
   }
   let body: EventBody | undefined;
@@ -212,6 +223,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   if (b.event !== undefined) {
     // the bundle's shape before the event's contents (docs/proof-format.md step 1)
     if (record !== undefined && b.definingHeight !== 0n) throw new Invalid(reason('UNEXPECTED_CONTENT', 'defining_height goes with the compact form only'));
+    if (record !== undefined && b.encumbrances.length > 0) throw new Invalid(reason('UNEXPECTED_CONTENT', 'encumbrances go with the compact form only (the record carries its own)'));
     if (record === undefined && (kind !== 'certificate' || b.definingHeight === 0n)) throw new Invalid(reason('MISSING_CONTENT', kind === 'certificate' ? 'certificate or defining_height' : 'grant'));
     try {
       body = decode('EventBody', b.event.body, anchor.limits);
@@ -220,7 +232,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
     }
     if (record === undefined) {
       // Compact form: the certificate is derived from its CertificateIssued event.
-      record = certificateFromIssue(body, eventIdOf(b.event.body), b.definingHeight, b.leafIndex);
+      record = certificateFromIssue(body, eventIdOf(b.event.body), b.definingHeight, b.leafIndex, b.encumbrances);
       if (record === undefined) throw new Invalid(reason('MISSING_CONTENT', 'certificate (the defining event is not a CertificateIssued)'));
     }
   }
@@ -325,6 +337,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   // 8. status, from the state record
   const notes: Reason[] = [];
   if (signer.suspended) notes.push(reason('ISSUER_SUSPENDED', signer.departmentId));
+  if (kind === 'certificate') notes.push(...encumbranceNotes(record as CertificateRecord));
   const defSummary = { eventId: toHex(defining.eventId), height: defining.height.toString(), logPosition: defining.logPosition.toString(), kind: eventKind };
   let status: { verdict: Verdict; reasons: Reason[] };
   if (kind === 'certificate') {
@@ -477,11 +490,27 @@ function grantStatus(gr: GrantRecord, now: bigint): { verdict: Verdict; reasons:
   return { verdict: 'VALID', reasons: [] };
 }
 
+/** The encumbrance notes of step 8: the seizure warning first (a lender must not miss it), then the mortgages. */
+function encumbranceNotes(c: CertificateRecord): Reason[] {
+  const out: Reason[] = [];
+  const seizures = c.encumbrances.filter((e) => e.kind === EncumbranceKind.SEIZURE);
+  const mortgages = c.encumbrances.filter((e) => e.kind === EncumbranceKind.MORTGAGE);
+  if (seizures.length > 0) out.push(reason('SEIZED', seizures.map((e) => `rank ${e.rank} by ${e.rightHolderDepartmentId} (case ${e.caseNumber}) since ${e.sinceMs}`).join('; ')));
+  if (mortgages.length > 0) {
+    out.push(reason('MORTGAGED', mortgages.map((e) => `rank ${e.rank} to ${e.rightHolderDepartmentId}${e.amountYuan > 0n ? `, ${e.amountYuan} yuan` : ''} since ${e.sinceMs}`).join('; ')));
+  }
+  return out;
+}
+
 function ownCertificateChecks(c: CertificateRecord, options: VerifyOptions, result: VerifyResult, own: Reason[]): void {
   if (options.holder !== undefined) {
     const h = checkHolder(options.holder.id, options.holder.salt, c.holderCommitment);
     result.checks.holder = h.ok ? 'passed' : 'failed';
-    if (!h.ok) own.push(reason('NOT_HOLDER', h.code));
+    // rules version 2 keeps the previous holder's commitment: the person who held the
+    // certificate before its transfer is told so, with the transfer's time (issue 24)
+    if (!h.ok && c.previousHolderCommitment.length === 32 && checkHolder(options.holder.id, options.holder.salt, c.previousHolderCommitment).ok) {
+      own.push(reason('SUPERSEDED', `transferred at ${c.transferredAtMs} (block ${c.definingEvent?.height ?? '?'})`));
+    } else if (!h.ok) own.push(reason('NOT_HOLDER', h.code));
   }
   if (options.disclosed !== undefined) {
     const d = checkDisclosure(options.disclosed, { attributesRoot: c.attributesRoot, attributeNames: c.attributeNames, certificateId: c.certificateId });
@@ -547,6 +576,16 @@ function certificateSummary(c: CertificateRecord, signer: DepartmentRecord, defi
     documentSha256: toHex(c.documentSha256),
     holderCommitment: toHex(c.holderCommitment),
     definingEvent: defining,
+    encumbrances: c.encumbrances.map((e) => ({
+      kind: e.kind === EncumbranceKind.SEIZURE ? 'SEIZURE' : 'MORTGAGE',
+      rank: e.rank,
+      rightHolderDepartmentId: e.rightHolderDepartmentId,
+      amountYuan: e.amountYuan.toString(),
+      sinceMs: e.sinceMs.toString(),
+      caseNumber: e.caseNumber,
+    })),
+    seized: c.encumbrances.some((e) => e.kind === EncumbranceKind.SEIZURE),
+    transferredAtMs: c.transferredAtMs.toString(),
   };
 }
 

@@ -12,7 +12,9 @@
  *    the defining events at realistic heights and log positions, and a header at height 1,000
  *    signed by q = 2 of a 3-node genesis (the default deployment).
  *  - bundle_bytes_at_1e6: the encoded binary bundle (goal: at most 2,953, one QR code, version
- *    40, level L); bundle_verify_ms_noble: the median time of verifyBundle (pure, @noble), which
+ *    40, level L); bundle_bytes_at_1e6_encumbered: the same certificate with two encumbrances
+ *    (a mortgage to a bank and a court's seizure, rules version 2; issue 24), same goal;
+ *    bundle_verify_ms_noble: the median time of verifyBundle (pure, @noble), which
  *    must say VALID (goal: at most 10 ms).
  * Pure: needs nothing running.
  */
@@ -46,13 +48,21 @@ const STATE_RECORDS = 300_000;
 const CERT_ID = '11100000MB0000000X:BDC:2026-000123';
 const DEPT = 'dept.realestate.110105';
 const AUTHORITY = 'authority.city';
+const BANK = 'bank.icbc.110105';
+const COURT = 'court.bj.chaoyang';
 const key = (name: string) => new SigningKey(sha256(utf8(`bench-bundle:${name}`)));
 
-/** A one-certificate chain through the real pipeline; returns the bundle of the certificate. */
-export async function realBundle(): Promise<Uint8Array> {
+/**
+ * A one-certificate chain through the real pipeline; returns the bundle of the certificate. With
+ * `encumbered`, a bank and a court are registered too, the registry registers a mortgage to the
+ * bank and the court seizes the property (two encumbrances, rules version 2).
+ */
+export async function realBundle(encumbered = false): Promise<Uint8Array> {
   const node = key('node-1');
   const authority = key('authority');
   const dept = key('dept');
+  const bank = key('bank');
+  const court = key('court');
   const genesis = createGenesis({ channel: 'property', authorities: [{ departmentId: AUTHORITY, name: '北京市规划和自然资源委员会', publicKey: authority.publicKey }], nodes: [node.publicKey], quorum: 1 });
   const db = new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb;
   const core = await NodeCore.open({ genesis, nodeIndex: 1, key: node, db, syncWrites: false });
@@ -64,7 +74,7 @@ export async function realBundle(): Promise<Uint8Array> {
     return { offset: offset++, timestamp: time + offset, logAppendTime: true, value: encode('TopicRecord', { event: { body, signature: k.sign(eventId(body)) } }) };
   };
   const records = [
-    signed(authority, AUTHORITY, 1n, { departmentRegistered: { departmentId: DEPT, name: '北京市朝阳区不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false } } }),
+    signed(authority, AUTHORITY, 1n, { departmentRegistered: { departmentId: DEPT, name: '北京市朝阳区不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false } } }),
     signed(dept, DEPT, 1n, {
       certificateIssued: {
         certificateId: CERT_ID,
@@ -77,6 +87,14 @@ export async function realBundle(): Promise<Uint8Array> {
       },
     }),
   ];
+  if (encumbered) {
+    records.push(
+      signed(authority, AUTHORITY, 2n, { departmentRegistered: { departmentId: BANK, name: '中国工商银行北京朝阳支行', publicKey: bank.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } }),
+      signed(authority, AUTHORITY, 3n, { departmentRegistered: { departmentId: COURT, name: '北京市朝阳区人民法院', publicKey: court.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: true } } }),
+      signed(dept, DEPT, 2n, { mortgageRegistered: { certificateId: CERT_ID, creditorDepartmentId: BANK, amountYuan: 2_400_000n } }),
+      signed(court, COURT, 1n, { seizureRegistered: { certificateId: CERT_ID, caseNumber: '(2026)京0105执保1234号' } }),
+    );
+  }
   await core.handle({ kind: 'records', records });
   const ttc = encode('TopicRecord', { ttc: { height: 1n, heartbeat: false, nodeIndex: 1, signature: node.sign(timeToCutMessage(genesis.hash, 1n, false)) } });
   await core.handle({ kind: 'records', records: [{ offset: offset++, timestamp: time + offset, logAppendTime: true, value: ttc }] });
@@ -84,6 +102,19 @@ export async function realBundle(): Promise<Uint8Array> {
   const bundle = await buildProofBundle({ genesis, blocks: core.blocks, merkle: core.merkle, state: core.state }, { kind: 'certificate', id: CERT_ID });
   await db.close();
   return bundle;
+}
+
+/** The other leaves of the 10^6-leaf log and the filler records of the state tree, made once per run. */
+let otherLeaves: Uint8Array[] | undefined;
+const fillerRecords = new Map<number, Entry[]>();
+function fillers(stateRecords: number): Entry[] {
+  let f = fillerRecords.get(stateRecords);
+  if (f === undefined) {
+    f = [];
+    for (let i = 2; i < stateRecords; i++) f.push([stateKey(i % 3 === 0 ? 'grant' : 'cert', `filler-${i}`), sha256(utf8(`record:${i}`))]);
+    fillerRecords.set(stateRecords, f);
+  }
+  return f;
 }
 
 /** The real bundle re-homed at the scale of 10^6 events (see the module comment). */
@@ -95,12 +126,14 @@ export function atScale(real: Uint8Array, stateRecords: number, log: (m: string)
   // compact form (the builder chose it): the certificate is derived from its issue event
   if (b.certificate !== undefined) throw new Error('bench: expected the compact form');
   b.definingHeight = 500n;
-  const certificate = certificateFromIssue(decode('EventBody', b.event!.body), evId, 500n, BigInt(LEAF_INDEX))!;
+  const certificate = certificateFromIssue(decode('EventBody', b.event!.body), evId, 500n, BigInt(LEAF_INDEX), b.encumbrances)!;
   b.signer!.definingEvent = { ...b.signer!.definingEvent!, height: 1n, logPosition: 3n };
   b.signer!.nextSequence = 48_213n;
   b.leafIndex = BigInt(LEAF_INDEX);
   log(`bundle: a log of ${LOG_SIZE.toLocaleString('en')} leaf hashes`);
-  const leaves = Array.from({ length: LOG_SIZE }, (_, i) => (i === LEAF_INDEX ? leafHash(evId) : sha256(utf8(`leaf:${i}`))));
+  otherLeaves ??= Array.from({ length: LOG_SIZE }, (_, i) => sha256(utf8(`leaf:${i}`)));
+  const leaves = otherLeaves.slice();
+  leaves[LEAF_INDEX] = leafHash(evId);
   b.inclusionPath = joinPath(inclusionProof(leaves, LEAF_INDEX));
   const logRoot = rootHash(leaves);
   log(`bundle: a state tree of ${stateRecords.toLocaleString('en')} records`);
@@ -110,7 +143,7 @@ export function atScale(real: Uint8Array, stateRecords: number, log: (m: string)
     [certKey, recordValueHash(encodeRecord('cert', certificate))],
     [deptKey, recordValueHash(encodeRecord('dept', b.signer!))],
   ];
-  for (let i = entries.length; i < stateRecords; i++) entries.push([stateKey(i % 3 === 0 ? 'grant' : 'cert', `filler-${i}`), sha256(utf8(`record:${i}`))]);
+  for (const e of fillers(stateRecords)) entries.push(e);
   b.recordProof = proveFromEntries(entries, certKey);
   b.signerProof = proveFromEntries(entries, deptKey);
   const blockTime = b.header!.blockTimeMs + 30n * 86_400_000n;
@@ -127,6 +160,9 @@ export const bundleGroup: BenchGroup = {
   async run({ quick, log }) {
     const real = await realBundle();
     const at = atScale(real, STATE_RECORDS, log);
+    const encumbered = atScale(await realBundle(true), STATE_RECORDS, log);
+    const seen = verifyBundle(encumbered.bundle, encumbered.anchor, { nowMs: encumbered.nowMs });
+    if (seen.verdict !== 'VALID' || seen.reasons[0]?.code !== 'SEIZED') throw new Error(`bench: the encumbered bundle at scale is ${seen.verdict}: ${JSON.stringify(seen.reasons)}`);
     const check = verifyBundle(at.bundle, at.anchor, { nowMs: at.nowMs });
     if (check.verdict !== 'VALID') throw new Error(`bench: the bundle at scale is ${check.verdict}: ${JSON.stringify(check.reasons)}`);
     const samples = quick ? 50 : 300;
@@ -140,6 +176,7 @@ export const bundleGroup: BenchGroup = {
     times.sort((a, b) => a - b);
     const figures: Record<string, number> = {
       bundle_bytes_at_1e6: at.bundle.length,
+      bundle_bytes_at_1e6_encumbered: encumbered.bundle.length,
       bundle_verify_ms_noble: Number(times[Math.floor(times.length / 2)]!.toFixed(3)),
       bundle_verify_p99_ms_noble: Number(times[Math.floor(times.length * 0.99)]!.toFixed(3)),
     };

@@ -39,7 +39,7 @@ export const e2eGroup: BenchGroup = {
       const client = await DepartmentClient.open({ kafka, channel: cluster.genesis.genesis.channel, departmentId: 'authority.city', keyVersion: 1, key: loadKeyFile(cluster.layout.authorityKey), stateDir: join(dir, 'outbox') });
       const pk = SigningKey.generate().publicKey;
       let n = 0;
-      const next = (): Payload => ({ departmentRegistered: { departmentId: `dept.bench.${n++}`, name: '基准部门', publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false } } });
+      const next = (): Payload => ({ departmentRegistered: { departmentId: `dept.bench.${n++}`, name: '基准部门', publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } });
       // 1. saturation: fill the topic, then time the three nodes through it
       const total = quick ? 10_000 : 40_000;
       const queued = [];

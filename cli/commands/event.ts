@@ -53,6 +53,11 @@ export const FIELD_FLAGS: Record<string, FieldFlag> = {
   certificateTypes: { flag: 'certificate-types', kind: 'list', help: 'certificate types it may issue (comma-separated or repeated)' },
   resources: { flag: 'resources', kind: 'list', help: 'resources it may be the source of (comma-separated or repeated)' },
   govern: { flag: 'govern', kind: 'flag', help: 'grant the right to govern (an authority)' },
+  seize: { flag: 'seize', kind: 'flag', help: 'grant the right to seize certificates (a court, 查封; rules version 2)' },
+  creditor: { flag: 'creditor', kind: 'string', help: 'the creditor department of a mortgage (the bank that asked for it)' },
+  amountYuan: { flag: 'amount-yuan', kind: 'string', help: 'the secured amount in whole yuan (被担保主债权数额; 0: not stated)' },
+  rank: { flag: 'rank', kind: 'integer', help: 'the rank of the mortgage or seizure (顺位, from 1)' },
+  caseNumber: { flag: 'case-number', kind: 'string', help: "the court's case number (案号)" },
   keyVersion: { flag: 'target-key-version', kind: 'integer', help: 'the key version the event is about' },
   fromLogPosition: { flag: 'from-log-position', kind: 'string', help: 'log position from which the key is void' },
   reason: { flag: 'reason', kind: 'string', help: 'reason (free text)' },
@@ -103,6 +108,11 @@ const TYPE_HELP: Record<PayloadType, string> = {
   'amend-certificate': 'certificates: amend the attributes (--salts previous file, --salts-out new file)',
   'transfer-certificate': 'certificates: transfer to a new holder (--salts previous file, --salts-out new file)',
   'revoke-certificate': 'certificates: revoke (final)',
+  'register-mortgage': 'encumbrances (the issuer, on a bank\'s request): register a mortgage (抵押); it takes the next rank',
+  'release-mortgage': 'encumbrances (the issuer): release the mortgage of a rank (注销抵押)',
+  'register-seizure': 'encumbrances (a court, right --seize): seize a certificate (查封): no transfer, no new mortgage',
+  'lift-seizure': 'encumbrances (the seizing court): lift its seizure of a rank (解除查封)',
+  'record-verification': '用证留痕: record an online check of a certificate (the holder sees it in the trail)',
 };
 
 const CERTIFICATE_SALTS: ReadonlySet<PayloadType> = new Set(['issue-certificate', 'amend-certificate', 'transfer-certificate']);

@@ -19,7 +19,8 @@ import { LedgerError } from '../../errors/ledger-error.js';
 import { VERDICT_EXIT } from '../exit-codes.js';
 import { loadGenesis } from '../../ledger/genesis.js';
 import { sha256 } from '../../ledger/hash.js';
-import { bundleFromJson, bundleToJson, MAX_BUNDLE_BYTES, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
+import type { CertificateSummary } from '../../verifier/bundle-types.js';
+import { bundleFromJson, bundleToJson, DEFAULT_MAX_AGE_MS, MAX_BUNDLE_BYTES, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
 import { QR_MAX_BYTES, writeBundle } from '../../proofs/bundle-files.js';
 import { bigintArg, collect, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
 import { openNodeDb, openNodeStores, resolveNodePaths } from '../../consensus/node-store.js';
@@ -116,7 +117,8 @@ export function readBundleFile(path: string): { bundle: Uint8Array; format: 'jso
 
 interface VerifyCliOptions {
   anchor: string;
-  maxAge?: bigint;
+  /** Undefined: the default (DEFAULT_MAX_AGE_MS); 'none': no maximum age, asked for explicitly. */
+  maxAge?: bigint | 'none';
   holder?: string;
   holderSalt?: string;
   disclose?: string;
@@ -157,7 +159,8 @@ function witnessPolicyOf(opts: VerifyCliOptions, anchor: Uint8Array): VerifyOpti
 
 function verifyOptionsOf(opts: VerifyCliOptions): VerifyOptions {
   const o: VerifyOptions = { nowMs: opts.now ?? BigInt(Date.now()) };
-  if (opts.maxAge !== undefined) o.maxAgeMs = opts.maxAge;
+  // fresh by default (issue 24): a year-old VALID is STALE unless the reader says --max-age none
+  if (opts.maxAge !== 'none') o.maxAgeMs = opts.maxAge ?? DEFAULT_MAX_AGE_MS;
   if ((opts.holder === undefined) !== (opts.holderSalt === undefined)) throw new LedgerError('USAGE', '--holder and --holder-salt go together', {});
   if (opts.holder !== undefined) {
     const salt = tryFromHex(opts.holderSalt!);
@@ -191,13 +194,44 @@ const time = (ms: string): string => {
   return Number.isFinite(n) && n > 0 && n < 8.64e15 ? `${new Date(n).toISOString()} (${ms})` : ms;
 };
 
+/** `--max-age`: a duration, or `none` (no maximum age, explicitly). */
+export function maxAgeArg(value: string): bigint | 'none' {
+  return value.trim() === 'none' ? 'none' : durationArg(value);
+}
+
+/** The maximum age applied, in words: what the reader must know the verdict rests on. */
+export function describeMaxAge(maxAge: bigint | 'none' | undefined): string {
+  if (maxAge === 'none') return '  maximum age: none (--max-age none): an old status is accepted';
+  const ms = maxAge ?? DEFAULT_MAX_AGE_MS;
+  const words = ms % 3_600_000n === 0n ? `${ms / 3_600_000n} h` : `${ms} ms`;
+  return `  maximum age: ${words}${maxAge === undefined ? ' (the default; --max-age changes it, --max-age none turns it off)' : ''}`;
+}
+
+/**
+ * The encumbrance lines (他项权利, issue 24), Chinese first: a seizure as a warning a lender
+ * cannot miss, then each mortgage with its rank, creditor, amount and date.
+ */
+function encumbranceLines(s: CertificateSummary): string[] {
+  const lines: string[] = [];
+  for (const e of s.encumbrances.filter((x) => x.kind === 'SEIZURE')) {
+    lines.push(`  !!! 已查封 SEIZED (轮候 rank ${e.rank}) by ${e.rightHolderDepartmentId}, 案号 ${e.caseNumber}, since ${time(e.sinceMs)}: 不得过户或抵押 — do not lend on it`);
+  }
+  for (const e of s.encumbrances.filter((x) => x.kind === 'MORTGAGE')) {
+    lines.push(`  已设定抵押 MORTGAGED (顺位 rank ${e.rank}) to ${e.rightHolderDepartmentId}${e.amountYuan !== '0' ? `, ${e.amountYuan} 元` : ''}, since ${time(e.sinceMs)}`);
+  }
+  if (s.encumbrances.length === 0) lines.push('  他项权利 encumbrances: 无 none');
+  if (s.transferredAtMs !== '0') lines.push(`  已转移 last transferred at ${time(s.transferredAtMs)}`);
+  return lines;
+}
+
 /** The human-readable report of a verification. */
-export function describeResult(r: VerifyResult): string {
+export function describeResult(r: VerifyResult, maxAge?: bigint | 'none' | undefined): string {
   const lines = [`${r.verdict}  ${r.subject.kind} ${r.subject.id}`];
-  for (const x of r.reasons) lines.push(`  ${x.code}: ${x.message}`);
+  for (const x of r.reasons) lines.push(`  ${x.code}: ${x.code === 'SUPERSEDED' ? supersededWords(r, x.message) : x.message}`);
   for (const x of r.notes) lines.push(`  ${x.code} (${x.message})`);
   const s = r.summary;
   if (s?.kind === 'certificate') {
+    lines.push(...encumbranceLines(s));
     lines.push(`  type ${s.certificateTypeId}, issuer ${s.issuerDepartmentId}${s.issuerName ? ` (${s.issuerName})` : ''}${s.issuerSuspended ? ' [suspended]' : ''}, status ${s.status}${s.revocationReason ? ` (${s.revocationReason})` : ''}`);
     lines.push(`  valid until ${s.validUntilMs === '0' ? 'no expiry' : time(s.validUntilMs)}; attributes ${s.attributeNames.join(', ') || '(none)'}`);
   } else if (s?.kind === 'grant') {
@@ -207,12 +241,20 @@ export function describeResult(r: VerifyResult): string {
   if (r.header !== undefined) {
     lines.push(`  header ${r.header.height} at ${time(r.header.blockTimeMs)}, signed by node(s) ${r.header.signers.join(', ')}; hash ${r.header.headerHash}`);
   }
+  if (r.header !== undefined) lines.push(describeMaxAge(maxAge));
   const c = r.checks;
   lines.push(`  checked: holder ${c.holder}, attributes ${c.attributes}, document ${c.document}, fields ${c.fields}, consistency ${c.consistency}, witnesses ${c.witnesses}`);
   if (c.witnesses === 'not-checked') lines.push('  witnesses were not checked (no --witness / --witness-quorum policy)');
   else if (r.witnesses !== undefined && r.witnesses.length > 0) lines.push(`  cosigned by witness(es) ${r.witnesses.join(', ')}`);
   if (r.disclosed !== undefined) for (const [k, v] of Object.entries(r.disclosed)) lines.push(`  disclosed ${k} = ${v}`);
   return lines.join('\n');
+}
+
+/** SUPERSEDED in a clerk's words: the certificate changed hands at this time. */
+function supersededWords(r: VerifyResult, message: string): string {
+  const s = r.summary;
+  if (s?.kind !== 'certificate' || s.transferredAtMs === '0') return message;
+  return `证书已于 ${time(s.transferredAtMs)} 转移登记给他人，出示人不再是权利人 — the certificate was transferred to another holder at ${time(s.transferredAtMs)}; the person checked held it before and no longer does`;
 }
 
 /**
@@ -267,7 +309,7 @@ export function registerProof(program: Command): void {
     .description('verify a proof bundle offline against the trust anchor (the genesis); exit code = verdict')
     .argument('<file>', 'the bundle (binary, or its JSON view)')
     .requiredOption('--anchor <genesis>', 'the genesis file: the trust anchor')
-    .option('--max-age <duration>', 'maximum status age (e.g. 1d, 12h): an older header is STALE', durationArg)
+    .option('--max-age <duration>', `maximum status age (e.g. 1d, 12h; default ${DEFAULT_MAX_AGE_MS / 3_600_000n}h; none = no maximum, explicitly): an older header is STALE`, maxAgeArg)
     .option('--holder <id>', "the holder's id (with --holder-salt): checked against the holder commitment")
     .option('--holder-salt <hex>', "the holder's salt (64 hex characters)")
     .option('--disclose <file>', 'a disclosure (ledger disclose): checked against the attributes root')
@@ -291,7 +333,8 @@ export function registerProof(program: Command): void {
         'error' in read
           ? { verdict: 'INVALID', reasons: [{ code: 'MALFORMED', message: read.error }], notes: [], subject: { kind: 'certificate', id: '' }, checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' } }
           : verifyBundle(read.bundle, anchor, options);
-      process.stdout.write(opts.json ? `${toJsonText(result)}\n` : `${describeResult(result)}\n`);
+      const maxAgeMs = opts.maxAge === 'none' ? null : (opts.maxAge ?? DEFAULT_MAX_AGE_MS);
+      process.stdout.write(opts.json ? `${toJsonText({ ...result, maxAgeMs })}\n` : `${describeResult(result, opts.maxAge)}\n`);
       process.exitCode = VERDICT_EXIT[result.verdict];
     });
 }

@@ -9,7 +9,9 @@
  *  - CertificateAmended: only the issuer (NOT_ISSUER); not revoked (CERT_REVOKED); replaces the
  *    attributes root and names, document digest and validity.
  *  - CertificateTransferred: only the issuer; a new holder commitment (and, if given, the new
- *    document's digest).
+ *    document's digest). Not while seized (CERT_SEIZED). Under rules version 2 the record keeps
+ *    the previous holder's commitment and the transfer's record time, so that the previous
+ *    holder's check reads "superseded" (issue 24); mortgages stay with the property.
  *  - CertificateRevoked: only the issuer; revoked is final (a second revocation: CERT_REVOKED).
  * Every OK event becomes the certificate's defining event.
  */
@@ -23,7 +25,9 @@ import {
 } from '../../proto/schema.generated.js';
 import { RESULT, type ResultCode } from '../result-codes.js';
 import { issuedCertificateRecord } from '../state-records.js';
+import { ENCUMBRANCE_RULES_VERSION } from '../rules-version.js';
 import { has32, isStrictlyIncreasingUtf8, type RuleContext } from './context.js';
+import { isSeized } from './encumbrances.js';
 
 export function certificateIssued(ctx: RuleContext, p: CertificateIssued): ResultCode {
   if (
@@ -70,11 +74,14 @@ export function certificateTransferred(ctx: RuleContext, p: CertificateTransferr
   if (!has32(p.newHolderCommitment)) return RESULT.BAD_PAYLOAD;
   const c = issuersCertificate(ctx, p.certificateId);
   if (typeof c === 'number') return c;
+  if (isSeized(c)) return RESULT.CERT_SEIZED;
+  const superseded = ctx.rulesVersion >= ENCUMBRANCE_RULES_VERSION ? { previousHolderCommitment: c.holderCommitment, transferredAtMs: ctx.recordTime } : {};
   ctx.put('cert', c.certificateId, {
     ...c,
     holderCommitment: p.newHolderCommitment,
     documentSha256: has32(p.documentSha256) ? p.documentSha256 : c.documentSha256,
     definingEvent: ctx.defining,
+    ...superseded,
   });
   return RESULT.OK;
 }

@@ -21,6 +21,8 @@ export interface RuleContext {
   /** This event as a defining event (id, height, log position). */
   readonly defining: DefiningEvent;
   readonly limits: DecodeLimits;
+  /** The genesis's rules version (DESIGN.md section 7): 1, or 2 with ledger/rules/encumbrances.ts. */
+  readonly rulesVersion: number;
   /** The record as it stands at this record (earlier events of the block included). */
   get<T extends StateType>(type: T, id: string): RecordOf<T> | undefined;
   /** Stages a new version of a record; applied only if the rule returns OK. */

@@ -52,7 +52,8 @@ export interface ScenarioFacts {
 }
 
 export async function buildScenarioChain(opts: ChainOptions = {}): Promise<{ chain: TestChain; facts: ScenarioFacts }> {
-  const chain = await TestChain.create({ maxBlockEvents: 4, ...opts });
+  // rules version 1: test/vectors/chain-v1 holds this chain as the first rules cut it
+  const chain = await TestChain.create({ maxBlockEvents: 4, rulesVersion: 1, ...opts });
   const w = chain.w;
   const codes: Record<string, string[]> = {};
   const events: Record<string, SignedEvent> = {};

@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockStore } from '../../consensus/block-store.js';
 import { demoLayout, type SampleBundle } from '../../stack/demo.js';
-import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
+import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_SEIZURE_CASE, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
 import { brokerStatus, startBroker } from '../../kafka/provision.js';
@@ -32,7 +32,7 @@ import { publicKeyFromSeed } from '../../ledger/signature.js';
 import { resultName } from '../../ledger/result-codes.js';
 import { StateStore, type AnyDb } from '../../ledger/state-store.js';
 import { decode } from '../../proto/codec.js';
-import { CertificateStatus, GrantStatus } from '../../proto/schema.generated.js';
+import { CertificateStatus, EncumbranceKind, GrantStatus } from '../../proto/schema.generated.js';
 import { launchChromium } from '../helpers/browser.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
@@ -127,6 +127,9 @@ describe('ledger demo --once', () => {
       expect((await state.getRecord('grant', DEMO_GRANTS.tax))!.status).toBe(GrantStatus.GRANT_GRANTED);
       expect((await state.getRecord('grant', DEMO_GRANTS.tax))!.uses).toBe(1n);
       expect((await state.getRecord('grant', DEMO_GRANTS.insurance))!.status).toBe(GrantStatus.GRANT_REVOKED);
+      // 他项权利 (issue 24): the mortgage to the bank at rank 1, the court's seizure
+      expect((await cert(DEMO_CERTIFICATES.mortgaged)).encumbrances).toEqual([expect.objectContaining({ kind: EncumbranceKind.MORTGAGE, rank: 1, rightHolderDepartmentId: 'bank.city', amountYuan: 2_000_000n })]);
+      expect((await cert(DEMO_CERTIFICATES.seized)).encumbrances).toEqual([expect.objectContaining({ kind: EncumbranceKind.SEIZURE, rank: 1, rightHolderDepartmentId: 'court.intermediate', caseNumber: DEMO_SEIZURE_CASE })]);
     } finally {
       await db.close();
     }
@@ -135,7 +138,17 @@ describe('ledger demo --once', () => {
   it('every sample bundle verifies with the CLI as the demo says', () => {
     const layout = demoLayout(data);
     const list = samples();
-    expect(list.map((x) => x.name).sort()).toEqual(['certificate-expired', 'certificate-revoked', 'certificate-transferred', 'certificate-unknown', 'certificate-valid', 'grant-active', 'grant-revoked']);
+    expect(list.map((x) => x.name).sort()).toEqual([
+      'certificate-expired',
+      'certificate-mortgaged',
+      'certificate-revoked',
+      'certificate-seized',
+      'certificate-transferred',
+      'certificate-unknown',
+      'certificate-valid',
+      'grant-active',
+      'grant-revoked',
+    ]);
     const anchor = join(layout.samplesDir, 'trust-anchor.genesis.bin');
     for (const x of list) {
       expect(x.qr, `${x.name} fits one QR code`).toBeDefined();
@@ -156,7 +169,15 @@ describe('ledger demo --once', () => {
     expect(runCli(['verify', bin, '--anchor', anchor, '--holder', now.holder.value, '--holder-salt', now.holder.salt]).status).toBe(0);
     const old = runCli(['verify', bin, '--anchor', anchor, '--holder', before.holder.value, '--holder-salt', before.holder.salt]);
     expect(old.status).toBe(1);
-    expect(old.stdout).toContain('NOT_HOLDER');
+    // the previous holder is told the certificate changed hands, and when (issue 24)
+    expect(old.stdout).toContain('SUPERSEDED: 证书已于');
+    // the bank's clerk sees the mortgage and, unmissably, the seizure
+    const mortgaged = runCli(['verify', join(layout.samplesDir, 'certificate-mortgaged.bundle.bin'), '--anchor', anchor]);
+    expect(mortgaged.stdout).toContain('已设定抵押 MORTGAGED (顺位 rank 1) to bank.city, 2000000 元');
+    const seized = runCli(['verify', join(layout.samplesDir, 'certificate-seized.bundle.bin'), '--anchor', anchor]);
+    expect(seized.status).toBe(0);
+    expect(seized.stdout.split('\n')[1]).toMatch(/^ {2}SEIZED: WARNING/);
+    expect(seized.stdout).toContain('!!! 已查封 SEIZED');
   });
 
   it('the reader page served by the demo gives the same verdicts, and the auditor view shows the chain growing', { timeout: 300_000 }, async () => {
@@ -188,7 +209,9 @@ describe('ledger demo --once', () => {
         await show(file, x.expect);
         expect(await page.getByTestId('verdict').textContent(), file).toBe(label[x.expect]);
       }
-      if (x.name === 'certificate-revoked' || x.name === 'certificate-expired' || x.name === 'grant-active') {
+      if (x.name === 'certificate-seized') expect(await page.getByTestId('seized').textContent()).toContain('已查封');
+      if (x.name === 'certificate-mortgaged') expect(await page.getByTestId('mortgaged').textContent()).toContain('顺位 1 · bank.city');
+      if (['certificate-revoked', 'certificate-expired', 'grant-active', 'certificate-mortgaged', 'certificate-seized'].includes(x.name)) {
         await page.screenshot({ path: join(shots, `reader-${x.name}.png`), fullPage: true });
       }
     }
@@ -216,6 +239,13 @@ describe('ledger demo --once', () => {
     expect(await page.getByTestId('verdict').textContent()).toBe('Valid');
     await page.screenshot({ path: join(shots, 'reader-verify-en.png'), fullPage: true });
     await page.click('#lang');
+    // the transferred certificate checked with its previous holder's salts: superseded, with the transfer's time
+    await page.setInputFiles('#salts-file', `${layout.salts(DEMO_CERTIFICATES.transferred)}.before-transfer`);
+    await page.setInputFiles('#document-file', []);
+    await page.setInputFiles('#disclosure-file', []);
+    await show('certificate-transferred.bundle.bin', 'INVALID');
+    expect(await page.getByTestId('superseded').textContent()).toContain('已转移登记');
+    await page.screenshot({ path: join(shots, 'reader-certificate-superseded.png'), fullPage: true });
     // a grant with the fields a reader needs: the holder's entries stay for certificates only
     await page.fill('#grant-fields', '年收入');
     await show('grant-active.bundle.bin', 'VALID');
@@ -246,7 +276,7 @@ describe('ledger demo --once', () => {
       stateDir: join(layout.outboxDir, DEMO_AUTHORITY),
     });
     try {
-      await client.publish({ departmentRegistered: { departmentId: 'dept.audit', name: '市审计局', publicKey: SigningKey.generate().publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false } } });
+      await client.publish({ departmentRegistered: { departmentId: 'dept.audit', name: '市审计局', publicKey: SigningKey.generate().publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } });
     } finally {
       await client.close();
     }

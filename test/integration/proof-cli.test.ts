@@ -27,6 +27,7 @@ const VALID_CERT = '11100000MB0000000X:BDC:2026-000124';
 const EXPIRING = 'C-expiring';
 const EXPIRES = 90_000_000n;
 let facts: ScenarioFacts;
+let headTime: bigint;
 
 beforeAll(async () => {
   mkdirSync(nodeDir, { recursive: true });
@@ -41,6 +42,7 @@ beforeAll(async () => {
     w.event('dept.civil', request('hh-cli', 'res.tax.income', ['年收入'])),
   ]);
   await built.chain.block([w.event('dept.tax', grant('hh-cli', ['年收入'], 0n, 1n << 62n))]);
+  headTime = (await built.chain.core.blocks.header(built.chain.height))!.blockTimeMs;
   writeFileSync(anchor, built.chain.genesis.bytes);
   await db.close();
 }, 120_000);
@@ -49,7 +51,8 @@ afterAll(() => tmp.remove());
 
 const out = (name: string) => join(data, name);
 const proof = (args: string[]) => runCli(['proof', '--data', data, '--node', '1', ...args]);
-const verify = (file: string, args: string[] = []) => runCli(['verify', file, '--anchor', anchor, ...args]);
+/** The test chain's broker times are in 1970: the reader's time is a second after its head unless given. */
+const verify = (file: string, args: string[] = []) => runCli(['verify', file, '--anchor', anchor, ...(args.includes('--now') ? [] : ['--now', String(headTime + 1000n)]), ...args]);
 
 describe('ledger proof then ledger verify', () => {
   it('an issued certificate: binary and JSON bundles are VALID (exit 0)', () => {
@@ -76,8 +79,8 @@ describe('ledger proof then ledger verify', () => {
     expect(u.stdout).toContain('proves its absence');
     expect(verify(out('unknown.bin')).status).toBe(4);
     expect(proof(['--cert', EXPIRING, '--out', out('expiring.bin'), '--format', 'binary']).status).toBe(0);
-    expect(verify(out('expiring.bin'), ['--now', String(EXPIRES - 1n)]).status).toBe(0);
-    expect(verify(out('expiring.bin'), ['--now', String(EXPIRES)]).status).toBe(5);
+    expect(verify(out('expiring.bin'), ['--now', String(EXPIRES - 1n), '--max-age', 'none']).status).toBe(0);
+    expect(verify(out('expiring.bin'), ['--now', String(EXPIRES), '--max-age', 'none']).status).toBe(5);
     const stale = verify(out('valid.bin'), ['--max-age', '1d', '--now', String(86_400_000n * 10n)]);
     expect([stale.status, stale.stdout.split(' ')[0]]).toEqual([6, 'STALE']);
     const bytes = readFileSync(out('valid.bin'));
@@ -93,6 +96,21 @@ describe('ledger proof then ledger verify', () => {
     const junk = runCli(['verify', out('valid.bin'), '--anchor', out('junk.bin')]);
     expect([junk.status, junk.stdout]).toEqual([2, '']);
     expect(junk.stderr).toContain(`error [USAGE]: --anchor ${out('junk.bin')}: this file is not a genesis`);
+  });
+
+  it('fresh by default: a bundle older than 24 h is STALE without any option; --max-age none must be explicit', () => {
+    const day = 86_400_000n;
+    const fresh = verify(out('valid.bin'), ['--now', String(headTime + day)]);
+    expect(fresh.status, fresh.stdout).toBe(0);
+    expect(fresh.stdout).toContain('maximum age: 24 h (the default');
+    const old = verify(out('valid.bin'), ['--now', String(headTime + day + 1n)]);
+    expect([old.status, old.stdout.split(' ')[0]]).toEqual([6, 'STALE']);
+    const none = verify(out('valid.bin'), ['--now', String(headTime + 365n * day), '--max-age', 'none']);
+    expect(none.status, none.stdout).toBe(0);
+    expect(none.stdout).toContain('maximum age: none (--max-age none)');
+    const j = verify(out('valid.bin'), ['--now', String(headTime + day + 1n), '--json']);
+    expect(JSON.parse(j.stdout)).toMatchObject({ verdict: 'STALE', maxAgeMs: String(day) });
+    expect(verify(out('valid.bin'), ['--max-age', 'never']).status).toBe(2);
   });
 
   it('grants: VALID with the fields covered, INVALID without; a revoked grant exits 3', () => {
@@ -118,6 +136,12 @@ describe('ledger proof then ledger verify', () => {
     writeFileSync(out('other.ofd'), 'another file');
     expect(verify(out('valid.bin'), ['--document', out('other.ofd')]).status).toBe(1);
     expect(verify(out('valid.bin'), ['--holder', 'x']).status).toBe(2); // --holder-salt missing: usage
+    // the holder's presentation (issue 24): bundle, holder salt and 面积 in one QR code
+    const present = runCli(['disclose', '--salts', out('salts.json'), '--attr', '面积', '--bundle', out('valid.bin'), '--qr', '--out', out('present.png')]);
+    expect(present.status, present.stderr).toBe(0);
+    expect(present.stdout).toContain('in 1 QR code(s)');
+    expect(toHex(readFileSync(out('present.png')).subarray(0, 8))).toBe('89504e470d0a1a0a');
+    expect(runCli(['disclose', '--salts', out('salts.json'), '--qr', '--out', out('present2.png')]).status).toBe(2); // --bundle missing
   });
 
   it('QR formats: a PNG and an SVG of the binary bundle', () => {

@@ -20,6 +20,10 @@ import { buildProofBundle } from '../../proofs/bundle-builder.js';
 import { toHex } from '../../ledger/bytes.js';
 import { commitment } from '../../ledger/commitment.js';
 import { createGenesis } from '../../ledger/genesis.js';
+import { attributesRoot, orderAttributes } from '../../ledger/attributes.js';
+import { fromHex } from '../../ledger/bytes.js';
+import { buildDisclosure } from '../../ledger/disclosure.js';
+import { presentationParts } from '../../verifier/holder-presentation.js';
 import { SigningKey } from '../../ledger/key-file.js';
 import { bundleToJson } from '../../verifier/bundle-json.js';
 import { chromium } from 'playwright-core';
@@ -85,6 +89,15 @@ beforeAll(async () => {
   write('anchor.genesis.bin', chain.genesis.bytes);
   write('holder.salts.json', JSON.stringify({ certificate: 'BDC:valid', holder: { value: HOLDER, salt: toHex(HOLDER_SALT) }, attributes: [] }));
   write('wrong-holder.salts.json', JSON.stringify({ certificate: 'BDC:valid', holder: { value: '110105190001010000', salt: toHex(HOLDER_SALT) }, attributes: [] }));
+  // a certificate with real salted attributes, for the holder's presentation (issue 24), in a
+  // block after the bundles above were built (they stay valid against their own header)
+  const presented = { certificate: 'BDC:presented', holder: { value: HOLDER, salt: toHex(HOLDER_SALT) }, attributes: [{ name: '坐落', value: '朝阳区建国路88号', salt: toHex(bytes32('attr:坐落')) }, { name: '面积', value: '89.50', salt: toHex(bytes32('attr:面积')) }] };
+  const ordered = orderAttributes(presented.attributes.map((a) => ({ name: a.name, value: a.value, salt: fromHex(a.salt) })));
+  await chain.block([w.event('dept.realestate', certIssued('BDC:presented', 'BDC', { holderCommitment: holder, attributesRoot: attributesRoot(ordered), attributeNames: ordered.map((a) => a.name) }))]);
+  // the holder's one QR code: the bundle, the holder's salt and one chosen attribute (坐落), not 面积
+  const parts = presentationParts(await bundle('BDC:presented'), HOLDER_SALT, buildDisclosure(presented, ['坐落']), 'BDC:presented');
+  expect(parts).toHaveLength(1);
+  write('presentation.qr.y4m', qrVideo(parts[0]!));
   files['valid.qr.png'] = join(tmp.path, 'valid.qr.png');
   await QRCode.toFile(files['valid.qr.png'], [{ data: valid, mode: 'byte' }], { errorCorrectionLevel: 'L', margin: 4, scale: 4 });
   // another chain's genesis: an anchor that is not this chain's
@@ -328,6 +341,42 @@ describe('the reader page', () => {
     expect(await page.getByTestId('anchor-hash').textContent()).toBe(anchorHash);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it("the holder's presentation round-trips from a camera image: one scan, the clerk types only the ID number", async () => {
+    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    const camera = await chromium.launch({
+      executablePath: requireProgram('chromium'),
+      headless: true,
+      args: [...CHROMIUM_ARGS, ...(asRoot ? ['--no-sandbox'] : []), '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${files['presentation.qr.y4m']}`],
+    });
+    try {
+      const page = await camera.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${base}/`);
+      await page.getByTestId('anchor-hash').waitFor();
+      await page.click('#scan');
+      await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'VALID', undefined, { timeout: 30_000 });
+      expect(await page.getByTestId('bundle-status').textContent()).toContain('已识别持证人出示码');
+      // the salt came with the code; the ID number did not
+      expect(await page.inputValue('#holder-salt')).toBe(toHex(HOLDER_SALT));
+      expect(await page.inputValue('#holder-id')).toBe('');
+      await page.fill('#holder-id', HOLDER);
+      await page.click('#verify');
+      await page.waitForFunction(() => document.querySelector('[data-check=checkHolder]')?.textContent === '通过');
+      expect(await page.locator('[data-check=checkAttributes]').textContent()).toBe('通过');
+      expect(await page.getByTestId('disclosed').textContent()).toContain('朝阳区建国路88号');
+      // the attribute the holder did not choose stays hidden
+      expect(await page.getByTestId('disclosed').textContent()).not.toContain('89.50');
+      // another ID number: the holder check fails
+      await page.fill('#holder-id', '110105190001010000');
+      await page.click('#verify');
+      await page.waitForFunction(() => document.querySelector('[data-check=checkHolder]')?.textContent === '未通过');
+      expect(errors).toEqual([]);
+    } finally {
+      await camera.close();
+    }
   });
 
   it('scans the QR code with the camera (Chromium\'s fake camera showing the code)', async () => {

@@ -303,7 +303,7 @@ export class ClusterSim {
         departmentId: `dept.${this.authoritySeq}`,
         name: `department ${this.authoritySeq}`,
         publicKey: new SigningKey(sha256(utf8(`sim:${this.opts.seed}:dept:${this.authoritySeq}`))).publicKey,
-        rights: { certificateTypeIds: [], resourceIds: [], govern: false },
+        rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false },
       },
     };
     const ev = buildSignedEvent(body, this.authority, this.genesis.limits);

@@ -255,7 +255,7 @@ describe('ledger audit on copies of a real LevelDB node folder', () => {
     expect(rolledBack.finding).toMatchObject({ code: 'CHECKPOINT_AHEAD', height: head.toString() });
 
     // a forked chain with the same genesis: a checkpoint of it does not extend
-    const fork = await TestChain.create({ maxBlockEvents: 4 });
+    const fork = await TestChain.create({ maxBlockEvents: 4, rulesVersion: 1 });
     await fork.block([fork.w.register('dept.fork'), fork.w.register('dept.fork2')]);
     await fork.block([fork.w.register('dept.fork3', {}, AUTHORITY)]);
     expect(toHex(fork.genesis.hash)).toBe(toHex(genesis.hash));

@@ -117,6 +117,11 @@ describe('payload builders', () => {
     'amend-certificate': { certificateId: 'BDC:110105:2026-0001', attributes: [{ name: '面积', value: '90.1' }], documentSha256: 'cd'.repeat(32), validUntil: 4102444800000 },
     'transfer-certificate': { certificateId: 'BDC:110105:2026-0001', newHolder: '110105198001010011' },
     'revoke-certificate': { certificateId: 'BDC:110105:2026-0001', reason: '注销' },
+    'register-mortgage': { certificateId: 'BDC:110105:2026-0001', creditor: 'bank.icbc', amountYuan: 1200000 },
+    'release-mortgage': { certificateId: 'BDC:110105:2026-0001', rank: 1 },
+    'register-seizure': { certificateId: 'BDC:110105:2026-0001', caseNumber: '(2026)京0105执123号' },
+    'lift-seizure': { certificateId: 'BDC:110105:2026-0001', rank: 1 },
+    'record-verification': { certificateId: 'BDC:110105:2026-0001', purpose: '抵押贷款审查' },
   };
   it('covers every payload type, and each builds a body that decodes under the limits', () => {
     expect(Object.keys(valid).sort()).toEqual([...PAYLOAD_TYPES].sort());

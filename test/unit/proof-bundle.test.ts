@@ -497,6 +497,20 @@ describe('vectors (test/vectors/proof-bundle)', () => {
   });
 });
 
+describe('vectors under rules version 2 (test/vectors/proof-bundle-v2: encumbrances, issue 24)', () => {
+  it('the verifier gives each vector its expected verdict and first reason', () => {
+    const anchorHex = readVectorJson<{ genesis: string }>('proof-bundle-v2', 'anchor.json').genesis;
+    const files = listVectorFiles('proof-bundle-v2').filter((f) => f.endsWith('.json') && f !== 'anchor.json');
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+    for (const f of files) {
+      const v = readVectorJson<{ name: string; bundle: string; options: Record<string, string>; expect: { verdict: string; reason: string | null } }>('proof-bundle-v2', f);
+      const r = verifyBundle(hex(v.bundle), hex(anchorHex), { nowMs: BigInt(v.options.nowMs!) });
+      expect({ name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null }).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason });
+    }
+  });
+});
+
 describe('malformed input never throws and is never VALID', () => {
   it('random edits of a bundle (fast-check): insertions, deletions, overwrites', async () => {
     const b = await build('certificate', EXPIRING);

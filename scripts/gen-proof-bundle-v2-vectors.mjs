@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Generates the rules-version-2 proof-bundle vectors in test/vectors/proof-bundle-v2/
+// (docs/proof-format.md; issue 24) from the built modules (run `npm run build` first): a
+// deterministic chain under rules version 2 (test/helpers/chain.ts: fixed keys and broker times)
+// with a certificate carrying a mortgage and a seizure, and a transferred one; its genesis as the
+// anchor; one JSON file per case as in test/vectors/proof-bundle/. For independent verifiers.
+// Usage: node scripts/gen-proof-bundle-v2-vectors.mjs
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeBundleVectors } from './bundle-vector-files.mjs';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const dist = (p) => join(root, 'dist', p);
+const { toHex } = await import(dist('ledger/bytes.js'));
+const { decode, encode } = await import(dist('proto/codec.js'));
+const { buildProofBundle } = await import(dist('proofs/bundle-builder.js'));
+const { verifyBundle } = await import(dist('verifier/bundle-verify.js'));
+const { certificateFromIssue } = await import(dist('verifier/bundle-compact.js'));
+const { eventId } = await import(dist('ledger/hash.js'));
+const { TestChain, bytes32 } = await import(dist('test/helpers/chain.js'));
+const { certIssued } = await import(dist('test/helpers/payloads.js'));
+
+const ENCUMBERED = '11100000MB0000000X:BDC:2026-000500';
+const TRANSFERRED = '11100000MB0000000X:BDC:2026-000501';
+const chain = await TestChain.create({ rulesVersion: 2 });
+const w = chain.w;
+await chain.block([w.register('dept.realestate', { certificateTypeIds: ['BDC'] }), w.register('bank.icbc'), w.register('court.chaoyang', { seize: true })]);
+await chain.block([w.event('dept.realestate', certIssued(ENCUMBERED)), w.event('dept.realestate', certIssued(TRANSFERRED))]);
+await chain.block([
+  w.event('dept.realestate', { mortgageRegistered: { certificateId: ENCUMBERED, creditorDepartmentId: 'bank.icbc', amountYuan: 1_200_000n } }),
+  w.event('court.chaoyang', { seizureRegistered: { certificateId: ENCUMBERED, caseNumber: '(2026)京0105执保1号' } }),
+  w.event('dept.realestate', { certificateTransferred: { certificateId: TRANSFERRED, newHolderCommitment: bytes32('new holder'), documentSha256: bytes32('doc:transfer'), reason: '买卖' } }),
+]);
+const source = { genesis: chain.genesis, blocks: chain.core.blocks, merkle: chain.core.merkle, state: chain.core.state };
+const build = (id) => buildProofBundle(source, { kind: 'certificate', id });
+const head = await chain.core.blocks.header(chain.height);
+const now = head.blockTimeMs + 1000n;
+const mutate = (bytes, f) => {
+  const b = decode('ProofBundle', bytes);
+  f(b);
+  return encode('ProofBundle', b);
+};
+const encumbered = await build(ENCUMBERED);
+const cases = [
+  ['certificate-mortgaged-seized', 'compact form with two encumbrances (field 17): VALID, the seizure warning first, then the mortgage', encumbered, {}],
+  ['certificate-transferred', 'explicit form: a transferred certificate keeps the previous holder commitment and the transfer time', await build(TRANSFERRED), {}],
+  ['mutated-encumbrance-rank', "compact form with the mortgage's rank changed: the derived record is not the committed one", mutate(encumbered, (b) => (b.encumbrances[0].rank = 2)), {}],
+  ['mutated-encumbrance-dropped', 'compact form with the seizure left out: the derived record is not the committed one', mutate(encumbered, (b) => (b.encumbrances = b.encumbrances.slice(0, 1))), {}],
+  [
+    'mutated-encumbrances-explicit',
+    'explicit form (the record carried) with field 17 as well (UNEXPECTED_CONTENT)',
+    mutate(encumbered, (b) => {
+      b.certificate = certificateFromIssue(decode('EventBody', b.event.body), eventId(b.event.body), b.definingHeight, b.leafIndex, b.encumbrances);
+      b.definingHeight = 0n;
+    }),
+    {},
+  ],
+];
+
+writeBundleVectors({ dir: join(root, 'test', 'vectors', 'proof-bundle-v2'), anchorDescription: 'the genesis (trust anchor, rules version 2) of every case', genesis: chain.genesis, now, cases, verifyBundle, toHex });
