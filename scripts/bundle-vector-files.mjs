@@ -17,8 +17,10 @@ export function writeBundleVectors({ dir, anchorDescription, genesis, now, cases
       name,
       description,
       bundle: toHex(bundle),
-      options: Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v.toString()])),
-      expect: { verdict: r.verdict, reason: r.reasons[0]?.code ?? null, headerHeight: r.header?.height ?? null },
+      // a holder is { id, salt (hex) }; every other option is a decimal string
+      options: Object.fromEntries(Object.entries(options).map(([k, v]) => [k, k === 'holder' ? { id: v.id, salt: toHex(v.salt) } : v.toString()])),
+      // notes (encumbrances, a suspended issuer) never change the verdict and are never reasons
+      expect: { verdict: r.verdict, reason: r.reasons[0]?.code ?? null, notes: r.notes.map((x) => x.code), headerHeight: r.header?.height ?? null },
     };
     writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
     process.stdout.write(`${name}: ${r.verdict} ${json.expect.reason ?? ''} (${bundle.length} bytes)\n`);

@@ -19,13 +19,16 @@ const { certificateFromIssue } = await import(dist('verifier/bundle-compact.js')
 const { eventId } = await import(dist('ledger/hash.js'));
 const { TestChain, bytes32 } = await import(dist('test/helpers/chain.js'));
 const { certIssued } = await import(dist('test/helpers/payloads.js'));
+const { commitment } = await import(dist('ledger/commitment.js'));
 
 const ENCUMBERED = '11100000MB0000000X:BDC:2026-000500';
 const TRANSFERRED = '11100000MB0000000X:BDC:2026-000501';
+// the transferred certificate's first holder, whose check after the transfer says SUPERSEDED
+const FIRST_HOLDER = { id: '110105197505050022', salt: bytes32('first holder salt') };
 const chain = await TestChain.create({ rulesVersion: 2 });
 const w = chain.w;
 await chain.block([w.register('dept.realestate', { certificateTypeIds: ['BDC'] }), w.register('bank.icbc'), w.register('court.chaoyang', { seize: true })]);
-await chain.block([w.event('dept.realestate', certIssued(ENCUMBERED)), w.event('dept.realestate', certIssued(TRANSFERRED))]);
+await chain.block([w.event('dept.realestate', certIssued(ENCUMBERED)), w.event('dept.realestate', certIssued(TRANSFERRED, 'BDC', { holderCommitment: commitment(FIRST_HOLDER.id, FIRST_HOLDER.salt) }))]);
 await chain.block([
   w.event('dept.realestate', { mortgageRegistered: { certificateId: ENCUMBERED, creditorDepartmentId: 'bank.icbc', amountYuan: 1_200_000n } }),
   w.event('court.chaoyang', { seizureRegistered: { certificateId: ENCUMBERED, caseNumber: '(2026)京0105执保1号' } }),
@@ -44,6 +47,7 @@ const encumbered = await build(ENCUMBERED);
 const cases = [
   ['certificate-mortgaged-seized', 'compact form with two encumbrances (field 17): VALID, the seizure warning first, then the mortgage', encumbered, {}],
   ['certificate-transferred', 'explicit form: a transferred certificate keeps the previous holder commitment and the transfer time', await build(TRANSFERRED), {}],
+  ['certificate-superseded', "the transferred certificate checked for its first holder (id and salt): INVALID, SUPERSEDED with the transfer's time", await build(TRANSFERRED), { holder: FIRST_HOLDER }],
   ['mutated-encumbrance-rank', "compact form with the mortgage's rank changed: the derived record is not the committed one", mutate(encumbered, (b) => (b.encumbrances[0].rank = 2)), {}],
   ['mutated-encumbrance-dropped', 'compact form with the seizure left out: the derived record is not the committed one', mutate(encumbered, (b) => (b.encumbrances = b.encumbrances.slice(0, 1))), {}],
   [

@@ -35,7 +35,8 @@ async function check(holder?: { id: string; salt: Uint8Array }): Promise<{ r: Ve
   const r = verifyBundle(bytes, chain.genesis.bytes, { nowMs: head!.blockTimeMs + 1000n, ...(holder ? { holder } : {}) });
   return { r, s: r.summary as CertificateSummary, bytes };
 }
-const codes = (r: VerifyResult) => r.reasons.map((x) => x.code);
+// the deciding reasons, then the notes (encumbrances are notes: they never change the verdict)
+const codes = (r: VerifyResult) => [...r.reasons, ...r.notes].map((x) => x.code);
 
 beforeAll(async () => {
   chain = await TestChain.create({ rulesVersion: 2 });
@@ -96,7 +97,7 @@ describe('seizures (查封) by a court', () => {
     const { r: seen, s } = await check(OWNER);
     expect(seen.verdict).toBe('VALID');
     expect(codes(seen)).toEqual(['SEIZED', 'MORTGAGED']);
-    expect(seen.reasons[0]!.message).toMatch(/^WARNING/);
+    expect(seen.notes[0]!.message).toMatch(/^WARNING/);
     expect(s.seized).toBe(true);
     expect(s.encumbrances.filter((e) => e.kind === 'SEIZURE').map((e) => [e.rank, e.rightHolderDepartmentId, e.caseNumber])).toEqual([
       [1, COURT, '(2026)京0105执1号'],

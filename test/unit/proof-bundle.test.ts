@@ -483,7 +483,8 @@ describe('vectors (test/vectors/proof-bundle)', () => {
   });
 
   it('every reason code of the verifier is the first reason (or a note) of at least one vector', () => {
-    const seen = new Set(vectors().flatMap(({ v }) => [v.expect.reason, ...v.expect.notes]));
+    const v2 = listVectorFiles('proof-bundle-v2').filter((f) => f.endsWith('.json') && f !== 'anchor.json').map((f) => readVectorJson<{ expect: { reason: string | null; notes: string[] } }>('proof-bundle-v2', f));
+    const seen = new Set([...vectors().flatMap(({ v }) => [v.expect.reason, ...v.expect.notes]), ...v2.flatMap((v) => [v.expect.reason, ...v.expect.notes])]);
     expect(Object.keys(REASON).filter((code) => !seen.has(code))).toEqual([]);
   });
 
@@ -504,9 +505,10 @@ describe('vectors under rules version 2 (test/vectors/proof-bundle-v2: encumbran
     expect(files.length).toBeGreaterThanOrEqual(5);
     const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
     for (const f of files) {
-      const v = readVectorJson<{ name: string; bundle: string; options: Record<string, string>; expect: { verdict: string; reason: string | null } }>('proof-bundle-v2', f);
-      const r = verifyBundle(hex(v.bundle), hex(anchorHex), { nowMs: BigInt(v.options.nowMs!) });
-      expect({ name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null }).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason });
+      const v = readVectorJson<{ name: string; bundle: string; options: { nowMs: string; holder?: { id: string; salt: string } }; expect: { verdict: string; reason: string | null; notes: string[] } }>('proof-bundle-v2', f);
+      const holder = v.options.holder === undefined ? {} : { holder: { id: v.options.holder.id, salt: hex(v.options.holder.salt) } };
+      const r = verifyBundle(hex(v.bundle), hex(anchorHex), { nowMs: BigInt(v.options.nowMs), ...holder });
+      expect({ name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null, notes: r.notes.map((x) => x.code) }).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason, notes: v.expect.notes });
     }
   });
 });
