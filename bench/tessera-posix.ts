@@ -17,7 +17,7 @@ const run = promisify(execFile);
 
 /** The Tessera release bench/tessera/go.mod pins. */
 export const TESSERA_VERSION = 'v1.0.4';
-export const INSTALL_GO = 'install Go 1.24 or later (Debian: apt-get install golang-go), which fetches Tessera from the Go module proxy';
+export const INSTALL_GO = 'install Go 1.24 or later (go.dev, or Debian trixie: apt-get install golang-go), which fetches Tessera from the Go module proxy';
 
 /** The built program, or why there is none. */
 export type TesseraBench = { ok: true; program: string } | { ok: false; unavailable: string };

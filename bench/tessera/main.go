@@ -82,12 +82,12 @@ func run(dir string, count int) error {
 		return err
 	}
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"entries":   count,
-		"seconds":   seconds,
-		"per_s":     float64(count) / seconds,
-		"tessera":   "v1.0.4",
-		"storage":   "posix",
-		"batch":     1024,
+		"entries":    count,
+		"seconds":    seconds,
+		"per_s":      float64(count) / seconds,
+		"tessera":    "v1.0.4",
+		"storage":    "posix",
+		"batch":      1024,
 		"batchAgeMs": 100,
 	})
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildTesseraBench } from '../../bench/tessera-posix.js';
 import { runNodeScript } from '../helpers/cli.js';
 
 describe('benchmark harness', () => {
@@ -27,6 +28,18 @@ describe('benchmark harness', () => {
     expect(out.merkle_vs_tessera_append_ratio).toBeCloseTo((out.merkle_append_per_s as number) / (out.tessera_posix_append_per_s as number), 1);
     // a million leaves plus 2 x 100,000 appends: about 30 s on a loaded 2-core machine (the first run also builds the Go program)
   }, 240_000);
+});
+
+describe('the merkle group\'s Tessera reference', () => {
+  it('without go on PATH is unavailable, saying what to install (never skipped silently)', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      expect(await buildTesseraBench()).toEqual({ ok: false, unavailable: expect.stringMatching(/^unavailable: go is not on PATH; install Go 1\.24 or later/) });
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
 });
 
 describe('benchmark group state', () => {
