@@ -257,7 +257,9 @@ export class MerkleLog {
     } else {
       const version = format.length === 4 ? ((format[0]! << 24) | (format[1]! << 16) | (format[2]! << 8) | format[3]!) >>> 0 : -1;
       if (version === 1) await MerkleLog.migrateFormat1(db, sizeValue === undefined ? 0 : readU64(sizeValue));
-      else if (version !== MERKLE_LOG_FORMAT) {
+      // a migration that stopped after recording format 2 left old nodes behind: clear them (a seek when there are none)
+      else if (version === MERKLE_LOG_FORMAT) await clearFormat1Nodes(db as unknown as Format1Store);
+      else {
         throw new LedgerError('STORE_FORMAT', `merkle log format version ${version} is not supported (this build reads version ${MERKLE_LOG_FORMAT}, and migrates version 1)`, {
           found: version,
           supported: MERKLE_LOG_FORMAT,

@@ -219,6 +219,16 @@ describe('migrating a format 1 store (one value per node) to tiles', () => {
     expect(toHex(again.root())).toBe(toHex(rootHash([...leaves, ...leavesOf(100, 4)])));
   });
 
+  it('old nodes left by a migration that stopped after recording format 2 are cleared at the next open', async () => {
+    const { db, merkle } = await openStore();
+    const log = await MerkleLog.open(merkle);
+    await appendCommitted(db, log, leavesOf(10));
+    await merkle.put(format1NodeKey(0, 3), leafHash(Uint8Array.of(1)));
+    const again = await MerkleLog.open(merkle);
+    expect(toHex(again.root())).toBe(toHex(rootHash(leavesOf(10))));
+    expect(await merkle.keys({ gte: Uint8Array.of(0x4e), lt: Uint8Array.of(0x4f) }).all()).toEqual([]);
+  });
+
   it('an empty format 1 store becomes an empty format 2 store', async () => {
     const { merkle } = await openStore();
     await merkle.put(Uint8Array.of(0x46), Uint8Array.of(0, 0, 0, 1));
