@@ -18,5 +18,8 @@ export interface BenchGroup {
   run(ctx: BenchContext): Promise<Record<string, BenchFigure>>;
 }
 
-/** A figure: a number, or named figures under one key. */
-export type BenchFigure = number | { [name: string]: BenchFigure };
+/**
+ * A figure: a number, or named figures under one key, or a string saying why a figure is
+ * unavailable and what to install (e.g. the merkle group's Tessera reference without `go`).
+ */
+export type BenchFigure = number | string | { [name: string]: BenchFigure };

@@ -122,6 +122,30 @@ export function putU64be(out: Uint8Array, at: number, n: bigint): void {
   new DataView(out.buffer, out.byteOffset, out.byteLength).setBigUint64(at, n, false);
 }
 
+/**
+ * Writes a safe integer `n` (0 <= n < 2^53) as 8 big-endian bytes at `at`, without BigInt or a
+ * DataView (the Merkle log's keys: ledger/merkle-tile.ts).
+ */
+export function putSafeU64be(out: Uint8Array, at: number, n: number): void {
+  const hi = Math.floor(n / 2 ** 32); // beyond 2^32: no bitwise operators on n itself
+  const lo = n - hi * 2 ** 32;
+  out[at] = hi >>> 24;
+  out[at + 1] = (hi >>> 16) & 0xff;
+  out[at + 2] = (hi >>> 8) & 0xff;
+  out[at + 3] = hi & 0xff;
+  out[at + 4] = lo >>> 24;
+  out[at + 5] = (lo >>> 16) & 0xff;
+  out[at + 6] = (lo >>> 8) & 0xff;
+  out[at + 7] = lo & 0xff;
+}
+
+/** Reads 8 big-endian bytes at `at` as a number; undefined when the value is 2^53 or more. */
+export function readSafeU64be(bytes: Uint8Array, at: number): number | undefined {
+  let v = 0;
+  for (let i = 0; i < 8; i++) v = v * 256 + bytes[at + i]!;
+  return Number.isSafeInteger(v) ? v : undefined;
+}
+
 export function i64be(n: bigint): Uint8Array {
   if (n < I64_MIN || n > I64_MAX) throw new RangeError(`i64 out of range: ${n}`);
   const out = new Uint8Array(8);

@@ -45,6 +45,17 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
 }
 
 /**
+ * SHA-256(0x01 || left || right) where left || right are the 64 bytes `pair[at, at + 64)`, written
+ * into `out[outAt, outAt + 32)`: the persistent log's tiles keep siblings side by side, so it
+ * hashes them in place without allocating.
+ */
+export function nodeHashInto(pair: Uint8Array, at: number, out: Uint8Array, outAt: number): void {
+  nodeScratch[0] = NODE_HASH_PREFIX;
+  for (let i = 0; i < 2 * HASH_SIZE; i++) nodeScratch[1 + i] = pair[at + i]!;
+  sha256Into(nodeScratch, out, outAt, nodeScratch.length);
+}
+
+/**
  * The right edge of a log (its perfect subtrees, largest first): appending a leaf hash costs
  * O(1) amortised hashes, and the root of every prefix is the fold of the edge (RFC 9162 section
  * 2.1.1's split, taken from the right). What a replay needs when it recomputes a log root without

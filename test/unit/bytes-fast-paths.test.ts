@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { putU64be, u64be, utf8 } from '../../ledger/bytes.js';
+import { putSafeU64be, putU64be, readSafeU64be, u64be, utf8 } from '../../ledger/bytes.js';
 import { atBytes, keyAt, RecordReader, RecordWriter } from '../../ledger/projection-records.js';
 
 // The replay's fast paths must give exactly the bytes of TextEncoder and DataView.
@@ -16,6 +16,17 @@ describe('bytes fast paths', () => {
     fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ minLength: 60, maxLength: 80 }), fc.constantFrom('\ud800', 'a\udc00b', '', 'é', '部门')), (s) => {
       expect(utf8(s)).toEqual(encoder.encode(s));
     }));
+  });
+  it('putSafeU64be and readSafeU64be equal DataView for every safe integer, and refuse 2^53 and more', () => {
+    fc.assert(fc.property(fc.oneof(fc.integer({ min: 0, max: 2 ** 32 + 5 }), fc.maxSafeNat()), (n) => {
+      const out = new Uint8Array(9).fill(0xaa);
+      putSafeU64be(out, 1, n);
+      expect(out.subarray(1)).toEqual(viaDataView(BigInt(n)));
+      expect(out[0]).toBe(0xaa);
+      expect(readSafeU64be(out, 1)).toBe(n);
+    }));
+    expect(readSafeU64be(viaDataView(2n ** 53n), 0)).toBeUndefined();
+    expect(readSafeU64be(viaDataView(2n ** 64n - 1n), 0)).toBeUndefined();
   });
   it('u64be and putU64be equal DataView.setBigUint64 across the range', () => {
     fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.constantFrom(0, 3), (n, at) => {

@@ -3,7 +3,9 @@ import { Level } from 'level';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../ledger/bytes.js';
 import { MerkleLog, type BinaryLevel } from '../../ledger/merkle-log.js';
-import { consistencyProof, inclusionProof, leafHash, rootHash, verifyConsistency, verifyInclusion } from '../../ledger/merkle.js';
+import { format1NodeKey } from '../../ledger/merkle-log-v1.js';
+import { tileKey } from '../../ledger/merkle-tile.js';
+import { consistencyProof, inclusionProof, leafHash, nodeHash, rootHash, verifyConsistency, verifyInclusion } from '../../ledger/merkle.js';
 import { tempDir } from '../helpers/temp.js';
 
 type Db = Level<Uint8Array, Uint8Array>;
@@ -142,17 +144,109 @@ describe('persistent Merkle log (LevelDB) against the pure functions', () => {
 
   it('refuses a data folder of an unknown format version, and a damaged one', async () => {
     const { merkle } = await openStore();
-    await merkle.put(Uint8Array.of(0x46), Uint8Array.of(0, 0, 0, 2));
-    await expect(MerkleLog.open(merkle)).rejects.toMatchObject({ code: 'STORE_FORMAT', details: { found: 2, supported: 1 } });
+    await merkle.put(Uint8Array.of(0x46), Uint8Array.of(0, 0, 0, 3));
+    await expect(MerkleLog.open(merkle)).rejects.toMatchObject({ code: 'STORE_FORMAT', details: { found: 3, supported: 2 } });
 
     const other = await openStore();
     const log = await MerkleLog.open(other.merkle);
-    await appendCommitted(other.db, log, leavesOf(8));
-    // delete the level-3 node (the root of the 8 leaves): reopening needs it
-    const key = new Uint8Array(10);
-    key[0] = 0x4e;
-    key[1] = 3;
-    await other.merkle.del(key);
+    await appendCommitted(other.db, log, leavesOf(300));
+    // delete tile (0, 1), the right edge of level 0 (leaves 256..299): reopening needs it
+    await other.merkle.del(tileKey(0, 1));
     await expect(MerkleLog.open(other.merkle)).rejects.toMatchObject({ code: 'STORE_FORMAT' });
+    // a tile cut short is refused on read too: tile (0, 0) with its last hash missing
+    const again = await openStore();
+    const log2 = await MerkleLog.open(again.merkle);
+    await appendCommitted(again.db, log2, leavesOf(600));
+    const full = (await again.merkle.get(tileKey(0, 0)))!;
+    await again.merkle.put(tileKey(0, 0), full.subarray(0, full.length - 32));
+    await expect(log2.inclusionProof(3, 600)).rejects.toMatchObject({ code: 'STORE_FORMAT' });
+  });
+
+  it('crosses tile levels: 70,000 leaves (tile level 1 fills at 65,536) in blocks of 1,000', async () => {
+    const { db, merkle, path } = await openStore();
+    let log = await MerkleLog.open(merkle);
+    const leaves = leavesOf(70_000, 7);
+    for (let at = 0; at < leaves.length; at += 1000) await appendCommitted(db, log, leaves.slice(at, at + 1000));
+    expect(toHex(log.root())).toBe(toHex(rootHash(leaves)));
+    await db.close();
+    log = await MerkleLog.open((await openStore(path)).merkle);
+    expect(toHex(log.root())).toBe(toHex(rootHash(leaves)));
+    for (const [index, size] of [[0, 70_000], [65_535, 65_536], [65_536, 65_537], [69_999, 70_000], [12_345, 66_000], [256, 257]] as const) {
+      expect((await log.inclusionProof(index, size)).map(toHex), `inclusion ${index} in ${size}`).toEqual(inclusionProof(leaves.slice(0, size), index).map(toHex));
+    }
+    for (const [old, size] of [[1, 70_000], [65_536, 70_000], [65_535, 65_537], [256, 65_536], [30_000, 69_999]] as const) {
+      expect((await log.consistencyProof(old, size)).map(toHex), `consistency ${old} to ${size}`).toEqual(consistencyProof(leaves.slice(0, size), old).map(toHex));
+    }
+    expect(toHex(await log.rootAt(65_536))).toBe(toHex(rootHash(leaves.slice(0, 65_536))));
+    // the C2SP tiles' hashes: level 8 nodes 0..255 are tile level 1, index 0, the full bottom row
+    const level8 = await log.completeNodes(8, 0, 256);
+    expect(toHex(level8[255]!)).toBe(toHex(rootHash(leaves.slice(255 * 256, 256 * 256))));
+  }, 60_000);
+});
+
+/** Writes a format 1 store (one value per complete node, as before issue 28) of `leaves`. */
+async function writeFormat1(merkle: BinaryLevel, leaves: Uint8Array[]): Promise<void> {
+  const ops: Array<{ type: 'put'; key: Uint8Array; value: Uint8Array }> = [{ type: 'put', key: Uint8Array.of(0x46), value: Uint8Array.of(0, 0, 0, 1) }];
+  const size = new Uint8Array(8);
+  new DataView(size.buffer).setBigUint64(0, BigInt(leaves.length));
+  ops.push({ type: 'put', key: Uint8Array.of(0x53), value: size });
+  let row = leaves;
+  for (let level = 0; row.length > 0; level++) {
+    row.forEach((h, i) => ops.push({ type: 'put', key: format1NodeKey(level, i), value: h }));
+    const up: Uint8Array[] = [];
+    for (let i = 0; i + 1 < row.length; i += 2) up.push(nodeHash(row[i]!, row[i + 1]!));
+    row = up;
+  }
+  await merkle.batch(ops);
+}
+
+describe('migrating a format 1 store (one value per node) to tiles', () => {
+  it('keeps the size, root and every proof, records format 2 and deletes the old nodes', async () => {
+    const { db, merkle, path } = await openStore();
+    const leaves = leavesOf(1_500, 3);
+    await writeFormat1(merkle, leaves);
+    const log = await MerkleLog.open(merkle);
+    expect(log.size).toBe(1_500);
+    expect(toHex(log.root())).toBe(toHex(rootHash(leaves)));
+    expect(Array.from((await merkle.get(Uint8Array.of(0x46)))!)).toEqual([0, 0, 0, 2]);
+    expect(await merkle.keys({ gte: Uint8Array.of(0x4e), lt: Uint8Array.of(0x4f) }).all()).toEqual([]);
+    expect((await log.inclusionProof(700, 1_200)).map(toHex)).toEqual(inclusionProof(leaves.slice(0, 1_200), 700).map(toHex));
+    expect((await log.consistencyProof(999, 1_500)).map(toHex)).toEqual(consistencyProof(leaves, 999).map(toHex));
+    // and it grows from there, and reopens as format 2
+    await appendCommitted(db, log, leavesOf(100, 4));
+    await db.close();
+    const again = await MerkleLog.open((await openStore(path)).merkle);
+    expect(toHex(again.root())).toBe(toHex(rootHash([...leaves, ...leavesOf(100, 4)])));
+  });
+
+  it('old nodes left by a migration that stopped after recording format 2 are cleared at the next open', async () => {
+    const { db, merkle } = await openStore();
+    const log = await MerkleLog.open(merkle);
+    await appendCommitted(db, log, leavesOf(10));
+    await merkle.put(format1NodeKey(0, 3), leafHash(Uint8Array.of(1)));
+    const again = await MerkleLog.open(merkle);
+    expect(toHex(again.root())).toBe(toHex(rootHash(leavesOf(10))));
+    expect(await merkle.keys({ gte: Uint8Array.of(0x4e), lt: Uint8Array.of(0x4f) }).all()).toEqual([]);
+  });
+
+  it('an empty format 1 store becomes an empty format 2 store', async () => {
+    const { merkle } = await openStore();
+    await merkle.put(Uint8Array.of(0x46), Uint8Array.of(0, 0, 0, 1));
+    const log = await MerkleLog.open(merkle);
+    expect(log.size).toBe(0);
+    expect(Array.from((await merkle.get(Uint8Array.of(0x46)))!)).toEqual([0, 0, 0, 2]);
+  });
+
+  it('refuses a damaged format 1 store and leaves it at format 1', async () => {
+    const { merkle } = await openStore();
+    const leaves = leavesOf(40, 5);
+    await writeFormat1(merkle, leaves);
+    await merkle.del(format1NodeKey(0, 17)); // a leaf
+    await expect(MerkleLog.open(merkle)).rejects.toMatchObject({ code: 'STORE_FORMAT', details: { index: 17 } });
+    expect(Array.from((await merkle.get(Uint8Array.of(0x46)))!)).toEqual([0, 0, 0, 1]);
+    // a leaf that differs from what its parents were hashed from: the roots disagree
+    await merkle.put(format1NodeKey(0, 17), leafHash(Uint8Array.of(99)));
+    await expect(MerkleLog.open(merkle)).rejects.toMatchObject({ code: 'STORE_FORMAT', message: expect.stringMatching(/do not give the root/) });
+    expect(Array.from((await merkle.get(Uint8Array.of(0x46)))!)).toEqual([0, 0, 0, 1]);
   });
 });
