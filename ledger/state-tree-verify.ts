@@ -65,22 +65,23 @@ leafInput.set(LEAF_TAG, 0);
 const nodeInput = new Uint8Array(NODE_TAG.length + 2 * HASH_LENGTH);
 nodeInput.set(NODE_TAG, 0);
 
+/** SHA-256(tag || a || b) for a scratch buffer that already holds the tag; a and b are 32 bytes. */
+function hashTaggedPair(input: Uint8Array, tagLength: number, a: Uint8Array, b: Uint8Array): Uint8Array {
+  input.set(a, tagLength);
+  input.set(b, tagLength + HASH_LENGTH);
+  const out = new Uint8Array(HASH_LENGTH);
+  sha256Into(input, out);
+  return out;
+}
+
 /** leaf = SHA-256("ledger:smt-leaf:v1" || key || value hash); both 32 bytes. */
 export function smtLeafHash(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  leafInput.set(key, LEAF_TAG.length);
-  leafInput.set(valueHash, LEAF_TAG.length + HASH_LENGTH);
-  const out = new Uint8Array(HASH_LENGTH);
-  sha256Into(leafInput, out);
-  return out;
+  return hashTaggedPair(leafInput, LEAF_TAG.length, key, valueHash);
 }
 
 /** internal node = SHA-256("ledger:smt-node:v1" || left || right); both 32 bytes. */
 export function smtNodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  nodeInput.set(left, NODE_TAG.length);
-  nodeInput.set(right, NODE_TAG.length + HASH_LENGTH);
-  const out = new Uint8Array(HASH_LENGTH);
-  sha256Into(nodeInput, out);
-  return out;
+  return hashTaggedPair(nodeInput, NODE_TAG.length, left, right);
 }
 
 /** Bit `i` of a key (0 = the most significant bit of byte 0). */

@@ -71,16 +71,8 @@ function defaultOf(f: protobuf.Field): unknown {
   if (isMessageField(f)) return undefined;
   if (f.resolvedType instanceof protobuf.Enum) return 0;
   if (LONG_TYPES.has(f.type)) return 0n;
-  switch (f.type) {
-    case 'string':
-      return '';
-    case 'bytes':
-      return new Uint8Array(0);
-    case 'bool':
-      return false;
-    default:
-      return 0;
-  }
+  // every other numeric type (int32, sint32, fixed32, double, ...) defaults to 0
+  return f.type === 'string' || f.type === 'bytes' || f.type === 'bool' ? scalarDefault(f.type) : 0;
 }
 
 function convertScalar(f: protobuf.Field, v: unknown): unknown {
