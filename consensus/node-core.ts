@@ -553,11 +553,14 @@ export class NodeCore {
       return;
     }
     await this.commitBlock(staged.staged, commit, out, true);
-    const keep = raw.filter((r) => r.offset > header.lastOffset);
-    this.queue.unshift(...keep);
-    if (this.phase === 'consuming' && keep.length === 0 && this.queue.length === 0) {
-      out.push({ kind: 'consume-from', offset: this.blocks.head.nextOffset });
-    }
+    // Records the block covers are gone from the queue too (not only from the pending block): a
+    // block that arrives while this node is still folding inside its range (catch-up asks ahead)
+    // must not leave its tail to be folded into the next height. What stays must start right after
+    // the block; else the consumer starts there again.
+    const keep = [...raw, ...this.queue].filter((r) => r.offset > header.lastOffset);
+    this.queue.length = 0;
+    if (keep.length > 0 && keep[0]!.offset === this.blocks.head.nextOffset) this.queue.push(...keep);
+    else if (this.phase === 'consuming') out.push({ kind: 'consume-from', offset: this.blocks.head.nextOffset });
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -176,7 +176,7 @@ export const e2eGroup: BenchGroup = {
       log(`e2e: ${perSecond} committed events/s, ${nodeCpuUsPerEvent} CPU-µs per event and node`);
       // 2. latency against load, from node 1's live stream
       watch = await CommitWatch.open(cluster.nodes[0]!.url);
-      const seconds = quick ? 4 : 12;
+      const seconds = quick ? 2 : 12;
       const byRate: Record<string, BenchFigure> = {};
       let at1000: { p50: number; p99: number; stages: Record<string, BenchFigure> } | undefined;
       for (const rate of OFFERED_RATES) {
