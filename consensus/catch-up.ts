@@ -50,6 +50,11 @@ export class PeerHeads {
     this.target = undefined;
   }
 
+  /** The head `node` last reported, if heard. */
+  get(node: number): bigint | undefined {
+    return this.heads.get(node);
+  }
+
   highest(): bigint {
     return [...this.heads.values()].reduce((a, b) => (a > b ? a : b), 0n);
   }

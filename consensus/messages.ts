@@ -19,8 +19,12 @@ export interface KafkaRecord {
 export type CoreInput =
   /** Start (or restart): ask the peers for their heads before consuming. */
   | { kind: 'start'; nowMs: number }
-  /** Records from the partition, in offset order (redeliveries are skipped). */
-  | { kind: 'records'; records: KafkaRecord[] }
+  /**
+   * Records from the partition, in offset order (redeliveries are skipped), with the partition's
+   * high watermark when the fetch told it: the core posts an early time-to-cut marker only once it
+   * has folded everything below it (node-core.ts, `earlyMarkers`).
+   */
+  | { kind: 'records'; records: KafkaRecord[]; highWatermark?: bigint }
   /** A peer's vote. */
   | { kind: 'vote'; from: number; vote: Vote }
   /** A peer asks for committed block `height`. */

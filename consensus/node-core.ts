@@ -45,6 +45,9 @@ export type { CommitHook, CommittedEvent, NodeCoreOptions, SignaturePreparer } f
 
 export type Phase = 'syncing' | 'consuming' | 'voted' | 'halted';
 
+/** Committed blocks a catching-up node asks one peer for ahead of its head (requestNextBlock). */
+const CATCH_UP_WINDOW = 8n;
+
 type ResolvedOptions = Required<Omit<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>> & Pick<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>;
 
 const syncSignatureCheck: SignatureCheck = (pk, id, sig) => verifyEd25519(pk, id, sig);
@@ -89,7 +92,7 @@ export class NodeCore {
     }
     const { blocks, merkle, state } = await openNodeStores(options.db, options.genesis);
     const core = new this(
-      { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, yieldAfterVote: false, ...options },
+      { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, yieldAfterVote: false, earlyMarkers: true, ...options },
       blocks,
       merkle,
       state,
@@ -180,6 +183,7 @@ export class NodeCore {
           break;
         case 'records':
           if (this.phase === 'halted') break;
+          if (input.highWatermark !== undefined) this.highWatermark = input.highWatermark;
           this.enqueue(input.records, out);
           await this.drain(out);
           break;
@@ -207,6 +211,7 @@ export class NodeCore {
     }
     // A commit (by votes or a peer's block) may have unblocked queued records.
     if (this.canDrain() && this.queue.length > 0) await this.drain(out);
+    this.postEarlyMarker(out);
     return out;
   }
 
@@ -262,10 +267,33 @@ export class NodeCore {
     if (source !== undefined) this.requestNextBlock(source, out);
   }
 
+  /**
+   * Asks `from` for the next committed block and, when its head is known to be further ahead, for
+   * the following ones up to CATCH_UP_WINDOW above our head (issue 19: more, smaller blocks must
+   * not make catch-up, one round trip per block, slower than the chain grows). Heights already
+   * asked for are not asked again until a request goes stale (voteResendMs without one); blocks
+   * that arrive ahead of our head are dropped and head + 1 asked for again (judgePeerBlock), so a
+   * lost answer costs a round trip, not progress. Each block is verified on its own, as before.
+   */
   private requestNextBlock(from: number, out: CoreOutput[]): void {
+    const head = this.blocks.head.height;
+    // a window asked for voteResendMs ago without progress is stale: ask again from head + 1
+    const stale = this.nowMs - this.windowRequestedAtMs >= this.opts.voteResendMs;
+    if (stale || this.requestedThrough <= head) {
+      this.requestedThrough = head;
+      this.windowRequestedAtMs = this.nowMs;
+    }
     this.lastRequestMs = this.nowMs;
-    out.push({ kind: 'request-block', to: from, height: this.blocks.head.height + 1n });
+    const known = this.peerHeads.get(from);
+    const last = known !== undefined && known > head + 1n ? (known < head + CATCH_UP_WINDOW ? known : head + CATCH_UP_WINDOW) : head + 1n;
+    for (let h = this.requestedThrough + 1n; h <= last; h++) out.push({ kind: 'request-block', to: from, height: h });
+    if (last > this.requestedThrough) this.requestedThrough = last;
   }
+
+  /** The highest height asked for from peers and not yet stale (catch-up's window). */
+  private requestedThrough = 0n;
+  /** When the window was last (re)started from head + 1. */
+  private windowRequestedAtMs = -Infinity;
 
   private beginConsuming(out: CoreOutput[]): void {
     this.phase = 'consuming';
@@ -525,11 +553,14 @@ export class NodeCore {
       return;
     }
     await this.commitBlock(staged.staged, commit, out, true);
-    const keep = raw.filter((r) => r.offset > header.lastOffset);
-    this.queue.unshift(...keep);
-    if (this.phase === 'consuming' && keep.length === 0 && this.queue.length === 0) {
-      out.push({ kind: 'consume-from', offset: this.blocks.head.nextOffset });
-    }
+    // Records the block covers are gone from the queue too (not only from the pending block): a
+    // block that arrives while this node is still folding inside its range (catch-up asks ahead)
+    // must not leave its tail to be folded into the next height. What stays must start right after
+    // the block; else the consumer starts there again.
+    const keep = [...raw, ...this.queue].filter((r) => r.offset > header.lastOffset);
+    this.queue.length = 0;
+    if (keep.length > 0 && keep[0]!.offset === this.blocks.head.nextOffset) this.queue.push(...keep);
+    else if (this.phase === 'consuming') out.push({ kind: 'consume-from', offset: this.blocks.head.nextOffset });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -573,6 +604,31 @@ export class NodeCore {
     }
   }
 
+  /** The partition's high watermark as last reported with records (undefined: not known). */
+  private highWatermark: bigint | undefined;
+
+  /**
+   * Cut when there is enough to cut (issue 19), not only after the batch timeout: once the pending
+   * block includes an event, no vote of this node is outstanding and it has folded every record
+   * the broker reported, waiting longer only adds latency, so it posts TTC(h) at once. While a vote
+   * is outstanding the next block gathers what arrives (its marker follows the commit), so blocks
+   * grow with the load instead of shrinking to one event each (a restarted or wiped node catches
+   * up block by block); under saturation they fill to max_events.
+   * One early marker per height, by one node (earlyPosterOf); onTick re-posts after the batch timeout. Markers only
+   * decide *when* a cut happens through the log, so block bytes stay those of DESIGN.md section 8.
+   */
+  private postEarlyMarker(out: CoreOutput[]): void {
+    if (!this.opts.earlyMarkers || this.pendingReadyToCut || this.queue.length > 0) return;
+    if (this.phase !== 'consuming') return;
+    const p = this.pending;
+    if (p === undefined || p.firstIncludedAtMs === undefined || p.markerPostedAtMs !== undefined) return;
+    // one node per height posts early (round robin), so that the log carries one marker per block
+    // rather than one per node; if it is down, the others' batch timeout still cuts the height
+    if (earlyPosterOf(p.block.height, this.opts.genesis.genesis.nodes.length) !== this.opts.nodeIndex) return;
+    if (this.highWatermark !== undefined && this.nextOffsetToConsume() < this.highWatermark) return;
+    this.postMarker(p, false, out);
+  }
+
   private postMarker(p: Pending, heartbeat: boolean, out: CoreOutput[]): void {
     p.markerPostedAtMs = this.nowMs;
     const height = p.block.height;
@@ -580,4 +636,9 @@ export class NodeCore {
     const value = encode('TopicRecord', { ttc: { height, heartbeat, nodeIndex: this.opts.nodeIndex, signature } });
     out.push({ kind: 'post-marker', value, height, heartbeat });
   }
+}
+
+/** The node (1-based index) that posts height h's early marker: round robin over the genesis nodes. */
+export function earlyPosterOf(height: bigint, nodes: number): number {
+  return Number(height % BigInt(nodes)) + 1;
 }

@@ -49,6 +49,15 @@ export interface NodeCoreOptions {
    * to be folded completely (test chains, benches) leave it off. Block bytes are the same either way.
    */
   yieldAfterVote?: boolean;
+  /**
+   * Post a time-to-cut marker for the pending height as soon as it includes an event, no vote is
+   * outstanding and every record the broker has is folded (the queue is empty and the fetch's high
+   * watermark reached), instead of only once the genesis batch timeout has passed (default true;
+   * one node per height, round robin: node-core.ts `earlyPosterOf`). When to post a marker is each node's own affair (DESIGN.md section
+   * 8): the cut function, and so every block's bytes, is unchanged; the batch timeout stays the
+   * fallback (a lost marker is posted again after it).
+   */
+  earlyMarkers?: boolean;
   /** Where durations of the commit path's stages go (consensus/stage-timings.ts); measuring only. */
   timings?: StageSink;
 }

@@ -50,6 +50,11 @@ export interface NodeStatus {
   /** Blocks this node took from peers (catch-up) rather than cutting them itself. */
   blocksFromPeers: number;
   startedAt: string;
+  /**
+   * CPU time of the whole node process (all threads: main, signature workers, LevelDB's) since it
+   * started, user plus system, in µs (process.cpuUsage): the bench divides it by committed events.
+   */
+  cpuMicros: number;
   /** Durations of the commit path's stages (consensus/stage-timings.ts), in ms. */
   stages: Partial<Record<string, StageSummary>>;
   /** What the node runs beside consensus adds here (the outside witnesses' lag, issue 23). */
@@ -307,7 +312,10 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
             await new Promise((r) => setTimeout(r, 10));
             await heartbeat();
           }
-          if (records.length > 0 && consumer === c) routeAndContinue(await core.handle({ kind: 'records', records }));
+          if (records.length > 0 && consumer === c) {
+            const hw = batch.highWatermark;
+            routeAndContinue(await core.handle({ kind: 'records', records, ...(hw !== undefined && /^\d+$/.test(hw) ? { highWatermark: BigInt(hw) } : {}) }));
+          }
           await heartbeat();
         },
       });
@@ -340,6 +348,11 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   }, TICK_MS);
   const statusTimer = setInterval(writeStatusFile, 2000);
 
+  function cpuMicros(): number {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  }
+
   function status(stagesSinceEpochMs?: number): NodeStatus {
     const s = core.status;
     return {
@@ -357,6 +370,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       committedEvents,
       blocksFromPeers,
       startedAt,
+      cpuMicros: cpuMicros(),
       stages: timings.summary(stagesSinceEpochMs),
       ...options.statusExtra?.(),
     };

@@ -1,0 +1,61 @@
+/**
+ * Cut when there is enough (issue 19; consensus/node-core.ts `postEarlyMarker`): a node whose
+ * pending block includes an event, with no vote outstanding and every record below the reported
+ * high watermark folded, posts its time-to-cut marker at once, with the clock standing still (no
+ * batch timeout passed); one node per height (round robin) does so.
+ */
+import { describe, expect, it } from 'vitest';
+import { earlyPosterOf, NodeCore } from '../../consensus/node-core.js';
+import type { CoreOutput, KafkaRecord } from '../../consensus/messages.js';
+import { encode } from '../../proto/codec.js';
+import type { SignedEvent } from '../../proto/schema.generated.js';
+import { TestChain } from '../helpers/chain.js';
+
+const markers = (out: CoreOutput[]) => out.flatMap((o) => (o.kind === 'post-marker' ? [{ height: o.height, heartbeat: o.heartbeat }] : []));
+
+function records(events: SignedEvent[], firstOffset: bigint): KafkaRecord[] {
+  return events.map((e, i) => ({ offset: firstOffset + BigInt(i), timestamp: 1_000n + BigInt(i), logAppendTime: true, value: encode('TopicRecord', { event: e }) }));
+}
+
+async function freshChain(earlyMarkers: boolean): Promise<{ core: NodeCore; events: SignedEvent[] }> {
+  const chain = await TestChain.create({ projections: false });
+  // a second core over the same genesis and a fresh store, with the option under test
+  const core = await NodeCore.open({ genesis: chain.genesis, nodeIndex: 1, key: chain.nodeKey, db: (await TestChain.create({ projections: false })).db, syncWrites: false, earlyMarkers });
+  await core.handle({ kind: 'start', nowMs: 0 });
+  const events = ['dept.a', 'dept.b', 'dept.c'].map((id) => chain.w.register(id));
+  return { core, events };
+}
+
+describe('early time-to-cut markers', () => {
+  it('posts TTC(1) as soon as every reported record is folded, without the batch timeout passing', async () => {
+    const { core, events } = await freshChain(true);
+    const out = await core.handle({ kind: 'records', records: records(events.slice(0, 2), 0n), highWatermark: 2n });
+    expect(markers(out), 'one marker for height 1, not a heartbeat').toEqual([{ height: 1n, heartbeat: false }]);
+    // one early marker per height: more records at the same height post none
+    const again = await core.handle({ kind: 'records', records: records(events.slice(2), 2n), highWatermark: 3n });
+    expect(markers(again), 'no second early marker for height 1').toEqual([]);
+  });
+
+  it('waits while the broker reported records not yet folded (the high watermark is ahead)', async () => {
+    const { core, events } = await freshChain(true);
+    const behind = await core.handle({ kind: 'records', records: records(events.slice(0, 1), 0n), highWatermark: 3n });
+    expect(markers(behind), 'records 1 and 2 are still to come').toEqual([]);
+    const caughtUp = await core.handle({ kind: 'records', records: records(events.slice(1), 1n), highWatermark: 3n });
+    expect(markers(caughtUp), 'caught up: the marker goes').toEqual([{ height: 1n, heartbeat: false }]);
+  });
+
+  it('posts nothing early when the option is off (the batch timeout decides, as before)', async () => {
+    const { core, events } = await freshChain(false);
+    const out = await core.handle({ kind: 'records', records: records(events, 0n), highWatermark: 3n });
+    expect(markers(out)).toEqual([]);
+    const tick = await core.handle({ kind: 'tick', nowMs: 199 });
+    expect(markers(tick), 'before the 200 ms batch timeout').toEqual([]);
+    const late = await core.handle({ kind: 'tick', nowMs: 200 });
+    expect(markers(late), 'at the batch timeout').toEqual([{ height: 1n, heartbeat: false }]);
+  });
+
+  it('names one poster per height, round robin over the genesis nodes', () => {
+    expect([1n, 2n, 3n, 4n, 5n, 6n].map((h) => earlyPosterOf(h, 3))).toEqual([2, 3, 1, 2, 3, 1]);
+    expect([1n, 2n, 3n].map((h) => earlyPosterOf(h, 1))).toEqual([1, 1, 1]);
+  });
+});
