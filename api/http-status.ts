@@ -15,6 +15,9 @@ export const HTTP_STATUS_BY_CODE = {
   FILE_EXISTS: 409,
   KEY_FILE_PERMISSIONS: 400,
   PAYLOAD_TOO_LARGE: 413,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
   // decoding (a message that does not decode is INVALID: exit 1)
   MALFORMED: 400,
   NON_CANONICAL: 400,

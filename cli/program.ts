@@ -20,6 +20,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerProof } from './commands/proof.js';
 import { registerAudit } from './commands/audit.js';
 import { registerWitness } from './commands/witness.js';
+import { registerSignRequest } from './commands/sign-request.js';
 import { packageVersion } from '../stack/package-info.js';
 
 export function buildProgram(): Command {
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerProof(program);
   registerAudit(program);
   registerWitness(program);
+  registerSignRequest(program);
   return program;
 }
 

@@ -26,6 +26,9 @@ export const ERROR_CODES = {
   FILE_EXISTS: { retriable: false, doc: 'refusing to overwrite an existing file' },
   KEY_FILE_PERMISSIONS: { retriable: false, doc: 'a private key file is readable by others' },
   PAYLOAD_TOO_LARGE: { retriable: false, doc: 'input over its size limit' },
+  UNAUTHENTICATED: { retriable: false, doc: 'the request carries no valid signature of a registered key (RFC 9421; api/request-auth.ts)' },
+  FORBIDDEN: { retriable: false, doc: "the caller's role may not use this route or read this record (api/access-policy.ts)" },
+  RATE_LIMITED: { retriable: true, doc: 'the caller made too many requests of this kind: wait for the Retry-After seconds' },
   // decoding (a message that does not decode is INVALID: exit 1)
   MALFORMED: { retriable: false, doc: 'bytes do not decode as the expected message' },
   NON_CANONICAL: { retriable: false, doc: 'a message does not re-encode to its exact bytes' },

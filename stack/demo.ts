@@ -19,9 +19,10 @@ import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } fro
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
-import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
 import { writeBundle } from '../proofs/bundle-files.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
+import { signedFetch } from '../producers/signed-fetch.js';
 
 export interface DemoLayout {
   root: string;
@@ -111,10 +112,12 @@ export async function findApi(cluster: LocalCluster): Promise<string | undefined
 }
 
 /** A department's next sequence number on chain, through the API (undefined when unknown). */
-async function chainNextSequence(apiUrl: string | undefined, departmentId: string): Promise<bigint | undefined> {
+async function chainNextSequence(apiUrl: string | undefined, departmentId: string, key: SigningKey): Promise<bigint | undefined> {
   if (apiUrl === undefined) return undefined;
   try {
-    const r = await fetch(`${apiUrl}/v1/departments/${encodeURIComponent(departmentId)}`, { signal: AbortSignal.timeout(3000) });
+    // signed as the department itself (the signed API mode; a department not yet registered gets 401: unknown)
+    const signer = { keyid: `department/${departmentId}/1`, sign: (m: Uint8Array) => key.sign(m) };
+    const r = await signedFetch(signer, `${apiUrl}/v1/departments/${encodeURIComponent(departmentId)}`, { signal: AbortSignal.timeout(3000) });
     if (!r.ok) return undefined;
     const body = (await r.json()) as Record<string, unknown>;
     // `{ record: DepartmentRecord, keys }` (api/routes-records.ts), 64-bit integers as strings
@@ -161,7 +164,7 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
   let skipped = 0;
   try {
     for (const d of demoSigners()) {
-      const onChain = await chainNextSequence(apiUrl, d);
+      const onChain = await chainNextSequence(apiUrl, d, keys.get(d)!);
       const client = await DepartmentClient.open({
         kafka,
         channel: cluster.genesis.genesis.channel,
@@ -323,6 +326,25 @@ export async function writeSamples(cluster: LocalCluster, layout: DemoLayout, ap
   return { anchor: { file: anchorFile, hash }, samples, notes };
 }
 
+export { DEMO_AUDITOR_ID } from './demo-scenario.js';
+
+/**
+ * The curl lines of the demo (issue 22): a department and the auditor calling the API with
+ * signed requests (`ledger sign-request` writes the RFC 9421 fields; bash's `<(...)` hands them to
+ * curl's `-H @file`). They work in both API modes of the local stack.
+ */
+export function demoCurlLines(apiUrl: string, layout: DemoLayout, rel: (p: string) => string): string[] {
+  const line = (departmentId: string, path: string) =>
+    `U='${apiUrl}${path}'; curl -s -H @<(npx ledger sign-request --key ${rel(layout.key(departmentId))} --keyid department/${departmentId}/1 "$U") "$U"`;
+  return [
+    `  # 市民政局 (a department): its own share requests and grants`,
+    `  ${line('dept.civil', '/v1/grants?grantee=dept.civil')}`,
+    `  # 市审计局 (the auditor): every department's counts, and any department's rejected attempts`,
+    `  ${line(DEMO_AUDITOR_ID, '/v1/stats/departments')}`,
+    `  ${line(DEMO_AUDITOR_ID, '/v1/rejected?department=bank.city')}`,
+  ];
+}
+
 /** What a new user reads after the demo: the page, the anchor, the samples and what to try. */
 export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   const rel = (p: string) => {
@@ -346,6 +368,10 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   }
   // the auditor: over the API while the stack runs, or the full replay on a stopped node's folder
   if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin   (while it runs)`);
+  if (r.apiUrl) {
+    out('API calls, signed with the demo departments\' keys (README "Who may read what"; bash):');
+    for (const l of demoCurlLines(r.apiUrl, r.layout, rel)) out(l);
+  }
   out(`  npx ledger audit --data ${rel(r.stackRoot)}   (once stopped: the full audit, replaying every block)`);
   for (const n of r.notes) out(`note: ${n}`);
 }

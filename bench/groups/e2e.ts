@@ -33,7 +33,7 @@ export const e2eGroup: BenchGroup = {
   pure: false,
   async run({ quick, log }) {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-e2e-'));
-    const cluster = await startLocalCluster({ dataDir: join(dir, 'stack'), brokerDir: join(dir, 'kafka'), startNodes: false, log });
+    const cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir: join(dir, 'stack'), brokerDir: join(dir, 'kafka'), startNodes: false, log });
     try {
       const kafka = createKafka({ brokers: cluster.brokers });
       const client = await DepartmentClient.open({ kafka, channel: cluster.genesis.genesis.channel, departmentId: 'authority.city', keyVersion: 1, key: loadKeyFile(cluster.layout.authorityKey), stateDir: join(dir, 'outbox') });
