@@ -24,11 +24,11 @@ export function signedHeaders(signer: RequestSigner, method: string, url: string
 }
 
 /** `fetch` signed by `signer` (unsigned when it is undefined). */
-export async function signedFetch(signer: RequestSigner | undefined, url: string, init: RequestInit & { body?: Uint8Array | string } = {}): Promise<Response> {
-  if (signer === undefined) return fetch(url, init);
-  const method = (init.method ?? 'GET').toUpperCase();
-  const body = typeof init.body === 'string' ? new TextEncoder().encode(init.body) : init.body;
-  const headers = new Headers(init.headers);
-  for (const [k, v] of Object.entries(signedHeaders(signer, method, url, body))) headers.set(k, v);
-  return fetch(url, { ...init, method, headers, ...(body !== undefined ? { body } : {}) });
+export async function signedFetch(signer: RequestSigner | undefined, url: string, init: Omit<RequestInit, 'body'> & { body?: Uint8Array | string } = {}): Promise<Response> {
+  const { body: given, ...rest } = init;
+  const method = (rest.method ?? 'GET').toUpperCase();
+  const body = typeof given === 'string' ? new TextEncoder().encode(given) : given;
+  const headers = new Headers(rest.headers);
+  if (signer !== undefined) for (const [k, v] of Object.entries(signedHeaders(signer, method, url, body))) headers.set(k, v);
+  return fetch(url, { ...rest, method, headers, ...(body !== undefined ? { body: Buffer.from(body) } : {}) });
 }
