@@ -26,10 +26,29 @@ export type MerkleCheckCode =
 export interface MerkleCheck {
   ok: boolean;
   code?: MerkleCheckCode;
+  /** For a *_ROOT_MISMATCH: the root the caller gave (as transparency-dev/merkle's RootMismatchError). */
+  expected?: Uint8Array;
+  /** For a *_ROOT_MISMATCH: the root the proof leads to. */
+  computed?: Uint8Array;
 }
 
 const OK: MerkleCheck = Object.freeze({ ok: true });
 const fail = (code: MerkleCheckCode): MerkleCheck => ({ ok: false, code });
+const mismatch = (code: MerkleCheckCode, expected: Uint8Array, computed: Uint8Array): MerkleCheck => ({ ok: false, code, expected, computed });
+
+/** A failed check in words: its code, and for a root mismatch both roots in hex. */
+export function describeMerkleCheck(check: MerkleCheck): string {
+  if (check.ok) return 'OK';
+  const code = check.code ?? 'BAD_INPUT';
+  if (check.expected === undefined || check.computed === undefined) return code;
+  return `${code}: expected root ${hex(check.expected)}, the proof gives ${hex(check.computed)}`;
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
 
 function isHash(h: unknown): h is Uint8Array {
   return h instanceof Uint8Array && h.length === HASH_SIZE;
@@ -118,7 +137,7 @@ export function verifyInclusion(
   if (!isHash(root)) return fail('BAD_INPUT');
   const r = rootFromInclusionProof(leafHashValue, index, treeSize, proof);
   if (!r.ok) return fail(r.code);
-  return equalHash(r.root, root) ? OK : fail('ROOT_MISMATCH');
+  return equalHash(r.root, root) ? OK : mismatch('ROOT_MISMATCH', root, r.root);
 }
 
 /**
@@ -142,7 +161,7 @@ export function verifyConsistency(
     // Same tree: the proof is empty and the roots are the same bytes (compared as given, as the
     // transparency-dev verifier does).
     if (proof.length > 0) return fail('PROOF_TOO_LONG');
-    if (!sameBytes(oldRoot, newRoot)) return fail('ROOT_MISMATCH');
+    if (!sameBytes(oldRoot, newRoot)) return oldRoot instanceof Uint8Array && newRoot instanceof Uint8Array ? mismatch('ROOT_MISMATCH', newRoot, oldRoot) : fail('ROOT_MISMATCH');
     return size1 > 0 || sameBytes(oldRoot, EMPTY_ROOT) ? OK : fail('ROOT_MISMATCH');
   }
   if (size1 === 0) {
@@ -181,7 +200,7 @@ export function verifyConsistency(
     sn = half(sn);
   }
   if (sn !== 0) return fail('PROOF_TOO_SHORT');
-  if (!equalHash(fr, oldRoot)) return fail('OLD_ROOT_MISMATCH');
-  if (!equalHash(sr, newRoot)) return fail('NEW_ROOT_MISMATCH');
+  if (!equalHash(fr, oldRoot)) return mismatch('OLD_ROOT_MISMATCH', oldRoot, fr);
+  if (!equalHash(sr, newRoot)) return mismatch('NEW_ROOT_MISMATCH', newRoot, sr);
   return OK;
 }

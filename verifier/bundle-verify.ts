@@ -18,7 +18,7 @@ import { isLedgerError } from '../errors/ledger-error.js';
 import { loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
 import { grantWindowAt } from '../ledger/grant-window.js';
 import { eventId as eventIdOf, headerHash as headerHashOf } from '../ledger/hash.js';
-import { leafHash, verifyConsistency, verifyInclusion } from '../ledger/merkle-verify.js';
+import { describeMerkleCheck, leafHash, verifyConsistency, verifyInclusion } from '../ledger/merkle-verify.js';
 import { consistencyRanges } from '../ledger/merkle.js';
 import { encodeRecord, findKey, keyActivityAt } from '../ledger/state-records.js';
 import { stateKey, verifyStateProof, recordValueHash } from '../ledger/state-tree-verify.js';
@@ -301,7 +301,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
 
   // 7. the inclusion proof against the header's log root and size
   const inc = verifyInclusion(leafHash(evId), defining.logPosition, header.logSize, inclusionPath, header.logRoot);
-  if (!inc.ok) throw new Invalid(reason('INCLUSION_INVALID', inc.code));
+  if (!inc.ok) throw new Invalid(reason('INCLUSION_INVALID', describeMerkleCheck(inc)));
   checkConsistency(b, header, options, result);
 
   // 8. status, from the state record

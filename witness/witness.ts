@@ -13,7 +13,7 @@ import { Level } from 'level';
 import { bytesEqual, concatBytes } from '../ledger/bytes.js';
 import { formatSignedNote, parseCheckpointText, parseSignedNote } from '../ledger/checkpoint.js';
 import { isLedgerError } from '../errors/ledger-error.js';
-import { verifyConsistency } from '../ledger/merkle-verify.js';
+import { describeMerkleCheck, verifyConsistency } from '../ledger/merkle-verify.js';
 import { makeCosignature, verifyLogSignature, type VerifierKey } from '../ledger/witness-cosignature.js';
 import { parseAddCheckpoint } from './add-checkpoint-body.js';
 
@@ -105,7 +105,7 @@ export class Witness {
       if (req.proof.length > 0) return text(422, 'the consistency proof must be empty from size 0');
     } else {
       const check = verifyConsistency(latest.size, checkpoint.size, latest.root, checkpoint.root, req.proof);
-      if (!check.ok) return text(422, `the consistency proof from ${latest.size} to ${checkpoint.size} does not verify (${check.code})`);
+      if (!check.ok) return text(422, `the consistency proof from ${latest.size} to ${checkpoint.size} does not verify (${describeMerkleCheck(check)})`);
     }
     const size = new Uint8Array(8);
     new DataView(size.buffer).setBigUint64(0, checkpoint.size);

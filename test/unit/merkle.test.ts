@@ -13,6 +13,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../ledger/merkle.js';
+import { describeMerkleCheck } from '../../ledger/merkle-verify.js';
 import { VECTORS_DIR, readVectorJson } from '../helpers/vectors.js';
 
 interface Facts {
@@ -171,5 +172,35 @@ describe('proofs: properties', () => {
     expect(() => inclusionProof(leavesOf(3), 3)).toThrowError(expect.objectContaining({ code: 'BAD_ARGUMENT' }));
     expect(() => consistencyProof(leavesOf(3), 4)).toThrowError(expect.objectContaining({ code: 'BAD_ARGUMENT' }));
     expect(() => rootHash([new Uint8Array(3)])).toThrowError(expect.objectContaining({ code: 'BAD_LENGTH' }));
+  });
+});
+
+describe('a root mismatch carries both roots', () => {
+  const leaves = Array.from({ length: 7 }, (_, i) => leafHash(new Uint8Array([i])));
+  const root7 = rootHash(leaves);
+  const root4 = rootHash(leaves.slice(0, 4));
+  const wrong = new Uint8Array(32).fill(0xab);
+
+  it('inclusion: the given root and the one the proof leads to', () => {
+    const check = verifyInclusion(leaves[2]!, 2, 7, inclusionProof(leaves, 2), wrong);
+    expect(check).toMatchObject({ ok: false, code: 'ROOT_MISMATCH' });
+    expect(toHex(check.expected!)).toBe(toHex(wrong));
+    expect(toHex(check.computed!)).toBe(toHex(root7));
+    expect(describeMerkleCheck(check)).toBe(`ROOT_MISMATCH: expected root ${toHex(wrong)}, the proof gives ${toHex(root7)}`);
+  });
+
+  it('consistency: old and new roots, each with what the proof computes', () => {
+    const proof = consistencyProof(leaves, 4);
+    const old = verifyConsistency(4, 7, wrong, root7, proof);
+    // size 4 is a power of two: the old root is the proof's first hash, so a wrong old root
+    // shows in the new root the proof computes
+    expect(old.ok).toBe(false);
+    expect(old.expected).toBeDefined();
+    expect(old.computed).toBeDefined();
+    expect(toHex(old.expected!)).not.toBe(toHex(old.computed!));
+    const fresh = verifyConsistency(4, 7, root4, wrong, proof);
+    expect(fresh).toMatchObject({ ok: false, code: 'NEW_ROOT_MISMATCH' });
+    expect(toHex(fresh.expected!)).toBe(toHex(wrong));
+    expect(toHex(fresh.computed!)).toBe(toHex(root7));
   });
 });
