@@ -367,7 +367,8 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
     out(`  npx ledger verify ${samples}/certificate-revoked.bundle.bin --anchor ${samples}/trust-anchor.genesis.bin   (exit 3: REVOKED)`);
   }
   // the auditor: over the API while the stack runs, or the full replay on a stopped node's folder
-  if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin   (while it runs)`);
+  // (--key/--keyid: the auditor's signed reads, which a stack in the signed API mode requires)
+  if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin --key ${rel(r.layout.key(DEMO_AUDITOR_ID))} --keyid department/${DEMO_AUDITOR_ID}/1   (while it runs)`);
   if (r.apiUrl) {
     out('API calls, signed with the demo departments\' keys (README "Who may read what"; bash):');
     for (const l of demoCurlLines(r.apiUrl, r.layout, rel)) out(l);

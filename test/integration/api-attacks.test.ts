@@ -171,6 +171,14 @@ async function scenario(): Promise<void> {
   const out = await curl(['-s', '-w', '\n%{http_code}', '-H', `@${fields}`, reqUrl]);
   expect(out.trim().split('\n').pop()).toBe('200');
   expect(JSON.parse(out.trim().split('\n').slice(0, -1).join('\n'))).toMatchObject({ items: [], next: null });
+  // the auditor's full read over the API: `ledger audit --api` signs with the auditor's key; unsigned it is refused
+  const auditArgs = ['audit', '--api', n2, '--genesis', c.layout.genesis, '--level', 'merkle', '--json'];
+  const audited = await runCliAsync([...auditArgs, '--key', join(dataDir, 'dept.audit.ed25519key'), '--keyid', 'department/dept.audit/1']);
+  expect(audited.status, `${audited.stdout}${audited.stderr}`).toBe(0);
+  expect(JSON.parse(audited.stdout)).toMatchObject({ ok: true, findings: [] });
+  const refusedAudit = await runCliAsync(auditArgs);
+  expect(refusedAudit.status).not.toBe(0);
+  expect(refusedAudit.stderr).toContain('UNAUTHENTICATED');
   // the same line once more is a replay
   expect(await curl(['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `@${fields}`, reqUrl])).toBe('401');
 }
