@@ -145,7 +145,7 @@ export function createApi(node: ApiNode, options: ApiOptions): Api {
     responses: { '200': jsonObject('the OpenAPI 3 document') },
     handler: (req, res) => {
       queryOf(req.query, []);
-      document ??= openApiDocument(routes, { version: packageVersion(), channel: ctx.genesis.genesis.channel, policyOf });
+      document ??= openApiDocument(routes, { version: packageVersion(), channel: ctx.genesis.genesis.channel, policyOf, signed: access.mode === 'signed' });
       res.json(document);
     },
   });

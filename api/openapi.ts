@@ -34,9 +34,10 @@ const SIGNATURE_SCHEME = {
 
 /**
  * @param info.policyOf each route's roles (api/access-policy.ts): every operation states them as
- *   `x-roles` and as its `security` (none for a public route)
+ *   `x-roles` and, when `info.signed` (the node's signed mode), as its `security` (none for a
+ *   public route; none at all in the open local mode, which asks for no signature)
  */
-export function openApiDocument(routes: RouteSpec[], info: { version: string; channel: string; policyOf: (r: RouteSpec) => RoutePolicy }): Record<string, unknown> {
+export function openApiDocument(routes: RouteSpec[], info: { version: string; channel: string; policyOf: (r: RouteSpec) => RoutePolicy; signed: boolean }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const declared = new Set((r.params ?? []).filter((p) => p.in === 'path').map((p) => p.name));
@@ -65,7 +66,8 @@ export function openApiDocument(routes: RouteSpec[], info: { version: string; ch
       summary: r.summary,
       ...(r.description ? { description: r.description } : {}),
       'x-roles': [...policy.roles],
-      security: isPublic ? [] : [{ httpSignature: [] }],
+      // what this node demands: in the open local mode nothing (api/app.ts ApiAccess)
+      security: isPublic || !info.signed ? [] : [{ httpSignature: [] }],
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(r.requestBody ? { requestBody: { required: true, description: r.requestBody.description, content: Object.fromEntries(Object.entries(r.requestBody.content).map(([t, schema]) => [t, { schema }])) } } : {}),
       responses,

@@ -22,33 +22,17 @@ import { sealPeerMessage } from '../../consensus/peer-wire.js';
 import { signedFetch, signedHeaders, type RequestSigner } from '../../producers/signed-fetch.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
+import { withNodeLogs } from '../helpers/cluster-logs.js';
 
 let cluster: LocalCluster | undefined;
 afterAll(async () => {
   await cluster?.stop();
 });
 
-function dumpLogs(): void {
-  for (const n of [1, 2, 3]) {
-    try {
-      console.error(`--- node ${n} ---\n${readFileSync(join(cluster!.layout.nodeDir(n), 'node.log'), 'utf8').split('\n').slice(-25).join('\n')}`);
-    } catch {
-      /* none */
-    }
-  }
-}
-
 const signerOf = (departmentId: string, key: SigningKey): RequestSigner => ({ keyid: `department/${departmentId}/1`, sign: (m) => key.sign(m) });
 
 describe('an attacker against a cluster in the signed API mode', () => {
-  it('is refused everywhere it is not allowed, and the nodes stay up', { timeout: 300_000 }, async () => {
-    try {
-      await scenario();
-    } catch (e) {
-      dumpLogs();
-      throw e;
-    }
-  });
+  it('is refused everywhere it is not allowed, and the nodes stay up', { timeout: 300_000 }, () => withNodeLogs(() => cluster, scenario));
 });
 
 async function scenario(): Promise<void> {

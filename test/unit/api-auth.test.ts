@@ -87,6 +87,10 @@ describe('the policy table', () => {
       }
     }
     expect(operations).toBe(signed.api.routes.length);
+    // the open local mode's document asks for no signature (it demands none), roles still stated
+    const openDoc = (await call(undefined, '/v1/openapi.json', {}, open)).json;
+    const openOps = Object.values(openDoc.paths as Record<string, Record<string, { 'x-roles': string[]; security: unknown[] }>>).flatMap((ops) => Object.values(ops));
+    expect(openOps.every((op) => op.security.length === 0 && op['x-roles'].length > 0)).toBe(true);
   });
 });
 
