@@ -154,6 +154,8 @@ export const ROUTE_POLICY: Readonly<Record<string, RoutePolicy>> = {
   'get /v1/grants/{requestId}/history': { roles: ['department', 'auditor'], scope: grantParty },
   'get /v1/access': { roles: ['department', 'auditor'], scope: ownAccess, limit: 'heavy' },
   'get /v1/rejected': { roles: ['department', 'auditor'], scope: ownFilter('department') },
+  // the sharing performance report (issue 25): a department's own figures (department=<its id>), or all for the auditor
+  'get /v1/report': { roles: ['department', 'auditor'], scope: ownFilter('department'), limit: 'heavy' },
   // its own submissions
   'post /v1/events': { roles: ['department'], limit: 'write' },
   'get /v1/departments/{departmentId}/next-sequence': { roles: ['department', 'auditor'], scope: ownDepartmentParam },

@@ -20,6 +20,7 @@ import { expressPathOf, jsonObject, type RouteSpec } from './route-spec.js';
 import { bundleRoutes } from './routes-bundles.js';
 import { chainRoutes } from './routes-chain.js';
 import { recordRoutes } from './routes-records.js';
+import { reportRoutes } from './routes-report.js';
 import { submitRoutes } from './routes-submit.js';
 import { tlogRoutes } from './routes-tlog.js';
 import { Stream } from './stream.js';
@@ -135,7 +136,7 @@ export function createApi(node: ApiNode, options: ApiOptions): Api {
     next();
   });
 
-  const routes: RouteSpec[] = [...chainRoutes(ctx), ...recordRoutes(ctx), ...submitRoutes(ctx, submitter), ...tlogRoutes(ctx), ...bundleRoutes(ctx), ...(options.extraRoutes?.(ctx) ?? [])];
+  const routes: RouteSpec[] = [...chainRoutes(ctx), ...recordRoutes(ctx), ...reportRoutes(ctx), ...submitRoutes(ctx, submitter), ...tlogRoutes(ctx), ...bundleRoutes(ctx), ...(options.extraRoutes?.(ctx) ?? [])];
   let document: Record<string, unknown> | undefined;
   routes.push({
     method: 'get',

@@ -16,10 +16,11 @@ import { rebuildGroup } from './groups/rebuild.js';
 import { stateGroup } from './groups/state.js';
 import { bundleGroup } from './groups/bundle.js';
 import { auditGroup } from './groups/audit.js';
+import { reportGroup } from './groups/report.js';
 import type { BenchGroup } from './types.js';
 
 export const BENCH_SCHEMA = 1;
-export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, bundleGroup, auditGroup, apiGroup];
+export const GROUPS: BenchGroup[] = [cryptoGroup, merkleGroup, stateGroup, rebuildGroup, producerGroup, e2eGroup, bundleGroup, auditGroup, reportGroup, apiGroup];
 
 export interface BenchOptions {
   json: boolean;

@@ -21,6 +21,7 @@ import { registerProof } from './commands/proof.js';
 import { registerAudit } from './commands/audit.js';
 import { registerWitness } from './commands/witness.js';
 import { registerSignRequest } from './commands/sign-request.js';
+import { registerReport } from './commands/report.js';
 import { packageVersion } from '../stack/package-info.js';
 
 export function buildProgram(): Command {
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerWitness(program);
   registerSignRequest(program);
+  registerReport(program);
   return program;
 }
 

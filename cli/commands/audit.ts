@@ -29,6 +29,10 @@ import { openNodeDb, resolveNodePaths } from '../../consensus/node-store.js';
 import { HttpChainSource } from '../../api/client.js';
 import { loadKeyFile } from '../../ledger/key-file.js';
 import type { RequestSigner } from '../../producers/signed-fetch.js';
+import { checkPublishedReport, type ReportCheck } from '../../report/report-check.js';
+import { MAX_REPORT_BYTES, parseReportJson } from '../../report/report-files.js';
+import type { SharingReport } from '../../report/report-fold.js';
+import type { ChainSource } from '../../verifier/audit-source.js';
 
 interface AuditCliOptions {
   data?: string;
@@ -46,6 +50,27 @@ interface AuditCliOptions {
   /** With --api on a node in the signed mode: the auditor's (or a node's) key and its keyid. */
   key?: string;
   keyid?: string;
+  /** A published sharing report (JSON) to recompute from the chain (report/report-check.ts). */
+  report?: string;
+}
+
+function readPublishedReport(file: string): SharingReport {
+  let text: string;
+  try {
+    const buf = readFileSync(file);
+    if (buf.length > MAX_REPORT_BYTES) throw new LedgerError('PAYLOAD_TOO_LARGE', `${file} is over ${MAX_REPORT_BYTES} bytes`, { path: file });
+    text = buf.toString('utf8');
+  } catch (e) {
+    if (e instanceof LedgerError) throw e;
+    throw new LedgerError('FILE_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path: file });
+  }
+  return parseReportJson(text, file);
+}
+
+/** Recomputes the published report when the chain itself verified (a report over a bad chain proves nothing). */
+async function checkReportIfAsked(report: AuditReport, source: ChainSource, published: SharingReport | undefined): Promise<ReportCheck | undefined> {
+  if (published === undefined || !report.ok) return undefined;
+  return checkPublishedReport(source, published);
 }
 
 function readGenesis(file: string): LoadedGenesis {
@@ -162,19 +187,22 @@ async function runOverApi(opts: AuditCliOptions, requested: AuditLevel): Promise
   const level: AuditLevel = requested === 'full' ? 'merkle' : requested;
   const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;
   const pool = level === 'headers' ? undefined : new SignaturePool(opts.workers ?? availableParallelism());
+  const published = opts.report !== undefined ? readPublishedReport(opts.report) : undefined;
   let report: AuditReport;
+  let reportCheck: ReportCheck | undefined;
   // The pool's workers are unref'd and, between two HTTP reads, nothing else holds the event loop:
   // without this, Node would exit (code 13) while a block's signatures are on the workers.
   const keepAlive = setInterval(() => undefined, 60_000);
   try {
     report = await audit({ source, ...(anchor ? { anchor } : {}), level, pool, previous });
+    reportCheck = await checkReportIfAsked(report, source, published);
   } finally {
     clearInterval(keepAlive);
     await pool?.close();
   }
   if (requested === 'full') report.notChecked.push(`level full needs the node's data folder (the API serves no state to replay): checked at level merkle over ${source.base}`);
   if (anchor === undefined) report.notChecked.push(`the genesis itself: taken from ${source.base} (give --genesis FILE, the trust anchor, to check it)`);
-  finishAudit(report, opts);
+  finishAudit(report, opts, reportCheck);
 }
 
 export function registerAudit(program: Command): void {
@@ -193,6 +221,7 @@ export function registerAudit(program: Command): void {
     .option('--api <url>', "a running node's API (e.g. http://127.0.0.1:7101) instead of a data folder: levels headers and merkle")
     .option('--key <file>', 'with --api on a node in the signed API mode: the auditor department\'s key file (README "Who may read what")')
     .option('--keyid <id>', 'with --key: department/<id>/<key version> (or node/<index>)')
+    .option('--report <file>', 'a published sharing report (JSON, from `ledger report`): recompute every figure from the verified chain and name the first that differs')
     .option('--json', 'print the report as JSON')
     .action(async (opts: AuditCliOptions) => {
       if (opts.compare !== undefined) return runCompare(opts);
@@ -202,6 +231,7 @@ export function registerAudit(program: Command): void {
       const { nodeDir, genesisFile } = resolveNodePaths(opts);
       const genesis = readGenesis(genesisFile);
       const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;
+      const published = opts.report !== undefined ? readPublishedReport(opts.report) : undefined;
       const db = await openNodeDb(nodeDir);
       const pool = level === 'headers' ? undefined : new SignaturePool(opts.workers ?? availableParallelism());
       const bar = process.stderr.isTTY && !opts.json ? new cliProgress.SingleBar({ format: 'audit {phase} |{bar}| {percentage}% | block {value}/{total} | {events} events | ETA {eta}s', stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : undefined;
@@ -216,19 +246,22 @@ export function registerAudit(program: Command): void {
         bar.update(Number(p.height), { events: p.events, phase: p.phase.padEnd(6) });
       };
       let report: AuditReport;
+      let reportCheck: ReportCheck | undefined;
       try {
-        report = await audit({ source: new LevelDbChainSource(db, genesis.bytes), anchor: genesis, level, db, pool, previous, onProgress });
+        const source = new LevelDbChainSource(db, genesis.bytes);
+        report = await audit({ source, anchor: genesis, level, db, pool, previous, onProgress });
+        reportCheck = await checkReportIfAsked(report, source, published);
       } finally {
         bar?.stop();
         await pool?.close();
         await db.close();
       }
-      finishAudit(report, opts);
+      finishAudit(report, opts, reportCheck);
     });
 }
 
 /** Saves the new checkpoint when everything passed (atomically: write, then rename), prints the report, sets the exit code. */
-function finishAudit(report: Parameters<typeof summary>[0], opts: { saveCheckpoint?: string; checkpoint?: string; json?: boolean }): void {
+function finishAudit(report: Parameters<typeof summary>[0], opts: { saveCheckpoint?: string; checkpoint?: string; json?: boolean; report?: string }, reportCheck?: ReportCheck): void {
   const target = opts.saveCheckpoint ?? opts.checkpoint;
   let saved: string | undefined;
   if (report.ok && report.newCheckpoint !== null && target !== undefined) {
@@ -237,6 +270,13 @@ function finishAudit(report: Parameters<typeof summary>[0], opts: { saveCheckpoi
     renameSync(tmp, target);
     saved = target;
   }
-  process.stdout.write(opts.json ? `${toJsonText(report)}\n` : `${summary(report, saved)}\n`);
-  if (!report.ok) process.exitCode = EXIT.FAILED_CHECK;
+  if (opts.json) {
+    process.stdout.write(`${toJsonText(opts.report !== undefined ? { ...report, publishedReport: reportCheck ?? null } : report)}\n`);
+  } else {
+    const lines = [summary(report, saved)];
+    if (reportCheck !== undefined) lines.push(reportCheck.ok ? `report ${opts.report}: ${reportCheck.message}` : `REPORT PROBLEM [${reportCheck.code}] in ${opts.report}: ${reportCheck.message}`);
+    else if (opts.report !== undefined) lines.push(`report ${opts.report}: not recomputed (the chain did not verify)`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  if (!report.ok || (reportCheck !== undefined && !reportCheck.ok)) process.exitCode = EXIT.FAILED_CHECK;
 }
