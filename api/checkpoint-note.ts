@@ -35,7 +35,7 @@ export function noteVerifierKeys(genesis: LoadedGenesis): string[] {
 }
 
 /** The signed checkpoint of the head (or of `height`). */
-export async function signedCheckpoint(ctx: ApiContext, height: bigint = ctx.blocks.head.height): Promise<{ note: string; height: bigint; signers: number[] }> {
+export async function signedCheckpoint(ctx: Pick<ApiContext, 'genesis' | 'blocks'>, height: bigint = ctx.blocks.head.height): Promise<{ note: string; height: bigint; signers: number[] }> {
   if (height < 1n) throw new LedgerError('NOT_FOUND', 'no checkpoint before the first block commits', {});
   const [header, commit] = await Promise.all([ctx.blocks.header(height), ctx.blocks.commit(height)]);
   if (header === undefined || commit === undefined) throw new LedgerError('NOT_FOUND', `no committed block at height ${height}`, {});

@@ -72,9 +72,9 @@ export class ApiClient {
   }
 
   /** A certificate's or grant's binary proof bundle (DESIGN.md section 10). */
-  async bundle(target: { kind: 'certificate' | 'grant'; id: string }, options: { fromLogSize?: bigint } = {}): Promise<Uint8Array> {
+  async bundle(target: { kind: 'certificate' | 'grant'; id: string }, options: { fromLogSize?: bigint; witnessed?: boolean } = {}): Promise<Uint8Array> {
     const kind = target.kind === 'certificate' ? 'certificates' : 'grants';
-    const q = options.fromLogSize !== undefined ? `&fromLogSize=${options.fromLogSize}` : '';
+    const q = `${options.fromLogSize !== undefined ? `&fromLogSize=${options.fromLogSize}` : ''}${options.witnessed ? '&witnessed=true' : ''}`;
     return (await this.bytes(`/v1/${kind}/${encodeURIComponent(target.id)}/bundle?format=binary${q}`, MAX_BUNDLE_BYTES))!;
   }
 

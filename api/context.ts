@@ -11,6 +11,7 @@ import type { MerkleLog } from '../ledger/merkle-log.js';
 import type { Projections } from '../ledger/projections.js';
 import { Queries } from '../ledger/queries.js';
 import type { StateStore } from '../ledger/state-store.js';
+import type { StoredWitnessed } from '../witness/node-witnessing.js';
 
 export interface ApiNode {
   genesis: LoadedGenesis;
@@ -22,6 +23,8 @@ export interface ApiNode {
   produce?: (values: Uint8Array[]) => Promise<{ partition: number; baseOffset: bigint }>;
   /** The node's status (phase, height, lag, alarms). */
   status?: () => unknown;
+  /** The checkpoints the outside witnesses cosigned (issue 23); absent: the genesis names none. */
+  witnessed?: () => StoredWitnessed;
 }
 
 export interface ApiContext extends ApiNode {

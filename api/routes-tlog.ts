@@ -7,6 +7,9 @@
 import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { noteVerifierKeys, originOf, signedCheckpoint } from './checkpoint-note.js';
+import { parseSignedNote } from '../ledger/checkpoint.js';
+import { COSIGNER_KEY_TYPE, formatVerifierKey } from '../ledger/witness-cosignature.js';
+import { appendCosignatures } from '../witness/node-witnessing.js';
 import type { ApiContext } from './context.js';
 import { jsonObject, type RouteSpec } from './route-spec.js';
 import { parseTilePath } from './tile-path.js';
@@ -14,6 +17,25 @@ import { tileBytes } from './tiles.js';
 import { parse, queryOf, tileIndexText, tileLevelText } from './validation.js';
 
 const binary = { 'application/octet-stream': { type: 'string', format: 'binary' } };
+
+/**
+ * The head's checkpoint with the witnesses' cosignature lines after the nodes' (issue 23), when
+ * the latest checkpoint the witnesses cosigned is the head's (same text); else the nodes' lines only.
+ */
+async function headCheckpointNote(ctx: ApiContext): Promise<{ note: string; height: bigint; signers: number[] }> {
+  const cp = await signedCheckpoint(ctx);
+  const stored = ctx.witnessed?.().latest;
+  const witnessed = stored && parseSignedNote(stored.note);
+  const head = parseSignedNote(cp.note);
+  if (witnessed === undefined || head === undefined || witnessed.text !== head.text) return cp;
+  const names = new Set(ctx.genesis.genesis.witnesses.map((w) => w.name));
+  return { ...cp, note: appendCosignatures(cp.note, witnessed.signatures.filter((s) => names.has(s.keyName))) };
+}
+
+/** The witnesses' cosigner verifier keys (vkey type 0x04), from the genesis. */
+function witnessVerifierKeys(ctx: ApiContext): string[] {
+  return ctx.genesis.genesis.witnesses.map((w) => formatVerifierKey(w.name, COSIGNER_KEY_TYPE, w.publicKey));
+}
 
 export function tlogRoutes(ctx: ApiContext): RouteSpec[] {
   const tile = (entries: boolean): RouteSpec => ({
@@ -48,10 +70,10 @@ export function tlogRoutes(ctx: ApiContext): RouteSpec[] {
       method: 'get',
       path: '/checkpoint',
       tag: 'tlog',
-      summary: 'C2SP tlog-checkpoint of the head in a C2SP signed note, with the note signatures of at least q nodes',
+      summary: 'C2SP tlog-checkpoint of the head in a C2SP signed note, with the note signatures of at least q nodes, then the outside witnesses\' cosignature/v1 lines once they cosigned it',
       responses: { '200': { description: 'the signed note (origin, log size, base64 root, blank line, signature lines)', content: { 'text/plain; charset=utf-8': { type: 'string' } } } },
       handler: async (_req, res) => {
-        const cp = await signedCheckpoint(ctx);
+        const cp = await headCheckpointNote(ctx);
         res.set('cache-control', 'no-cache, max-age=2').type('text/plain; charset=utf-8').send(cp.note);
       },
     },
@@ -59,11 +81,11 @@ export function tlogRoutes(ctx: ApiContext): RouteSpec[] {
       method: 'get',
       path: '/v1/checkpoint',
       tag: 'tlog',
-      summary: 'the signed checkpoint with what a client needs to check it: origin, note verifier keys, quorum, the header it comes from',
-      responses: { '200': jsonObject('{ origin, note, height, signers, quorum, verifierKeys, genesisHash }') },
+      summary: 'the signed checkpoint with what a client needs to check it: origin, note verifier keys, quorum, the header it comes from, the witnesses\' verifier keys and quorum',
+      responses: { '200': jsonObject('{ origin, note, height, signers, quorum, verifierKeys, genesisHash, witnessQuorum, witnessVerifierKeys }') },
       handler: async (req, res) => {
         queryOf(req.query, []);
-        const cp = await signedCheckpoint(ctx);
+        const cp = await headCheckpointNote(ctx);
         res.json({
           origin: originOf(ctx.genesis),
           note: cp.note,
@@ -72,7 +94,23 @@ export function tlogRoutes(ctx: ApiContext): RouteSpec[] {
           quorum: ctx.genesis.genesis.quorum,
           verifierKeys: noteVerifierKeys(ctx.genesis),
           genesisHash: toHex(ctx.genesis.hash),
+          witnessQuorum: ctx.genesis.genesis.witnessQuorum,
+          witnessVerifierKeys: witnessVerifierKeys(ctx),
         });
+      },
+    },
+    {
+      method: 'get',
+      path: '/checkpoint/witnessed',
+      tag: 'tlog',
+      summary: 'the latest checkpoint that reached the witness quorum of the genesis: a C2SP signed note with the nodes\' lines, then at least witness_quorum cosignature/v1 lines',
+      responses: { '200': { description: 'the witnessed signed note', content: { 'text/plain; charset=utf-8': { type: 'string' } } } },
+      handler: (req, res) => {
+        queryOf(req.query, []);
+        if (ctx.genesis.genesis.witnesses.length === 0) throw new LedgerError('NOT_FOUND', 'this chain\'s genesis names no witnesses', {});
+        const note = ctx.witnessed?.().quorum?.note;
+        if (note === undefined) throw new LedgerError('UNAVAILABLE', `no checkpoint has reached the witness quorum (${ctx.genesis.genesis.witnessQuorum}) yet`, {});
+        res.set('cache-control', 'no-cache, max-age=2').type('text/plain; charset=utf-8').send(note);
       },
     },
     {

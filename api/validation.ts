@@ -106,6 +106,9 @@ export const tileIndexText = z
 /** The `format` of the routes that answer protobuf bytes or their JSON view. */
 export const formatText = z.enum(['binary', 'json']);
 
+/** A yes/no query flag (e.g. a bundle's `witnessed`). */
+export const booleanText = z.enum(['true', 'false']);
+
 /** The `wait` of a submission. */
 export const waitText = z.enum(['commit']);
 

@@ -52,6 +52,8 @@ export interface NodeStatus {
   startedAt: string;
   /** Durations of the commit path's stages (consensus/stage-timings.ts), in ms. */
   stages: Partial<Record<string, StageSummary>>;
+  /** What the node runs beside consensus adds here (the outside witnesses' lag, issue 23). */
+  [extra: string]: unknown;
 }
 
 export interface RunningNode {
@@ -76,8 +78,10 @@ export interface RunNodeOptions {
   log?: (line: string) => void;
   /** Extra HTTP handling (the API); status is served at /status regardless. */
   onRequest?: Parameters<typeof createServer>[1];
-  /** Called with every committed height (the API's stream). */
+  /** Called with every committed height (the API's stream, the witness feeder). */
   onCommitted?: (height: bigint) => void;
+  /** More fields for the status (e.g. `witnesses`), read each time the status is. */
+  statusExtra?: () => Record<string, unknown>;
 }
 
 export async function runNode(config: NodeConfig, options: RunNodeOptions = {}): Promise<RunningNode> {
@@ -354,6 +358,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       blocksFromPeers,
       startedAt,
       stages: timings.summary(stagesSinceEpochMs),
+      ...options.statusExtra?.(),
     };
   }
 

@@ -27,6 +27,10 @@ export interface GenesisInput {
   limits?: Partial<DecodeLimits>;
   batchTimeoutMs?: bigint;
   heartbeatIntervalMs?: bigint;
+  /** Outside witnesses (C2SP tlog-witness): note key name, Ed25519 cosigner key, submission URL. */
+  witnesses?: Array<{ name: string; publicKey: Uint8Array; url: string }>;
+  /** How many of them a reader requires by default (1..witnesses; 0 without witnesses). */
+  witnessQuorum?: number;
 }
 
 export interface LoadedGenesis {
@@ -84,6 +88,18 @@ export function genesisProblems(g: Genesis): string[] {
   }
   if (g.batchTimeoutMs < 1n) p.push('batch timeout must be at least 1 ms');
   if (g.heartbeatIntervalMs < g.batchTimeoutMs) p.push('heartbeat interval must be at least the batch timeout');
+  const names = new Set<string>();
+  g.witnesses.forEach((w, i) => {
+    // a signed-note key name: non-empty, no spaces and no '+' (C2SP signed-note)
+    if (w.name === '' || w.name.length > 256 || /[\s+\u0000-\u001f]/.test(w.name)) p.push(`witness ${i + 1}: name "${w.name.slice(0, 80)}" is empty or holds spaces or +`);
+    if (names.has(w.name)) p.push(`witness ${i + 1}: the name ${w.name} appears twice`);
+    names.add(w.name);
+    if (!isAcceptablePublicKeyPure(w.publicKey)) p.push(`witness ${w.name}: public key is not acceptable (canonical, not of small order)`);
+    if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(w.url) || w.url.length > 256) p.push(`witness ${w.name}: url "${w.url.slice(0, 80)}" is not an http(s) URL`);
+  });
+  if (g.witnesses.length === 0 ? g.witnessQuorum !== 0 : g.witnessQuorum < 1 || g.witnessQuorum > g.witnesses.length) {
+    p.push(`witness quorum ${g.witnessQuorum} must be 1..${g.witnesses.length} (0 without witnesses)`);
+  }
   if (g.rulesVersion !== RULES_VERSION) p.push(`rules version ${g.rulesVersion} is not implemented by this build (${RULES_VERSION})`);
   return p;
 }
@@ -103,6 +119,8 @@ export function createGenesis(input: GenesisInput): LoadedGenesis {
     batchTimeoutMs: input.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS,
     heartbeatIntervalMs: input.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     rulesVersion: RULES_VERSION,
+    witnesses: (input.witnesses ?? []).map((w) => ({ name: w.name, publicKey: w.publicKey, url: w.url })),
+    witnessQuorum: input.witnessQuorum ?? (input.witnesses?.length ? 1 : 0),
   };
   const problems = genesisProblems(genesis);
   if (problems.length > 0) throw new LedgerError('BAD_ARGUMENT', `invalid genesis: ${problems.join('; ')}`, { problems });

@@ -19,7 +19,7 @@ import { verifyEd25519Noble as verifyEd25519 } from './ed25519-rule.js';
 export const LOG_KEY_TYPE = 0x01;
 export const COSIGNER_KEY_TYPE = 0x04;
 /** timestamps above 2^63 - 1 are not allowed (tlog-cosignature, Format). */
-const MAX_TIMESTAMP = (1n << 63n) - 1n;
+export const MAX_TIMESTAMP = (1n << 63n) - 1n;
 
 export interface VerifierKey {
   name: string;

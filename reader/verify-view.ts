@@ -9,6 +9,8 @@
 import { genesisHash } from '../ledger/hash.js';
 import type { CertificateSummary, CheckState, GrantSummary, VerifyOptions, VerifyResult } from '../verifier/bundle-types.js';
 import { verifyBundle } from '../verifier/bundle-verify.js';
+import { loadGenesis } from '../ledger/genesis.js';
+import { anchorWitnessPolicy } from '../verifier/witness-check.js';
 import { bundleFromFile, bundleFromText, fileSha256, parseHex, scanCamera } from './bundle-input.js';
 import { byId, fill, h, toHex } from './dom.js';
 import { ageText, listText, paren, reasonText, t, timeText, VERDICT_ADVICE, VERDICT_LABEL, type Lang, type MessageKey } from './i18n.js';
@@ -269,6 +271,9 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     }
     const nowMs = Date.now();
     const options: VerifyOptions = { nowMs: BigInt(nowMs) };
+    // the witness policy is the anchor's (issue 23): its witnesses and witness quorum, when it names any
+    const policy = witnessPolicyOf(state.anchor.bytes);
+    if (policy !== undefined) options.witnesses = policy;
     const hours = maxAge.value.trim();
     if (/^\d+$/.test(hours) && hours !== '0') options.maxAgeMs = BigInt(hours) * HOUR_MS;
     // the optional checks go only to the kind they apply to (the verifier calls a misplaced one
@@ -287,6 +292,14 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     state.result = Object.keys(extra).length > 0 ? verifyBundle(state.bundle, state.anchor.bytes, { ...options, ...extra }) : first;
     state.resultNowMs = nowMs;
     render(L());
+  }
+
+  function witnessPolicyOf(anchor: Uint8Array): VerifyOptions['witnesses'] {
+    try {
+      return anchorWitnessPolicy(loadGenesis(anchor).genesis);
+    } catch {
+      return undefined; // a bad anchor is reported by the verifier itself (BAD_ANCHOR)
+    }
   }
 
   function checkText(lang: Lang, c: CheckState): string {
@@ -353,11 +366,16 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
         ['checkDocument', checks.document],
         ['checkFields', checks.fields],
         ['checkConsistency', checks.consistency],
+        ['checkWitnesses', checks.witnesses],
       ] as Array<[MessageKey, CheckState]>
     )
-      // what applies to the kind is always listed (checked or not); the rest only when checked
-      .filter(([k, c]) => c !== 'not-checked' || (r.subject.kind === 'grant' ? k === 'checkFields' : k === 'checkHolder' || k === 'checkAttributes' || k === 'checkDocument'))
-      .map(([k, c]) => h('tr', { class: `check-${c}` }, h('th', {}, t(lang, k)), h('td', { 'data-check': k }, checkText(lang, c))));
+      // what applies to the kind is always listed (checked or not), and the witnesses; the rest only when checked
+      .filter(([k, c]) => c !== 'not-checked' || k === 'checkWitnesses' || (r.subject.kind === 'grant' ? k === 'checkFields' : k === 'checkHolder' || k === 'checkAttributes' || k === 'checkDocument'))
+      .map(([k, c]) => {
+        // the witnesses' names, or why they were not checked
+        const more = k !== 'checkWitnesses' ? '' : c === 'not-checked' ? `（${t(lang, 'witnessesNone')}）` : r.witnesses && r.witnesses.length > 0 ? ` — ${t(lang, 'witnessedBy')}: ${r.witnesses.join(', ')}` : '';
+        return h('tr', { class: `check-${c}` }, h('th', {}, t(lang, k)), h('td', { 'data-check': k }, checkText(lang, c) + (lang === 'en' ? more.replace(/^（(.*)）$/, ' ($1)') : more)));
+      });
     const disclosed = r.disclosed
       ? h('table', { class: 'kv', 'data-testid': 'disclosed' }, h('caption', {}, t(lang, 'disclosed')), ...Object.entries(r.disclosed).map(([k, v]) => row(k, v)))
       : null;

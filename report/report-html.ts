@@ -119,11 +119,11 @@ function barChart(labels: string[], series: Array<{ name: Text; color: string; v
   const parts: string[] = [];
   labels.forEach((label, i) => {
     const y = i * rowH + 4;
-    parts.push(`<text x="${labelW - 6}" y="${y + rowH / 2}" text-anchor="end" dominant-baseline="middle">${esc(label)}</text>`);
+    parts.push(`<text x="${labelW - 6}" y="${y + (14 * series.length) / 2}" text-anchor="end" dominant-baseline="middle">${esc(label)}</text>`);
     series.forEach((s, j) => {
       const v = s.values[i] ?? 0;
       const w = Math.round((v / max) * barW);
-      parts.push(`<rect x="${labelW}" y="${y + j * 14}" width="${w}" height="12" fill="${s.color}"/><text x="${labelW + w + 4}" y="${y + j * 14 + 10}">${v}</text>`);
+      parts.push(`<rect x="${labelW}" y="${y + j * 14}" width="${w}" height="12" fill="${s.color}"/><text x="${labelW + w + 4}" y="${y + j * 14 + 10}" dominant-baseline="auto">${v}</text>`);
     });
   });
   const legendY = labels.length * rowH + 18;
@@ -166,6 +166,7 @@ export function reportHtml(report: SharingReport): string {
   const prefixed = (dept: string, prefix: string): Array<[string, number]> =>
     Object.entries(report.figures).filter(([k]) => k.startsWith(`${dept}/${prefix}`)).map(([k, v]) => [k.slice(dept.length + 1 + prefix.length), v]);
 
+  const idCell = (id: string): string => (name(id) === id ? esc(id) : `${esc(name(id))}<div class="muted">${esc(id)}</div>`);
   const a = report.anchor;
   const anchorRows = [
     [both(T.height), esc(a.height)],
@@ -180,7 +181,7 @@ export function reportHtml(report: SharingReport): string {
 
   const ranking = table(
     [both(T.rank), both(T.department), both(T.served), both(T.decided), both(T.received), both(T.median)],
-    report.ranking.map((r) => [String(r.rank), `${esc(name(r.departmentId))}<div class="muted">${esc(r.departmentId)}</div>`, String(r.accessesServed), String(r.requestsDecided), String(r.requestsReceived), r.medianDecisionMs === null ? '—' : both(durationText(r.medianDecisionMs))]),
+    report.ranking.map((r) => [String(r.rank), idCell(r.departmentId), String(r.accessesServed), String(r.requestsDecided), String(r.requestsReceived), r.medianDecisionMs === null ? '—' : both(durationText(r.medianDecisionMs))]),
   );
 
   const requestsChart = barChart(depts.map(name), [
@@ -226,7 +227,8 @@ ${resourceTable}
 </section>`;
   });
 
-  const windowText = `${cstText(BigInt(report.window.fromMs))} — ${cstText(BigInt(report.window.toMs))}（UTC+8）`;
+  // the period as days, `to` inclusive (the window ends at the next day's 00:00)
+  const windowText = `${cstText(BigInt(report.window.fromMs)).slice(0, 10)} — ${cstText(BigInt(report.window.toMs) - 1n).slice(0, 10)}（UTC+8）`;
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>${esc(T.title[0])}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">

@@ -16,6 +16,8 @@ const { decode, encode } = await import(dist('proto/codec.js'));
 const { buildProofBundle } = await import(dist('proofs/bundle-builder.js'));
 const { verifyBundle } = await import(dist('verifier/bundle-verify.js'));
 const { buildScenarioChain, CERT } = await import(dist('test/helpers/scenario-chain.js'));
+const { attachWitnessed } = await import(dist('proofs/bundle-witnessed.js'));
+const { testWitness, withWitnesses, witnessedNote } = await import(dist('test/helpers/witnesses.js'));
 
 const { chain, facts } = await buildScenarioChain();
 const source = { genesis: chain.genesis, blocks: chain.core.blocks, merkle: chain.core.merkle, state: chain.core.state };
@@ -27,6 +29,15 @@ const mutate = (bytes, f) => {
   f(b);
   return encode('ProofBundle', b);
 };
+
+const { parseVerifierKey } = await import(dist('ledger/witness-cosignature.js'));
+/** A vector's options (all strings, as written) as the verifier takes them. */
+function vectorOptions(o) {
+  const r = { nowMs: BigInt(o.nowMs) };
+  if (o.maxAgeMs !== undefined) r.maxAgeMs = BigInt(o.maxAgeMs);
+  if (o.witnesses !== undefined) r.witnesses = { witnesses: o.witnesses.split(' ').map((k) => parseVerifierKey(k)), quorum: Number(o.witnessQuorum) };
+  return r;
+}
 
 const valid = await build('certificate', '11100000MB0000000X:BDC:2026-000124');
 const cases = [
@@ -58,13 +69,27 @@ const cases = [
   ['mutated-consistency-junk', 'a consistency field of junk (30,000 zero bytes from size 5), read without a checkpoint: its shape is checked always (CONSISTENCY_INVALID)', mutate(valid, (b) => (b.consistency = { fromLogSize: 5n, path: new Uint8Array(30_000) })), {}],
 ];
 
+// Issue 23: witness cosignatures (docs/proof-format.md section 9). Three deterministic witnesses;
+// the reader's policy is in the options: `witnesses` (cosigner vkeys, space-separated) and
+// `witnessQuorum`. Two of them cosigned the header's checkpoint.
+const witnesses = [0, 1, 2].map(testWitness);
+const policy = { witnesses: witnesses.map((w) => w.vkey).join(' '), witnessQuorum: '2' };
+const witnessed = await attachWitnessed(valid, witnessedNote(chain.genesis, head.logSize, head.logRoot, [witnesses[0], witnesses[2]]), withWitnesses(chain.genesis, witnesses, 2), (o, n) => chain.core.merkle.consistencyProof(o, n));
+cases.push(
+  ['certificate-witnessed', 'an issued certificate whose checkpoint 2 of the 3 policy witnesses cosigned (cosignature/v1), policy k = 2', witnessed, policy],
+  ['witnessed-quorum-missing', 'the same bundle under a policy requiring all 3 witnesses (WITNESS_QUORUM_MISSING)', witnessed, { ...policy, witnessQuorum: '3' }],
+  ['witnessed-not-carried', 'a bundle without witness cosignatures under a policy requiring 1 (WITNESS_QUORUM_MISSING)', valid, { ...policy, witnessQuorum: '1' }],
+  ['witnessed-signature-changed', "one byte of a policy witness's cosignature changed (WITNESS_SIGNATURE_INVALID)", mutate(witnessed, (b) => (b.witnessed.cosignatures[0].signature[0] ^= 1)), policy],
+  ['witnessed-other-root', "the cosigned checkpoint has the header's log size and another root (WITNESS_SIGNATURE_INVALID)", mutate(witnessed, (b) => (b.witnessed.logRoot = new Uint8Array(32).fill(3))), policy],
+);
+
 const dir = join(root, 'test', 'vectors', 'proof-bundle');
 mkdirSync(dir, { recursive: true });
 for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
 writeFileSync(join(dir, 'anchor.json'), `${JSON.stringify({ description: 'the genesis (trust anchor) of every case', genesis: toHex(chain.genesis.bytes), genesisHash: toHex(chain.genesis.hash) }, null, 2)}\n`);
 for (const [name, description, bundle, opts] of cases) {
   const options = { nowMs: now, ...opts };
-  const r = verifyBundle(bundle, chain.genesis.bytes, options);
+  const r = verifyBundle(bundle, chain.genesis.bytes, vectorOptions(options));
   const json = {
     name,
     description,

@@ -46,6 +46,9 @@ export interface StackInit {
   batchTimeoutMs?: bigint;
   heartbeatIntervalMs?: bigint;
   maxBlockEvents?: number;
+  /** Outside witnesses for the genesis (issue 23) and how many a reader requires. */
+  witnesses?: Array<{ name: string; publicKey: Uint8Array; url: string }>;
+  witnessQuorum?: number;
 }
 
 /**
@@ -78,6 +81,8 @@ export async function ensureStack(dataDir: string, init: StackInit): Promise<{ l
     ...(init.batchTimeoutMs !== undefined ? { batchTimeoutMs: init.batchTimeoutMs } : {}),
     ...(init.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: init.heartbeatIntervalMs } : {}),
     ...(init.maxBlockEvents !== undefined ? { limits: { maxBlockEvents: init.maxBlockEvents } } : {}),
+    ...(init.witnesses !== undefined ? { witnesses: init.witnesses } : {}),
+    ...(init.witnessQuorum !== undefined ? { witnessQuorum: init.witnessQuorum } : {}),
   });
   const ports = await freePorts(init.nodes);
   for (let n = 1; n <= init.nodes; n++) {

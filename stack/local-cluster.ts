@@ -71,7 +71,7 @@ export const DEFAULT_STACK: StackInit = {
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const init: StackInit = { ...DEFAULT_STACK };
-  for (const k of ['channel', 'nodes', 'quorum', 'authorityId', 'authorityName', 'batchTimeoutMs', 'heartbeatIntervalMs', 'maxBlockEvents'] as const) {
+  for (const k of ['channel', 'nodes', 'quorum', 'authorityId', 'authorityName', 'batchTimeoutMs', 'heartbeatIntervalMs', 'maxBlockEvents', 'witnesses', 'witnessQuorum'] as const) {
     if (options[k] !== undefined) (init as unknown as Record<string, unknown>)[k] = options[k];
   }
   const external = options.brokerDir === undefined ? brokersFromEnv() : undefined;

@@ -3,6 +3,15 @@
  * The public types of the offline verifier (DESIGN.md section 10; docs/proof-format.md): what a
  * reader passes in and what it gets back. Pure: no imports beyond types.
  */
+import type { VerifierKey } from '../ledger/witness-cosignature.js';
+
+/** The reader's witness policy (issue 23; verifier/witness-check.ts). */
+export interface WitnessPolicy {
+  /** cosigner keys (vkey type 0x04) the reader trusts */
+  witnesses: VerifierKey[];
+  /** how many distinct witnesses must have cosigned; 1..witnesses.length */
+  quorum: number;
+}
 
 /** The verdicts of DESIGN.md section 10. */
 export type Verdict = 'VALID' | 'INVALID' | 'REVOKED' | 'UNKNOWN' | 'EXPIRED' | 'STALE';
@@ -36,6 +45,11 @@ export interface VerifyOptions {
   fields?: string[];
   /** A checkpoint the reader trusts: the bundle's consistency proof from it is checked. */
   checkpoint?: TrustedCheckpoint;
+  /**
+   * The reader's witness policy (issue 23; verifier/witness-check.ts): at least `quorum` of these
+   * witnesses must have cosigned a checkpoint that covers the header. Absent: not checked.
+   */
+  witnesses?: WitnessPolicy;
 }
 
 /** One reason, with a stable code (docs/proof-format.md lists them) and an English message. */
@@ -110,7 +124,11 @@ export interface VerifyResult {
     document: CheckState;
     fields: CheckState;
     consistency: CheckState;
+    /** the witness policy (issue 23): not-checked without one */
+    witnesses: CheckState;
   };
+  /** The policy witnesses whose cosignatures verified (when a policy was given). */
+  witnesses?: string[];
   /** The verified attribute values, when a disclosure passed. */
   disclosed?: Record<string, string>;
 }

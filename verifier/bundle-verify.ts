@@ -39,6 +39,8 @@ import { MAX_BUNDLE_BYTES } from './bundle-json.js';
 import type { BundleKind, CertificateSummary, GrantSummary, Reason, Verdict, VerifyOptions, VerifyResult } from './bundle-types.js';
 import { certificateFromIssue, splitPath } from './bundle-compact.js';
 import { checkDisclosure, checkHolder } from './disclosure-check.js';
+import { checkBundleWitnesses } from './witness-check.js';
+import { MAX_TIMESTAMP } from '../ledger/witness-cosignature.js';
 
 export type * from './bundle-types.js';
 export { bundleFromJson, bundleToJson, MAX_BUNDLE_BYTES } from './bundle-json.js';
@@ -69,6 +71,9 @@ export const REASON = {
   UNKNOWN_NODE: 'a signature names a node that is not in the genesis',
   BAD_NODE_SIGNATURE: "a node's vote signature does not verify",
   TOO_FEW_SIGNATURES: 'fewer than quorum distinct genesis nodes signed the header',
+  // after step 3: the reader's witness policy (issue 23)
+  WITNESS_QUORUM_MISSING: "fewer witnesses of the reader's policy than its quorum cosigned a checkpoint covering the header",
+  WITNESS_SIGNATURE_INVALID: "a policy witness's cosignature does not verify, or the cosigned checkpoint does not cover the header",
   // step 4: the state proofs
   RECORD_PROOF_INVALID: "the record's state proof does not verify against the header's state root",
   ABSENCE_PROOF_INVALID: "the absence proof does not verify against the header's state root",
@@ -129,7 +134,7 @@ export function verifyBundle(bundle: Uint8Array, anchorGenesis: Uint8Array, opti
     verdict: 'INVALID',
     reasons: [],
     subject: { kind: 'certificate', id: '' },
-    checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked' },
+    checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' },
   };
   try {
     run(bundle, anchorGenesis, options, result);
@@ -225,6 +230,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   // (step 7): 1 <= from_log_size < header.log_size, and exactly the hashes RFC 9162 section
   // 2.1.4.1 implies for those sizes.
   if (b.consistency !== undefined) checkConsistencyShape(b.consistency, header.logSize);
+  if (b.witnessed !== undefined) checkWitnessedShape(b.witnessed, header.logSize);
 
   // 2. the header hash from the header bytes; its genesis hash is the anchor's
   const headerBytes = encode('BlockHeader', header);
@@ -246,6 +252,13 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
     signers.push(s.nodeIndex);
   }
   if (signers.length < g.quorum) throw new Invalid(reason('TOO_FEW_SIGNATURES', `${signers.length} of quorum ${g.quorum}`));
+  // after the quorum check: the reader's witness policy (docs/proof-format.md section 9)
+  const witnessCheck = checkBundleWitnesses(b.witnessed, options.witnesses, { channel: g.channel, hash: anchor.hash }, header);
+  if (witnessCheck.state !== 'not-checked') {
+    result.checks.witnesses = witnessCheck.state;
+    result.witnesses = witnessCheck.witnesses;
+    if (witnessCheck.state === 'failed') throw new Invalid(witnessCheck.reason);
+  }
   result.header = {
     height: header.height.toString(),
     blockTimeMs: header.blockTimeMs.toString(),
@@ -352,6 +365,28 @@ function checkConsistencyShape(c: BundleConsistency, logSize: bigint): void {
   const implied = logSize <= BigInt(Number.MAX_SAFE_INTEGER) ? consistencyRanges(Number(c.fromLogSize), Number(logSize)).length : -1;
   if (c.path.length % 32 !== 0 || hashes !== implied) {
     throw new Invalid(reason('CONSISTENCY_INVALID', `path of ${c.path.length} bytes; from ${c.fromLogSize} to ${logSize} it is ${implied * 32} bytes`));
+  }
+}
+
+/**
+ * The witnessed field's shape (docs/proof-format.md section 9), checked with or without a policy:
+ * a log size at or after the header's, a 32-byte root, exactly the consistency hashes RFC 9162
+ * implies (none at the header's size), one to 64 cosignatures in strictly increasing 4-byte key
+ * id, each a u63 timestamp and a 64-byte signature.
+ */
+function checkWitnessedShape(w: NonNullable<ProofBundle['witnessed']>, logSize: bigint): void {
+  const bad = (why: string) => new Invalid(reason('MALFORMED', `witnessed: ${why}`));
+  if (w.logSize < logSize) throw bad(`log size ${w.logSize} is before the header's ${logSize}`);
+  if (w.logRoot.length !== 32) throw bad('log_root is not 32 bytes');
+  const implied = w.logSize === logSize || logSize === 0n ? 0 : w.logSize <= BigInt(Number.MAX_SAFE_INTEGER) ? consistencyRanges(Number(logSize), Number(w.logSize)).length : -1;
+  if (w.consistencyPath.length !== implied * 32) throw bad(`consistency_path of ${w.consistencyPath.length} bytes; from ${logSize} to ${w.logSize} it is ${implied * 32} bytes`);
+  if (w.cosignatures.length === 0 || w.cosignatures.length > 64) throw bad('1 to 64 cosignatures');
+  let last = '';
+  for (const c of w.cosignatures) {
+    if (c.keyId.length !== 4 || c.signature.length !== 64 || c.timestamp > MAX_TIMESTAMP) throw bad('a cosignature is a 4-byte key id, a timestamp below 2^63 and a 64-byte signature');
+    const id = toHex(c.keyId);
+    if (id <= last) throw bad('cosignatures are not in strictly increasing key id');
+    last = id;
   }
 }
 

@@ -66,7 +66,12 @@ export class WitnessFeeder {
         if (r.outcome === 'cosigned') {
           s.status.cosignedSize = checkpoint.size;
           delete s.status.lastError;
-          current.cosignatures.push(r.cosignature);
+          // one line per witness: a checkpoint fed again (an empty block keeps its text) is cosigned again
+          current.cosignatures = [...current.cosignatures.filter((c) => c.keyName !== r.cosignature.keyName), r.cosignature];
+        } else if (r.outcome === 'behind') {
+          // a later checkpoint reached the witness first (another node's): no alarm; the next
+          // round of ours past that size goes with a consistency proof from it
+          s.status.lastError = r.detail;
         } else if (r.outcome === 'conflict') {
           s.status.conflict = r.detail;
           s.status.lastError = r.detail;

@@ -22,8 +22,10 @@ export interface WitnessEndpoint {
 
 export type SubmitResult =
   | { outcome: 'cosigned'; cosignature: NoteSignature; timestamp: bigint }
-  /** the witness holds a checkpoint this one does not extend: a fork or a rollback (409 at the same size or above) */
+  /** the witness holds this checkpoint's size with another root (409 although we sent its size): a split view */
   | { outcome: 'conflict'; witnessSize: bigint; detail: string }
+  /** the witness holds a later size (409 with a size above the checkpoint's): a rollback, or a node behind the others */
+  | { outcome: 'behind'; witnessSize: bigint; detail: string }
   | { outcome: 'refused'; status: number; detail: string };
 
 /** Fetches the RFC 9162 consistency proof between two sizes of the log being witnessed. */
@@ -45,15 +47,16 @@ export class WitnessSubmitter {
   }
 
   /**
-   * Submits `note`; retries once after a 409 that reports a smaller size (we did not know the
-   * witness's state). @throws LedgerError UNAVAILABLE when the witness cannot be reached.
+   * Submits `note`; retries once after a 409 that reports a size at or below the checkpoint's (we
+   * did not know the witness's state). @throws LedgerError UNAVAILABLE when the witness cannot be reached.
    */
   async submit(note: string): Promise<SubmitResult> {
     const parsed = parseSignedNote(note);
     const checkpoint = parsed && parseCheckpointText(parsed.text);
     if (parsed === undefined || checkpoint === undefined) throw new LedgerError('MALFORMED', 'not a signed C2SP checkpoint', {});
     for (let attempt = 0; attempt < 2; attempt++) {
-      const old = this.#knownSize <= checkpoint.size ? this.#knownSize : 0n;
+      if (this.#knownSize > checkpoint.size) return { outcome: 'behind', witnessSize: this.#knownSize, detail: `witness ${this.#endpoint.name} holds size ${this.#knownSize}, after this checkpoint's ${checkpoint.size}` };
+      const old = this.#knownSize;
       const proof = old > 0n && old < checkpoint.size ? await this.#proof(old, checkpoint.size) : [];
       let res: Response;
       try {
@@ -66,13 +69,24 @@ export class WitnessSubmitter {
         const m = /^(0|[1-9]\d*)\n$/.exec(body);
         if (!m) return { outcome: 'refused', status: 409, detail: `409 with a body that is not a size: ${body.slice(0, 80)}` };
         const witnessSize = BigInt(m[1]!);
-        if (witnessSize >= checkpoint.size || witnessSize === old) {
-          // The witness holds this size (with another root) or a larger one: our checkpoint is not
-          // on the branch it saw. That is a split view or a rollback; never retried.
-          return { outcome: 'conflict', witnessSize, detail: `witness ${this.#endpoint.name} holds size ${witnessSize}; checkpoint size ${checkpoint.size} conflicts with it` };
+        if (witnessSize === old) {
+          // We sent the size the witness holds and it still refused: it holds that size with
+          // another root. That is a split view; never retried.
+          return { outcome: 'conflict', witnessSize, detail: `witness ${this.#endpoint.name} holds size ${witnessSize} with another root than ours` };
+        }
+        if (witnessSize > checkpoint.size) {
+          // The witness saw a later checkpoint (from another node, or before a rollback): this one
+          // cannot be cosigned; a later one of ours is sent with a proof from that size.
+          this.#knownSize = witnessSize;
+          return { outcome: 'behind', witnessSize, detail: `witness ${this.#endpoint.name} holds size ${witnessSize}, after this checkpoint's ${checkpoint.size}` };
         }
         this.#knownSize = witnessSize;
         continue;
+      }
+      if (res.status === 422 && old === checkpoint.size) {
+        // The same size with an empty proof refused: another root at our size. The spec says 409;
+        // litewitness v0.6.1 answers 422 ("bad consistency proof"). Either way a split view.
+        return { outcome: 'conflict', witnessSize: old, detail: `witness ${this.#endpoint.name} holds size ${old} with another root than ours (422: ${body.trim().slice(0, 80)})` };
       }
       if (res.status !== 200) return { outcome: 'refused', status: res.status, detail: body.trim().slice(0, 200) };
       const lines = parseSignedNote(`${parsed.text}\n${body}`);

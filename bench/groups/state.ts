@@ -65,6 +65,8 @@ async function applyEventsPerSecond(quick: boolean): Promise<number> {
     batchTimeoutMs: 200n,
     heartbeatIntervalMs: 10_000n,
     rulesVersion: 1,
+    witnesses: [],
+    witnessQuorum: 0,
   };
   const rules = rulesFromGenesis(genesis);
   const store = await StateStore.open(new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb);

@@ -9,7 +9,9 @@
  * LevelDB (`--data`/`--node-dir`); a second source (e.g. `--api URL`) is one more fetcher there.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
+import { attachWitnessed } from '../../proofs/bundle-witnessed.js';
+import { readWitnessed } from '../../witness/node-witnessing.js';
 import type { Command } from 'commander';
 import { buildProofBundle, type BundleTarget } from '../../proofs/bundle-builder.js';
 import { tryFromHex } from '../../ledger/bytes.js';
@@ -19,13 +21,15 @@ import { loadGenesis } from '../../ledger/genesis.js';
 import { sha256 } from '../../ledger/hash.js';
 import { bundleFromJson, bundleToJson, MAX_BUNDLE_BYTES, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
 import { QR_MAX_BYTES, writeBundle } from '../../proofs/bundle-files.js';
-import { bigintArg, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
+import { bigintArg, collect, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
 import { openNodeDb, openNodeStores, resolveNodePaths } from '../../consensus/node-store.js';
 import { ApiClient } from '../../api/client.js';
+import { COSIGNER_KEY_TYPE, parseVerifierKey, type VerifierKey } from '../../ledger/witness-cosignature.js';
+import { anchorWitnessPolicy } from '../../verifier/witness-check.js';
 
 
 /** Produces a binary bundle for a target; one per bundle source. */
-export type BundleFetcher = (target: BundleTarget, options: { fromLogSize?: bigint }) => Promise<Uint8Array>;
+export type BundleFetcher = (target: BundleTarget, options: { fromLogSize?: bigint; witnessed?: boolean }) => Promise<Uint8Array>;
 
 export interface ProofCliOptions {
   cert?: string;
@@ -38,6 +42,8 @@ export interface ProofCliOptions {
   format: string;
   fromLogSize?: bigint;
   force?: boolean;
+  /** Add the outside witnesses' cosignatures (issue 23). */
+  witnessed?: boolean;
   /** Added by the API branch: a node's base URL. */
   api?: string;
 }
@@ -61,7 +67,13 @@ export function localBundleFetcher(opts: { data?: string; node: number; nodeDir?
     const genesis = loadGenesis(readFileBytes(genesisFile, 'the genesis'));
     const db = await openNodeDb(nodeDir);
     try {
-      return await buildProofBundle({ genesis, ...(await openNodeStores(db, genesis)) }, target, options);
+      const stores = await openNodeStores(db, genesis);
+      const bundle = await buildProofBundle({ genesis, ...stores }, target, options);
+      if (!options.witnessed) return bundle;
+      // the node keeps its witnessed checkpoints beside its database (witness/node-witnessing.ts)
+      const note = readWitnessed(basename(nodeDir) === 'db' ? dirname(nodeDir) : nodeDir).quorum?.note;
+      if (note === undefined) throw new LedgerError('NOT_FOUND', `no checkpoint of this node reached the witness quorum (${genesis.genesis.witnessQuorum}); is the node's genesis naming witnesses?`, {});
+      return await attachWitnessed(bundle, note, genesis, (o, n) => stores.merkle.consistencyProof(o, n));
     } finally {
       await db.close();
     }
@@ -115,6 +127,32 @@ interface VerifyCliOptions {
   checkpoint?: string;
   now?: bigint;
   json?: boolean;
+  witness?: VerifierKey[];
+  witnessQuorum?: number;
+}
+
+/** `--witness VKEY`: a cosigner verifier key (signed-note vkey of type 0x04). */
+function witnessArg(value: string): VerifierKey {
+  const key = parseVerifierKey(value, '--witness');
+  if (key.keyType !== COSIGNER_KEY_TYPE) throw new LedgerError('BAD_ARGUMENT', `--witness ${key.name}: a witness key has signature type 0x04 (cosignature/v1), not 0x${key.keyType.toString(16)}`, { parameter: 'witness' });
+  return key;
+}
+
+/**
+ * The reader's witness policy (issue 23): `--witness VKEY...` with `--witness-quorum k` (default:
+ * all of them), or `--witness-quorum k` alone for the witnesses the anchor names.
+ */
+function witnessPolicyOf(opts: VerifyCliOptions, anchor: Uint8Array): VerifyOptions['witnesses'] {
+  if (opts.witness === undefined) {
+    if (opts.witnessQuorum === undefined) return undefined;
+    const fromAnchor = anchorWitnessPolicy(loadGenesis(anchor).genesis);
+    if (fromAnchor === undefined) throw new LedgerError('USAGE', '--witness-quorum without --witness takes the anchor\'s witnesses, and this genesis names none: give --witness VKEY', {});
+    if (opts.witnessQuorum > fromAnchor.witnesses.length) throw new LedgerError('USAGE', `--witness-quorum ${opts.witnessQuorum}: the anchor names ${fromAnchor.witnesses.length} witness(es)`, {});
+    return { witnesses: fromAnchor.witnesses, quorum: opts.witnessQuorum };
+  }
+  const quorum = opts.witnessQuorum ?? opts.witness.length;
+  if (quorum > opts.witness.length) throw new LedgerError('USAGE', `--witness-quorum ${quorum} is more than the ${opts.witness.length} --witness key(s) given`, {});
+  return { witnesses: opts.witness, quorum };
 }
 
 function verifyOptionsOf(opts: VerifyCliOptions): VerifyOptions {
@@ -169,7 +207,9 @@ export function describeResult(r: VerifyResult): string {
     lines.push(`  header ${r.header.height} at ${time(r.header.blockTimeMs)}, signed by node(s) ${r.header.signers.join(', ')}; hash ${r.header.headerHash}`);
   }
   const c = r.checks;
-  lines.push(`  checked: holder ${c.holder}, attributes ${c.attributes}, document ${c.document}, fields ${c.fields}, consistency ${c.consistency}`);
+  lines.push(`  checked: holder ${c.holder}, attributes ${c.attributes}, document ${c.document}, fields ${c.fields}, consistency ${c.consistency}, witnesses ${c.witnesses}`);
+  if (c.witnesses === 'not-checked') lines.push('  witnesses were not checked (no --witness / --witness-quorum policy)');
+  else if (r.witnesses !== undefined && r.witnesses.length > 0) lines.push(`  cosigned by witness(es) ${r.witnesses.join(', ')}`);
   if (r.disclosed !== undefined) for (const [k, v] of Object.entries(r.disclosed)) lines.push(`  disclosed ${k} = ${v}`);
   return lines.join('\n');
 }
@@ -210,12 +250,13 @@ export function registerProof(program: Command): void {
     .requiredOption('--out <file>', 'where to write the bundle')
     .option('--format <format>', 'json, binary or qr (PNG, or SVG when --out ends in .svg)', 'json')
     .option('--from-log-size <n>', 'add a consistency proof from this log size (a checkpoint the reader trusts)', bigintArg(1n))
+    .option('--witnessed', "add the outside witnesses' cosignatures of a checkpoint covering the header (the genesis names the witnesses)")
     .option('--force', 'overwrite an existing file')
     .action(async (opts: ProofCliOptions) => {
       const target = targetOf(opts);
       if (!['json', 'binary', 'qr'].includes(opts.format)) throw new LedgerError('USAGE', `--format must be json, binary or qr, not ${opts.format}`, {});
       const fetch = bundleFetcherFor(opts);
-      const bundle = await fetch(target, opts.fromLogSize !== undefined ? { fromLogSize: opts.fromLogSize } : {});
+      const bundle = await fetch(target, { ...(opts.fromLogSize !== undefined ? { fromLogSize: opts.fromLogSize } : {}), ...(opts.witnessed ? { witnessed: true } : {}) });
       const what = await writeBundle(bundle, opts.out, opts.format, opts.force);
       process.stdout.write(`${opts.out}: ${target.kind} ${target.id}, ${what}${writtenBundleNote(bundle)}\n`);
     });
@@ -235,15 +276,19 @@ export function registerProof(program: Command): void {
     .option('--grant <id>', 'the grant id asked about (the bundle must be about it)', identifierArg)
     .option('--checkpoint <size:root>', "a checkpoint the reader trusts: the bundle's consistency proof from it is checked")
     .option('--now <ms>', "the reader's time in ms since the epoch (default: this machine's clock)", bigintArg())
+    .option('--witness <vkey>', 'a witness the reader trusts, as its cosigner verifier key (name+keyid+base64; repeatable)', collect(witnessArg))
+    .option('--witness-quorum <k>', 'how many witnesses must have cosigned a checkpoint covering the header (default: every --witness; alone: of the anchor\'s witnesses)', integerArg(1, 64))
     .option('--json', 'print the result as JSON')
     .action((file: string, opts: VerifyCliOptions) => {
       const anchor = readFileBytes(opts.anchor, 'the anchor', 1 << 20);
       requireGenesis(anchor, opts.anchor);
       const options = verifyOptionsOf(opts);
+      const witnesses = witnessPolicyOf(opts, anchor);
+      if (witnesses !== undefined) options.witnesses = witnesses;
       const read = readBundleFile(file);
       const result: VerifyResult =
         'error' in read
-          ? { verdict: 'INVALID', reasons: [{ code: 'MALFORMED', message: read.error }], subject: { kind: 'certificate', id: '' }, checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked' } }
+          ? { verdict: 'INVALID', reasons: [{ code: 'MALFORMED', message: read.error }], subject: { kind: 'certificate', id: '' }, checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' } }
           : verifyBundle(read.bundle, anchor, options);
       process.stdout.write(opts.json ? `${toJsonText(result)}\n` : `${describeResult(result)}\n`);
       process.exitCode = VERDICT_EXIT[result.verdict];

@@ -31,6 +31,8 @@ export interface ChainOptions {
   authorities?: string[];
   /** Wire the projections hook into the core (default true). */
   projections?: boolean;
+  /** Outside witnesses the genesis names (issue 23). */
+  witnesses?: Array<{ name: string; publicKey: Uint8Array; url: string }>;
 }
 
 export interface AppendResult {
@@ -64,6 +66,7 @@ export class TestChain {
       nodes: [nodeKey.publicKey],
       quorum: 1,
       limits: { maxBlockEvents: opts.maxBlockEvents ?? 1000 },
+      ...(opts.witnesses !== undefined ? { witnesses: opts.witnesses } : {}),
     });
     const db = opts.db ?? (new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb);
     if (db.status !== 'open') await db.open();

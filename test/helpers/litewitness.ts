@@ -58,6 +58,19 @@ function killed(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Makes (once) the Ed25519 key litewitness in `dir` will use and returns its public key: a genesis
+ * that names the witness needs the key before the witness can be told the log's origin.
+ */
+export function litewitnessKey(dir: string): Uint8Array {
+  const keygen = need('ssh-keygen', 'install OpenSSH (Debian: apt-get install openssh-client)');
+  const keyFile = join(dir, 'witness-key');
+  if (!existsSync(keyFile)) execFileSync(keygen, ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
+  // An OpenSSH ed25519 public key blob ends in the raw 32-byte key.
+  const blob = Buffer.from(readFileSync(`${keyFile}.pub`, 'utf8').split(' ')[1]!, 'base64');
+  return new Uint8Array(blob.subarray(blob.length - 32));
+}
+
 /** Starts litewitness in `dir` trusting `logs` (origin -> vkeys), listening on `port`. */
 export async function startLitewitness(dir: string, name: string, port: number, logs: Map<string, string[]>): Promise<RunningLitewitness> {
   const tools = buildLitewitness();
@@ -65,15 +78,13 @@ export async function startLitewitness(dir: string, name: string, port: number, 
   const agentBin = need('ssh-agent', 'install OpenSSH (Debian: apt-get install openssh-client)');
   const sshAdd = need('ssh-add', 'install OpenSSH (Debian: apt-get install openssh-client)');
   const keyFile = join(dir, 'witness-key');
-  execFileSync(keygen, ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
+  litewitnessKey(dir);
   const sock = join(dir, 'agent.sock');
   const agent = spawn(agentBin, ['-D', '-a', sock], { stdio: 'ignore' });
   await waitFor(() => existsSync(sock), 'ssh-agent socket');
   execFileSync(sshAdd, [keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
   const fingerprint = execFileSync(keygen, ['-l', '-E', 'sha256', '-f', `${keyFile}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
-  // An OpenSSH ed25519 public key blob ends in the raw 32-byte key.
-  const blob = Buffer.from(readFileSync(`${keyFile}.pub`, 'utf8').split(' ')[1]!, 'base64');
-  const publicKey = new Uint8Array(blob.subarray(blob.length - 32));
+  const publicKey = litewitnessKey(dir);
   const db = join(dir, 'litewitness.db');
   for (const [origin, vkeys] of logs) {
     execFileSync(tools.witnessctl, ['add-log', '-db', db, '-origin', origin], { stdio: 'ignore' });

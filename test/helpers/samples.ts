@@ -69,6 +69,8 @@ export const SAMPLE_MESSAGES: { [K in MessageName]?: MessageTypes[K] } = {
     batchTimeoutMs: 200n,
     heartbeatIntervalMs: 10_000n,
     rulesVersion: 1,
+    witnesses: [],
+    witnessQuorum: 0,
   },
   BlockHeader: {
     genesisHash: b32(1),

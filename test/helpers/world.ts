@@ -75,6 +75,8 @@ export class World {
       batchTimeoutMs: 200n,
       heartbeatIntervalMs: 10_000n,
       rulesVersion: 1,
+      witnesses: [],
+      witnessQuorum: 0,
     };
     const db = opts.db ?? (new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb);
     const store = await StateStore.open(db);

@@ -28,6 +28,8 @@ import { CHROMIUM_ARGS, launchChromium } from '../helpers/browser.js';
 import { bytes32, TestChain } from '../helpers/chain.js';
 import { certIssued } from '../helpers/payloads.js';
 import { tempDir } from '../helpers/temp.js';
+import { attachWitnessed } from '../../proofs/bundle-witnessed.js';
+import { testWitness, witnessedNote } from '../helpers/witnesses.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist', 'reader');
@@ -40,6 +42,7 @@ const files: Record<string, string> = {};
 let anchorHash: string;
 const HOLDER = '110105198001010011';
 const HOLDER_SALT = bytes32('reader:holder');
+let witnessNames: string[] = [];
 
 beforeAll(async () => {
   expect(existsSync(join(DIST, 'index.html')), 'npm run build writes dist/reader/index.html').toBe(true);
@@ -86,6 +89,20 @@ beforeAll(async () => {
   await QRCode.toFile(files['valid.qr.png'], [{ data: valid, mode: 'byte' }], { errorCorrectionLevel: 'L', margin: 4, scale: 4 });
   // another chain's genesis: an anchor that is not this chain's
   write('other.genesis.bin', createGenesis({ channel: 'property', authorities: [{ departmentId: 'authority.city', name: 'x', publicKey: SigningKey.generate().publicKey }], nodes: [SigningKey.generate().publicKey], quorum: 1 }).bytes);
+
+  // issue 23: a chain whose genesis names two witnesses (quorum 2); a bundle cosigned by both, one without
+  const witnesses = [0, 1].map(testWitness);
+  const wChain = await TestChain.create({ witnesses: witnesses.map((x) => ({ name: x.name, publicKey: x.key.publicKey, url: 'https://witness.example.cn' })) });
+  wChain.now = BigInt(Date.now()) - 60_000n;
+  await wChain.block([wChain.w.register('dept.realestate', { certificateTypeIds: ['BDC'] })]);
+  await wChain.block([wChain.w.event('dept.realestate', certIssued('BDC:witnessed', 'BDC', { holderCommitment: holder }))]);
+  const wSource = { genesis: wChain.genesis, blocks: wChain.core.blocks, merkle: wChain.core.merkle, state: wChain.core.state };
+  const unwitnessed = await buildProofBundle(wSource, { kind: 'certificate', id: 'BDC:witnessed' });
+  const head = (await wChain.core.blocks.header(wChain.height))!;
+  write('witnessed.genesis.bin', wChain.genesis.bytes);
+  write('unwitnessed.bundle.bin', unwitnessed);
+  write('witnessed.bundle.bin', await attachWitnessed(unwitnessed, witnessedNote(wChain.genesis, head.logSize, head.logRoot, witnesses), wChain.genesis, (o, n) => wChain.core.merkle.consistencyProof(o, n)));
+  witnessNames = witnesses.map((x) => x.name);
   anchorHash = toHex(chain.genesis.hash);
 
   // the two things the page needs from a node: its static files and the genesis
@@ -228,6 +245,22 @@ describe('the reader page', () => {
     await page.setInputFiles('#anchor-file', files['anchor.genesis.bin']!);
     await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'VALID');
     expect(await page.getByTestId('anchor-status').textContent()).toContain('本地文件');
+    await page.close();
+  });
+
+  it("shows the witness check (issue 23): not checked under an anchor without witnesses; the anchor's witnesses cosigned, or too few", async () => {
+    const page = await openPage();
+    await upload(page, 'valid.bundle.bin');
+    expect(await page.locator('[data-check=checkWitnesses]').textContent()).toBe('未核验（信任锚未指定见证方）');
+    await page.setInputFiles('#anchor-file', files['witnessed.genesis.bin']!);
+    await page.setInputFiles('#bundle-file', files['witnessed.bundle.bin']!);
+    await page.waitForFunction(() => document.querySelector('[data-check=checkWitnesses]')?.textContent?.startsWith('通过') === true);
+    expect(await page.getByTestId('verdict').getAttribute('data-verdict')).toBe('VALID');
+    const row = (await page.locator('[data-check=checkWitnesses]').textContent()) ?? '';
+    for (const name of witnessNames) expect(row).toContain(name);
+    await page.setInputFiles('#bundle-file', files['unwitnessed.bundle.bin']!);
+    await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'INVALID');
+    expect(await page.getByTestId('reasons').textContent()).toContain('外部见证方联署数量不足');
     await page.close();
   });
 

@@ -100,7 +100,7 @@ describe('our witness, driven by the log-side submitter', () => {
     const rollback = await post(formatAddCheckpoint({ oldSize: 0n, proof: [], note: signedNote(branchA.slice(0, 12)) }));
     expect(rollback).toMatchObject({ status: 409, type: expect.stringContaining('text/x.tlog.size'), body: '20\n' });
     const r = await new WitnessSubmitter({ name: WITNESS_NAME, url, key: witnessVkey }, proofA).submit(signedNote(branchA.slice(0, 12)));
-    expect(r).toMatchObject({ outcome: 'conflict', witnessSize: 20n });
+    expect(r).toMatchObject({ outcome: 'behind', witnessSize: 20n });
   });
 
   it('catches a split view: a forked branch at the same size gets 409, one that grows past gets 422', async () => {

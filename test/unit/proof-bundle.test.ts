@@ -32,6 +32,7 @@ import { bytes32, type TestChain } from '../helpers/chain.js';
 import { grant, request } from '../helpers/payloads.js';
 import { buildScenarioChain, CERT, type ScenarioFacts } from '../helpers/scenario-chain.js';
 import { listVectorFiles, readVectorJson } from '../helpers/vectors.js';
+import { parseVerifierKey } from '../../ledger/witness-cosignature.js';
 import { AUTHORITY, CHANNEL, seedOf } from '../helpers/world.js';
 
 let chain: TestChain;
@@ -88,7 +89,7 @@ describe('verdicts on a chain built by the real pipeline', () => {
     expect(r.summary).toMatchObject({ kind: 'certificate', certificateTypeId: 'BDC', issuerDepartmentId: 'dept.realestate', status: 'ISSUED', validUntilMs: '0' });
     expect(r.header?.height).toBe(chain.height.toString());
     expect(r.header?.signers).toEqual([1]);
-    expect(r.checks).toEqual({ holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked' });
+    expect(r.checks).toEqual({ holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' });
   });
 
   it('a certificate issued under a rotated key (version 2) is VALID', async () => {
@@ -512,7 +513,12 @@ describe('vectors (test/vectors/proof-bundle)', () => {
     const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
     for (const f of files) {
       const v = readVectorJson<{ name: string; bundle: string; options: Record<string, string>; expect: { verdict: string; reason: string | null } }>('proof-bundle', f);
-      const options = { nowMs: BigInt(v.options.nowMs!), ...(v.options.maxAgeMs !== undefined ? { maxAgeMs: BigInt(v.options.maxAgeMs) } : {}) };
+      const options = {
+        nowMs: BigInt(v.options.nowMs!),
+        ...(v.options.maxAgeMs !== undefined ? { maxAgeMs: BigInt(v.options.maxAgeMs) } : {}),
+        // issue 23: the reader's witness policy, cosigner vkeys space-separated
+        ...(v.options.witnesses !== undefined ? { witnesses: { witnesses: v.options.witnesses.split(' ').map((k) => parseVerifierKey(k)), quorum: Number(v.options.witnessQuorum) } } : {}),
+      };
       const r = verifyBundle(hex(v.bundle), hex(anchorHex), options);
       expect({ name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null }).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason });
     }
