@@ -126,6 +126,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RoutePolicy>> = {
   'get /v1/headers/{height}': PUBLIC,
   'get /v1/proofs/consistency': PUBLIC,
   'get /checkpoint': PUBLIC,
+  'get /checkpoint/witnessed': PUBLIC,
   'get /v1/checkpoint': PUBLIC,
   'get /tile/{level}/{index}': PUBLIC,
   'get /tile/entries/{index}': PUBLIC,
