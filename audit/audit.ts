@@ -42,6 +42,8 @@ export interface AuditProgress {
   height: bigint;
   head: bigint;
   events: number;
+  /** The chain's events (the head header's log size, unverified: for the progress bar only). */
+  totalEvents?: bigint;
   phase: 'blocks' | 'replay';
 }
 
@@ -52,6 +54,8 @@ export interface AuditOptions {
   level: AuditLevel;
   /** The node database, for the `full` level (state and projections). */
   db?: AnyDb;
+  /** An empty scratch database for the full level's replay (replay/scratch-area.ts); default: the node database's `rebuild` sublevel. */
+  area?: AnyDb;
   /** Worker threads for the event signatures (default: checks on this thread). */
   pool?: SignaturePool;
   /** A checkpoint from an earlier audit: prove the chain only grew since. */
@@ -71,6 +75,10 @@ export interface AuditReport {
   events: number;
   seconds: number;
   eventsPerSecond: number;
+  /** CPU seconds of the whole audit, every thread (the signature workers' included). */
+  cpuSeconds: number;
+  /** The full level's replay (replay/rebuild.ts): its seconds, writes, phase times and CPU; null at the other levels. */
+  replay: Pick<Awaited<ReturnType<typeof rebuild>>, 'seconds' | 'eventsPerSecond' | 'writes' | 'phasesMs' | 'cpuSeconds'> | null;
   logSize: string;
   logRoot: string;
   headerHash: string;
@@ -100,9 +108,11 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
 
 async function run(opts: AuditOptions): Promise<AuditReport> {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const sourceGenesis = await opts.source.genesisBytes();
   const anchor = opts.anchor ?? loadGenesis(sourceGenesis);
   const head = await opts.source.headHeight();
+  const totalEvents = opts.onProgress !== undefined ? await claimedLogSize(opts.source, head, anchor) : undefined;
   const notChecked = [...NOT_RECOMPUTABLE];
   if (opts.level !== 'full') notChecked.push('state roots, result codes and projections (the full level replays them)');
   if (opts.level === 'headers') notChecked.push('events, their signatures, the results and log roots (the merkle level checks them)');
@@ -151,7 +161,7 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     events += q.check.events;
     verifiedState = { logSize: q.check.logSize, logRoot: q.check.logRoot, headerHash: q.check.headerHash, blockTimeMs: q.blockTimeMs };
     if (opts.previous !== undefined && q.check.height === opts.previous.height) previousHeader = { hash: q.check.headerHash, logSize: q.check.logSize };
-    opts.onProgress?.({ height: q.check.height, head, events, phase: 'blocks' });
+    opts.onProgress?.({ height: q.check.height, head, events, totalEvents, phase: 'blocks' });
     return true;
   };
 
@@ -159,17 +169,18 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
   // the workers verify signatures (it reads the same stored blocks; see the join below).
   let blocksDone = false;
   let replay: Promise<{ report: Awaited<ReturnType<typeof rebuild>> } | { error: Error }> | undefined;
+  let replayFigures: AuditReport['replay'] = null;
   if (opts.level === 'full' && opts.db !== undefined && findings.length === 0) {
     // A node that never ran the projections hook keeps no projections (proj-meta is empty): it
     // is not tampered with, there is just nothing to compare.
     const keepsProjections = (await (opts.db.sublevel('proj-meta', { keyEncoding: 'view', valueEncoding: 'view' }).keys({ limit: 1 }) as unknown as { all(): Promise<unknown[]> }).all()).length > 0;
     if (!keepsProjections) notChecked.push('projections: this node keeps none (its proj-meta table is empty); its state is compared');
     const onProgress = (p: { height: bigint; head: bigint; events: number }) => {
-      if (blocksDone) opts.onProgress?.({ height: p.height, head: p.head, events: p.events, phase: 'replay' });
+      if (blocksDone) opts.onProgress?.({ height: p.height, head: p.head, events: p.events, totalEvents, phase: 'replay' });
     };
     // Once the block checks stop at a height, the replay need not go past it.
     const shouldStop = (h: bigint) => findings.length > 0 && (!refinable(findings) || h > BigInt(findings[0]!.height));
-    replay = rebuild({ db: opts.db, genesis: anchor, stateOnly: !keepsProjections, onProgress, shouldStop }).then(
+    replay = rebuild({ db: opts.db, genesis: anchor, stateOnly: !keepsProjections, onProgress, shouldStop, ...(opts.area !== undefined ? { area: opts.area } : {}) }).then(
       (report) => ({ report }),
       (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
     );
@@ -195,6 +206,8 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     if ('error' in outcome) {
       if (findings.length === 0) findings = [{ code: 'REPLAY_FAILED', height: String(verified), message: `the replay failed: ${outcome.error.message}` }];
     } else {
+      const { seconds, eventsPerSecond, writes, phasesMs, cpuSeconds } = outcome.report;
+      replayFigures = { seconds, eventsPerSecond, writes, phasesMs, cpuSeconds };
       const replayFinding = fromRebuild(outcome.report);
       if (replayFinding !== undefined) {
         const at = BigInt(replayFinding.height);
@@ -252,6 +265,7 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
   }
 
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   const ok = findings.length === 0;
   let newCheckpoint: AuditCheckpoint | null = null;
   if (ok && verified > 0n) {
@@ -268,6 +282,8 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     events,
     seconds,
     eventsPerSecond: seconds > 0 ? Math.round(events / seconds) : 0,
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1000) / 1000,
+    replay: replayFigures,
     logSize: verifiedState.logSize.toString(),
     logRoot: toHex(verifiedState.logRoot),
     headerHash: toHex(verifiedState.headerHash),
@@ -277,6 +293,17 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     newCheckpoint,
     notChecked,
   };
+}
+
+/** The log size the head block's header claims (for the progress bar; checked like every header later), or undefined. */
+async function claimedLogSize(source: ChainSource, head: bigint, anchor: LoadedGenesis): Promise<bigint | undefined> {
+  if (head <= 0n) return undefined;
+  try {
+    const raw = await source.block(head);
+    return raw === undefined ? undefined : decode('Block', raw.block, anchor.limits).header?.logSize;
+  } catch {
+    return undefined;
+  }
 }
 
 function loadGenesisHash(bytes: Uint8Array): Uint8Array {

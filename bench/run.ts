@@ -1,10 +1,11 @@
 /**
  * @module bench/run
  * `npm run bench -- [--json] [--quick] [--only GROUP]` (= `ledger bench`, cli/commands/bench.ts): runs the benchmark groups and prints one
- * flat JSON object (`schema`, `machine`, `quick`, then one key per figure), or a table.
+ * flat JSON object (`schema`, `machine`, `quick`, then one key per figure, then
+ * `load_average_1m` at the start and the end of the run), or a table.
  * `--quick` keeps the whole run within 5 minutes.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LedgerError } from '../errors/ledger-error.js';
 import { apiGroup } from './groups/api.js';
@@ -57,6 +58,8 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version },
     quick: opts.quick,
   };
+  // the figures of a loaded machine are not an idle machine's: say how loaded it was
+  const loadAtStart = loadavg()[0]!;
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
   for (const g of groups) {
     log(`${g.name}: ${g.description}`);
@@ -65,6 +68,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     Object.assign(result, figures);
     log(`${g.name}: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
+  result.load_average_1m = { start: Number(loadAtStart.toFixed(2)), end: Number(loadavg()[0]!.toFixed(2)) };
   return result;
 }
 

@@ -37,6 +37,7 @@ import { atBytes, concat, idPrefix, keyAt, RecordReader, RecordWriter, type Chai
 import { RESULT } from './result-codes.js';
 import type { Fate, PayloadCase } from './state-machine.js';
 import type { AnyDb, AnySublevel } from './state-store.js';
+import { DIRECT_READS, type KeyReader } from './staged-writes.js';
 import type { StateType } from './state-records.js';
 
 export const PROJECTIONS_FORMAT = 1;
@@ -330,12 +331,15 @@ export function codeKey(code: number): Uint8Array {
 export interface ProjectionsOptions {
   /** The genesis limits the event bodies were decoded under (DESIGN.md section 5). */
   limits?: DecodeLimits;
+  /** Where earlier blocks' summaries are read: LevelDB (default), or a replay's stage (ledger/staged-writes.ts). */
+  reads?: KeyReader;
 }
 
 /** The projection tables of one database, and the commit hook that writes them. */
 export class Projections {
   readonly tables: Readonly<Record<ProjectionTable, AnySublevel>>;
   private readonly limits: DecodeLimits;
+  private readonly reads: KeyReader;
 
   private constructor(
     readonly db: AnyDb,
@@ -345,6 +349,7 @@ export class Projections {
     for (const name of PROJECTION_TABLES) t[name] = db.sublevel(name, VIEW) as AnySublevel;
     this.tables = t;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.reads = opts.reads ?? DIRECT_READS;
   }
 
   /**
@@ -405,7 +410,7 @@ export class Projections {
     const resources = new Map<string, ResourceSummary>();
     if (certsNeeded.size > 0) {
       const ids = [...certsNeeded];
-      const got = await t['proj-cert'].getMany(ids.map(utf8));
+      const got = await this.reads.getMany(t['proj-cert'], ids.map(utf8));
       ids.forEach((id, i) => {
         const v = got[i];
         if (v !== undefined) certs.set(id, decodeCertificateSummary(v));
@@ -413,7 +418,7 @@ export class Projections {
     }
     if (resourcesNeeded.size > 0) {
       const ids = [...resourcesNeeded];
-      const got = await t['proj-resource'].getMany(ids.map(utf8));
+      const got = await this.reads.getMany(t['proj-resource'], ids.map(utf8));
       ids.forEach((id, i) => {
         const v = got[i];
         if (v !== undefined) resources.set(id, decodeResourceSummary(v));

@@ -118,10 +118,13 @@ export function isVoidAt(dept: DepartmentRecord, version: number, position: bigi
   return key?.compromisedFrom !== undefined && key.compromisedFrom.logPosition <= position;
 }
 
+/**
+ * The first key of `dept.keys` with that version. The rules write keys in increasing version from
+ * 1, so a version occurs once; a record where it occurs twice (which only a forged record can be)
+ * is read by its first entry, one rule for every reader (docs/proof-format.md step 6).
+ */
 export function findKey(dept: DepartmentRecord, version: number): DepartmentKey | undefined {
-  // keys are in increasing version from 1, so version v sits at index v - 1
-  const k = dept.keys[version - 1];
-  return k !== undefined && k.version === version ? k : dept.keys.find((x) => x.version === version);
+  return dept.keys.find((x) => x.version === version);
 }
 
 export function definingEvent(eventId: Uint8Array, height: bigint, logPosition: bigint): DefiningEvent {

@@ -20,6 +20,7 @@ import { toHex, u32be, u64be, utf8 } from './bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { decodeRecord, encodeRecord, recordKey, recordValueHash, splitRecordKey, type AnyRecord, type RecordOf, type StateType } from './state-records.js';
 import { EMPTY_HASH, GROUP_LEVELS, levelOfGroupPath, proveStored, stateKey, type NodeReader } from './state-tree.js';
+import { DIRECT_READS, type KeyReader } from './staged-writes.js';
 
 /** Where an included event sits: its block, its 0-based index among the block's included events, its log position. */
 export interface EventLocation {
@@ -120,6 +121,13 @@ export interface StateStoreOptions {
   recordCacheSize?: number;
   /** Tree groups whose top is at most this deep are cached in memory (levels 0..4 at the default 16). */
   nodeCacheDepth?: number;
+  /**
+   * Where committed keys are read: LevelDB (default), or a replay's stage of writes not yet in
+   * LevelDB (ledger/staged-writes.ts), read first.
+   */
+  reads?: KeyReader;
+  /** How many event ids the store will hold (a replay knows its chain's log size): the id filter is sized for it up front. */
+  expectedEvents?: number;
 }
 
 /** The committed state: records, tree, event-id index, root and height (see the module comment). */
@@ -135,6 +143,8 @@ export class StateStore implements StateLayer {
   private readonly nodeCache = new Map<string, Uint8Array>();
   private readonly recordCacheSize: number;
   private readonly nodeCacheDepth: number;
+  private readonly reads: KeyReader;
+  private readonly expectedEvents: number;
 
   private constructor(
     readonly db: AnyDb,
@@ -146,6 +156,8 @@ export class StateStore implements StateLayer {
     this.meta = db.sublevel('state-meta', VIEW) as AnySublevel;
     this.recordCacheSize = opts.recordCacheSize ?? 200_000;
     this.nodeCacheDepth = opts.nodeCacheDepth ?? 16;
+    this.reads = opts.reads ?? DIRECT_READS;
+    this.expectedEvents = opts.expectedEvents ?? 0;
   }
 
   /** Opens the state in `db` (an open or opening abstract-level database) and loads the id filter. */
@@ -180,10 +192,13 @@ export class StateStore implements StateLayer {
   private async rebuildFilter(): Promise<void> {
     if (this.addedDuringRebuild !== null) return;
     this.addedDuringRebuild = [];
+    // ids staged but not yet in LevelDB (taken before the first await: one flushed meanwhile is in this list)
+    const pending = this.reads.pendingKeys(this.events);
     try {
-      let n = 0;
+      let n = pending.length;
       for await (const _ of this.events.keys()) n++;
-      const f = new IdFilter(Math.max(n * 2, 1 << 16));
+      const f = new IdFilter(Math.max(n * 2, this.expectedEvents, 1 << 16));
+      for (const k of pending) f.add(k);
       for await (const k of this.events.keys()) f.add(new Uint8Array(k));
       for (const id of this.addedDuringRebuild) f.add(id);
       this.filter = f;
@@ -201,7 +216,7 @@ export class StateStore implements StateLayer {
       else out[i] = c ?? undefined;
     });
     if (missing.length > 0) {
-      const got = await this.records.getMany(missing.map((i) => utf8(keys[i]!)));
+      const got = await this.reads.getMany(this.records, missing.map((i) => utf8(keys[i]!)));
       missing.forEach((i, j) => {
         const k = keys[i]!;
         const bytes = got[j];
@@ -225,7 +240,7 @@ export class StateStore implements StateLayer {
       if (this.filter.mightHave(id)) probe.push(i);
     });
     if (probe.length > 0) {
-      const got = await this.events.getMany(probe.map((i) => ids[i]!));
+      const got = await this.reads.getMany(this.events, probe.map((i) => ids[i]!));
       probe.forEach((i, j) => {
         const b = got[j];
         out[i] = b === undefined ? undefined : decodeEventLocation(b);
@@ -243,7 +258,7 @@ export class StateStore implements StateLayer {
       else out[i] = c;
     });
     if (missing.length > 0) {
-      const got = await this.nodes.getMany(missing.map((i) => paths[i]!));
+      const got = await this.reads.getMany(this.nodes, missing.map((i) => paths[i]!));
       missing.forEach((i, j) => {
         const b = got[j];
         out[i] = b;

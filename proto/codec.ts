@@ -672,7 +672,7 @@ function toWire(type: protobuf.Type, obj: Record<string, unknown>, path: string)
       if (!Array.isArray(v)) throw new LedgerError('BAD_ARGUMENT', `${fieldPath} must be a list`, { field: fieldPath });
       if (v.length === 0) continue;
       out[f.name] = v.map((item, i) =>
-        isMessageField(f) ? toWire(f.resolvedType as protobuf.Type, item as Record<string, unknown>, `${fieldPath}[${i}]`) : scalarToWire(f, item, fieldPath),
+        isMessageField(f) ? toWire(f.resolvedType as protobuf.Type, item as Record<string, unknown>, `${fieldPath}[${i}]`) : listEntryToWire(f, item, fieldPath),
       );
       continue;
     }
@@ -684,6 +684,20 @@ function toWire(type: protobuf.Type, obj: Record<string, unknown>, path: string)
     if (w !== undefined) out[f.name] = w;
   }
   return out;
+}
+
+/**
+ * A list entry keeps its place even when it is the default (an empty string is an entry of a
+ * repeated string, written as a zero-length record; docs/proof-format.md section 2): the decoder
+ * accepts it, so the encoder writes it back instead of dropping it.
+ */
+function listEntryToWire(f: protobuf.Field, v: unknown, fieldPath: string): unknown {
+  const w = scalarToWire(f, v, fieldPath);
+  if (w !== undefined) return w;
+  if (f.type === 'string') return '';
+  if (f.type === 'bytes') return new Uint8Array(0);
+  if (f.type === 'bool') return false;
+  return LONG_TYPES.has(f.type) ? Long.fromBits(0, 0, UNSIGNED_LONG.has(f.type)) : 0;
 }
 
 const U64_MAX = (1n << 64n) - 1n;

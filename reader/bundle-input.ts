@@ -21,6 +21,21 @@ export const MAX_TEXT_CHARS = 8 * MAX_BUNDLE_FILE_BYTES;
 /** Uploaded images: large phone photos are fine, but not unbounded. */
 export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
+/**
+ * Why a pasted text or a file is not a bundle: a stable code the page turns into a verdict
+ * (无效) with a reason in the page's language (reader/i18n.ts REASON_ZH), and an English detail.
+ */
+export type BundleInputCode = 'INPUT_EMPTY' | 'INPUT_TOO_LARGE' | 'INPUT_JSON_SYNTAX' | 'INPUT_JSON_NOT_BUNDLE' | 'INPUT_NOT_ENCODED';
+
+export class BundleInputError extends Error {
+  constructor(
+    readonly code: BundleInputCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
@@ -29,7 +44,7 @@ function hexToBytes(hex: string): Uint8Array {
 
 function base64ToBytes(text: string): Uint8Array {
   const clean = text.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) throw new Error('not JSON, hex or Base64');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) throw new BundleInputError('INPUT_NOT_ENCODED', 'not JSON, hex or Base64');
   const bin = atob(clean);
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
@@ -37,16 +52,20 @@ function base64ToBytes(text: string): Uint8Array {
 /** Bundle bytes from pasted text: `{...}` is the JSON view, else hex, else Base64. */
 export function bundleFromText(text: string): Uint8Array {
   const s = text.trim();
-  if (s === '') throw new Error('empty');
-  if (s.length > MAX_TEXT_CHARS) throw new Error(`longer than ${MAX_TEXT_CHARS} characters`);
+  if (s === '') throw new BundleInputError('INPUT_EMPTY', 'empty');
+  if (s.length > MAX_TEXT_CHARS) throw new BundleInputError('INPUT_TOO_LARGE', `longer than ${MAX_TEXT_CHARS} characters`);
   if (s.startsWith('{')) {
     let json: unknown;
     try {
       json = JSON.parse(s);
     } catch (e) {
-      throw new Error(`not valid JSON (${(e as Error).message})`);
+      throw new BundleInputError('INPUT_JSON_SYNTAX', `not valid JSON (${(e as Error).message})`);
     }
-    return bundleFromJson(json);
+    try {
+      return bundleFromJson(json);
+    } catch (e) {
+      throw new BundleInputError('INPUT_JSON_NOT_BUNDLE', (e as Error).message);
+    }
   }
   const compact = s.replace(/\s+/g, '');
   if (/^([0-9a-fA-F]{2})+$/.test(compact)) return hexToBytes(compact);
@@ -129,11 +148,12 @@ export async function bundleFromFile(file: File): Promise<LoadedBundle> {
     if (!bytes) throw new Error('QR_NOT_FOUND');
     return { bytes, from: 'qr' };
   }
-  if (file.size > MAX_TEXT_CHARS) throw new Error(`file larger than ${MAX_TEXT_CHARS} bytes`);
+  if (file.size > MAX_TEXT_CHARS) throw new BundleInputError('INPUT_TOO_LARGE', `file larger than ${MAX_TEXT_CHARS} bytes`);
+  if (file.size === 0) throw new BundleInputError('INPUT_EMPTY', `${file.name} is empty`);
   const bytes = new Uint8Array(await file.arrayBuffer());
   const looksJson = /\.json$/i.test(file.name) || (bytes.length > 0 && bytes[0] === 0x7b /* { */);
   if (looksJson) return { bytes: bundleFromText(new TextDecoder().decode(bytes)), from: 'json-file' };
-  if (bytes.length > MAX_BUNDLE_FILE_BYTES) throw new Error(`file larger than ${MAX_BUNDLE_FILE_BYTES} bytes`);
+  if (bytes.length > MAX_BUNDLE_FILE_BYTES) throw new BundleInputError('INPUT_TOO_LARGE', `file larger than ${MAX_BUNDLE_FILE_BYTES} bytes`);
   return { bytes, from: 'binary-file' };
 }
 

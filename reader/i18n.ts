@@ -36,6 +36,33 @@ export const VERDICT_ADVICE: Record<Lang, Record<VerdictName, string>> = {
   },
 };
 
+/** A revoked grant was revoked by its data source, not by a 签发机关 (which issues certificates). */
+export const GRANT_REVOKED_ADVICE: Record<Lang, string> = {
+  'zh-CN': '该共享授权已被数据来源部门撤销，不可再使用。',
+  en: 'The data source revoked this grant: it may no longer be used.',
+};
+
+/**
+ * Why what the clerk gave is not a bundle at all (reader/bundle-input.ts BundleInputCode): the
+ * page shows these as an INVALID verdict too, never only a parser's English message.
+ */
+export const INPUT_REASON: Record<Lang, Record<string, string>> = {
+  'zh-CN': {
+    INPUT_EMPTY: '文件是空的，不是证明',
+    INPUT_TOO_LARGE: '内容过大，不是一个证明',
+    INPUT_JSON_SYNTAX: 'JSON 文本不完整或格式错误（可能复制时被截断），不是有效的证明',
+    INPUT_JSON_NOT_BUNDLE: 'JSON 内容不是证明包（字段不符合证明格式）',
+    INPUT_NOT_ENCODED: '内容不是证明：应为证明的 JSON、十六进制或 Base64 文本',
+  },
+  en: {
+    INPUT_EMPTY: 'the file is empty: not a bundle',
+    INPUT_TOO_LARGE: 'too large to be a bundle',
+    INPUT_JSON_SYNTAX: 'the JSON text is incomplete or broken (truncated when copied?): not a bundle',
+    INPUT_JSON_NOT_BUNDLE: 'the JSON is not a bundle (its fields do not fit the bundle format)',
+    INPUT_NOT_ENCODED: 'not a bundle: expected the JSON view, hex or Base64 of a bundle',
+  },
+};
+
 /** The verifier's reason codes in Chinese (the English is the verifier's own message). */
 export const REASON_ZH: Record<string, string> = {
   BAD_ANCHOR: '信任锚不是有效的创世区块',
@@ -110,6 +137,7 @@ const ZH = {
   anchorSourceNode: '本节点 /v1/genesis',
   anchorSourceFile: '本地文件',
   anchorBad: '无法读取信任锚',
+  anchorNotGenesis: '该文件不是创世文件（genesis），不能作为信任锚',
   anchorPin: '固定此信任锚',
   anchorUnpin: '取消固定',
   anchorPinned: '与本机固定的信任锚一致',
@@ -117,7 +145,7 @@ const ZH = {
   bundleTitle: '证明（证照或共享授权）',
   bundlePaste: '粘贴证明（JSON、十六进制或 Base64）',
   bundleFile: '上传证明文件（.bin / .json）或二维码图片',
-  bundleLoaded: '已载入证明',
+  bundleLoaded: '已读取证明内容，核验结果见下',
   qrDecoded: '已识别二维码',
   qrNotFound: '未识别到二维码',
   scanCamera: '用摄像头扫描二维码',
@@ -226,6 +254,7 @@ const EN: Record<MessageKey, string> = {
   anchorSourceNode: 'this node, /v1/genesis',
   anchorSourceFile: 'local file',
   anchorBad: 'Cannot read the trust anchor',
+  anchorNotGenesis: 'This file is not a genesis: it cannot be the trust anchor',
   anchorPin: 'Pin this anchor',
   anchorUnpin: 'Unpin',
   anchorPinned: 'matches the anchor pinned on this computer',
@@ -233,7 +262,7 @@ const EN: Record<MessageKey, string> = {
   bundleTitle: 'Proof bundle (certificate or grant)',
   bundlePaste: 'Paste a bundle (JSON, hex or Base64)',
   bundleFile: 'Upload a bundle (.bin / .json) or a QR image',
-  bundleLoaded: 'Bundle loaded',
+  bundleLoaded: 'Bundle read; the verdict is below',
   qrDecoded: 'QR code decoded',
   qrNotFound: 'No QR code found',
   scanCamera: 'Scan a QR code with the camera',
@@ -332,6 +361,8 @@ export function t(lang: Lang, key: MessageKey): string {
 
 /** A reason as the clerk reads it: translated when the code is known, else the verifier's message. */
 export function reasonText(lang: Lang, reason: { code: string; message: string }): string {
+  const input = INPUT_REASON[lang][reason.code];
+  if (input !== undefined) return input;
   if (lang === 'zh-CN') return REASON_ZH[reason.code] ?? reason.message;
   return reason.message;
 }

@@ -11,9 +11,9 @@ import type { CertificateSummary, CheckState, GrantSummary, VerifyOptions, Verif
 import { verifyBundle } from '../verifier/bundle-verify.js';
 import { loadGenesis } from '../ledger/genesis.js';
 import { anchorWitnessPolicy } from '../verifier/witness-check.js';
-import { bundleFromFile, bundleFromText, fileSha256, parseHex, scanCamera } from './bundle-input.js';
+import { BundleInputError, bundleFromFile, bundleFromText, fileSha256, parseHex, scanCamera } from './bundle-input.js';
 import { byId, fill, h, toHex } from './dom.js';
-import { ageText, listText, paren, reasonText, t, timeText, VERDICT_ADVICE, VERDICT_LABEL, type Lang, type MessageKey } from './i18n.js';
+import { ageText, GRANT_REVOKED_ADVICE, listText, paren, reasonText, t, timeText, VERDICT_ADVICE, VERDICT_LABEL, type Lang, type MessageKey } from './i18n.js';
 
 /** Anchor files are genesis blocks: small. */
 const MAX_ANCHOR_BYTES = 64 * 1024;
@@ -30,6 +30,8 @@ interface Anchor {
 interface State {
   anchor?: Anchor;
   anchorError?: string;
+  /** The anchor given is not a genesis (a random file): refused, never shown as loaded. */
+  anchorNotGenesis?: boolean;
   /** The hash of an anchor refused because this browser pinned another. */
   anchorRefused?: string;
   bundle?: Uint8Array;
@@ -118,9 +120,15 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     const pinned = pinnedHash();
     state.result = undefined;
     state.anchorRefused = undefined;
+    state.anchorNotGenesis = undefined;
     if (hash === undefined) {
       state.anchor = undefined;
       state.anchorError = `${bytes.length} bytes`;
+    } else if (!isGenesis(bytes)) {
+      // the verifier would call every bundle BAD_ANCHOR: say so about the file, not the bundle
+      state.anchor = undefined;
+      state.anchorError = undefined;
+      state.anchorNotGenesis = true;
     } else if (pinned !== undefined && hash !== pinned) {
       // a node (or file) whose genesis is not the one this desk pinned is not trusted
       state.anchor = undefined;
@@ -132,6 +140,15 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     }
     render(L());
     if (state.bundle && state.anchor) verify();
+  }
+
+  function isGenesis(bytes: Uint8Array): boolean {
+    try {
+      loadGenesis(bytes);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   function pinnedHash(): string | undefined {
@@ -163,6 +180,25 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     }
   }
 
+  /**
+   * What the clerk gave is not a bundle (garbage, a truncated JSON, an empty file): a verdict
+   * like any other, 无效 with the reason in the page's language (issue 17), not only a note.
+   */
+  function notABundle(e: unknown): void {
+    state.bundle = undefined;
+    state.bundleNote = undefined;
+    const code = e instanceof BundleInputError ? e.code : 'INPUT_NOT_ENCODED';
+    state.result = {
+      verdict: 'INVALID',
+      reasons: [{ code, message: (e as Error).message }],
+      notes: [],
+      subject: { kind: 'certificate', id: '' },
+      checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' },
+    };
+    state.resultNowMs = Date.now();
+    render(L());
+  }
+
   function setBundle(bytes: Uint8Array | undefined, note: State['bundleNote']): void {
     state.bundle = bytes;
     state.bundleNote = note;
@@ -188,7 +224,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     try {
       setBundle(bundleFromText(text), { key: 'bundleLoaded' });
     } catch (e) {
-      setBundle(undefined, { key: 'unreadable', detail: (e as Error).message, error: true });
+      notABundle(e);
     }
   });
   byId<HTMLInputElement>('bundle-file').addEventListener('change', async (ev) => {
@@ -198,8 +234,8 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       const loaded = await bundleFromFile(file);
       setBundle(loaded.bytes, { key: loaded.from === 'qr' ? 'qrDecoded' : 'bundleLoaded', detail: `${file.name}, ${loaded.bytes.length} B` });
     } catch (e) {
-      const m = (e as Error).message;
-      setBundle(undefined, m === 'QR_NOT_FOUND' ? { key: 'qrNotFound', error: true } : { key: 'unreadable', detail: m, error: true });
+      if ((e as Error).message === 'QR_NOT_FOUND') setBundle(undefined, { key: 'qrNotFound', error: true });
+      else notABundle(e);
     }
   });
   // the camera: one scan at a time; the button stops a running one
@@ -348,6 +384,8 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       'ul',
       { class: 'reasons', 'data-testid': 'reasons' },
       ...(r.reasons.length === 0 ? [h('li', { class: 'ok' }, t(lang, 'noReasons'))] : r.reasons.map((x) => h('li', { 'data-code': x.code }, reasonText(lang, x), ' ', h('span', { class: 'code' }, `[${x.code}]`), lang === 'zh-CN' ? h('div', { class: 'en' }, x.message) : null))),
+      // notes (ISSUER_SUSPENDED, HEADER_IN_FUTURE) never change the verdict: shown after the reasons
+      ...(r.notes ?? []).map((x) => h('li', { class: 'note', 'data-code': x.code }, reasonText(lang, x), ' ', h('span', { class: 'code' }, `[${x.code}]`))),
     );
     const header = r.header;
     const age = header
@@ -381,7 +419,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
       : null;
     resultEl.replaceChildren(
       verdictEl,
-      h('p', { class: 'advice' }, VERDICT_ADVICE[lang][r.verdict]),
+      h('p', { class: 'advice' }, r.verdict === 'REVOKED' && r.subject.kind === 'grant' ? GRANT_REVOKED_ADVICE[lang] : VERDICT_ADVICE[lang][r.verdict]),
       subject,
       age ?? '',
       h('h3', {}, t(lang, 'reasons')),
@@ -413,11 +451,13 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
         anchorStatus,
         h('span', { class: 'warn' }, t(lang, 'anchorNone')),
         state.anchorError ? ` (${t(lang, 'anchorBad')}: ${state.anchorError})` : '',
+        state.anchorNotGenesis ? h('div', { class: 'warn', 'data-testid': 'anchor-not-genesis' }, t(lang, 'anchorNotGenesis')) : '',
         state.anchorRefused ? h('div', { class: 'warn', 'data-testid': 'anchor-refused' }, `${t(lang, 'anchorNotPinned')} `, h('code', { class: 'hash' }, state.anchorRefused)) : '',
       );
     }
     const n = state.bundleNote;
-    fill(bundleStatus, n ? h('span', { class: n.error ? 'warn' : 'ok' }, `${t(lang, n.key)}${n.detail ? `: ${n.detail}` : ''}`) : '');
+    // a note is never green: only the verdict says whether the bundle is good (issue 17)
+    fill(bundleStatus, n ? h('span', { class: n.error ? 'warn' : 'note' }, `${t(lang, n.key)}${n.detail ? `: ${n.detail}` : ''}`) : '');
     renderResult(lang);
   }
 

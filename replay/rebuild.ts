@@ -4,9 +4,16 @@
  * fresh state and projection area, checks every header's `state_root` (and every event's result
  * code), and compares what it rebuilt with what the node stores, byte for byte.
  *
- *  - The fresh area is the sublevel `rebuild` of the node's own database (cleared before and
- *    after), so a rebuild of a large chain needs disk, not memory, and the final replacement can
- *    be one atomic batch of that same database.
+ *  - The fresh area is a scratch database the caller gives (`area`: the CLI's is a LevelDB in a
+ *    folder beside the node's, replay/scratch-area.ts, deleted afterwards), or else the sublevel
+ *    `rebuild` of the node's own database (cleared before and after), so a rebuild of a large
+ *    chain needs disk, not memory, and the final replacement is one atomic batch of the node's
+ *    database.
+ *  - The area's writes go through a stage (ledger/staged-writes.ts, issue 20): many blocks' writes
+ *    in memory, read through by the state and projections, flushed as one sorted batch per
+ *    DEFAULT_FLUSH_KEYS keys while the replay goes on; a key several blocks wrote is written once,
+ *    with the last block's bytes. Block h + 1 is read while block h replays. The report says the
+ *    writes, the main thread's time per phase and the CPU time (replay/phase-clock.ts).
  *  - Blocks are replayed through a fresh BlockState each (ledger/state-machine.ts) with the
  *    signature check answering true: the blocks were verified when they were committed (DESIGN.md
  *    section 9). The projection hook (ledger/projections.ts) runs as the core runs it.
@@ -27,7 +34,9 @@ import type { LoadedGenesis } from '../ledger/genesis.js';
 import { eventId } from '../ledger/hash.js';
 import { changedAt, type ChainAt } from '../ledger/projection-records.js';
 import { describeKey, Projections, PROJECTION_TABLES, type ProjectionWrite } from '../ledger/projections.js';
-import { BlockFold, replayBlock } from '../ledger/block-fold.js';
+import { BlockFold, replayBlock, type FoldedRoots, type LogAppender } from '../ledger/block-fold.js';
+import { StagedWrites, type SublevelWrite } from '../ledger/staged-writes.js';
+import { PhaseClock, REPLAY_PHASES, type ReplayPhase } from './phase-clock.js';
 import { MerkleFrontier } from '../ledger/merkle-hash.js';
 import { BlockState, rulesFromGenesis, type SignatureCheck } from '../ledger/state-machine.js';
 import { StateStore, type AnyDb, type AnySublevel } from '../ledger/state-store.js';
@@ -46,6 +55,8 @@ export interface RebuildProgress {
   height: bigint;
   head: bigint;
   events: number;
+  /** The events up to the head (its header's log size): what `events` counts towards. */
+  totalEvents: bigint;
 }
 
 export interface RebuildOptions {
@@ -62,6 +73,14 @@ export interface RebuildOptions {
   stateOnly?: boolean;
   /** Asked before each block: true ends the replay there, without the comparison (the auditor's early stop). */
   shouldStop?: (height: bigint) => boolean;
+  /**
+   * Where the rebuilt state and projections go: an empty scratch database of the caller's, which
+   * it deletes afterwards (the CLI's, in a folder beside the node's: see scratchArea). Default:
+   * the sublevel `rebuild` of `db`, cleared before and after.
+   */
+  area?: AnyDb;
+  /** Flush the staged writes to LevelDB once this many keys are staged (default DEFAULT_FLUSH_KEYS; 1 = after every block). */
+  flushKeys?: number;
 }
 
 export interface Difference {
@@ -81,8 +100,15 @@ export interface RebuildReport {
   head: string;
   blocks: number;
   events: number;
+  /** Seconds of the replay (the comparison after it not included). */
   seconds: number;
   eventsPerSecond: number;
+  /** LevelDB writes of the replay: staged (one per op a batch per block would write), written (after staging collapsed repeated keys), batches. */
+  writes: { staged: number; written: number; flushes: number; perEvent: number };
+  /** Main-thread milliseconds per phase, the comparison and the area's clearing included (replay/phase-clock.ts). */
+  phasesMs: Record<ReplayPhase, number>;
+  /** CPU seconds of the whole rebuild: every thread, and the main thread alone (null off Linux). */
+  cpuSeconds: { process: number; main: number | null };
   /** Every header's state root was reproduced. */
   stateRootsMatch: boolean;
   /** The first block whose replay differs (state root, or an event's result code). */
@@ -105,37 +131,68 @@ export interface RebuildReport {
  * STORE_FORMAT when the stored blocks cannot be read.
  */
 export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
+  const clock = new PhaseClock();
+  const report = await replayAndCompare(opts, clock);
+  const cpu = clock.cpu();
+  return { ...report, phasesMs: roundPhases(clock.phasesMs), cpuSeconds: { process: round3(cpu.process), main: cpu.main === null ? null : round3(cpu.main) } };
+}
+
+async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promise<Omit<RebuildReport, 'phasesMs' | 'cpuSeconds'>> {
   const { db, genesis } = opts;
   if (db.status !== 'open') await db.open();
   const blocks = await BlockStore.open(db, genesis.hash, genesis.limits);
   const head = opts.upTo !== undefined && opts.upTo < blocks.head.height ? opts.upTo : blocks.head.height;
-  const area = db.sublevel(REBUILD_AREA, VIEW) as unknown as AnyDb;
-  await area.clear();
+  // A scratch database of the caller's (deleted afterwards) costs LevelDB nothing to empty; the
+  // node database's own `rebuild` sublevel is cleared before and after.
+  const area = opts.area ?? (db.sublevel(REBUILD_AREA, VIEW) as unknown as AnyDb);
+  if (area.status !== 'open') await area.open();
+  const clearArea = async () => {
+    if (opts.area === undefined || (await area.keys({ limit: 1 } as never).all()).length > 0) await area.clear();
+  };
+  await clock.timeAsync('leveldb_wait', clearArea);
   const started = performance.now();
   let events = 0;
   let replayed = 0;
   let firstMismatch: RebuildReport['firstMismatch'] = null;
+  // The area's writes go through one stage, flushed as one sorted batch per many blocks while the
+  // replay goes on (ledger/staged-writes.ts); the state and projections read through it.
+  const stage = new StagedWrites(area);
+  const leveldb = async (step: () => Promise<void>) => {
+    const waited = stage.counters.waitMs;
+    const t = performance.now();
+    await step();
+    const wait = stage.counters.waitMs - waited;
+    clock.phasesMs.leveldb += performance.now() - t - wait;
+    clock.phasesMs.leveldb_wait += wait;
+  };
+  const flushKeys = opts.flushKeys ?? DEFAULT_FLUSH_KEYS;
   try {
-    const state = await StateStore.open(area);
-    const projections = await Projections.open(area, { limits: genesis.limits });
+    const headHeader = head > 0n ? await blocks.header(head) : undefined;
+    const state = await StateStore.open(area, { reads: stage, expectedEvents: Number(headHeader?.logSize ?? 0n) });
+    const projections = await Projections.open(area, { limits: genesis.limits, reads: stage });
     const rules = rulesFromGenesis(genesis.genesis);
     // The log is recomputed as a frontier (its root checked against every header); the node's
     // stored Merkle log is not rewritten by a rebuild.
     const log = new MerkleFrontier();
     let previousBlockTime = 0n;
     let stopped = false;
+    // Block h + 1 is read from LevelDB (on its thread) while block h replays.
+    let next = head >= 1n ? blocks.block(1n) : undefined;
     for (let h = 1n; h <= head; h++) {
       if (opts.shouldStop?.(h) === true) {
         stopped = true;
         break;
       }
-      const block = await blocks.block(h);
+      const block = await clock.timeAsync('read', () => next!);
+      next = h < head ? blocks.block(h + 1n) : undefined;
       if (block?.header === undefined) throw new LedgerError('STORE_FORMAT', `block ${h} is missing below the head ${head}`, { height: h.toString() });
       const header = block.header;
       const bs = BlockState.open(state, { rules, height: h, logSize: log.size });
-      const fold = new BlockFold(bs, log);
-      await bs.prefetch(block.events.flatMap((e) => (e.event !== undefined ? [e.event] : [])));
+      const fold = new TimedFold(bs, log, clock);
+      await clock.timeAsync('decode', () => bs.prefetch(block.events.flatMap((e) => (e.event !== undefined ? [e.event] : []))));
+      const replayStarted = performance.now();
       const result = await replayBlock(block, fold, VERIFIED, previousBlockTime);
+      clock.phasesMs.rules += performance.now() - replayStarted - fold.finishMs;
       if (!result.ok) {
         const d = result.difference;
         const what = d.event !== undefined ? `${d.field === 'result' ? 'result' : d.field} of event ${d.event}` : d.field;
@@ -145,15 +202,31 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
       const finished = result.roots;
       const committed = fold.folded;
       previousBlockTime = header.blockTimeMs;
-      const projected = await projections.writesFor(h, committed);
-      await db.batch([...finished.stateWrites, ...projected] as never);
+      const projected = await clock.timeAsync('projections', () => projections.writesFor(h, committed));
+      clock.time('leveldb', () => {
+        stage.add(finished.stateWrites);
+        stage.add(projected as SublevelWrite[]);
+      });
+      // staged is as good as committed for the replay: every later read goes through the stage
       bs.markCommitted();
+      if (stage.size >= flushKeys) await leveldb(() => stage.flush());
       events += block.events.length;
       replayed++;
-      opts.onProgress?.({ height: h, head, events });
+      opts.onProgress?.({ height: h, head, events, totalEvents: headHeader?.logSize ?? 0n });
     }
+    await next?.catch(() => undefined);
+    if (firstMismatch !== null || stopped || head < blocks.head.height) await leveldb(() => stage.discard());
+    else await leveldb(() => stage.drain());
     const seconds = (performance.now() - started) / 1000;
-    const base = { head: head.toString(), blocks: replayed, events, seconds, eventsPerSecond: seconds > 0 ? Math.round(events / seconds) : 0 };
+    const c = stage.counters;
+    const base = {
+      head: head.toString(),
+      blocks: replayed,
+      events,
+      seconds,
+      eventsPerSecond: seconds > 0 ? Math.round(events / seconds) : 0,
+      writes: { staged: c.staged, written: c.written, flushes: c.flushes, perEvent: events > 0 ? Number((c.written / events).toFixed(3)) : 0 },
+    };
     if (firstMismatch !== null) {
       return { ...base, stateRootsMatch: false, firstMismatch, differences: 0, firstDifference: null, byTable: {}, applied: false, ok: false };
     }
@@ -167,6 +240,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     let firstAt: ChainAt | null = null;
     let differences = 0;
     const tables = opts.stateOnly === true ? [...STATE_TABLES] : [...PROJECTION_TABLES, ...STATE_TABLES];
+    const compareStarted = performance.now();
     for (const name of tables) {
       const stored = db.sublevel(name, VIEW) as unknown as AnySublevel;
       const rebuilt = area.sublevel(name, VIEW) as unknown as AnySublevel;
@@ -189,6 +263,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
         };
       });
     }
+    clock.phasesMs.compare += performance.now() - compareStarted;
     if (first !== null && (first as Difference).changedBy !== null) {
       const d = first as Difference;
       const b = await blocks.block(BigInt(d.changedBy!.height));
@@ -202,8 +277,44 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
     }
     return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied, compared: true };
   } finally {
-    await area.clear();
+    await stage.discard();
+    if (opts.area === undefined) await clock.timeAsync('leveldb_wait', clearArea);
   }
+}
+
+/** Writes below this many staged keys wait for the next block (a flush is one LevelDB batch). */
+export const DEFAULT_FLUSH_KEYS = 200_000;
+
+/** A fold that times its `finish` (the state tree, ledger/state-tree.ts) apart from the rules. */
+class TimedFold extends BlockFold {
+  finishMs = 0;
+  constructor(
+    state: BlockState,
+    log: LogAppender,
+    private readonly clock: PhaseClock,
+  ) {
+    super(state, log);
+  }
+  override async finish(): Promise<FoldedRoots> {
+    const t = performance.now();
+    try {
+      return await super.finish();
+    } finally {
+      const ms = performance.now() - t;
+      this.finishMs += ms;
+      this.clock.phasesMs.state_tree += ms;
+    }
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function roundPhases(ms: Record<ReplayPhase, number>): Record<ReplayPhase, number> {
+  const out = { ...ms };
+  for (const k of [...REPLAY_PHASES, 'leveldb_wait'] as const) out[k] = Math.round(ms[k] * 10) / 10;
+  return out;
 }
 
 /**

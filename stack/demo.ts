@@ -21,8 +21,8 @@ import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
 import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
 import { writeBundle } from '../proofs/bundle-files.js';
+import { chainNextSequence } from './chain-sequence.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
-import { signedFetch } from '../producers/signed-fetch.js';
 
 export interface DemoLayout {
   root: string;
@@ -111,23 +111,6 @@ export async function findApi(cluster: LocalCluster): Promise<string | undefined
   return undefined;
 }
 
-/** A department's next sequence number on chain, through the API (undefined when unknown). */
-async function chainNextSequence(apiUrl: string | undefined, departmentId: string, key: SigningKey): Promise<bigint | undefined> {
-  if (apiUrl === undefined) return undefined;
-  try {
-    // signed as the department itself (the signed API mode; a department not yet registered gets 401: unknown)
-    const signer = { keyid: `department/${departmentId}/1`, sign: (m: Uint8Array) => key.sign(m) };
-    const r = await signedFetch(signer, `${apiUrl}/v1/departments/${encodeURIComponent(departmentId)}`, { signal: AbortSignal.timeout(3000) });
-    if (!r.ok) return undefined;
-    const body = (await r.json()) as Record<string, unknown>;
-    // `{ record: DepartmentRecord, keys }` (api/routes-records.ts), 64-bit integers as strings
-    const next = (body.record as Record<string, unknown> | undefined)?.nextSequence;
-    return typeof next === 'string' || typeof next === 'number' ? BigInt(next) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -164,7 +147,7 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
   let skipped = 0;
   try {
     for (const d of demoSigners()) {
-      const onChain = await chainNextSequence(apiUrl, d, keys.get(d)!);
+      const onChain = await chainNextSequence(apiUrl, d);
       const client = await DepartmentClient.open({
         kafka,
         channel: cluster.genesis.genesis.channel,
@@ -356,6 +339,11 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   out('== 演示 / demo ==');
   if (r.apiUrl) out(`reader page (核验页面): ${r.apiUrl}/   (auditor view: ${r.apiUrl}/#auditor)`);
   else out('reader page: no node serves the API yet, so there is no page (see the notes below)');
+  if (r.apiUrl) {
+    // the demo's events are recorded today (record times are the broker's): this year's report
+    const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+    out(`sharing performance report (共享绩效评估报告): ${r.apiUrl}/v1/report?from=${year}-01-01&to=${year}-12-31&format=html`);
+  }
   out(`trust anchor (信任锚, the genesis): ${rel(r.anchor.file)}  sha256 ${r.anchor.hash}`);
   out(`holders' salts files: ${rel(r.layout.holdersDir)}   department keys: ${rel(r.layout.keysDir)}`);
   if (r.samples.length > 0) {

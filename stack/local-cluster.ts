@@ -91,7 +91,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const b = await startBroker({ dir: options.brokerDir ?? layout.kafkaDir });
     brokers = b.brokers;
     startedBroker = !b.reused;
-    log(`Kafka ${b.kafkaVersion}: ${brokers.join(',')} (${b.reused ? 'already running' : `started in ${(b.elapsedMs / 1000).toFixed(1)} s`}, ${layout.kafkaDir})`);
+    // a broker left running in this folder (a previous run that did not stop it) is said so, with
+    // its pid: it is this stack's and stops with it (issue 17)
+    log(
+      b.reused
+        ? `Kafka ${b.kafkaVersion}: ${brokers.join(',')} (reusing a broker left running in ${layout.kafkaDir}, pid ${b.pid}, started by an earlier run; it stops with this stack)`
+        : `Kafka ${b.kafkaVersion}: ${brokers.join(',')} (started in ${(b.elapsedMs / 1000).toFixed(1)} s, ${layout.kafkaDir})`,
+    );
   }
   const topicMode = external || clustered ? 'production' : 'development';
   await createChannelTopic(brokers, genesis.genesis.channel, { mode: topicMode });
@@ -140,11 +146,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     startNode,
     stopNode,
     async stop() {
-      await Promise.all(nodes.map((n) => stopNode(n.index)));
-      if (startedBroker || !external) {
-        // a broker this stack runs is stopped with it (a reused one too: it lives in the stack's folder)
-        if (clustered) await stopKafkaCluster({ dir: options.brokerDir ?? layout.kafkaDir }).catch(() => undefined);
-        else await stopBroker({ dir: options.brokerDir ?? layout.kafkaDir }).catch(() => undefined);
+      try {
+        await Promise.allSettled(nodes.map((n) => stopNode(n.index)));
+      } finally {
+        // the broker's lifetime does not depend on every node stopping cleanly (issue 17)
+        if (startedBroker || !external) {
+          // a broker this stack runs is stopped with it (a reused one too: it lives in the stack's folder)
+          if (clustered) await stopKafkaCluster({ dir: options.brokerDir ?? layout.kafkaDir }).catch(() => undefined);
+          else await stopBroker({ dir: options.brokerDir ?? layout.kafkaDir }).catch(() => undefined);
+        }
       }
     },
   };

@@ -22,8 +22,18 @@ export interface RunStackOptions {
 
 /** Starts the stack (and the demo), prints what runs, and runs until Ctrl-C. Never returns. */
 export async function runStack(opts: RunStackOptions): Promise<never> {
+  // Output never decides the stack's lifetime (issue 17): when stdout is a pipe whose reader has
+  // died, a write fails with EPIPE, which unhandled would end this process before Ctrl-C stops
+  // the nodes and the broker, leaving the broker running with no parent.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  const out = (l: string) => {
+    try {
+      process.stdout.write(`${l}\n`);
+    } catch {
+      /* nobody reads: carry on */
+    }
+  };
   const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers, apiAccess: opts.apiAccess, auditors: [DEMO_AUDITOR_ID] });
-  const out = (l: string) => process.stdout.write(`${l}\n`);
   out(`${cluster.createdNow ? 'created' : 'resumed'} the stack in ${cluster.layout.root}`);
   out(
     opts.apiAccess === 'signed'
@@ -38,9 +48,12 @@ export async function runStack(opts: RunStackOptions): Promise<never> {
     if (stopping) return;
     stopping = true;
     out('stopping...');
-    await cluster.stop();
-    out('stopped.');
-    process.exit(code);
+    try {
+      await cluster.stop();
+    } finally {
+      out('stopped.');
+      process.exit(code);
+    }
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());

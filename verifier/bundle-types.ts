@@ -112,8 +112,10 @@ export interface HeaderSummary {
 
 export interface VerifyResult {
   verdict: Verdict;
-  /** Why the verdict is what it is (empty for a clean VALID); notes such as ISSUER_SUSPENDED too. */
+  /** Why the verdict is what it is, the deciding one first; empty exactly when the verdict is VALID. */
   reasons: Reason[];
+  /** Notes that never change the verdict (ISSUER_SUSPENDED, HEADER_IN_FUTURE). */
+  notes: Reason[];
   subject: { kind: BundleKind; id: string };
   summary?: CertificateSummary | GrantSummary;
   header?: HeaderSummary;

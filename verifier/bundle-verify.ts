@@ -119,6 +119,9 @@ export const REASON = {
 } as const;
 export type ReasonCode = keyof typeof REASON;
 
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+const isU64 = (x: unknown): x is bigint => typeof x === 'bigint' && x >= 0n && x <= U64_MAX;
+
 const reason = (code: ReasonCode, detail?: string): Reason => ({ code, message: detail === undefined ? REASON[code] : `${REASON[code]}: ${detail}` });
 
 class Invalid {
@@ -133,6 +136,7 @@ export function verifyBundle(bundle: Uint8Array, anchorGenesis: Uint8Array, opti
   const result: VerifyResult = {
     verdict: 'INVALID',
     reasons: [],
+    notes: [],
     subject: { kind: 'certificate', id: '' },
     checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' },
   };
@@ -146,12 +150,13 @@ export function verifyBundle(bundle: Uint8Array, anchorGenesis: Uint8Array, opti
 }
 
 function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOptions, result: VerifyResult): void {
-  if (typeof options !== 'object' || options === null || typeof options.nowMs !== 'bigint' || (options.maxAgeMs !== undefined && (typeof options.maxAgeMs !== 'bigint' || options.maxAgeMs < 0n))) {
-    throw new Invalid(reason('BAD_OPTIONS', 'nowMs is a bigint; maxAgeMs a non-negative bigint'));
+  // docs/proof-format.md step 0: every time and size the reader gives is a u64, as in the header
+  if (typeof options !== 'object' || options === null || !isU64(options.nowMs) || (options.maxAgeMs !== undefined && !isU64(options.maxAgeMs))) {
+    throw new Invalid(reason('BAD_OPTIONS', 'nowMs and maxAgeMs are integers from 0 to 2^64 - 1'));
   }
   const cp = options.checkpoint;
-  if (cp !== undefined && (typeof cp !== 'object' || cp === null || typeof cp.logSize !== 'bigint' || cp.logSize < 1n || !(cp.logRoot instanceof Uint8Array) || cp.logRoot.length !== 32)) {
-    throw new Invalid(reason('BAD_OPTIONS', 'a checkpoint is a log size of at least 1 and a 32-byte log root'));
+  if (cp !== undefined && (typeof cp !== 'object' || cp === null || !isU64(cp.logSize) || cp.logSize < 1n || !(cp.logRoot instanceof Uint8Array) || cp.logRoot.length !== 32)) {
+    throw new Invalid(reason('BAD_OPTIONS', 'a checkpoint is a log size from 1 to 2^64 - 1 and a 32-byte log root'));
   }
   if (options.documentSha256 !== undefined && (!(options.documentSha256 instanceof Uint8Array) || options.documentSha256.length !== 32)) {
     throw new Invalid(reason('BAD_OPTIONS', 'documentSha256 is 32 bytes'));
@@ -276,7 +281,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
     if (!r.ok) throw new Invalid(reason('ABSENCE_PROOF_INVALID', `${r.code}: ${r.message}`));
     checkConsistency(b, header, options, result);
     notApplicable(options, result);
-    decide(result, options, header, [reason('NOT_FOUND', `${kind} ${b.subjectId}`)], 'UNKNOWN');
+    decide(result, options, header, [reason('NOT_FOUND', `${kind} ${b.subjectId}`)], [], 'UNKNOWN');
     return;
   }
   if (record === undefined) throw new Invalid(reason('MISSING_CONTENT', kind));
@@ -338,16 +343,28 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   else ownGrantChecks(record as GrantRecord, options, result, own);
   if (own.length > 0) {
     result.verdict = 'INVALID';
-    result.reasons = [...own, ...status.reasons, ...notes];
+    result.reasons = [...own, ...status.reasons];
+    result.notes = notes;
     return;
   }
-  decide(result, options, header, [...status.reasons, ...notes], status.verdict);
+  decide(result, options, header, status.reasons, notes, status.verdict);
 }
 
-/** STALE overrides the status (the status may have changed since); INVALID was decided before. */
-function decide(result: VerifyResult, options: VerifyOptions, header: BlockHeader, reasons: Reason[], verdict: Verdict): void {
-  if (options.maxAgeMs !== undefined && header.blockTimeMs > options.nowMs) reasons = [...reasons, reason('HEADER_IN_FUTURE', `header time ${header.blockTimeMs}, reader time ${options.nowMs}`)];
-  if (options.maxAgeMs !== undefined && header.blockTimeMs + options.maxAgeMs < options.nowMs) {
+/**
+ * STALE overrides the status (the status may have changed since); INVALID was decided before.
+ * Notes (ISSUER_SUSPENDED, HEADER_IN_FUTURE) never change the verdict and go to `notes`, never to
+ * `reasons`, so that a VALID verdict has no reasons at all (docs/proof-format.md step 8).
+ */
+function decide(result: VerifyResult, options: VerifyOptions, header: BlockHeader, reasons: Reason[], notes: Reason[], verdict: Verdict): void {
+  result.notes = notes;
+  if (options.maxAgeMs === undefined) {
+    result.verdict = verdict;
+    result.reasons = reasons;
+    return;
+  }
+  // the age in u64 arithmetic: only when the header time is not after the reader's
+  if (header.blockTimeMs > options.nowMs) result.notes = [...notes, reason('HEADER_IN_FUTURE', `header time ${header.blockTimeMs}, reader time ${options.nowMs}`)];
+  else if (options.nowMs - header.blockTimeMs > options.maxAgeMs) {
     result.verdict = 'STALE';
     result.reasons = [reason('STALE', `header time ${header.blockTimeMs}, reader time ${options.nowMs}, maximum age ${options.maxAgeMs} ms`), ...reasons];
     return;

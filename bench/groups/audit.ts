@@ -2,29 +2,38 @@
  * @module bench/groups/audit
  * `ledger audit` at the full level (audit/audit.ts) over the rebuild group's chain mix, with
  * real Ed25519 signatures on every event: 100,000 events (20,000 with --quick) cut by a
- * single-node core with the projections hook, over memory-level. Then the audit is timed: every
+ * single-node core with the projections hook, into a LevelDB in a temporary folder. Then the audit is timed: every
  * header and commit, every event decoded, re-hashed and its signature verified on worker threads
  * (one per core), the results and log roots recomputed, then the replay (state roots, result
  * codes) and the byte-for-byte comparison of state and projections.
  *  - audit_events_per_s: events / seconds of the whole full-level audit;
  *  - audit_events_per_s_per_core: the same divided by the machine's cores (the goal is per core);
- *  - audit_merkle_events_per_s: the merkle level alone (no replay).
+ *  - audit_merkle_events_per_s: the merkle level alone (no replay);
+ *  - audit_events_per_cpu_s: events / CPU seconds of every thread (the workers' included);
+ *  - limit_ed25519_verify_per_s: Ed25519 verifications per second on one core (the node backend),
+ *    measured in the same run: the full audit verifies one per event.
  */
 import { availableParallelism } from 'node:os';
 import { audit } from '../../audit/audit.js';
 import { LevelDbChainSource } from '../../audit/leveldb-source.js';
 import { SignaturePool } from '../../consensus/signature-pool.js';
 import type { BenchGroup } from '../types.js';
-import { buildBenchChain } from './rebuild.js';
+import { verifyEd25519, publicKeyFromSeed, signEd25519 } from '../../ledger/signature.js';
+import { sha256 } from '../../ledger/hash.js';
+import { utf8 } from '../../ledger/bytes.js';
+import { opsPerSecond } from '../measure.js';
+import { openScratchArea } from '../../replay/scratch-area.js';
+import { buildBenchChain, tempLevel } from './rebuild.js';
 
 export const auditGroup: BenchGroup = {
   name: 'audit',
-  description: 'ledger audit --level full: headers, commits, event signatures on every core, roots, replay and comparison (memory-level)',
+  description: 'ledger audit --level full: headers, commits, event signatures on every core, roots, replay and comparison (LevelDB in a temporary folder)',
   pure: true,
   async run({ quick, log }) {
     const target = quick ? 20_000 : 100_000;
     const t0 = performance.now();
-    const chain = await buildBenchChain(target, log, undefined, { sign: true });
+    const level = await tempLevel('audit');
+    const chain = await buildBenchChain(target, log, level.db, { sign: true });
     log(`signed chain of ${chain.events} events built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const cores = availableParallelism();
     const pool = new SignaturePool(cores);
@@ -35,8 +44,11 @@ export const auditGroup: BenchGroup = {
       const merkleSeconds = (performance.now() - tm) / 1000;
       if (!merkle.ok) throw new Error(`the bench chain did not audit cleanly: ${JSON.stringify(merkle.finding)}`);
       const t = performance.now();
-      const full = await audit({ source, anchor: chain.genesis, level: 'full', db: chain.db, pool });
+      const cpu = process.cpuUsage();
+      const scratch = await openScratchArea(level.path);
+      const full = await audit({ source, anchor: chain.genesis, level: 'full', db: chain.db, area: scratch.db, pool }).finally(() => scratch.remove());
       const seconds = (performance.now() - t) / 1000;
+      const c = process.cpuUsage(cpu);
       if (!full.ok) throw new Error(`the bench chain did not audit cleanly: ${JSON.stringify(full.finding)}`);
       const perSecond = full.events / seconds;
       log(`full audit of ${full.events} events in ${seconds.toFixed(1)} s on ${cores} cores; merkle level ${merkleSeconds.toFixed(1)} s`);
@@ -44,9 +56,25 @@ export const auditGroup: BenchGroup = {
         audit_events_per_s: Math.round(perSecond),
         audit_events_per_s_per_core: Math.round(perSecond / cores),
         audit_merkle_events_per_s: Math.round(merkle.events / merkleSeconds),
+        audit_events_per_cpu_s: Math.round(full.events / ((c.user + c.system) / 1e6)),
+        limit_ed25519_verify_per_s: verifyRate(),
       };
     } finally {
       await pool.close();
+      await level.close();
     }
   },
 };
+
+/** Ed25519 verifications per second on this thread (the node backend, 32-byte messages). */
+function verifyRate(): number {
+  const seed = sha256(utf8('bench:verify'));
+  const pk = publicKeyFromSeed(seed);
+  const msgs = Array.from({ length: 64 }, (_, i) => sha256(utf8(`bench:msg:${i}`)));
+  const sigs = msgs.map((m) => signEd25519(seed, m));
+  let i = 0;
+  return opsPerSecond(() => {
+    const k = i++ & 63;
+    if (!verifyEd25519(pk, msgs[k]!, sigs[k]!, 'node')) throw new Error('bench: verification failed');
+  }, 1000);
+}

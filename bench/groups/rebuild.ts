@@ -1,19 +1,33 @@
 /**
  * @module bench/groups/rebuild
- * `ledger rebuild` on one core (replay/rebuild.ts): a chain of 100,000 events (20,000 with
- * --quick) is cut once by a single-node consensus core with the projections hook, over
- * memory-level; then the rebuild is timed:
- *  - rebuild_events_per_s: the whole check, events / seconds: replay from block 1 through a
- *    fresh BlockState per block (signatures not checked) and the projection hook, batches into the
- *    rebuild area, every state root compared, then every stored table compared with the rebuilt;
- *  - rebuild_replay_events_per_s: the replay alone (the report's own figure).
+ * `ledger rebuild` (replay/rebuild.ts) on LevelDB: a chain of 100,000 events (20,000 with --quick)
+ * is cut once by a single-node consensus core with the projections hook into a LevelDB in a
+ * temporary folder (classic-level: what a node and `ledger rebuild` use); then the rebuild is timed:
+ *  - rebuild_events_per_s: the whole check, events / wall seconds: replay from block 1 through a
+ *    fresh BlockState per block (signatures not checked) and the projection hook, staged writes
+ *    into the rebuild area (ledger/staged-writes.ts), every state root compared, then every stored
+ *    table compared with the rebuilt one, the area cleared;
+ *  - rebuild_replay_events_per_s: the replay alone (the report's own figure);
+ *  - rebuild_events_per_cpu_s: events / CPU seconds of every thread (a figure a loaded machine
+ *    distorts less than the wall clock);
+ *  - replay_writes_per_event: LevelDB writes of the replay per event, after the stage collapsed
+ *    repeated keys (replay_writes_staged_per_event: before, i.e. with one batch per block);
+ *  - rebuild_cpu_s_per_1e4_events: CPU seconds per 10^4 events by phase (cpuPer1e4ByPhase);
+ *  - limit_*: LevelDB batched puts/s and SHA-256/s measured in the same run (physicalLimits).
  * The mix: access records under grants (one in ten with someone else's grant: rejected and
  * kept), certificate issues, transfers and revocations, dataset versions. Pure: needs nothing running.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
 import { MemoryLevel } from 'memory-level';
 import { NodeCore } from '../../consensus/node-core.js';
 import type { KafkaRecord } from '../../consensus/messages.js';
-import { rebuild } from '../../replay/rebuild.js';
+import { rebuild, type RebuildReport } from '../../replay/rebuild.js';
+import { REPLAY_PHASES } from '../../replay/phase-clock.js';
+import { openScratchArea } from '../../replay/scratch-area.js';
+import { opsPerSecond } from '../measure.js';
 import { timeToCutMessage } from '../../ledger/block.js';
 import { utf8 } from '../../ledger/bytes.js';
 import { createGenesis } from '../../ledger/genesis.js';
@@ -110,19 +124,117 @@ export async function buildBenchChain(events: number, log: (m: string) => void, 
   return { db, genesis, events: core.merkle.size };
 }
 
+/** A fresh LevelDB in a temporary folder (the bench measures the real write path: classic-level). */
+export async function tempLevel(prefix: string): Promise<{ db: AnyDb; path: string; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `ledger-bench-${prefix}-`));
+  const path = join(dir, 'db');
+  const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb;
+  await db.open();
+  return {
+    db,
+    path,
+    close: async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * CPU seconds per 10^4 events by phase (replay/phase-clock.ts): the main thread's phase times
+ * scaled to its CPU time (so that waits and preemption by other processes do not count), and the
+ * other threads' CPU (LevelDB's writes, reads and compactions, V8's GC helpers) added to `leveldb`.
+ */
+export function cpuPer1e4ByPhase(report: Pick<RebuildReport, 'phasesMs' | 'cpuSeconds'>, events: number): Record<string, number> {
+  const { phasesMs, cpuSeconds } = report;
+  const wallMs = REPLAY_PHASES.reduce((a, k) => a + phasesMs[k], 0);
+  const main = cpuSeconds.main ?? wallMs / 1000;
+  const scale = wallMs > 0 ? main / (wallMs / 1000) : 0;
+  const per = 1e4 / Math.max(1, events);
+  const out: Record<string, number> = {};
+  for (const k of REPLAY_PHASES) out[k] = (phasesMs[k] / 1000) * scale;
+  out.leveldb! += Math.max(0, cpuSeconds.process - main);
+  for (const k of Object.keys(out)) out[k] = Number((out[k]! * per).toFixed(3));
+  out.total = Number((cpuSeconds.process * per).toFixed(3));
+  return out;
+}
+
+/**
+ * The physical limits the replay sits against, measured in the same run: LevelDB batched puts per
+ * second (keys of 30 bytes in order, values of 110 bytes: about what a replay writes, one chained
+ * batch of 100,000) and SHA-256 of 64-byte inputs per second (a state-tree node), on one core.
+ */
+export async function physicalLimits(): Promise<{ limit_leveldb_batched_puts_per_s: number; limit_leveldb_batched_puts_per_cpu_s: number; limit_sha256_64b_per_s: number }> {
+  const n = 100_000;
+  const keys = Array.from({ length: n }, (_, i) => {
+    const k = sha256(utf8(`bench:key:${i}`)).subarray(0, 30);
+    k[0] = 0x21;
+    return k;
+  }).sort((a, b) => Buffer.compare(a, b));
+  const value = sha256(utf8('bench:value'));
+  const values = Array.from({ length: n }, (_, i) => {
+    const v = new Uint8Array(110);
+    v.set(value, i % 64);
+    return v;
+  });
+  const level = await tempLevel('limits');
+  let perSecond: number;
+  let perCpuSecond: number;
+  try {
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    const batch = level.db.batch();
+    for (let i = 0; i < n; i++) batch.put(keys[i] as never, values[i] as never);
+    await batch.write();
+    const seconds = (performance.now() - t) / 1000;
+    const c = process.cpuUsage(cpu);
+    perSecond = Math.round(n / seconds);
+    perCpuSecond = Math.round(n / ((c.user + c.system) / 1e6));
+  } finally {
+    await level.close();
+  }
+  const block = new Uint8Array(64);
+  const sha = opsPerSecond(() => {
+    for (let j = 0; j < 100; j++) sha256(block);
+  }, 1000, 100);
+  return { limit_leveldb_batched_puts_per_s: perSecond, limit_leveldb_batched_puts_per_cpu_s: perCpuSecond, limit_sha256_64b_per_s: sha };
+}
+
 export const rebuildGroup: BenchGroup = {
   name: 'rebuild',
-  description: 'ledger rebuild: replay with state roots and projections, then the byte-for-byte comparison (one core, memory-level)',
+  description: 'ledger rebuild: replay with state roots and projections, then the byte-for-byte comparison (LevelDB in a temporary folder)',
   pure: true,
   async run({ quick, log }) {
     const target = quick ? 20_000 : 100_000;
     const t0 = performance.now();
-    const chain = await buildBenchChain(target, log);
-    log(`chain of ${chain.events} events built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const t = performance.now();
-    const report = await rebuild({ db: chain.db, genesis: chain.genesis });
-    const seconds = (performance.now() - t) / 1000;
-    if (!report.ok) throw new Error(`the bench chain did not rebuild cleanly: ${JSON.stringify(report.firstMismatch ?? report.firstDifference)}`);
-    return { rebuild_events_per_s: Math.round(report.events / seconds), rebuild_replay_events_per_s: report.eventsPerSecond };
+    const level = await tempLevel('rebuild');
+    try {
+      const chain = await buildBenchChain(target, log, level.db);
+      log(`chain of ${chain.events} events built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      // as `ledger rebuild` does: the rebuilt data in a scratch LevelDB beside the node's
+      const t = performance.now();
+      const scratch = await openScratchArea(level.path);
+      let report: RebuildReport;
+      try {
+        report = await rebuild({ db: chain.db, genesis: chain.genesis, area: scratch.db });
+      } finally {
+        await scratch.remove();
+      }
+      const seconds = (performance.now() - t) / 1000;
+      if (!report.ok) throw new Error(`the bench chain did not rebuild cleanly: ${JSON.stringify(report.firstMismatch ?? report.firstDifference)}`);
+      log(`rebuild of ${report.events} events in ${seconds.toFixed(1)} s, ${report.cpuSeconds.process.toFixed(1)} CPU s (main thread ${report.cpuSeconds.main?.toFixed(1) ?? '?'}); ${report.writes.written} writes in ${report.writes.flushes} batches`);
+      const limits = await physicalLimits();
+      return {
+        rebuild_events_per_s: Math.round(report.events / seconds),
+        rebuild_replay_events_per_s: report.eventsPerSecond,
+        rebuild_events_per_cpu_s: Math.round(report.events / report.cpuSeconds.process),
+        replay_writes_per_event: report.writes.perEvent,
+        replay_writes_staged_per_event: Number((report.writes.staged / Math.max(1, report.events)).toFixed(3)),
+        rebuild_cpu_s_per_1e4_events: cpuPer1e4ByPhase(report, report.events),
+        ...limits,
+      };
+    } finally {
+      await level.close();
+    }
   },
 };

@@ -12,7 +12,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { audit, type AuditProgress, type AuditReport } from '../../audit/audit.js';
 import { compareCopies, type CompareReport } from '../../audit/audit-compare.js';
@@ -29,6 +28,8 @@ import { openNodeDb, resolveNodePaths } from '../../consensus/node-store.js';
 import { HttpChainSource } from '../../api/client.js';
 import { loadKeyFile } from '../../ledger/key-file.js';
 import type { RequestSigner } from '../../producers/signed-fetch.js';
+import { openScratchArea } from '../../replay/scratch-area.js';
+import { replayProgressBar } from '../replay-progress.js';
 import { checkPublishedReport, type ReportCheck } from '../../report/report-check.js';
 import { MAX_REPORT_BYTES, parseReportJson } from '../../report/report-files.js';
 import type { SharingReport } from '../../report/report-fold.js';
@@ -108,7 +109,7 @@ function describe(f: AuditFinding): string[] {
 function summary(r: AuditReport, saved: string | undefined): string {
   const lines: string[] = [];
   if (r.ok) {
-    lines.push(`verified up to height ${r.verifiedHeight} (level ${r.level}): ${r.events} events, log size ${r.logSize}, log root ${r.logRoot}, header ${r.headerHash} (${r.seconds.toFixed(1)} s, ${r.eventsPerSecond} events/s)`);
+    lines.push(`verified up to height ${r.verifiedHeight} (level ${r.level}): ${r.events} events, log size ${r.logSize}, log root ${r.logRoot}, header ${r.headerHash} (${r.seconds.toFixed(1)} s, ${r.eventsPerSecond} events/s, ${r.cpuSeconds.toFixed(1)} CPU s${r.replay !== null ? `; replay ${r.replay.eventsPerSecond} events/s, ${r.replay.writes.perEvent} LevelDB writes per event` : ''})`);
   } else {
     lines.push(...describe(r.finding!));
     for (const f of r.findings) if (f !== r.finding) lines.push(`  also [${f.code}]${f.event !== undefined ? ` event ${f.event}` : ''}${f.field !== undefined ? ` ${f.field}` : ''}: ${f.message}`);
@@ -233,27 +234,21 @@ export function registerAudit(program: Command): void {
       const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;
       const published = opts.report !== undefined ? readPublishedReport(opts.report) : undefined;
       const db = await openNodeDb(nodeDir);
+      // the full level's replay goes to a scratch LevelDB beside the node's (else its `rebuild` sublevel)
+      const scratch = level === 'full' ? await openScratchArea(nodeDir).catch(() => undefined) : undefined;
       const pool = level === 'headers' ? undefined : new SignaturePool(opts.workers ?? availableParallelism());
-      const bar = process.stderr.isTTY && !opts.json ? new cliProgress.SingleBar({ format: 'audit {phase} |{bar}| {percentage}% | block {value}/{total} | {events} events | ETA {eta}s', stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : undefined;
-      let phase = '';
-      const onProgress = (p: AuditProgress) => {
-        if (bar === undefined) return;
-        if (phase !== p.phase) {
-          if (phase !== '') bar.stop();
-          bar.start(Number(p.head), 0, { events: 0, phase: p.phase.padEnd(6) });
-          phase = p.phase;
-        }
-        bar.update(Number(p.height), { events: p.events, phase: p.phase.padEnd(6) });
-      };
+      const bar = replayProgressBar('audit', process.stderr.isTTY && !opts.json);
+      const onProgress = (p: AuditProgress) => bar.update(p);
       let report: AuditReport;
       let reportCheck: ReportCheck | undefined;
       try {
         const source = new LevelDbChainSource(db, genesis.bytes);
-        report = await audit({ source, anchor: genesis, level, db, pool, previous, onProgress });
+        report = await audit({ source, anchor: genesis, level, db, ...(scratch !== undefined ? { area: scratch.db } : {}), pool, previous, onProgress });
         reportCheck = await checkReportIfAsked(report, source, published);
       } finally {
-        bar?.stop();
+        bar.stop();
         await pool?.close();
+        await scratch?.remove();
         await db.close();
       }
       finishAudit(report, opts, reportCheck);

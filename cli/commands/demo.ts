@@ -19,19 +19,37 @@ export function registerDemo(program: Command): void {
     .option('--once', 'seed, write the samples, stop and exit 0')
     .addOption(apiAccessOption())
     .action(async (opts: { data: string; channel: string; once?: boolean; api: 'signed' | 'open-loopback' }) => {
-      const out = (l: string) => process.stdout.write(`${l}\n`);
+      const out = (l: string) => {
+        try {
+          process.stdout.write(`${l}\n`);
+        } catch {
+          /* nobody reads: carry on */
+        }
+      };
       if (!opts.once) {
         await runStack({ data: opts.data, channel: opts.channel, nodes: 3, statusInterval: 0, demo: true, apiAccess: opts.api });
         return;
       }
+      // as `ledger up` (stack/run-stack.ts): output never decides the stack's lifetime, and Ctrl-C
+      // stops the nodes and the broker instead of leaving them running (issue 17)
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
       const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: 3, quorum: 2, apiAccess: opts.api, auditors: [DEMO_AUDITOR_ID] });
+      let stopped: Promise<void> | undefined;
+      const stop = () => (stopped ??= (async () => {
+        out('stopping...');
+        await cluster.stop();
+        out('stopped.');
+      })());
+      const interrupted = () => void stop().finally(() => process.exit(130));
+      process.once('SIGINT', interrupted);
+      process.once('SIGTERM', interrupted);
       out(`${cluster.createdNow ? 'created' : 'resumed'} the stack in ${cluster.layout.root}`);
       try {
         await seedDemo(cluster, out);
       } finally {
-        out('stopping...');
-        await cluster.stop();
-        out('stopped.');
+        await stop();
+        process.off('SIGINT', interrupted);
+        process.off('SIGTERM', interrupted);
       }
     });
 }

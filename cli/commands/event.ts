@@ -28,6 +28,7 @@ import { pruneOutboxFromApi } from '../../api/client.js';
 import { PAYLOAD_SCHEMAS, PAYLOAD_TYPES, buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type BuiltPayload, type PayloadType, type SaltsFile } from '../../producers/payloads.js';
 import { EXIT } from '../exit-codes.js';
 import { waitForResults } from '../event-result.js';
+import { resolveStackTarget } from '../../stack/stack-target.js';
 import { RESULT } from '../../ledger/result-codes.js';
 import { bigintArg, collect, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
 
@@ -144,13 +145,17 @@ function brokerListArg(value: string): string {
   return value;
 }
 
-function addCommon(cmd: Command, options: { key: 'required' | 'optional' | 'none'; kafka: boolean }): Command {
-  cmd
-    .requiredOption('--channel <name>', 'the channel (its topic is ledger.<name>)', channelArg)
-    .requiredOption('--department <id>', 'the publishing department (the signer)', identifierArg);
+function addCommon(cmd: Command, options: { key: 'required' | 'optional' | 'none'; kafka: boolean; stack?: boolean }): Command {
+  if (options.stack) {
+    // publishing to a running local stack: channel, broker, API, key and outbox come from --data
+    cmd
+      .option('--data <dir>', 'a running local stack\'s data folder (`ledger up --data DIR`, `npm start`: .data/stack): its channel, broker and node API, and the department\'s key and outbox there')
+      .option('--channel <name>', 'the channel (its topic is ledger.<name>; default with --data: the stack\'s)', channelArg);
+  } else cmd.requiredOption('--channel <name>', 'the channel (its topic is ledger.<name>)', channelArg);
+  cmd.requiredOption('--department <id>', 'the publishing department (the signer)', identifierArg);
   if (options.key !== 'none') {
-    const key = new Option('--key <file>', 'the department key file (.ed25519key, mode 0600)');
-    if (options.key === 'required') key.makeOptionMandatory();
+    const key = new Option('--key <file>', `the department key file (.ed25519key, mode 0600)${options.stack ? '; with --data, default the stack\'s key of the department' : ''}`);
+    if (options.key === 'required' && !options.stack) key.makeOptionMandatory();
     cmd.addOption(key).option('--key-version <n>', "the signing key's version", integerArg(1, 0xffffffff), 1);
   }
   cmd.option('--state <dir>', 'the outbox folder (default <project>/.data/departments/<department>/<channel>)');
@@ -180,7 +185,7 @@ const NO_SIGNER: Signer = {
   },
 };
 
-async function openClient(o: CommonOptions, key: Signer): Promise<DepartmentClient> {
+async function openClient(o: CommonOptions, key: Signer, initialSequence?: bigint): Promise<DepartmentClient> {
   const brokers = brokersOf(o);
   return DepartmentClient.open({
     kafka: createKafka({ brokers, clientId: `ledger-${o.department}` }),
@@ -189,7 +194,33 @@ async function openClient(o: CommonOptions, key: Signer): Promise<DepartmentClie
     keyVersion: o.keyVersion ?? 1,
     key,
     stateDir: stateDir(o),
+    ...(initialSequence !== undefined ? { initialSequence } : {}),
   });
+}
+
+/**
+ * `--data DIR` (issue 17): the running stack's channel, broker, API, and the department's key and
+ * outbox there (stack/stack-target.ts), filling what the command line left out; without it the
+ * API comes from --api or LEDGER_API. Returns the chain's next sequence for a new outbox.
+ */
+async function applyStack(opts: PublishOptions & { data?: string }): Promise<bigint | undefined> {
+  opts.api ??= process.env.LEDGER_API || undefined;
+  if (opts.data === undefined) {
+    if (opts.channel === undefined) throw new LedgerError('USAGE', 'give --channel NAME, or --data DIR of a running stack (its channel)', {});
+    if (opts.key === undefined) throw new LedgerError('USAGE', "--key is required: the department's key file (or --data DIR of a stack that holds it)", {});
+    return undefined;
+  }
+  const t = await resolveStackTarget(opts.data, opts.department, { requireApi: opts.wait && opts.api === undefined });
+  if (opts.channel !== undefined && opts.channel !== t.channel) throw new LedgerError('USAGE', `--channel ${opts.channel}: the stack in ${t.root} is channel ${t.channel}`, {});
+  opts.channel = t.channel;
+  opts.api ??= t.api;
+  opts.state ??= t.stateDir;
+  if (opts.brokers === undefined) opts.kafkaDir ??= t.kafkaDir;
+  if (opts.key === undefined) {
+    if (t.keyFile === undefined) throw new LedgerError('USAGE', `--key is required: the stack in ${t.root} holds no key of ${opts.department}`, {});
+    opts.key = t.keyFile;
+  }
+  return t.nextSequence;
 }
 
 /** The payload input given as flags: only the flags present, converted per kind. */
@@ -313,16 +344,21 @@ function receiptJson(r: Receipt): { sequence: bigint; eventId: string; partition
 
 async function publishAction(commandType: PayloadType | undefined, opts: PublishOptions & Record<string, unknown>): Promise<void> {
   const items = prepare(commandType, opts);
+  const chainNext = await applyStack(opts);
   const key = loadKeyFile(opts.key!);
   // The default answer is the chain's (issue 17): a rejected event is a failure, not a receipt.
   if (opts.wait && opts.api === undefined) {
     throw new LedgerError(
       'USAGE',
-      "waiting for the committed result needs a node's API: give --api URL (e.g. http://127.0.0.1:7101), or --no-wait to return at Kafka's acknowledgement without knowing the result",
+      "waiting for the committed result needs a node's API: give --data DIR of the running stack (`ledger up --data DIR`), --api URL (e.g. http://127.0.0.1:7101) or LEDGER_API, or --no-wait to return at Kafka's acknowledgement without knowing the result",
       {},
     );
   }
-  const client = await openClient(opts, key);
+  const client = await openClient(opts, key, chainNext);
+  if (chainNext !== undefined && client.outbox.nextSequence < chainNext) {
+    await client.close();
+    throw new LedgerError('CONFLICT', `${opts.department} is at sequence ${chainNext} on chain but its outbox ${stateDir(opts)} is at ${client.outbox.nextSequence}: events were published for it from another outbox; give --state of that outbox`, {});
+  }
   const written: string[] = [];
   let queued: Queued[];
   try {
@@ -390,7 +426,7 @@ async function publishAction(commandType: PayloadType | undefined, opts: Publish
 /** The options of commands that publish: where the committed result is read, or not waiting for it. */
 function addWait(cmd: Command): Command {
   return cmd
-    .option('--api <url>', "a node's API (e.g. http://127.0.0.1:7101): wait there for the committed result; exit 0 only when every event is OK, 1 when one is rejected")
+    .option('--api <url>', "a node's API (e.g. http://127.0.0.1:7101; default LEDGER_API, or the stack of --data): wait there for the committed result; exit 0 only when every event is OK, 1 when one is rejected")
     .option('--no-wait', "return at Kafka's acknowledgement without the chain's result (salts files are written before sending)");
 }
 
@@ -414,7 +450,7 @@ export function registerEvent(program: Command): void {
       cmd.option('--salts-out <file>', "where to write the holder's salts file (mode 0600; never overwritten)");
       if (type !== 'issue-certificate') cmd.option('--salts <file>', "the holder's previous salts file");
     }
-    addWait(addCommon(cmd, { key: 'required', kafka: true })).action(async (opts: PublishOptions & Record<string, unknown>) => {
+    addWait(addCommon(cmd, { key: 'required', kafka: true, stack: true })).action(async (opts: PublishOptions & Record<string, unknown>) => {
       // lists arrive as arrays of arrays from repeated comma-separated flags
       for (const field of Object.keys(PAYLOAD_SCHEMAS[type].shape)) {
         const k = optionKey(FIELD_FLAGS[field]!.flag);
@@ -431,7 +467,7 @@ export function registerEvent(program: Command): void {
       .requiredOption('--file <payload.json>', 'the payload(s)')
       .option('--salts-out <file>', "for a single certificate event: the holder's salts file to write")
       .option('--salts <file>', "for a single certificate amend or transfer: the holder's previous salts file"),
-    { key: 'required', kafka: true },
+    { key: 'required', kafka: true, stack: true },
   )).action((opts: PublishOptions & Record<string, unknown>) => publishAction(undefined, opts));
 
   addCommon(event.command('flush').description('send what the outbox holds unacknowledged, in order, byte-identical'), { key: 'none', kafka: true }).action(async (opts: CommonOptions) => {

@@ -195,6 +195,7 @@ const time = (ms: string): string => {
 export function describeResult(r: VerifyResult): string {
   const lines = [`${r.verdict}  ${r.subject.kind} ${r.subject.id}`];
   for (const x of r.reasons) lines.push(`  ${x.code}: ${x.message}`);
+  for (const x of r.notes) lines.push(`  ${x.code} (${x.message})`);
   const s = r.summary;
   if (s?.kind === 'certificate') {
     lines.push(`  type ${s.certificateTypeId}, issuer ${s.issuerDepartmentId}${s.issuerName ? ` (${s.issuerName})` : ''}${s.issuerSuspended ? ' [suspended]' : ''}, status ${s.status}${s.revocationReason ? ` (${s.revocationReason})` : ''}`);
@@ -288,7 +289,7 @@ export function registerProof(program: Command): void {
       const read = readBundleFile(file);
       const result: VerifyResult =
         'error' in read
-          ? { verdict: 'INVALID', reasons: [{ code: 'MALFORMED', message: read.error }], subject: { kind: 'certificate', id: '' }, checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' } }
+          ? { verdict: 'INVALID', reasons: [{ code: 'MALFORMED', message: read.error }], notes: [], subject: { kind: 'certificate', id: '' }, checks: { holder: 'not-checked', attributes: 'not-checked', document: 'not-checked', fields: 'not-checked', consistency: 'not-checked', witnesses: 'not-checked' } }
           : verifyBundle(read.bundle, anchor, options);
       process.stdout.write(opts.json ? `${toJsonText(result)}\n` : `${describeResult(result)}\n`);
       process.exitCode = VERDICT_EXIT[result.verdict];

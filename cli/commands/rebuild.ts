@@ -9,7 +9,6 @@
  * A progress bar is shown on stderr when it is a terminal; `--json` prints the report for scripts.
  */
 import { readFileSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { rebuild, type RebuildProgress, type RebuildReport } from '../../replay/rebuild.js';
 import { LedgerError } from '../../errors/ledger-error.js';
@@ -17,6 +16,8 @@ import { EXIT } from '../exit-codes.js';
 import { loadGenesis } from '../../ledger/genesis.js';
 import { openNodeDb, resolveNodePaths } from '../../consensus/node-store.js';
 import { integerArg, toJsonText } from '../args.js';
+import { replayProgressBar } from '../replay-progress.js';
+import { openScratchArea } from '../../replay/scratch-area.js';
 
 interface RebuildCliOptions {
   data?: string;
@@ -28,7 +29,9 @@ interface RebuildCliOptions {
 }
 
 function summary(r: RebuildReport): string {
-  const lines = [`replayed ${r.blocks} of ${r.head} blocks, ${r.events} events in ${r.seconds.toFixed(1)} s (${r.eventsPerSecond} events/s)`];
+  const lines = [
+    `replayed ${r.blocks} of ${r.head} blocks, ${r.events} events in ${r.seconds.toFixed(1)} s (${r.eventsPerSecond} events/s); ${r.cpuSeconds.process.toFixed(1)} CPU s; ${r.writes.written} LevelDB writes (${r.writes.perEvent} per event) in ${r.writes.flushes} batches`,
+  ];
   if (r.firstMismatch !== null) {
     const m = r.firstMismatch;
     lines.push(`MISMATCH at height ${m.height}: ${m.what} (header/block says ${m.expected}, the replay gives ${m.found}); the replay stopped there`);
@@ -68,22 +71,17 @@ export function registerRebuild(program: Command): void {
       }
       const genesis = loadGenesis(genesisBytes);
       const db = await openNodeDb(nodeDir);
+      // beside the node's folder; where none can be made, the node database's own `rebuild` sublevel
+      const scratch = await openScratchArea(nodeDir).catch(() => undefined);
       // The bar only on a terminal: scripts and logs get the report alone.
-      const bar = process.stderr.isTTY && !opts.json ? new cliProgress.SingleBar({ format: 'rebuild |{bar}| {percentage}% | block {value}/{total} | {events} events | ETA {eta}s', stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : undefined;
-      let started = false;
-      const onProgress = (p: RebuildProgress) => {
-        if (bar === undefined) return;
-        if (!started) {
-          bar.start(Number(p.head), 0, { events: 0 });
-          started = true;
-        }
-        bar.update(Number(p.height), { events: p.events });
-      };
+      const bar = replayProgressBar('rebuild', process.stderr.isTTY && !opts.json);
+      const onProgress = (p: RebuildProgress) => bar.update(p);
       let report: RebuildReport;
       try {
-        report = await rebuild({ db, genesis, apply: opts.apply === true, onProgress });
+        report = await rebuild({ db, genesis, ...(scratch !== undefined ? { area: scratch.db } : {}), apply: opts.apply === true, onProgress });
       } finally {
-        bar?.stop();
+        bar.stop();
+        await scratch?.remove();
         await db.close();
       }
       process.stdout.write(opts.json ? `${toJsonText(report)}\n` : `${summary(report)}\n`);

@@ -21,12 +21,14 @@ import { demoLayout, type SampleBundle } from '../../stack/demo.js';
 import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
+import { brokerStatus, startBroker } from '../../kafka/provision.js';
 import { fromHex, toHex } from '../../ledger/bytes.js';
 import { VERDICT_EXIT } from '../../cli/exit-codes.js';
 import { loadKeyFile, SigningKey } from '../../ledger/key-file.js';
 import { DepartmentClient } from '../../producers/department-client.js';
 import { commitment } from '../../ledger/commitment.js';
 import { loadGenesis } from '../../ledger/genesis.js';
+import { publicKeyFromSeed } from '../../ledger/signature.js';
 import { resultName } from '../../ledger/result-codes.js';
 import { StateStore, type AnyDb } from '../../ledger/state-store.js';
 import { decode } from '../../proto/codec.js';
@@ -34,6 +36,7 @@ import { CertificateStatus, GrantStatus } from '../../proto/schema.generated.js'
 import { launchChromium } from '../helpers/browser.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
+import { seedOf } from '../helpers/world.js';
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 let data: string;
@@ -279,12 +282,47 @@ describe('ledger demo --once', () => {
       const audit = runCli(['audit', '--api', url, '--genesis', join(demoLayout(data).samplesDir, 'trust-anchor.genesis.bin'), '--json']);
       expect(audit.status, `${audit.stdout}${audit.stderr}`).toBe(0);
       expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true, findings: [] });
+      // publishing to the running stack as the README shows (issue 17): --data finds the stack's
+      // broker and API, and the department's demo key and outbox, so the numbers continue the demo's
+      const salts = join(data, 'cli-issued.salts.json');
+      const issue = runCli(['event', 'issue-certificate', '--data', data, '--department', 'dept.realestate', '--certificate', '11110105MB0000000X:BDC:2026-000099', '--certificate-type', 'BDC', '--holder', '110105194912310021', '--attr', '面积=60', '--document-sha256', 'ab'.repeat(32), '--salts-out', salts], env, 120_000);
+      expect(issue.status, `${issue.stdout}${issue.stderr}`).toBe(0);
+      expect(issue.stdout).toMatch(/issue-certificate sequence \d+: committed OK at height \d+/);
+      expect(existsSync(salts)).toBe(true);
+      // the authority as well: before, a fresh outbox started at 1 and landed as DUPLICATE_SEQUENCE while the CLI said OK
+      const register = runCli(['event', 'register-department', '--data', data, '--department', 'authority.city', '--target', 'dept.cli', '--name', '命令行测试部门', '--public-key', toHex(publicKeyFromSeed(seedOf('dept.cli')))], env, 120_000);
+      expect(register.status, `${register.stdout}${register.stderr}`).toBe(0);
+      expect(register.stdout).toMatch(/register-department sequence \d+: committed OK/);
     } finally {
       child.kill('SIGINT');
     }
     expect(await exited, out).toBe(0);
     expect(out).toContain('stopped.');
     // nothing of the stack is left running: its nodes' ports do not answer
+    for (const n of [1, 2, 3]) {
+      const listen = (JSON.parse(readFileSync(join(data, 'nodes', String(n), 'node.json'), 'utf8')) as { listen: string }).listen;
+      expect(await fetchStatus(`http://${listen}`)).toBeUndefined();
+    }
+  });
+  it('a broker left running is reported when reused, and Ctrl-C stops it even when nobody reads stdout any more (issue 17)', { timeout: 300_000 }, async () => {
+    const kafkaDir = join(data, 'kafka');
+    // a broker of an earlier run, left running
+    await startBroker({ dir: kafkaDir });
+    const child = spawn(process.execPath, [CLI, 'up', '--data', data, '--status-interval', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await waitFor(() => out.includes('Ctrl-C stops everything.'), { what: 'the stack up', timeoutMs: 240_000 });
+      expect(out).toMatch(/reusing a broker left running in .*kafka, pid \d+, started by an earlier run; it stops with this stack/);
+      // the reader of stdout dies (a closed pipe): what the stack prints from now on fails with EPIPE
+      child.stdout.destroy();
+    } finally {
+      child.kill('SIGINT');
+    }
+    await exited;
+    await waitFor(async () => !(await brokerStatus({ dir: kafkaDir })).running, { what: 'the broker stopped', timeoutMs: 60_000 });
     for (const n of [1, 2, 3]) {
       const listen = (JSON.parse(readFileSync(join(data, 'nodes', String(n), 'node.json'), 'utf8')) as { listen: string }).listen;
       expect(await fetchStatus(`http://${listen}`)).toBeUndefined();

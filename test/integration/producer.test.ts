@@ -156,9 +156,11 @@ describe('department producers against a real broker', () => {
     expect(tax.acknowledged).toBeLessThan(BigInt(PER_DEPARTMENT));
     const tax2 = startLoad(args('dept.tax'));
 
-    // restart the broker while both send
-    await waitFor(() => civil.acknowledged >= 2500n && tax2.acknowledged > tax.acknowledged, { what: 'both producers sending after the restart', timeoutMs: 60_000 });
-    expect(civil.acknowledged).toBeLessThan(BigInt(PER_DEPARTMENT));
+    // restart the broker while the restarted producer sends: on a loaded machine the restart of a
+    // process takes longer than civil's 5,000 events at 700/s, so civil may be done by then ('expected
+    // 5000 to be less than 5000' under load, issue 17); tax2 has thousands left to send
+    await waitFor(() => tax2.acknowledged > tax.acknowledged, { what: 'the restarted producer sending', timeoutMs: 60_000 });
+    expect(tax2.acknowledged).toBeLessThan(BigInt(PER_DEPARTMENT));
     await stopBroker({ dir: brokerDir });
     await startBroker({ dir: brokerDir });
 

@@ -213,6 +213,37 @@ describe('the reader page', () => {
     await page.close();
   });
 
+  it('a garbage or truncated paste, or an empty file, gets the verdict 无效 with the reason in Chinese, never a green note first (issue 17)', async () => {
+    const page = await openPage();
+    const verdictOf = async (text: string) => {
+      await page.fill('#bundle-text', '');
+      await page.fill('#bundle-text', text);
+      await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'INVALID');
+      return { label: await page.getByTestId('verdict').textContent(), reasons: await page.getByTestId('reasons').textContent(), green: await page.locator('[data-testid=bundle-status] .ok').count() };
+    };
+    expect(await verdictOf('这不是证明 hello!')).toEqual({ label: '无效', reasons: expect.stringContaining('内容不是证明：应为证明的 JSON、十六进制或 Base64 文本'), green: 0 });
+    const json = readFileSync(files['revoked.bundle.json']!, 'utf8');
+    expect(await verdictOf(json.slice(0, json.length >> 1))).toEqual({ label: '无效', reasons: expect.stringContaining('JSON 文本不完整或格式错误'), green: 0 });
+    const hex = readFileSync(files['valid.bundle.bin']!).toString('hex');
+    expect(await verdictOf(hex.slice(0, (hex.length >> 2) * 2))).toEqual({ label: '无效', reasons: expect.stringContaining('证明文件格式错误或不规范'), green: 0 });
+    writeFileSync(join(tmp.path, 'empty.bin'), new Uint8Array(0));
+    await page.setInputFiles('#bundle-file', join(tmp.path, 'empty.bin'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=reasons]')?.textContent?.includes('文件是空的'));
+    expect(await page.getByTestId('verdict').textContent()).toBe('无效');
+    await page.close();
+  });
+
+  it('a random file as the anchor is refused as not a genesis, never shown as loaded (issue 17)', async () => {
+    const page = await openPage();
+    writeFileSync(join(tmp.path, 'random.bin'), Uint8Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff));
+    await page.setInputFiles('#anchor-file', join(tmp.path, 'random.bin'));
+    await page.getByTestId('anchor-not-genesis').waitFor();
+    const status = await page.getByTestId('anchor-status').textContent();
+    expect(status).toContain('该文件不是创世文件（genesis），不能作为信任锚');
+    expect(status).not.toContain('已加载信任锚');
+    await page.close();
+  });
+
   it('checks the holder from the salts file; switches to English', async () => {
     const page = await openPage();
     await page.click('#options summary');

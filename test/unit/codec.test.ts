@@ -167,3 +167,17 @@ describe('properties', () => {
     );
   });
 });
+
+describe('empty entries of repeated strings (docs/proof-format.md section 2)', () => {
+  it('an empty entry of a non-identifier list decodes and encodes back to the same bytes (it threw before)', () => {
+    // CertificateRecord: certificate_id "A", attribute_names ["a", ""]
+    const bytes = Uint8Array.of(0x0a, 1, 0x41, 0x32, 1, 0x61, 0x32, 0);
+    const record = decode('CertificateRecord', bytes);
+    expect(record.attributeNames).toEqual(['a', '']);
+    expect(encode('CertificateRecord', record)).toEqual(bytes);
+  });
+  it('an empty entry of an identifier list is refused', () => {
+    // Rights: certificate_type_ids ["BDC", ""]
+    expect(() => decode('Rights', Uint8Array.of(0x0a, 3, 0x42, 0x44, 0x43, 0x0a, 0))).toThrow(/certificate_type_ids\[1\]/);
+  });
+});

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIELD_FLAGS } from '../../cli/commands/event.js';
 import { writeNewKeyFile } from '../../ledger/key-file.js';
+import { ensureStack } from '../../stack/layout.js';
 import { PAYLOAD_SCHEMAS, PAYLOAD_TYPES } from '../../producers/payloads.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
@@ -90,9 +91,32 @@ describe('ledger event: arguments', () => {
     const { state, common } = setup();
     const r = runCli(['event', 'revoke-share', '--request', 'r', ...common]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("error [USAGE]: waiting for the committed result needs a node's API: give --api URL");
+    expect(r.stderr).toContain("error [USAGE]: waiting for the committed result needs a node's API: give --data DIR of the running stack");
+    expect(r.stderr).toContain('--api URL');
     expect(r.stderr).toContain('--no-wait');
     expect(existsSync(state)).toBe(false);
+  });
+
+  it('--data DIR: a missing folder, a folder that is no stack, a stack none of whose nodes serves are each named; nothing stored (issue 17)', async () => {
+    const { dir } = setup();
+    const args = (data: string) => ['event', 'revoke-share', '--request', 'r', '--data', data, '--department', 'dept.realestate', '--timeout', '1s'];
+    const missing = runCli(args(join(dir, 'nope')));
+    expect([missing.status, missing.stderr]).toEqual([2, expect.stringContaining(`error [USAGE]: --data ${join(dir, 'nope')}: the folder does not exist`)]);
+    const notStack = runCli(args(dir));
+    expect(notStack.status).toBe(2);
+    expect(notStack.stderr).toContain("is not a stack's data folder: it has no genesis.bin");
+    // a stack made as `ledger up` makes it, with no node running
+    const stack = join(dir, 'stack');
+    await ensureStack(stack, { channel: 'property', nodes: 3, quorum: 2, authorityId: 'authority.city', authorityName: '市政务服务数据管理局' });
+    const down = runCli(args(stack));
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(/error \[UNAVAILABLE\]: no node of the stack in .* answers \(http:\/\/127\.0\.0\.1:\d+, /);
+    expect(down.stderr).toContain(`start it with \`ledger up --data ${stack}\``);
+    expect(existsSync(join(stack, 'departments'))).toBe(false);
+    // the authority's key comes from the stack; a department the stack holds no key of needs --key
+    const noKey = runCli(['event', 'revoke-share', '--request', 'r', '--data', stack, '--department', 'dept.other', '--no-wait', '--brokers', '127.0.0.1:1', '--timeout', '1s']);
+    expect(noKey.status).toBe(2);
+    expect(noKey.stderr).toContain(`--key is required: the stack in ${stack} holds no key of dept.other`);
   });
 
   it('certificates need --salts-out (never overwritten), and amend/transfer the previous --salts', () => {

@@ -19,20 +19,16 @@ import { toHex } from '../../ledger/bytes.js';
 import { buildDisclosure, disclosureToJson } from '../../ledger/disclosure.js';
 import { createGenesis, type LoadedGenesis } from '../../ledger/genesis.js';
 import { eventId, headerHash } from '../../ledger/hash.js';
-import { leafHash } from '../../ledger/merkle-verify.js';
-import { inclusionProof, rootHash } from '../../ledger/merkle.js';
-import { publicKeyFromSeed as publicKeyOf, signEd25519 } from '../../ledger/signature.js';
-import { encodeRecord, recordValueHash } from '../../ledger/state-records.js';
-import { proveFromEntries, stateKey, stateRootOf } from '../../ledger/state-tree.js';
+import { signEd25519 } from '../../ledger/signature.js';
 import { decode, encode } from '../../proto/codec.js';
-import { CertificateStatus, GrantStatus, type EventBody, type ProofBundle } from '../../proto/schema.generated.js';
-import { certificateFromIssue, joinPath } from '../../verifier/bundle-compact.js';
+import { CertificateStatus, GrantStatus, type ProofBundle } from '../../proto/schema.generated.js';
 import { bundleFromJson, bundleToJson, REASON, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
+import { explicitForm, forgeBundle, forgeGenesis, setEventBody, type ForgeOptions } from '../helpers/bundle-forge.js';
 import { bytes32, type TestChain } from '../helpers/chain.js';
 import { grant, request } from '../helpers/payloads.js';
 import { buildScenarioChain, CERT, type ScenarioFacts } from '../helpers/scenario-chain.js';
+import { vectorOptionsFromJson, type BundleVector } from '../helpers/bundle-vectors.js';
 import { listVectorFiles, readVectorJson } from '../helpers/vectors.js';
-import { parseVerifierKey } from '../../ledger/witness-cosignature.js';
 import { AUTHORITY, CHANNEL, seedOf } from '../helpers/world.js';
 
 let chain: TestChain;
@@ -68,14 +64,7 @@ const source = () => ({ genesis: chain.genesis, blocks: chain.core.blocks, merkl
 const build = (kind: BundleTarget['kind'], id: string, opts = {}) => buildProofBundle(source(), { kind, id }, opts);
 const verify = (b: Uint8Array, opts: Partial<VerifyOptions> = {}, a: Uint8Array = anchor): VerifyResult => verifyBundle(b, a, { nowMs: now, ...opts });
 const codes = (r: VerifyResult) => r.reasons.map((x) => x.code);
-/** A compact-form certificate bundle in the explicit form: the derived record travels, no defining_height. */
-function explicit(bytes: Uint8Array): Uint8Array {
-  const b = decode('ProofBundle', bytes);
-  if (b.certificate !== undefined) return bytes;
-  b.certificate = certificateFromIssue(decode('EventBody', b.event!.body), eventId(b.event!.body), b.definingHeight, b.leafIndex);
-  b.definingHeight = 0n;
-  return encode('ProofBundle', b);
-}
+const explicit = explicitForm;
 const dec = (b: Uint8Array): ProofBundle => decode('ProofBundle', b);
 const enc = (b: ProofBundle): Uint8Array => encode('ProofBundle', b);
 
@@ -365,50 +354,23 @@ describe('negative tests, one per check of section 10', () => {
   it('a header time after the reader time: age 0, the note HEADER_IN_FUTURE, the verdict stands', async () => {
     const b = await build('certificate', '11100000MB0000000X:BDC:2026-000124');
     const t = BigInt(verify(b).header!.blockTimeMs);
-    const r = verify(b, { nowMs: t - 5_000n, maxAgeMs: 1_000n });
-    expect([r.verdict, codes(r)]).toEqual(['VALID', ['HEADER_IN_FUTURE']]);
+    const r = verify(b, { nowMs: t - 1_000n, maxAgeMs: 500n });
+    // a note, never a reason: a VALID verdict has no reasons (docs/proof-format.md step 8)
+    expect([r.verdict, codes(r), r.notes.map((x) => x.code)]).toEqual(['VALID', [], ['HEADER_IN_FUTURE']]);
   });
 });
 
 describe('forged bundles (signed by a quorum the test holds): the checks that need one', () => {
-  const nodeSeeds = [seedOf('forge-node-1'), seedOf('forge-node-2'), seedOf('forge-node-3')];
   let g: LoadedGenesis;
   let base: ProofBundle;
   beforeAll(async () => {
-    g = createGenesis({ channel: CHANNEL, authorities: [{ departmentId: AUTHORITY, name: 'a', publicKey: chain.w.publicKey(AUTHORITY) }], nodes: nodeSeeds.map((s) => publicKeyOf(s)), quorum: 2 });
+    g = forgeGenesis(chain.w.publicKey(AUTHORITY));
     base = dec(explicit(await build('certificate', EXPIRING)));
   });
 
-  /** Rebuilds the state tree, log and header around the bundle's parts and signs with nodes `signers`. */
-  function forge(f: (b: ProofBundle) => void, signers = [1, 2], opts: { resignEvent?: Uint8Array; after?: (b: ProofBundle) => void } = {}): Uint8Array {
-    const b = structuredClone(base);
-    b.signer!.keys[1]!.activatedAt = 2n; // the forged log puts the event at position 3
-    f(b);
-    if (opts.resignEvent) b.event!.signature = signEd25519(opts.resignEvent, eventId(b.event!.body));
-    const body = decode('EventBody', b.event!.body);
-    const id = eventId(b.event!.body);
-    b.certificate!.definingEvent = { eventId: id, height: 1n, logPosition: 3n };
-    b.leafIndex = 3n;
-    opts.after?.(b);
-    const entries: Array<[Uint8Array, Uint8Array]> = [
-      [stateKey('cert', b.subjectId), recordValueHash(encodeRecord('cert', b.certificate!))],
-      [stateKey('dept', body.departmentId), recordValueHash(encodeRecord('dept', b.signer!))],
-    ];
-    b.recordProof = proveFromEntries(entries, entries[0]![0]);
-    b.signerProof = proveFromEntries(entries, entries[1]![0]);
-    const leaves = [bytes32('l0'), bytes32('l1'), bytes32('l2'), leafHash(id), bytes32('l4')];
-    b.inclusionPath = joinPath(inclusionProof(leaves, 3));
-    b.header = { ...b.header!, genesisHash: g.hash, height: 1n, logSize: 5n, logRoot: rootHash(leaves), stateRoot: stateRootOf(entries) };
-    const hh = headerHash(encode('BlockHeader', b.header));
-    b.signatures = signers.map((i) => ({ nodeIndex: i, signature: signEd25519(nodeSeeds[(i - 1) % 3]!, voteMessage(g.hash, 1n, hh)), noteSignature: new Uint8Array(0) }));
-    return enc(b);
-  }
+  const forge = (f: (b: ProofBundle) => void, signers = [1, 2], opts: Omit<ForgeOptions, 'signers'> = {}): Uint8Array => forgeBundle(g, base, f, { ...opts, signers });
   const forgedVerdict = (bytes: Uint8Array) => verify(bytes, {}, g.bytes);
-  const setBody = (b: ProofBundle, f: (e: EventBody) => void) => {
-    const e = decode('EventBody', b.event!.body);
-    f(e);
-    b.event!.body = encode('EventBody', e);
-  };
+  const setBody = setEventBody;
   const realestate = (v: number) => seedOf(`dept.realestate#${v}`);
 
   it('the forge itself gives VALID with q = 2 of 3 nodes', () => {
@@ -448,7 +410,7 @@ describe('forged bundles (signed by a quorum the test holds): the checks that ne
 
   it('8. a suspended issuer is reported, the verdict stands', () => {
     const r = forgedVerdict(forge((b) => (b.signer!.suspended = true), [1, 2], { resignEvent: realestate(2) }));
-    expect([r.verdict, codes(r)]).toEqual(['VALID', ['ISSUER_SUSPENDED']]);
+    expect([r.verdict, codes(r), r.notes.map((x) => x.code)]).toEqual(['VALID', [], ['ISSUER_SUSPENDED']]);
   });
 
   it('grants: the defining event of a GRANTED record is a ShareGranted by the grantor', async () => {
@@ -506,22 +468,32 @@ describe('docs/proof-format.md', () => {
 });
 
 describe('vectors (test/vectors/proof-bundle)', () => {
-  it('the verifier gives each vector its expected verdict and first reason', () => {
-    const anchorHex = readVectorJson<{ genesis: string }>('proof-bundle', 'anchor.json').genesis;
-    const files = listVectorFiles('proof-bundle').filter((f) => f.endsWith('.json') && f !== 'anchor.json');
-    expect(files.length).toBeGreaterThanOrEqual(13);
-    const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
-    for (const f of files) {
-      const v = readVectorJson<{ name: string; bundle: string; options: Record<string, string>; expect: { verdict: string; reason: string | null } }>('proof-bundle', f);
-      const options = {
-        nowMs: BigInt(v.options.nowMs!),
-        ...(v.options.maxAgeMs !== undefined ? { maxAgeMs: BigInt(v.options.maxAgeMs) } : {}),
-        // issue 23: the reader's witness policy, cosigner vkeys space-separated
-        ...(v.options.witnesses !== undefined ? { witnesses: { witnesses: v.options.witnesses.split(' ').map((k) => parseVerifierKey(k)), quorum: Number(v.options.witnessQuorum) } } : {}),
-      };
-      const r = verifyBundle(hex(v.bundle), hex(anchorHex), options);
-      expect({ name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null }).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason });
+  const anchorHex = () => readVectorJson<{ genesis: string }>('proof-bundle', 'anchor.json').genesis;
+  const vectors = () => listVectorFiles('proof-bundle').filter((f) => f.endsWith('.json') && f !== 'anchor.json').map((f) => ({ file: f, v: readVectorJson<BundleVector>('proof-bundle', f) }));
+  const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+
+  it('the verifier gives each vector its expected verdict, reasons and notes', () => {
+    const all = vectors();
+    expect(all.length).toBeGreaterThanOrEqual(70);
+    for (const { v } of all) {
+      const r = verifyBundle(hex(v.bundle), hex(v.anchor ?? anchorHex()), vectorOptionsFromJson(v.options));
+      const got = { name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null, reasons: codes(r), notes: r.notes.map((x) => x.code) };
+      expect(got).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason, reasons: v.expect.reasons, notes: v.expect.notes });
     }
+  });
+
+  it('every reason code of the verifier is the first reason (or a note) of at least one vector', () => {
+    const seen = new Set(vectors().flatMap(({ v }) => [v.expect.reason, ...v.expect.notes]));
+    expect(Object.keys(REASON).filter((code) => !seen.has(code))).toEqual([]);
+  });
+
+  it('a VALID vector has no reasons; every other verdict has its deciding reason first', () => {
+    for (const { v } of vectors()) expect(v.expect.verdict === 'VALID', v.name).toBe(v.expect.reasons.length === 0);
+  });
+
+  it('docs/proof-format.md lists every vector with its reasons and why', () => {
+    const doc = readFileSync(new URL('../../docs/proof-format.md', import.meta.url), 'utf8');
+    for (const { file, v } of vectors()) expect(doc, file).toContain(`| \`${file}\` | ${v.expect.verdict} |`);
   });
 });
 
@@ -542,6 +514,9 @@ describe('malformed input never throws and is never VALID', () => {
   it('bad options and a bad anchor are reported, not thrown', async () => {
     const b = await build('certificate', EXPIRING);
     expect(codes(verifyBundle(b, anchor, { nowMs: 1 as unknown as bigint }))).toEqual(['BAD_OPTIONS']);
+    // every time and size of the reader is a u64 (docs/proof-format.md step 0)
+    expect(codes(verifyBundle(b, anchor, { nowMs: -1n }))).toEqual(['BAD_OPTIONS']);
+    expect(codes(verify(b, { maxAgeMs: 1n << 64n }))).toEqual(['BAD_OPTIONS']);
     expect(codes(verify(b, { checkpoint: { logSize: 1n, logRoot: 'x' as unknown as Uint8Array } }))).toEqual(['BAD_OPTIONS']);
     expect(codes(verify(b, { documentSha256: new Uint8Array(3) }))).toEqual(['BAD_OPTIONS']);
     expect(codes(verify(b, { subject: null as never }))).toEqual(['BAD_OPTIONS']);
