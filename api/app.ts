@@ -8,7 +8,7 @@
  * status of api/http-status.ts; a stack trace is never sent; bad input is never a 5xx.
  */
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { packageVersion, PROJECT_ROOT } from '../stack/package-info.js';
@@ -26,8 +26,42 @@ import { tlogRoutes } from './routes-tlog.js';
 import { Stream } from './stream.js';
 import { Submitter } from './submit.js';
 import { queryOf } from './validation.js';
+import { authorize, authorizeStream, policyKey, ROUTE_POLICY, type RoutePolicy } from './access-policy.js';
+import { checkBodyDigest, hasBody, RequestAuthenticator, type Caller, type RequestAuthOptions, type Role } from './request-auth.js';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit.js';
+import { REQUIRED_COMPONENTS, SIGNATURE_ALG } from '../producers/http-signature.js';
+
+/**
+ * How the API admits callers (issue 22), always chosen explicitly:
+ * - `signed` (production): every non-public route needs an RFC 9421 signature of a key the chain
+ *   registers (api/request-auth.ts), roles and scopes per api/access-policy.ts, per-identity rate
+ *   limits;
+ * - `open-loopback` (local development and the test suite): no signatures, every caller holds
+ *   every role, and only connections from the loopback interface are answered at all.
+ * Both: CORS off unless `corsOrigins` lists the origins allowed.
+ */
+export type ApiAccess =
+  | { mode: 'signed'; auditors?: readonly string[]; corsOrigins?: readonly string[]; rateLimits?: RateLimits; auth?: Omit<RequestAuthOptions, 'auditors'> }
+  | { mode: 'open-loopback'; corsOrigins?: readonly string[] };
+
+/** The caller of the open local mode: every role, no department scope. */
+const LOCAL_CALLER: Caller = { keyid: 'open-loopback', roles: new Set<Role>(['department', 'auditor', 'operator']), unscoped: true };
+
+/** Whether a socket's remote address is the loopback interface (IPv4, IPv6, or IPv4-mapped). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address));
+}
+
+/** The policy of a route; a route without one is a bug caught at start. */
+export function policyOf(r: Pick<RouteSpec, 'method' | 'path'>): RoutePolicy {
+  const p = ROUTE_POLICY[policyKey(r.method, r.path)];
+  if (p === undefined) throw new LedgerError('INTERNAL', `route ${r.method.toUpperCase()} ${r.path} has no entry in api/access-policy.ts ROUTE_POLICY`, {});
+  return p;
+}
 
 export interface ApiOptions {
+  /** Who may call (required: production and local modes are chosen explicitly). */
+  access: ApiAccess;
   /** The reader page's folder (default dist/reader of the project, when it exists); null: none. */
   readerDir?: string | null;
   /** Extra routes (the proof bundles). */
@@ -62,18 +96,43 @@ export function errorAnswer(e: unknown): { status: number; body: { code: string;
   return { status: 500, body: { code: 'INTERNAL', message: 'internal error (see the node log)' } };
 }
 
-export function createApi(node: ApiNode, options: ApiOptions = {}): Api {
+export function createApi(node: ApiNode, options: ApiOptions): Api {
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const ctx = contextOf(node);
+  const access = options.access;
+  const authenticator = access.mode === 'signed' ? new RequestAuthenticator(ctx, { ...access.auth, auditors: access.auditors ?? [] }) : undefined;
+  const limiter = access.mode === 'signed' ? new RateLimiter(access.rateLimits ?? DEFAULT_RATE_LIMITS) : undefined;
+
+  /** The caller of a request: LOCAL_CALLER in the open mode, else the signer (undefined: unsigned). */
+  const callerOf = async (req: IncomingMessage): Promise<Caller | undefined> => {
+    if (access.mode === 'open-loopback') {
+      if (!isLoopbackAddress(req.socket.remoteAddress)) throw new LedgerError('FORBIDDEN', 'this node runs its API in the open local mode: it answers the loopback interface only', {});
+      return LOCAL_CALLER;
+    }
+    if (req.headers['signature-input'] === undefined && req.headers.signature === undefined) return undefined;
+    return authenticator!.authenticate(req); // a signature, once given, must verify, on public routes too
+  };
+
   const submitter = new Submitter(ctx);
-  const stream = new Stream(ctx);
+  const stream = new Stream(ctx, async (req, department) => authorizeStream(await callerOf(req), department));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // Everything served is public (the chain, its proofs, the checkpoint): browser clients of other
-  // origins (e.g. transparency-log monitors) may read it. Submitting needs no cookie either.
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    res.set('access-control-allow-origin', '*');
+  // CORS (issue 22): off unless configured; an allowed origin may send the signature fields.
+  const corsOrigins = new Set(access.corsOrigins ?? []);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const origin = req.headers.origin;
+    res.vary('origin');
+    if (origin === undefined || !corsOrigins.has(origin)) return next();
+    res.set('access-control-allow-origin', origin);
+    res.set('access-control-expose-headers', 'retry-after, accept-signature');
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.set('access-control-allow-methods', 'GET, POST');
+      res.set('access-control-allow-headers', 'content-type, content-digest, signature, signature-input');
+      res.set('access-control-max-age', '600');
+      res.status(204).end();
+      return;
+    }
     next();
   });
 
@@ -87,21 +146,38 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Api {
     responses: { '200': jsonObject('the OpenAPI 3 document') },
     handler: (req, res) => {
       queryOf(req.query, []);
-      document ??= openApiDocument(routes, { version: packageVersion(), channel: ctx.genesis.genesis.channel });
+      document ??= openApiDocument(routes, { version: packageVersion(), channel: ctx.genesis.genesis.channel, policyOf, signed: access.mode === 'signed' });
       res.json(document);
     },
   });
   for (const r of routes) {
     const allowed = (r.params ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+    const policy = policyOf(r); // throws at start for a route without a policy
+    // who may call, before anything else is read (api/access-policy.ts)
+    const guard = async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const caller = await callerOf(req);
+        await authorize(policy, caller, req, ctx);
+        if (limiter !== undefined && policy.limit !== undefined) limiter.take(caller?.keyid ?? `address ${req.socket.remoteAddress ?? '?'}`, policy.limit);
+        res.locals.caller = caller;
+        next();
+      } catch (e) {
+        next(e);
+      }
+    };
     const handler = async (req: Request, res: Response, next: NextFunction) => {
       try {
+        if (access.mode === 'signed' && res.locals.caller !== undefined && hasBody(req)) {
+          const raw = Buffer.isBuffer(req.body) ? req.body : (req as { rawBody?: Buffer }).rawBody;
+          if (raw !== undefined) checkBodyDigest(req, raw); // a body no parser read is never used
+        }
         queryOf(req.query, allowed); // an undocumented query parameter is refused, whatever the route
         await r.handler(req, res);
       } catch (e) {
         next(e);
       }
     };
-    app[r.method](expressPathOf(r), ...(r.middleware ?? []), handler);
+    app[r.method](expressPathOf(r), guard, ...(r.middleware ?? []), handler);
   }
   // A known path asked with a method it does not serve: 405 with Allow (RFC 9110 section 15.5.6),
   // registered after every route so that only the other methods reach it.
@@ -133,6 +209,13 @@ export function createApi(node: ApiNode, options: ApiOptions = {}): Api {
       res.end();
       return;
     }
+    if (status === 401) {
+      // RFC 9110 section 11.6.1 and RFC 9421 section 5.1: say how to authenticate
+      res.set('www-authenticate', 'Signature realm="ledger"');
+      res.set('accept-signature', `ledger=(${REQUIRED_COMPONENTS.map((c) => `"${c}"`).join(' ')});alg="${SIGNATURE_ALG}"`);
+    }
+    const retry = isLedgerError(e) ? e.details.retryAfterSeconds : undefined;
+    if (status === 429 && typeof retry === 'number') res.set('retry-after', String(retry));
     res.status(status).json(body);
   });
 

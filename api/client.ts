@@ -7,6 +7,7 @@
  * error answer `{code, message}` becomes the LedgerError of that code; a node that cannot be
  * reached is UNAVAILABLE.
  */
+import { signedFetch, type RequestSigner } from '../producers/signed-fetch.js';
 import { concatBytes, toHex } from '../ledger/bytes.js';
 import { ERROR_CODES, LedgerError, type ErrorCode } from '../errors/ledger-error.js';
 import { decode, encode } from '../proto/codec.js';
@@ -33,9 +34,14 @@ export function apiBase(url: string): string {
 
 export class ApiClient {
   readonly base: string;
+  /**
+   * @param signer signs every request (RFC 9421, producers/signed-fetch.ts) for a node in the
+   *   signed API mode; undefined: unsigned (public routes, or the open local mode)
+   */
   constructor(
     url: string,
     private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+    private readonly signer?: RequestSigner,
   ) {
     this.base = apiBase(url);
   }
@@ -44,7 +50,7 @@ export class ApiClient {
   async bytes(path: string, maxBytes: number, allow404 = false): Promise<Uint8Array | undefined> {
     let r: Response;
     try {
-      r = await fetch(`${this.base}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      r = await signedFetch(this.signer, `${this.base}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (e) {
       const why = (e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : ((e as { cause?: Error }).cause?.message ?? (e as Error).message);
       throw new LedgerError('UNAVAILABLE', `cannot reach ${this.base}${path}: ${why}`, { url: this.base });
@@ -135,8 +141,8 @@ function errorOf(status: number, body: Uint8Array, url: string): LedgerError {
  */
 export class HttpChainSource implements ChainSource {
   private readonly client: ApiClient;
-  constructor(url: string) {
-    this.client = new ApiClient(url);
+  constructor(url: string, signer?: RequestSigner) {
+    this.client = new ApiClient(url, DEFAULT_TIMEOUT_MS, signer);
   }
 
   get base(): string {

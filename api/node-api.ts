@@ -57,10 +57,11 @@ export async function runNodeWithApi(config: NodeConfig, options: Omit<RunNodeOp
       status: node.status,
       ...(witnessing !== undefined ? { witnessed: witnessing.stored } : {}),
     },
-    { ...(options.log ? { log: options.log } : {}), ...options.api },
+    { access: config.apiAccess, ...(options.log ? { log: options.log } : {}), ...options.api },
   );
   api.attach(node.server);
-  const line = `API at http://${config.host}:${config.port}/v1 (OpenAPI: /v1/openapi.json; stream: ws /v1/stream; C2SP: /checkpoint, /tile/...)`;
+  const mode = config.apiAccess.mode === 'signed' ? 'signed requests (RFC 9421)' : 'OPEN LOCAL MODE: no authentication, loopback only';
+  const line = `API at http://${config.host}:${config.port}/v1, ${mode} (OpenAPI: /v1/openapi.json; stream: ws /v1/stream; C2SP: /checkpoint, /tile/...)`;
   if (options.log) options.log(line);
   else process.stderr.write(`${new Date().toISOString()} node-${config.nodeIndex} ${line}\n`);
   const stop = node.stop;

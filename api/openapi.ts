@@ -5,6 +5,7 @@
  * `{code, message, details}` with the status of api/http-status.ts's table.
  */
 import { ERROR_CODES } from '../errors/ledger-error.js';
+import type { RoutePolicy } from './access-policy.js';
 import type { RouteSpec } from './route-spec.js';
 import { jsonSchemaOf } from './validation.js';
 
@@ -22,7 +23,21 @@ function pathParamsOf(path: string): string[] {
   return [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]!);
 }
 
-export function openApiDocument(routes: RouteSpec[], info: { version: string; channel: string }): Record<string, unknown> {
+/** RFC 9421 has no OpenAPI security type: the scheme names the field and points at the README. */
+const SIGNATURE_SCHEME = {
+  type: 'apiKey',
+  in: 'header',
+  name: 'Signature',
+  description:
+    'HTTP Message Signatures (RFC 9421) with Ed25519: Signature-Input `ledger=("@method" "@authority" "@path" "@query" ["content-digest"]);created=<unix s>;nonce="<unique>";keyid="department/<id>/<key version>";alg="ed25519"` and Signature `ledger=:<base64>:`, by a key the chain registers; `ledger sign-request` writes them (README "Who may read what").',
+};
+
+/**
+ * @param info.policyOf each route's roles (api/access-policy.ts): every operation states them as
+ *   `x-roles` and, when `info.signed` (the node's signed mode), as its `security` (none for a
+ *   public route; none at all in the open local mode, which asks for no signature)
+ */
+export function openApiDocument(routes: RouteSpec[], info: { version: string; channel: string; policyOf: (r: RouteSpec) => RoutePolicy; signed: boolean }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const declared = new Set((r.params ?? []).filter((p) => p.in === 'path').map((p) => p.name));
@@ -40,7 +55,9 @@ export function openApiDocument(routes: RouteSpec[], info: { version: string; ch
       };
     }
     const errorContent = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-    responses['4XX'] = { description: 'bad input (400), not found (404), conflict (409), too large (413), failed check (422)', ...errorContent };
+    responses['4XX'] = { description: 'bad input (400), unsigned or bad signature (401), role or scope refused (403), not found (404), conflict (409), too large (413), failed check (422), rate limited (429)', ...errorContent };
+    const policy = info.policyOf(r);
+    const isPublic = policy.roles.includes('public');
     responses['5XX'] = { description: 'unavailable (503: Kafka, no quorum signatures yet), timeout (504), internal (500)', ...errorContent };
     paths[r.path] ??= {};
     paths[r.path]![r.method] = {
@@ -48,6 +65,9 @@ export function openApiDocument(routes: RouteSpec[], info: { version: string; ch
       tags: [r.tag],
       summary: r.summary,
       ...(r.description ? { description: r.description } : {}),
+      'x-roles': [...policy.roles],
+      // what this node demands: in the open local mode nothing (api/app.ts ApiAccess)
+      security: isPublic || !info.signed ? [] : [{ httpSignature: [] }],
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(r.requestBody ? { requestBody: { required: true, description: r.requestBody.description, content: Object.fromEntries(Object.entries(r.requestBody.content).map(([t, schema]) => [t, { schema }])) } } : {}),
       responses,
@@ -63,6 +83,6 @@ export function openApiDocument(routes: RouteSpec[], info: { version: string; ch
         'The ws stream is at /v1/stream (`?department=ID`, `?from=HEIGHT`). The transparency-log routes (/checkpoint, /tile/...) follow C2SP tlog-checkpoint, signed-note and tlog-tiles.',
     },
     paths,
-    components: { schemas: { Error: ERROR_SCHEMA } },
+    components: { schemas: { Error: ERROR_SCHEMA }, securitySchemes: { httpSignature: SIGNATURE_SCHEME } },
   };
 }

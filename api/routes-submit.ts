@@ -19,7 +19,8 @@ const base64Field = z.string().max(2 * MAX_BODY_BYTES).regex(/^[A-Za-z0-9+/]*={0
 const jsonEvent = z.object({ body: base64Field, signature: base64Field }).strict();
 
 export const rawBody = express.raw({ type: ['application/octet-stream', 'application/x-protobuf'], limit: MAX_BODY_BYTES });
-export const jsonBody = express.json({ limit: MAX_BODY_BYTES, strict: true });
+// the exact bytes are kept for the signed Content-Digest check (api/request-auth.ts checkBodyDigest)
+export const jsonBody = express.json({ limit: MAX_BODY_BYTES, strict: true, verify: (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) });
 
 function fromBase64(s: string, what: string): Uint8Array {
   if (s.length % 4 !== 0) throw new LedgerError('BAD_ARGUMENT', `${what}: standard base64 with padding`, { parameter: what });

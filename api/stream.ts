@@ -17,6 +17,7 @@ import { toHex } from '../ledger/bytes.js';
 import { isLedgerError, LedgerError } from '../errors/ledger-error.js';
 import { eventId } from '../ledger/hash.js';
 import type { ApiContext } from './context.js';
+import { httpStatusOf } from './http-status.js';
 import { headerView } from './views.js';
 import { eventView } from './views.js';
 import { heightText, identifier, parse } from './validation.js';
@@ -43,7 +44,14 @@ export class Stream {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly clients = new Set<Client>();
 
-  constructor(private readonly ctx: ApiContext) {}
+  /**
+   * @param authorizeUpgrade decides whether an upgrade may stream `department`'s events (issue 22:
+   *   api/access-policy.ts authorizeStream); throws a LedgerError to refuse
+   */
+  constructor(
+    private readonly ctx: ApiContext,
+    private readonly authorizeUpgrade: (req: IncomingMessage, department: string | undefined) => Promise<void> = async () => undefined,
+  ) {}
 
   /** Takes the upgrades of `/v1/stream` on `server`; refuses unknown upgrade paths with 404. */
   attach(server: Server): void {
@@ -70,7 +78,10 @@ export class Stream {
       } catch (e) {
         return refuse(socket, 400, e);
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, department, from));
+      this.authorizeUpgrade(req, department).then(
+        () => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, department, from)),
+        (e: unknown) => refuse(socket, httpStatusOf(e), e),
+      );
     });
   }
 
@@ -143,9 +154,11 @@ export class Stream {
   }
 }
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' };
+
 function refuse(socket: Duplex, status: number, e: unknown): void {
   const body = JSON.stringify(isLedgerError(e) ? { code: e.code, message: e.message } : { code: 'BAD_ARGUMENT', message: 'bad request' });
-  const reason = status === 404 ? 'Not Found' : 'Bad Request';
+  const reason = STATUS_TEXT[status] ?? 'Bad Request';
   if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
   socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);

@@ -17,6 +17,7 @@ import { decode } from '../proto/codec.js';
 import { BlockStore } from '../consensus/block-store.js';
 import { compareCopies, type CompareReport } from '../audit/audit-compare.js';
 import type { Rig } from './rig.js';
+import { signedFetch, type RequestSigner } from '../producers/signed-fetch.js';
 
 export interface Violation {
   kind: 'LOST' | 'DUPLICATED' | 'FORK' | 'EQUIVOCATION';
@@ -56,8 +57,9 @@ async function getJson(url: string): Promise<unknown> {
   return r.json();
 }
 
-async function getBytes(url: string): Promise<Uint8Array> {
-  const r = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+/** Raw blocks need the auditor or operator role (api/access-policy.ts): the checker signs as a node. */
+async function getBytes(url: string, signer: RequestSigner): Promise<Uint8Array> {
+  const r = await signedFetch(signer, url, { signal: AbortSignal.timeout(30_000) });
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return new Uint8Array(await r.arrayBuffer());
 }
@@ -107,7 +109,7 @@ export class LiveChecker {
     if (top) {
       const url = rig.nodes[top.index - 1]!.url;
       for (; this.nextBlock <= top.height; this.nextBlock++) {
-        const raw = decode('BlockWithCommit', await getBytes(`${url}/v1/blocks/${this.nextBlock}/raw`), rig.genesis.limits);
+        const raw = decode('BlockWithCommit', await getBytes(`${url}/v1/blocks/${this.nextBlock}/raw`, rig.operator), rig.genesis.limits);
         const block = decode('Block', raw.block, rig.genesis.limits);
         for (const e of block.events) {
           const id = toHex(eventId(e.event!.body));

@@ -13,7 +13,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LoadedGenesis } from '../ledger/genesis.js';
-import { KEY_FILE_EXTENSION } from '../ledger/key-file.js';
+import { KEY_FILE_EXTENSION, loadKeyFile } from '../ledger/key-file.js';
+import type { RequestSigner } from '../producers/signed-fetch.js';
 import { startKafkaCluster, stopKafkaCluster, signalClusterBroker, restartClusterBroker, type ClusterInfo } from '../kafka/cluster.js';
 import { createChannelTopic } from '../kafka/topics.js';
 import { withAdmin } from '../kafka/client.js';
@@ -50,6 +51,8 @@ export interface Rig {
   genesis: LoadedGenesis;
   brokers: string[];
   nodes: RigNode[];
+  /** Node 1's key, signing the checker's API reads as the operator (the nodes run the signed API). */
+  operator: RequestSigner;
   startNode(index: number, options?: { clockSkewMs?: number }): void;
   /** Signals a node and waits for it to exit (SIGKILL after 15 s). */
   stopNode(index: number, signal?: NodeJS.Signals): Promise<void>;
@@ -126,6 +129,10 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       genesis,
       brokers: kafka.brokers,
       nodes,
+      operator: (() => {
+        const key = loadKeyFile(layout.nodeKey(1));
+        return { keyid: 'node/1', sign: (m: Uint8Array) => key.sign(m) };
+      })(),
       startNode(index, startOptions = {}) {
         const n = nodes[index - 1]!;
         const logFd = openSync(join(layout.nodeDir(index), 'node.log'), 'a');

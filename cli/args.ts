@@ -3,7 +3,7 @@
  * Argument parsers for commander options: each rejects bad input with a message that names the
  * option (commander turns InvalidArgumentError into a usage error, exit 2).
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { isIdentifier } from '../proto/limits.js';
 
 export function integerArg(min: number, max: number): (value: string) => number {
@@ -53,4 +53,11 @@ export function toJsonText(value: unknown): string {
     },
     2,
   );
+}
+
+/** `--api <mode>` of the local stack commands (`ledger up`, `ledger demo`): how the nodes admit API callers (issue 22). */
+export function apiAccessOption(): Option {
+  return new Option('--api <mode>', 'the nodes\' API: open-loopback (no authentication, answers 127.0.0.1 only: local development) or signed (RFC 9421 signatures and roles, as in production)')
+    .choices(['open-loopback', 'signed'])
+    .default('open-loopback');
 }

@@ -22,6 +22,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerWitness } from './commands/witness.js';
 import { registerExchange } from './commands/exchange.js';
 import { registerTrail } from './commands/trail.js';
+import { registerSignRequest } from './commands/sign-request.js';
 import { registerReport } from './commands/report.js';
 import { packageVersion } from '../stack/package-info.js';
 
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerWitness(program);
   registerExchange(program);
   registerTrail(program);
+  registerSignRequest(program);
   registerReport(program);
   return program;
 }

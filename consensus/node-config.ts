@@ -25,8 +25,20 @@ export const nodeConfigSchema = z
     brokers: z.union([z.string(), z.array(z.string())]).optional(),
     topicMode: z.enum(['development', 'production']).optional(),
     signatureWorkers: z.number().int().min(0).max(64).optional(),
+    // issue 22: who may call the API; absent means `signed` (production)
+    api: z
+      .object({
+        access: z.enum(['signed', 'open-loopback']),
+        auditors: z.array(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'a department id')).max(64).optional(),
+        corsOrigins: z.array(z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'an origin: scheme://host[:port]')).max(64).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/** The API's access mode of a node (api/app.ts ApiAccess). */
+export type NodeApiAccess = { mode: 'signed'; auditors: string[]; corsOrigins: string[] } | { mode: 'open-loopback'; corsOrigins: string[] };
 
 export type NodeConfigFile = z.infer<typeof nodeConfigSchema>;
 
@@ -43,6 +55,7 @@ export interface NodeConfig {
   brokers: string[] | undefined;
   topicMode: 'development' | 'production';
   signatureWorkers: number | undefined;
+  apiAccess: NodeApiAccess;
 }
 
 /**
@@ -84,6 +97,12 @@ export function loadNodeConfig(file: string): NodeConfig {
     peers.set(i, url);
   }
   const [host, port] = [c.listen.slice(0, c.listen.lastIndexOf(':')), Number(c.listen.slice(c.listen.lastIndexOf(':') + 1))];
+  const corsOrigins = c.api?.corsOrigins ?? [];
+  const apiAccess: NodeApiAccess = c.api?.access === 'open-loopback' ? { mode: 'open-loopback', corsOrigins } : { mode: 'signed', auditors: c.api?.auditors ?? [], corsOrigins };
+  if (apiAccess.mode === 'open-loopback' && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host!)) {
+    // the open mode is for one machine: it never listens where another machine can reach it
+    throw new LedgerError('BAD_ARGUMENT', `node config ${file}: api.access open-loopback needs listen on 127.0.0.1 (not ${host})`, { file });
+  }
   const brokers = c.brokers === undefined ? undefined : parseBrokerList(Array.isArray(c.brokers) ? c.brokers.join(',') : c.brokers, `${file}: brokers`);
   return {
     file,
@@ -98,5 +117,6 @@ export function loadNodeConfig(file: string): NodeConfig {
     brokers,
     topicMode: c.topicMode ?? 'development',
     signatureWorkers: c.signatureWorkers,
+    apiAccess,
   };
 }

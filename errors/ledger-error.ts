@@ -26,6 +26,9 @@ export const ERROR_CODES = {
   FILE_EXISTS: { retriable: false, doc: 'refusing to overwrite an existing file' },
   KEY_FILE_PERMISSIONS: { retriable: false, doc: 'a private key file is readable by others' },
   PAYLOAD_TOO_LARGE: { retriable: false, doc: 'input over its size limit' },
+  UNAUTHENTICATED: { retriable: false, doc: 'a request is not signed by an active key of the identity it names (RFC 9421 on the API, api/request-auth.ts; the exchange point, exchange/request-auth.ts)' },
+  FORBIDDEN: { retriable: false, doc: "the caller's role may not use this route or read this record (api/access-policy.ts)" },
+  RATE_LIMITED: { retriable: true, doc: 'the caller made too many requests of this kind: wait for the Retry-After seconds' },
   // decoding (a message that does not decode is INVALID: exit 1)
   MALFORMED: { retriable: false, doc: 'bytes do not decode as the expected message' },
   NON_CANONICAL: { retriable: false, doc: 'a message does not re-encode to its exact bytes' },
@@ -38,7 +41,6 @@ export const ERROR_CODES = {
   BAD_PUBLIC_KEY: { retriable: false, doc: 'a public key is not acceptable under the Ed25519 rule' },
   // state
   NOT_FOUND: { retriable: false, doc: 'no such record' },
-  UNAUTHENTICATED: { retriable: false, doc: 'a request is not signed by an active key of the department it names (exchange/request-auth.ts)' },
   READ_REFUSED: { retriable: false, doc: 'an exchange point refused a read; the refusal is on chain with its result code (details.resultName, details.eventId)' },
   CONFLICT: { retriable: false, doc: 'the request conflicts with the current state' },
   STORE_FORMAT: { retriable: false, doc: 'a data folder has an unknown format version' },

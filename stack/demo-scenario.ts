@@ -36,7 +36,12 @@ export const DEMO_DEPARTMENTS: readonly DemoDepartment[] = [
   { id: 'dept.civil', name: '市民政局', nameEn: 'Civil affairs bureau', certificateTypes: [], resources: ['res.civil.subsistence'] },
   { id: 'bank.city', name: '城市商业银行', nameEn: 'City commercial bank', certificateTypes: [], resources: [] },
   { id: 'court.intermediate', name: '市中级人民法院', nameEn: 'Intermediate people\'s court', certificateTypes: [], resources: ['res.court.sealed'], seize: true },
+  // the auditor: a department with no rights of its own, named auditor in the nodes' configuration (issue 22)
+  { id: 'audit.city', name: '市审计局', nameEn: 'City audit bureau', certificateTypes: [], resources: [] },
 ];
+
+/** The demo's auditor department (stack/local-cluster.ts `auditors`). */
+export const DEMO_AUDITOR_ID = 'audit.city';
 
 /** The certificates of the demo and what a reader should see for each. */
 export const DEMO_CERTIFICATES = {

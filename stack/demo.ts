@@ -19,7 +19,7 @@ import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } fro
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
-import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
 import { writeBundle } from '../proofs/bundle-files.js';
 import { chainNextSequence } from './chain-sequence.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
@@ -311,6 +311,25 @@ export async function writeSamples(cluster: LocalCluster, layout: DemoLayout, ap
   return { anchor: { file: anchorFile, hash }, samples, notes };
 }
 
+export { DEMO_AUDITOR_ID } from './demo-scenario.js';
+
+/**
+ * The curl lines of the demo (issue 22): a department and the auditor calling the API with
+ * signed requests (`ledger sign-request` writes the RFC 9421 fields; bash's `<(...)` hands them to
+ * curl's `-H @file`). They work in both API modes of the local stack.
+ */
+export function demoCurlLines(apiUrl: string, layout: DemoLayout, rel: (p: string) => string): string[] {
+  const line = (departmentId: string, path: string) =>
+    `U='${apiUrl}${path}'; curl -s -H @<(npx ledger sign-request --key ${rel(layout.key(departmentId))} --keyid department/${departmentId}/1 "$U") "$U"`;
+  return [
+    `  # 市民政局 (a department): its own share requests and grants`,
+    `  ${line('dept.civil', '/v1/grants?grantee=dept.civil')}`,
+    `  # 市审计局 (the auditor): every department's counts, and any department's rejected attempts`,
+    `  ${line(DEMO_AUDITOR_ID, '/v1/stats/departments')}`,
+    `  ${line(DEMO_AUDITOR_ID, '/v1/rejected?department=bank.city')}`,
+  ];
+}
+
 /** What a new user reads after the demo: the page, the anchor, the samples and what to try. */
 export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   const rel = (p: string) => {
@@ -338,7 +357,12 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
     out(`  npx ledger verify ${samples}/certificate-revoked.bundle.bin --anchor ${samples}/trust-anchor.genesis.bin   (exit 3: REVOKED)`);
   }
   // the auditor: over the API while the stack runs, or the full replay on a stopped node's folder
-  if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin   (while it runs)`);
+  // (--key/--keyid: the auditor's signed reads, which a stack in the signed API mode requires)
+  if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin --key ${rel(r.layout.key(DEMO_AUDITOR_ID))} --keyid department/${DEMO_AUDITOR_ID}/1   (while it runs)`);
+  if (r.apiUrl) {
+    out('API calls, signed with the demo departments\' keys (README "Who may read what"; bash):');
+    for (const l of demoCurlLines(r.apiUrl, r.layout, rel)) out(l);
+  }
   out(`  npx ledger audit --data ${rel(r.stackRoot)}   (once stopped: the full audit, replaying every block)`);
   for (const n of r.notes) out(`note: ${n}`);
 }

@@ -29,6 +29,14 @@ export interface LocalClusterOptions extends Partial<StackInit> {
    * cluster (kafka/cluster.ts) with the channel in production mode, which the nodes then require.
    */
   brokers?: number;
+  /**
+   * Who may call the nodes' APIs (issue 22), chosen explicitly by every caller: `signed` (RFC 9421
+   * signatures, roles; what production runs) or `open-loopback` (no authentication, the nodes
+   * listen on and answer 127.0.0.1 only: the test suite and local development).
+   */
+  apiAccess: 'signed' | 'open-loopback';
+  /** Departments the nodes give the auditor role (signed mode). */
+  auditors?: string[];
   /** Start the node processes now (default true; the benchmark fills the topic first). */
   startNodes?: boolean;
   log?: (line: string) => void;
@@ -93,12 +101,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
   const topicMode = external || clustered ? 'production' : 'development';
   await createChannelTopic(brokers, genesis.genesis.channel, { mode: topicMode });
-  if (clustered) {
-    // the nodes check the production invariants at start (DESIGN.md section 8)
-    for (const n of genesis.genesis.nodes) {
-      const file = layout.nodeConfig(n.index);
-      writeFileSync(file, `${JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), topicMode }, null, 2)}\n`);
-    }
+  // every start says how the nodes admit API callers; a clustered stack's nodes check the
+  // production topic invariants at start (DESIGN.md section 8)
+  const api = options.apiAccess === 'signed' ? { access: 'signed', auditors: options.auditors ?? [] } : { access: 'open-loopback' };
+  for (const n of genesis.genesis.nodes) {
+    const file = layout.nodeConfig(n.index);
+    writeFileSync(file, `${JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), api, ...(clustered ? { topicMode } : {}) }, null, 2)}\n`);
   }
 
   const nodes: NodeProcess[] = genesis.genesis.nodes.map((n) => ({ index: n.index, url: nodeUrl(layout, n.index), child: undefined, exited: undefined }));

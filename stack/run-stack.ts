@@ -5,7 +5,7 @@
  */
 import { toHex } from '../ledger/bytes.js';
 import { fetchStatus, startLocalCluster } from './local-cluster.js';
-import { seedDemo } from './demo.js';
+import { DEMO_AUDITOR_ID, seedDemo } from './demo.js';
 
 export interface RunStackOptions {
   data: string;
@@ -16,6 +16,8 @@ export interface RunStackOptions {
   brokers?: number;
   statusInterval: number;
   demo?: boolean;
+  /** How the nodes admit API callers (stack/local-cluster.ts apiAccess). */
+  apiAccess: 'signed' | 'open-loopback';
 }
 
 /** Starts the stack (and the demo), prints what runs, and runs until Ctrl-C. Never returns. */
@@ -31,8 +33,13 @@ export async function runStack(opts: RunStackOptions): Promise<never> {
       /* nobody reads: carry on */
     }
   };
-  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers });
+  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers, apiAccess: opts.apiAccess, auditors: [DEMO_AUDITOR_ID] });
   out(`${cluster.createdNow ? 'created' : 'resumed'} the stack in ${cluster.layout.root}`);
+  out(
+    opts.apiAccess === 'signed'
+      ? 'API: signed requests (RFC 9421) with keys registered on the chain; roles per README "Who may read what"'
+      : 'API: OPEN LOCAL MODE (--api open-loopback): no authentication; the nodes answer 127.0.0.1 only',
+  );
   out(`trust anchor (genesis hash): ${toHex(cluster.genesis.hash)}  (${cluster.layout.genesis})`);
   for (const n of cluster.nodes) out(`node ${n.index}: ${n.url}/status  log ${cluster.layout.nodeDir(n.index)}/node.log`);
   out('Ctrl-C stops everything.');

@@ -27,7 +27,7 @@ export const apiGroup: BenchGroup = {
   pure: false,
   async run({ quick, log }) {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-api-'));
-    const c = await startLocalCluster({ dataDir: join(dir, 'stack'), brokerDir: join(dir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 1_000n, log });
+    const c = await startLocalCluster({ apiAccess: 'open-loopback', dataDir: join(dir, 'stack'), brokerDir: join(dir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 1_000n, log });
     try {
       for (;;) {
         const s = await Promise.all(c.nodes.map((n) => fetchStatus(n.url)));

@@ -141,7 +141,7 @@ export const e2eGroup: BenchGroup = {
   pure: false,
   async run({ quick, log }) {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-e2e-'));
-    const cluster = await startLocalCluster({ dataDir: join(dir, 'stack'), brokerDir: join(dir, 'kafka'), startNodes: false, log });
+    const cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir: join(dir, 'stack'), brokerDir: join(dir, 'kafka'), startNodes: false, log });
     let load: LoadGenerator | undefined;
     let watch: CommitWatch | undefined;
     try {

@@ -33,7 +33,7 @@ export const exchangeGroup: BenchGroup = {
   pure: false,
   async run({ quick, log }) {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-exchange-'));
-    const cluster = await startLocalCluster({ dataDir: join(dir, 'stack'), brokerDir: join(dir, 'kafka'), batchTimeoutMs: 50n, heartbeatIntervalMs: 1_000n, log });
+    const cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir: join(dir, 'stack'), brokerDir: join(dir, 'kafka'), batchTimeoutMs: 50n, heartbeatIntervalMs: 1_000n, log });
     const stops: Array<() => Promise<void>> = [];
     try {
       const api = cluster.nodes[0]!.url;

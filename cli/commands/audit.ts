@@ -27,6 +27,8 @@ import { AUDIT_LEVELS, type AuditFinding, type AuditLevel } from '../../verifier
 import { integerArg, toJsonText } from '../args.js';
 import { openNodeDb, resolveNodePaths } from '../../consensus/node-store.js';
 import { HttpChainSource } from '../../api/client.js';
+import { loadKeyFile } from '../../ledger/key-file.js';
+import type { RequestSigner } from '../../producers/signed-fetch.js';
 import { openScratchArea } from '../../replay/scratch-area.js';
 import { replayProgressBar } from '../replay-progress.js';
 import { checkPublishedReport, type ReportCheck } from '../../report/report-check.js';
@@ -47,6 +49,9 @@ interface AuditCliOptions {
   json?: boolean;
   /** A running node's API (api/client.ts HttpChainSource) instead of a data folder. */
   api?: string;
+  /** With --api on a node in the signed mode: the auditor's (or a node's) key and its keyid. */
+  key?: string;
+  keyid?: string;
   /** A published sharing report (JSON) to recompute from the chain (report/report-check.ts). */
   report?: string;
 }
@@ -173,7 +178,13 @@ async function runCompare(opts: AuditCliOptions): Promise<void> {
  */
 async function runOverApi(opts: AuditCliOptions, requested: AuditLevel): Promise<void> {
   if (opts.data !== undefined || opts.nodeDir !== undefined) throw new LedgerError('USAGE', 'give --api URL or --data DIR / --node-dir DIR, not both', {});
-  const source = new HttpChainSource(opts.api!);
+  let signer: RequestSigner | undefined;
+  if (opts.key !== undefined || opts.keyid !== undefined) {
+    if (opts.key === undefined || opts.keyid === undefined) throw new LedgerError('USAGE', '--key and --keyid go together (a node in the signed API mode: the auditor\'s key)', {});
+    const key = loadKeyFile(opts.key);
+    signer = { keyid: opts.keyid, sign: (m) => key.sign(m) };
+  }
+  const source = new HttpChainSource(opts.api!, signer);
   const anchor = opts.genesis !== undefined ? readGenesis(opts.genesis) : undefined;
   const level: AuditLevel = requested === 'full' ? 'merkle' : requested;
   const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;
@@ -210,6 +221,8 @@ export function registerAudit(program: Command): void {
     .option('--compare <dirs...>', 'compare node folders (or stack folders): which copy differs, and where')
     .option('--workers <n>', 'signature worker threads (default: the cores)', integerArg(1, 64))
     .option('--api <url>', "a running node's API (e.g. http://127.0.0.1:7101) instead of a data folder: levels headers and merkle")
+    .option('--key <file>', 'with --api on a node in the signed API mode: the auditor department\'s key file (README "Who may read what")')
+    .option('--keyid <id>', 'with --key: department/<id>/<key version> (or node/<index>)')
     .option('--report <file>', 'a published sharing report (JSON, from `ledger report`): recompute every figure from the verified chain and name the first that differs')
     .option('--json', 'print the report as JSON')
     .action(async (opts: AuditCliOptions) => {

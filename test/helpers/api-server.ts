@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApi, type Api } from '../../api/app.js';
+import { createApi, type Api, type ApiAccess } from '../../api/app.js';
 import { decode } from '../../proto/codec.js';
 import type { TestChain } from './chain.js';
 
@@ -16,7 +16,7 @@ export interface TestApi {
 }
 
 /** `log`: where the API's log lines go (default: stderr). */
-export async function startTestApi(chain: TestChain, opts: { log?: (line: string) => void } = {}): Promise<TestApi> {
+export async function startTestApi(chain: TestChain, opts: { log?: (line: string) => void; access?: ApiAccess } = {}): Promise<TestApi> {
   const api: Api = createApi(
     {
       genesis: chain.genesis,
@@ -34,7 +34,8 @@ export async function startTestApi(chain: TestChain, opts: { log?: (line: string
       },
       status: () => ({ phase: 'consuming' }),
     },
-    { readerDir: null, log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)) },
+    // the open local mode unless a test asks for the production mode (test/unit/api-auth.test.ts)
+    { access: opts.access ?? { mode: 'open-loopback' }, readerDir: null, log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)) },
   );
   const server = createServer(api.app);
   api.attach(server);

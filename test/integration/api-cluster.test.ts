@@ -60,7 +60,7 @@ describe('the API on a running cluster', () => {
 
 async function scenario(): Promise<void> {
   const dataDir = scratchDir('api-cluster');
-  cluster = await startLocalCluster({ dataDir, brokerDir: join(dataDir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 1_000n, log: () => undefined });
+  cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir, brokerDir: join(dataDir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 1_000n, log: () => undefined });
   const c = cluster;
   const [n1, n2, n3] = c.nodes.map((n) => n.url) as [string, string, string];
   await waitFor(async () => (await Promise.all(c.nodes.map((n) => fetchStatus(n.url)))).every((s) => s?.phase === 'consuming'), { what: 'nodes consuming', timeoutMs: 60_000 });

@@ -32,7 +32,7 @@ let head: bigint;
 beforeAll(async () => {
   data = scratchDir('audit-cluster');
   // its own single broker (development mode), as the other cluster tests do
-  cluster = await startLocalCluster({ dataDir: data, brokerDir: join(data, 'kafka'), channel: uniqueChannel('audit'), batchTimeoutMs: 100n, heartbeatIntervalMs: 600_000n, log: () => undefined });
+  cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir: data, brokerDir: join(data, 'kafka'), channel: uniqueChannel('audit'), batchTimeoutMs: 100n, heartbeatIntervalMs: 600_000n, log: () => undefined });
   genesis = cluster.genesis;
   const statuses = () => Promise.all(cluster!.nodes.map((n) => fetchStatus(n.url)));
   await waitFor(async () => (await statuses()).every((s) => s?.phase === 'consuming'), { what: 'three nodes consuming', timeoutMs: 60_000 });

@@ -48,7 +48,7 @@ describe('bad input in the topic', () => {
   it('is dropped and counted; no node crashes; CreateTime records are dropped too', { timeout: 240_000 }, async () => {
     try {
       const dataDir = scratchDir('bad-input');
-      cluster = await startLocalCluster({ dataDir, brokerDir: join(dataDir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 1_000n, log: () => undefined });
+      cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir, brokerDir: join(dataDir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 1_000n, log: () => undefined });
       const c = cluster;
       const topic = channelTopic('property');
       const statuses = () => Promise.all(c.nodes.map((n) => fetchStatus(n.url)));

@@ -63,7 +63,7 @@ async function scenario(): Promise<void> {
   {
     const dataDir = scratchDir('cluster');
     const brokerDir = join(dataDir, 'kafka');
-    cluster = await startLocalCluster({ dataDir, brokerDir, batchTimeoutMs: 100n, heartbeatIntervalMs: 2_000n, log: () => undefined });
+    cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir, brokerDir, batchTimeoutMs: 100n, heartbeatIntervalMs: 2_000n, log: () => undefined });
     const c = cluster;
     const topic = channelTopic(c.genesis.genesis.channel);
     await waitFor(async () => (await Promise.all([1, 2, 3].map(statusOf))).every((s) => s?.phase === 'consuming'), { what: 'three nodes consuming', timeoutMs: 60_000 });

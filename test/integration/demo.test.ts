@@ -182,7 +182,7 @@ describe('ledger demo --once', () => {
 
   it('the reader page served by the demo gives the same verdicts, and the auditor view shows the chain growing', { timeout: 300_000 }, async () => {
     const layout = demoLayout(data);
-    cluster = await startLocalCluster({ dataDir: data, log: () => undefined });
+    cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir: data, log: () => undefined });
     const c = cluster;
     await waitFor(async () => (await Promise.all(c.nodes.map((n) => fetchStatus(n.url)))).every((st) => st?.phase === 'consuming'), { what: 'the resumed nodes consuming', timeoutMs: 120_000 });
     const url = c.nodes[0]!.url;

@@ -60,7 +60,7 @@ describe('the exchange point on a running cluster', () => {
 
 async function scenario(): Promise<void> {
   const dataDir = scratchDir('exchange-cluster');
-  cluster = await startLocalCluster({ dataDir, brokerDir: join(dataDir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 1_000n, log: () => undefined });
+  cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir, brokerDir: join(dataDir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 1_000n, log: () => undefined });
   const c = cluster;
   const api = c.nodes[0]!.url;
   await waitFor(async () => (await Promise.all(c.nodes.map((n) => fetchStatus(n.url)))).every((s) => s?.phase === 'consuming'), { what: 'nodes consuming', timeoutMs: 90_000 });

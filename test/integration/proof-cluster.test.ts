@@ -30,7 +30,7 @@ const CERT_ID = '11100000MB0000000X:BDC:2026-900001';
 describe('proof bundles from a real cluster', () => {
   it('ledger proof on a stopped node folder, ledger verify with the genesis: VALID with q = 2 signatures', { timeout: 240_000 }, async () => {
     const dataDir = scratchDir('proof-cluster');
-    cluster = await startLocalCluster({ dataDir, brokerDir: join(dataDir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 2_000n, log: () => undefined });
+    cluster = await startLocalCluster({ apiAccess: 'open-loopback', dataDir, brokerDir: join(dataDir, 'kafka'), batchTimeoutMs: 100n, heartbeatIntervalMs: 2_000n, log: () => undefined });
     const c = cluster;
     const statuses = () => Promise.all(c.nodes.map((n) => fetchStatus(n.url)));
     await waitFor(async () => (await statuses()).every((s) => s?.phase === 'consuming'), { what: 'nodes consuming', timeoutMs: 60_000 });

@@ -63,6 +63,7 @@ describe('witnesses on a running cluster', () => {
     const lwDir = scratchDir('litewitness');
     const lwKey = litewitnessKey(lwDir);
     cluster = await startLocalCluster({
+      apiAccess: 'open-loopback',
       dataDir,
       brokerDir: join(dataDir, 'kafka'),
       batchTimeoutMs: 100n,

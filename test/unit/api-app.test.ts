@@ -483,7 +483,7 @@ describe('the reader page', () => {
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'reader-'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>reader</title>');
-    const withReader = createApi(api.ctx, { readerDir: dir, log: () => undefined });
+    const withReader = createApi(api.ctx, { access: { mode: 'open-loopback' }, readerDir: dir, log: () => undefined });
     const s = createServer(withReader.app);
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
