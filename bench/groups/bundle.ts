@@ -162,7 +162,7 @@ export const bundleGroup: BenchGroup = {
     const at = atScale(real, STATE_RECORDS, log);
     const encumbered = atScale(await realBundle(true), STATE_RECORDS, log);
     const seen = verifyBundle(encumbered.bundle, encumbered.anchor, { nowMs: encumbered.nowMs });
-    if (seen.verdict !== 'VALID' || seen.reasons[0]?.code !== 'SEIZED') throw new Error(`bench: the encumbered bundle at scale is ${seen.verdict}: ${JSON.stringify(seen.reasons)}`);
+    if (seen.verdict !== 'VALID' || seen.notes[0]?.code !== 'SEIZED') throw new Error(`bench: the encumbered bundle at scale is ${seen.verdict}: reasons ${JSON.stringify(seen.reasons)}, notes ${JSON.stringify(seen.notes)}`);
     const check = verifyBundle(at.bundle, at.anchor, { nowMs: at.nowMs });
     if (check.verdict !== 'VALID') throw new Error(`bench: the bundle at scale is ${check.verdict}: ${JSON.stringify(check.reasons)}`);
     const samples = quick ? 50 : 300;
