@@ -7,7 +7,7 @@
  * error answer `{code, message}` becomes the LedgerError of that code; a node that cannot be
  * reached is UNAVAILABLE.
  */
-import { signedFetch, type RequestSigner } from '../producers/signed-fetch.js';
+import { signedFetch, signedGetPatiently, type RequestSigner } from '../producers/signed-fetch.js';
 import { concatBytes, toHex } from '../ledger/bytes.js';
 import { ERROR_CODES, LedgerError, type ErrorCode } from '../errors/ledger-error.js';
 import { decode, encode } from '../proto/codec.js';
@@ -50,7 +50,8 @@ export class ApiClient {
   async bytes(path: string, maxBytes: number, allow404 = false): Promise<Uint8Array | undefined> {
     let r: Response;
     try {
-      r = await signedFetch(this.signer, `${this.base}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      // a node that limits this identity's reads (429) is waited for, not failed (producers/signed-fetch.ts)
+      r = await signedGetPatiently(this.signer, `${this.base}${path}`, { timeoutMs: this.timeoutMs });
     } catch (e) {
       const why = (e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : ((e as { cause?: Error }).cause?.message ?? (e as Error).message);
       throw new LedgerError('UNAVAILABLE', `cannot reach ${this.base}${path}: ${why}`, { url: this.base });

@@ -17,7 +17,7 @@ import { decode } from '../proto/codec.js';
 import { BlockStore } from '../consensus/block-store.js';
 import { compareCopies, type CompareReport } from '../audit/audit-compare.js';
 import type { Rig } from './rig.js';
-import { signedFetch, type RequestSigner } from '../producers/signed-fetch.js';
+import { signedFetch, signedGetPatiently, type RequestSigner } from '../producers/signed-fetch.js';
 
 export interface Violation {
   kind: 'LOST' | 'DUPLICATED' | 'FORK' | 'EQUIVOCATION';
@@ -59,7 +59,8 @@ async function getJson(url: string): Promise<unknown> {
 
 /** Raw blocks need the auditor or operator role (api/access-policy.ts): the checker signs as a node. */
 async function getBytes(url: string, signer: RequestSigner): Promise<Uint8Array> {
-  const r = await signedFetch(signer, url, { signal: AbortSignal.timeout(30_000) });
+  // the node limits heavy reads per identity (429): the checker slows down rather than fails
+  const r = await signedGetPatiently(signer, url, { timeoutMs: 30_000 });
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return new Uint8Array(await r.arrayBuffer());
 }

@@ -32,3 +32,26 @@ export async function signedFetch(signer: RequestSigner | undefined, url: string
   if (signer !== undefined) for (const [k, v] of Object.entries(signedHeaders(signer, method, url, body))) headers.set(k, v);
   return fetch(url, { ...rest, method, headers, ...(body !== undefined ? { body: Buffer.from(body) } : {}) });
 }
+
+/** How long a read waits in all for a rate-limited node before it gives up (ms). */
+export const RATE_LIMIT_PATIENCE_MS = 120_000;
+
+/**
+ * A signed GET that honours the node's per-identity limit (api/rate-limit.ts): on 429 it waits the
+ * answer's Retry-After (at least 1 s, at most 30 s), signs afresh (a nonce is accepted once) and
+ * asks again, for at most `patienceMs` in all; then it returns the last 429. For readers that
+ * walk the chain (the auditor over the API, the chaos checker): a well-behaved client slows down
+ * instead of failing.
+ */
+export async function signedGetPatiently(signer: RequestSigner | undefined, url: string, init: { timeoutMs: number; patienceMs?: number }): Promise<Response> {
+  const until = Date.now() + (init.patienceMs ?? RATE_LIMIT_PATIENCE_MS);
+  for (;;) {
+    const r = await signedFetch(signer, url, { signal: AbortSignal.timeout(init.timeoutMs) });
+    if (r.status !== 429) return r;
+    const retryAfter = Number(r.headers.get('retry-after'));
+    const waitMs = Math.min(30_000, Math.max(1_000, Number.isFinite(retryAfter) ? retryAfter * 1000 : 1_000));
+    if (Date.now() + waitMs > until) return r;
+    await r.arrayBuffer(); // release the connection
+    await new Promise((done) => setTimeout(done, waitMs));
+  }
+}

@@ -176,7 +176,7 @@ describe('ledger demo --once', () => {
     expect(mortgaged.stdout).toContain('已设定抵押 MORTGAGED (顺位 rank 1) to bank.city, 2000000 元');
     const seized = runCli(['verify', join(layout.samplesDir, 'certificate-seized.bundle.bin'), '--anchor', anchor]);
     expect(seized.status).toBe(0);
-    expect(seized.stdout.split('\n')[1]).toMatch(/^ {2}SEIZED: WARNING/);
+    expect(seized.stdout.split('\n')[1]).toMatch(/^ {2}SEIZED \(WARNING/);
     expect(seized.stdout).toContain('!!! 已查封 SEIZED');
   });
 
