@@ -229,8 +229,36 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** `count` distinct ports the kernel hands out as free on 127.0.0.1 (held together, then released). */
+/** Where to look for listening ports: below the kernel's ephemeral range, which outgoing connections use. */
+const LISTEN_PORT_RANGE: readonly [number, number] = [20_000, 32_767];
+
+/** The first port of the kernel's ephemeral range (Linux), or undefined when it cannot be read. */
+function ephemeralRangeStart(): number | undefined {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) ? low : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `count` distinct ports free on 127.0.0.1 now. Chosen below the ephemeral range when it starts
+ * above LISTEN_PORT_RANGE: a port the kernel hands out for a listener (port 0) is also one it may
+ * give an outgoing connection (a Kafka client's, a fetch's) before our process binds it, and a node
+ * then fails with "port in use" (seen in CI). Elsewhere, the kernel's own choice.
+ */
 export async function freePorts(count: number): Promise<number[]> {
+  const ephemeral = ephemeralRangeStart();
+  if (ephemeral !== undefined && ephemeral > LISTEN_PORT_RANGE[1]) {
+    const [low, high] = LISTEN_PORT_RANGE;
+    const ports: number[] = [];
+    for (let tries = 0; ports.length < count && tries < 200 * count; tries++) {
+      const p = low + Math.floor(Math.random() * (high - low + 1));
+      if (!ports.includes(p) && (await portIsFree(p))) ports.push(p);
+    }
+    if (ports.length === count) return ports;
+  }
   const servers = await Promise.all(
     Array.from({ length: count }, () => new Promise<import('node:net').Server>((done, fail) => {
       const s = createServer();
