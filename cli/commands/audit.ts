@@ -56,17 +56,20 @@ interface AuditCliOptions {
   report?: string;
 }
 
-function readPublishedReport(file: string): SharingReport {
-  let text: string;
+/** A file's text, refused over `maxBytes`; a file that cannot be read is FILE_UNREADABLE. */
+function readTextFile(file: string, maxBytes: number): string {
+  let buf: Buffer;
   try {
-    const buf = readFileSync(file);
-    if (buf.length > MAX_REPORT_BYTES) throw new LedgerError('PAYLOAD_TOO_LARGE', `${file} is over ${MAX_REPORT_BYTES} bytes`, { path: file });
-    text = buf.toString('utf8');
+    buf = readFileSync(file);
   } catch (e) {
-    if (e instanceof LedgerError) throw e;
     throw new LedgerError('FILE_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path: file });
   }
-  return parseReportJson(text, file);
+  if (buf.length > maxBytes) throw new LedgerError('PAYLOAD_TOO_LARGE', `${file} is over ${maxBytes} bytes`, { path: file });
+  return buf.toString('utf8');
+}
+
+function readPublishedReport(file: string): SharingReport {
+  return parseReportJson(readTextFile(file, MAX_REPORT_BYTES), file);
 }
 
 /** Recomputes the published report when the chain itself verified (a report over a bad chain proves nothing). */
@@ -86,16 +89,7 @@ function readGenesis(file: string): LoadedGenesis {
 }
 
 function readCheckpoint(file: string): AuditCheckpoint {
-  let text: string;
-  try {
-    const buf = readFileSync(file);
-    if (buf.length > MAX_CHECKPOINT_BYTES) throw new LedgerError('PAYLOAD_TOO_LARGE', `${file} is over ${MAX_CHECKPOINT_BYTES} bytes`, { path: file });
-    text = buf.toString('utf8');
-  } catch (e) {
-    if (e instanceof LedgerError) throw e;
-    throw new LedgerError('FILE_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path: file });
-  }
-  return checkpointFromJson(text, file);
+  return checkpointFromJson(readTextFile(file, MAX_CHECKPOINT_BYTES), file);
 }
 
 function describe(f: AuditFinding): string[] {
