@@ -30,7 +30,7 @@ import { chromium } from 'playwright-core';
 import { requireProgram } from '../../stack/prerequisites.js';
 import { CHROMIUM_ARGS, launchChromium } from '../helpers/browser.js';
 import { bytes32, TestChain } from '../helpers/chain.js';
-import { certIssued } from '../helpers/payloads.js';
+import { certIssued, grant, request, resource } from '../helpers/payloads.js';
 import { tempDir } from '../helpers/temp.js';
 import { attachWitnessed } from '../../proofs/bundle-witnessed.js';
 import { testWitness, witnessedNote } from '../helpers/witnesses.js';
@@ -70,6 +70,13 @@ beforeAll(async () => {
     w.event('dept.realestate', certIssued('BDC:expired', 'BDC', { holderCommitment: holder, validUntilMs: chain.now + 50n })),
   ]);
   await chain.block([w.event('dept.realestate', { certificateRevoked: { certificateId: 'BDC:revoked', reason: '注销登记' } })]);
+  // a data-share grant that its data source (the tax bureau) revoked (issue 17: the page must say the
+  // data source revoked it, never a 签发机关, which issues certificates)
+  await chain.block([w.register('dept.tax', { resourceIds: ['res.tax.income'] }), w.register('dept.civil')]);
+  await chain.block([w.event('dept.tax', resource('res.tax.income', 2, ['年收入']))]);
+  await chain.block([w.event('dept.civil', request('hh-revoked', 'res.tax.income', ['年收入']))]);
+  await chain.block([w.event('dept.tax', grant('hh-revoked', ['年收入'], 0n, chain.now + 365n * 86_400_000n))]);
+  await chain.block([w.event('dept.tax', { shareRevoked: { requestId: 'hh-revoked', reason: '核对结束' } })]);
   const source = { genesis: chain.genesis, blocks: chain.core.blocks, merkle: chain.core.merkle, state: chain.core.state };
   const bundle = (id: string) => buildProofBundle(source, { kind: 'certificate', id });
   const valid = await bundle('BDC:valid');
@@ -82,6 +89,7 @@ beforeAll(async () => {
   write('valid.bundle.bin', valid);
   write('valid.qr.y4m', qrVideo(valid));
   write('revoked.bundle.json', JSON.stringify(bundleToJson(await bundle('BDC:revoked')), null, 2));
+  write('revoked-grant.bundle.bin', await buildProofBundle(source, { kind: 'grant', id: 'hh-revoked' }));
   write('expired.bundle.bin', await bundle('BDC:expired'));
   write('unknown.bundle.bin', await bundle('BDC:never-issued'));
   write('stale.bundle.bin', stale);
@@ -214,6 +222,21 @@ describe('the reader page', () => {
       }
       if (verdict === 'INVALID') expect(await page.locator('[data-testid=reasons] li[data-code]').count()).toBeGreaterThan(0);
     }
+    await page.close();
+  });
+
+  it('a revoked grant says its data source revoked it, in Chinese and in English, never a 签发机关 (issue 17)', async () => {
+    const page = await openPage();
+    await page.setInputFiles('#bundle-file', files['revoked-grant.bundle.bin']!);
+    await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'REVOKED');
+    expect(await page.getByTestId('verdict').textContent()).toBe('已撤销');
+    const advice = await page.locator('p.advice').textContent();
+    expect(advice).toBe('该共享授权已被数据来源部门撤销，不可再使用。');
+    expect(advice).not.toContain('签发机关');
+    expect(await page.getByTestId('summary').textContent()).toContain('hh-revoked');
+    await page.click('#lang');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.locator('p.advice').textContent()).toBe('The data source revoked this grant: it may no longer be used.');
     await page.close();
   });
 
