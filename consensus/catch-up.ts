@@ -45,6 +45,12 @@ export class PeerHeads {
     this.heads.set(node, height);
   }
 
+  /** Records a lower bound on `node`'s head (a vote at h says it committed h - 1); never lowers one. */
+  atLeast(node: number, height: bigint): void {
+    const known = this.heads.get(node);
+    if (known === undefined || known < height) this.heads.set(node, height);
+  }
+
   clear(): void {
     this.heads.clear();
     this.target = undefined;
@@ -68,7 +74,8 @@ export class PeerHeads {
 /** What to do with a peer's block. */
 export type PeerBlockVerdict =
   | { kind: 'ignore' }
-  | { kind: 'request'; height: bigint }
+  /** Ask for `height`; `aheadHeight` is set when the block was a quorum's block further ahead (kept by the caller). */
+  | { kind: 'request'; height: bigint; aheadHeight?: bigint }
   | { kind: 'alarm'; alarm: Alarm }
   | { kind: 'own-cut' }
   | { kind: 'replay'; block: Block; header: BlockHeader };
@@ -104,7 +111,7 @@ export async function judgePeerBlock(
     }
     return { kind: 'ignore' };
   }
-  if (header.height > head.height + 1n) return { kind: 'request', height: head.height + 1n };
+  if (header.height > head.height + 1n) return { kind: 'request', height: head.height + 1n, aheadHeight: header.height };
   if (header.rulesVersion !== genesis.genesis.rulesVersion) {
     return {
       kind: 'alarm',
