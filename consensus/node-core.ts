@@ -249,7 +249,7 @@ export class NodeCore {
     this.peerHeads.set(from, height);
     if (this.phase !== 'syncing') {
       // a peer ahead of us while we consume: fetch the next committed block from it
-      if (height > this.blocks.head.height && this.phase === 'consuming') this.requestNextBlock(from, out);
+      if (height > this.blocks.head.height && this.following()) this.requestNextBlock(from, out);
       return;
     }
     if (this.peerHeads.size < this.peersNeeded()) return;
@@ -442,6 +442,11 @@ export class NodeCore {
     };
   }
 
+  /** Consuming, with or without a vote out: the phases in which peers' later blocks are fetched. */
+  private following(): boolean {
+    return this.phase === 'consuming' || this.phase === 'voted';
+  }
+
   private isPeer(index: number): boolean {
     return Number.isInteger(index) && index >= 1 && index <= this.opts.genesis.genesis.nodes.length && index !== this.opts.nodeIndex;
   }
@@ -460,11 +465,14 @@ export class NodeCore {
     if (recorded.alarm !== undefined) this.raise(out, recorded.alarm);
     if (!recorded.counted) return;
     if (this.cut !== undefined && v.height === this.cut.height) await this.checkQuorum(out);
-    else if (v.height > head + 1n && this.phase === 'consuming' && this.isPeer(from)) {
+    else if (v.height > head + 1n && this.following() && this.isPeer(from)) {
       // Peers are cutting a later height: the voter has committed v.height - 1 (a node cuts h only
       // after h - 1 commits). Remember that, so catch-up asks it for a whole window and goes on
       // asking as blocks arrive: a node that only learnt heads from head answers fetched one block
       // per vote-resend interval after a wipe, slower than the chain grew (simulation seeds 321, 1014).
+      // A node that has voted on its own cut listens too: one far behind cuts each height from the
+      // Kafka log at once and, without this, learnt each block only as the answer to its own vote,
+      // one round trip per block, and never caught up with a growing chain (simulation seed 8021).
       this.peerHeads.atLeast(from, v.height - 1n);
       if (this.nowMs - this.lastRequestMs >= this.opts.voteResendMs) this.requestNextBlock(from, out);
     }
@@ -544,7 +552,7 @@ export class NodeCore {
     }
     if (await this.applyAheadBlock(out)) return;
     if (this.phase === 'syncing') await this.continueSync(out);
-    else if (this.phase === 'consuming') {
+    else if (this.following()) {
       const best = this.peerHeads.above(this.blocks.head.height);
       if (best !== undefined) this.requestNextBlock(best, out);
     }
