@@ -545,8 +545,10 @@ export class NodeCore {
         this.raise(out, verdict.alarm);
         return;
       case 'own-cut':
+        // then on to the kept blocks: a node far behind cuts each height itself, and returning
+        // here left the window's later blocks unused (simulation seed 1251)
         await this.commitCut(mergeSignatures(commit, this.cut!.vote), out, true);
-        return;
+        break;
       case 'replay':
         await this.replayPeerBlock(verdict.block, verdict.header, commit, out);
     }

@@ -14,6 +14,10 @@ const FOUND: Array<{ seed: number; why: string }> = [
   // in which it ignored peers' later votes: it learnt each block only as the answer to its own
   // vote, one round trip per block, and fell further behind (liveness, 2026-12-04).
   { seed: 8021, why: 'a node with a vote out did not fetch the blocks peers had committed ahead (3 nodes)' },
+  // After that fix, the blocks it fetched ahead were kept but never used when the block at head + 1
+  // was its own cut: committing that cut returned before the kept blocks (liveness, 2026-12-04).
+  { seed: 1251, why: 'blocks kept ahead were left unused after the node\'s own cut committed (3 nodes)' },
+  { seed: 2239, why: 'blocks kept ahead were left unused after the node\'s own cut committed (3 nodes)' },
 ];
 
 describe('cluster simulation, seeds the long run once failed', () => {
