@@ -162,7 +162,8 @@ export function reportHtml(report: SharingReport): string {
   const f = (k: string): number => report.figures[k] ?? 0;
   const names = new Map(report.departments.map((d) => [d.id, d.name]));
   const name = (id: string): string => (names.get(id) ? `${names.get(id)}` : id);
-  const depts = report.departments.map((d) => d.id);
+  // one department's report names its counterparties (the matrix) but has figures for it alone
+  const depts = report.departments.map((d) => d.id).filter((id) => report.window.department === null || id === report.window.department);
   const prefixed = (dept: string, prefix: string): Array<[string, number]> =>
     Object.entries(report.figures).filter(([k]) => k.startsWith(`${dept}/${prefix}`)).map(([k, v]) => [k.slice(dept.length + 1 + prefix.length), v]);
 
