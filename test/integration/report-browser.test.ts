@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../stack/package-info.js';
-import { launchChromium } from '../helpers/browser.js';
+import { hanCharacters, launchChromium, missingGlyphs } from '../helpers/browser.js';
 import { startTestApi, type TestApi } from '../helpers/api-server.js';
 import { TestChain } from '../helpers/chain.js';
 import { FROM_DATE, REPORT_EXPECTED_FIGURES, seedReportChain, TO_DATE } from '../helpers/report-chain.js';
@@ -61,25 +61,9 @@ describe('the report page in Chromium', () => {
   it('every Chinese glyph comes from a font (none is the missing-glyph box)', async () => {
     const page = await browser.newPage();
     await page.goto(url());
-    const text = await page.locator('body').innerText();
-    const han = [...new Set([...text].filter((c) => /\p{Script=Han}/u.test(c)))];
+    const han = hanCharacters(await page.locator('body').innerText());
     expect(han.length).toBeGreaterThan(50);
-    // Draw each character and an unassigned code point (which every font lacks: the box) in the
-    // page's font; a character drawn exactly like the box has no glyph.
-    const missing = await page.evaluate((chars) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 40;
-      canvas.height = 40;
-      const g = canvas.getContext('2d')!;
-      g.font = `32px ${getComputedStyle(document.body).fontFamily}`;
-      const draw = (c: string) => {
-        g.clearRect(0, 0, 40, 40);
-        g.fillText(c, 2, 32);
-        return Array.from(g.getImageData(0, 0, 40, 40).data).join(',');
-      };
-      const box = draw('\u{10FFFD}');
-      return chars.filter((c) => draw(c) === box);
-    }, [...han, '\u{10FFFC}']);
+    const missing = await missingGlyphs(page, [...han, '\u{10FFFC}']);
     // the planted unassigned character is caught; every Chinese one is drawn
     expect(missing).toEqual(['\u{10FFFC}']);
     await page.close();
