@@ -310,7 +310,7 @@ describe('ledger demo --once', () => {
     const framed = page.frameLocator('#report-frame');
     await framed.locator('section.dept').first().waitFor();
     expect(await framed.locator('section.dept h2').allInnerTexts()).toContain('城市商业银行 bank.city');
-    await page.screenshot({ path: join(shots, 'reader-report.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, 'reader-report.png') }); // the form and the report's top: the whole is pages long
     const print = await browser.newPage({ viewport: { width: 794, height: 1123 } });
     await print.goto(`${url}/v1/report?from=${year}-01-01&to=${year}-12-31&format=html`);
     const han = hanCharacters(await print.locator('body').innerText());
