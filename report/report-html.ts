@@ -127,8 +127,10 @@ function barChart(labels: string[], series: Array<{ name: Text; color: string; v
     });
   });
   const legendY = labels.length * rowH + 18;
+  // the legend keeps within the chart's width (four series at 150 ran off its right edge)
+  const legendStep = Math.min(150, Math.floor((barW + 60) / series.length));
   series.forEach((s, j) => {
-    parts.push(`<rect x="${labelW + j * 150}" y="${legendY - 9}" width="10" height="10" fill="${s.color}"/><text x="${labelW + j * 150 + 14}" y="${legendY}">${both(s.name).replace(/<span lang="([^"]+)">/g, '<tspan class="l-$1">').replaceAll('</span>', '</tspan>')}</text>`);
+    parts.push(`<rect x="${labelW + j * legendStep}" y="${legendY - 9}" width="10" height="10" fill="${s.color}"/><text x="${labelW + j * legendStep + 14}" y="${legendY}">${both(s.name).replace(/<span lang="([^"]+)">/g, '<tspan class="l-$1">').replaceAll('</span>', '</tspan>')}</text>`);
   });
   return `<svg class="chart" viewBox="0 0 ${labelW + barW + 60} ${height}" width="100%" role="img">${parts.join('')}</svg>`;
 }
