@@ -7,6 +7,7 @@
  * seed, so every run builds the same chain; its figures are not asserted (the hand-written chain
  * of test/helpers/report-chain.ts is), only drawn.
  */
+import { prng } from '../../chaos/campaign.js';
 import type { TestChain } from './chain.js';
 import { access, certIssued, grant, request } from './payloads.js';
 
@@ -61,18 +62,6 @@ const DEPARTMENTS: YearDepartment[] = [
   { id: 'dept.market', name: '市市场监督管理局', resources: [{ id: 'res.business.license', name: '营业执照信息', shareType: 1, fields: ['统一社会信用代码', '名称'], updateCycle: '每周', everyDays: 7, lateDays: 2 }] },
 ];
 
-/** mulberry32: a small fixed-seed generator, so the chain is the same on every run. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 type Payload = Parameters<TestChain['w']['event']>[1];
 interface Planned {
   at: bigint;
@@ -82,7 +71,7 @@ interface Planned {
 
 /** Appends the year to `chain` (a fresh one): one block per week; returns the number of events. */
 export async function seedReportYearChain(chain: TestChain): Promise<number> {
-  const random = generator(2025);
+  const random = prng(2025); // the chaos campaign's fixed-seed generator: the same chain every run
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const between = (lo: bigint, hi: bigint): bigint => lo + BigInt(Math.floor(random() * Number(hi - lo)));
   const w = chain.w;
