@@ -1,12 +1,14 @@
 /**
  * @module reader/main
  * The reader page's entry (bundled by esbuild into dist/reader/reader.js, scripts/build-reader.mjs):
- * two views, `#verify` for clerks and `#auditor` for auditors, in Chinese by default with a switch
- * to English (remembered in localStorage).
+ * three views, `#verify` for clerks, `#auditor` for auditors and `#report` for the sharing
+ * performance report (issue 25), in Chinese by default with a switch to English (remembered in
+ * localStorage).
  */
 import { mountAuditorView } from './auditor-view.js';
 import { byId } from './dom.js';
 import { initialLang, t, type Lang, type MessageKey } from './i18n.js';
+import { mountReportView } from './report-view.js';
 import { mountVerifyView } from './verify-view.js';
 
 const LANG_KEY = 'ledger-reader-lang';
@@ -24,6 +26,7 @@ const getLang = () => lang;
 
 const verifyView = mountVerifyView(byId('view-verify'), getLang);
 const auditorView = mountAuditorView(byId('view-auditor'), getLang);
+const reportView = mountReportView(byId('view-report'), getLang);
 
 function renderAll(): void {
   document.documentElement.lang = lang;
@@ -31,15 +34,16 @@ function renderAll(): void {
   document.querySelectorAll<HTMLElement>('[data-i18n]').forEach((el) => (el.textContent = t(lang, el.dataset.i18n as MessageKey)));
   verifyView.render(lang);
   auditorView.render(lang);
+  reportView.render(lang);
 }
 
 function showView(): void {
-  const auditor = location.hash === '#auditor';
-  byId('view-verify').hidden = auditor;
-  byId('view-auditor').hidden = !auditor;
-  byId('tab-verify').classList.toggle('active', !auditor);
-  byId('tab-auditor').classList.toggle('active', auditor);
-  if (auditor) auditorView.start();
+  const view = location.hash === '#auditor' ? 'auditor' : location.hash === '#report' ? 'report' : 'verify';
+  for (const v of ['verify', 'auditor', 'report'] as const) {
+    byId(`view-${v}`).hidden = v !== view;
+    byId(`tab-${v}`).classList.toggle('active', v === view);
+  }
+  if (view === 'auditor') auditorView.start();
 }
 
 byId('lang').addEventListener('click', () => {

@@ -344,7 +344,7 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   if (r.apiUrl) {
     // the demo's events are recorded today (record times are the broker's): this year's report
     const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
-    out(`sharing performance report (共享绩效评估报告): ${r.apiUrl}/v1/report?from=${year}-01-01&to=${year}-12-31&format=html`);
+    out(`sharing performance report (共享绩效评估报告): ${r.apiUrl}/v1/report?from=${year}-01-01&to=${year}-12-31&format=html   (in the page: ${r.apiUrl}/#report)`);
   }
   out(`trust anchor (信任锚, the genesis): ${rel(r.anchor.file)}  sha256 ${r.anchor.hash}`);
   out(`holders' salts files: ${rel(r.layout.holdersDir)}   department keys: ${rel(r.layout.keysDir)}`);

@@ -33,7 +33,7 @@ import { resultName } from '../../ledger/result-codes.js';
 import { StateStore, type AnyDb } from '../../ledger/state-store.js';
 import { decode } from '../../proto/codec.js';
 import { CertificateStatus, EncumbranceKind, GrantStatus } from '../../proto/schema.generated.js';
-import { launchChromium } from '../helpers/browser.js';
+import { hanCharacters, launchChromium, missingGlyphs } from '../helpers/browser.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
 import { seedOf } from '../helpers/world.js';
@@ -283,6 +283,45 @@ describe('ledger demo --once', () => {
     await page.waitForFunction((h) => Number(document.querySelector('[data-testid=headers] tr[data-height]')?.getAttribute('data-height')) > h, top, { timeout: 60_000 });
     await page.waitForFunction(() => document.querySelector('[data-testid=stats] tr[data-department="dept.audit"]') !== null, undefined, { timeout: 30_000 });
     await page.screenshot({ path: join(shots, 'reader-auditor.png'), fullPage: true });
+
+    // the demo's sharing performance report (issue 25): this year's (record times are the broker's,
+    // so every demo event falls today), as `npm start` prints it; figures written from the scenario
+    const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+    const report = (await (await fetch(`${url}/v1/report?from=${year}-01-01&to=${year}-12-31`)).json()) as { figures: Record<string, number> };
+    expect(report.figures).toMatchObject({
+      'dept.civil/requests_made/total': 3, // tax, social insurance, property
+      'dept.civil/requests_made/granted': 2,
+      'dept.civil/requests_made/revoked': 1, // social insurance revoked its grant when the check was done
+      'dept.civil/accesses_made/total': 3,
+      'bank.city/accesses_refused/by_reason/GRANT_REQUIRED': 1, // the bank's read without a grant
+      'dept.realestate/accesses_served/total': 2, // civil affairs under its grant, the court's public notice
+      'dept.tax/accesses_served/total': 1,
+      'dept.tax/catalogue/versions_published': 1,
+      'dept.realestate/certificates/issued': 6,
+      'dept.realestate/certificates/transferred': 1,
+      'dept.realestate/certificates/revoked': 1,
+      'court.intermediate/catalogue/registered/NOT_SHARED': 1,
+    });
+    // the report view of the reader page shows it, then the printable document goes to PDF
+    await page.goto(`${url}/#report`);
+    await page.fill('#report-from', `${year}-01-01`);
+    await page.fill('#report-to', `${year}-12-31`);
+    await page.click('[data-testid=report-compute]');
+    const framed = page.frameLocator('#report-frame');
+    await framed.locator('section.dept').first().waitFor();
+    expect(await framed.locator('section.dept h2').allInnerTexts()).toContain('城市商业银行 bank.city');
+    await page.screenshot({ path: join(shots, 'reader-report.png') }); // the form and the report's top: the whole is pages long
+    const print = await browser.newPage({ viewport: { width: 794, height: 1123 } });
+    await print.goto(`${url}/v1/report?from=${year}-01-01&to=${year}-12-31&format=html`);
+    const han = hanCharacters(await print.locator('body').innerText());
+    expect(han.length).toBeGreaterThan(50);
+    expect(await missingGlyphs(print, [...han, '\u{10FFFC}'])).toEqual(['\u{10FFFC}']);
+    await print.emulateMedia({ media: 'print' });
+    const pdf = await print.pdf({ format: 'A4', printBackground: true });
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    writeFileSync(join(data, 'report-demo.pdf'), pdf); // beside the data: docs/ keeps the picture of page 1
+    await print.screenshot({ path: join(shots, 'report-demo-page1.png'), clip: { x: 0, y: 0, width: 794, height: 1123 } });
+    await print.close();
     expect(errors).toEqual([]);
     await c.stop();
     cluster = undefined;
@@ -307,6 +346,11 @@ describe('ledger demo --once', () => {
       const page = await fetch(`${url}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script src="reader.js"></script>');
+      // the sharing report's address, as printed, gives the printable report
+      const reportUrl = /共享绩效评估报告\): (\S+)/.exec(out)![1]!;
+      expect(reportUrl).toMatch(new RegExp(`^${url}/v1/report\\?from=\\d{4}-01-01&to=\\d{4}-12-31&format=html$`));
+      expect(await (await fetch(reportUrl)).text()).toContain('<h1><span lang="zh-CN">政务信息资源共享绩效评估报告</span>');
+      expect(out).toContain(`(in the page: ${url}/#report)`);
       // the auditor over the API, as the demo suggests, with the demo's trust anchor
       expect(out).toContain(`npx ledger audit --api ${url} --genesis `);
       const audit = runCli(['audit', '--api', url, '--genesis', join(demoLayout(data).samplesDir, 'trust-anchor.genesis.bin'), '--json']);
