@@ -159,6 +159,8 @@ export const ROUTE_POLICY: Readonly<Record<string, RoutePolicy>> = {
   'get /v1/report': { roles: ['department', 'auditor'], scope: ownFilter('department'), limit: 'heavy' },
   // its own submissions
   'post /v1/events': { roles: ['department'], limit: 'write' },
+  // 用证留痕 (issue 24): a department's online check of a certificate, recorded as its own signed event
+  'post /v1/certificates/{certificateId}/verifications': { roles: ['department'], limit: 'write' },
   'get /v1/departments/{departmentId}/next-sequence': { roles: ['department', 'auditor'], scope: ownDepartmentParam },
 };
 

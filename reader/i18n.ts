@@ -85,6 +85,7 @@ export const REASON_ZH: Record<string, string> = {
   RECORD_PROOF_INVALID: '记录的状态证明与区块状态根不符',
   ABSENCE_PROOF_INVALID: '不存在性证明与区块状态根不符',
   SIGNER_PROOF_INVALID: '签发部门的状态证明与区块状态根不符',
+  GRANTEE_PROOF_INVALID: '被授权部门的状态证明与区块状态根不符',
   RECORD_ID_MISMATCH: '记录编号与查询编号不符',
   NO_DEFINING_EVENT: '记录缺少签发事件',
   EVENT_MISMATCH: '所附事件不是该记录的签发事件',

@@ -24,6 +24,8 @@ export interface DemoDepartment {
   resources: string[];
   /** A court: may seize certificates (查封; rules version 2). */
   seize?: boolean;
+  /** Signs only through the API (stack/demo-verification.ts), never through a demo outbox. */
+  apiOnly?: boolean;
 }
 
 /** The genesis authority of the demo stack (DEFAULT_STACK in stack/local-cluster.ts). */
@@ -35,6 +37,8 @@ export const DEMO_DEPARTMENTS: readonly DemoDepartment[] = [
   { id: 'dept.hrss', name: '市人力资源和社会保障局', nameEn: 'Human resources and social security bureau', certificateTypes: [], resources: ['res.social.insurance'] },
   { id: 'dept.civil', name: '市民政局', nameEn: 'Civil affairs bureau', certificateTypes: [], resources: ['res.civil.subsistence'] },
   { id: 'bank.city', name: '城市商业银行', nameEn: 'City commercial bank', certificateTypes: [], resources: [] },
+  // a second bank, which checks the mortgaged property online before it lends (用证留痕, issue 24)
+  { id: 'bank.rural', name: '农村商业银行', nameEn: 'Rural commercial bank', certificateTypes: [], resources: [], apiOnly: true },
   { id: 'court.intermediate', name: '市中级人民法院', nameEn: 'Intermediate people\'s court', certificateTypes: [], resources: ['res.court.sealed'], seize: true },
   // the auditor: a department with no rights of its own, named auditor in the nodes' configuration (issue 22)
   { id: 'audit.city', name: '市审计局', nameEn: 'City audit bureau', certificateTypes: [], resources: [] },
@@ -207,7 +211,17 @@ export function demoPhases(): DemoPhase[] {
   ];
 }
 
-/** Every department that signs a step, the authority first. */
+/** Every department that signs a step, the authority first (not those that sign only through the API). */
 export function demoSigners(): string[] {
-  return [DEMO_AUTHORITY, ...DEMO_DEPARTMENTS.map((d) => d.id)];
+  return [DEMO_AUTHORITY, ...DEMO_DEPARTMENTS.filter((d) => d.apiOnly !== true).map((d) => d.id)];
 }
+
+/**
+ * The demo's online verification (用证留痕, issue 24; stack/demo-verification.ts): the second bank
+ * checks the mortgaged property before lending and so sees the first bank's mortgage (一房多贷).
+ */
+export const DEMO_VERIFICATION = {
+  verifierDepartmentId: 'bank.rural',
+  certificateId: DEMO_CERTIFICATES.mortgaged,
+  purpose: '抵押贷款审查（一房多贷核查）',
+} as const;

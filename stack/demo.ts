@@ -19,7 +19,8 @@ import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } fro
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
-import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_DEPARTMENTS, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, DEMO_VERIFICATION, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { recordDemoVerification, type DemoVerificationResult } from './demo-verification.js';
 import { writeBundle } from '../proofs/bundle-files.js';
 import { chainNextSequence } from './chain-sequence.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
@@ -86,6 +87,8 @@ export interface DemoResult {
   samples: SampleBundle[];
   /** What could not be written, and why. */
   notes: string[];
+  /** The second bank's online verification of the mortgaged property (用证留痕), when a node serves the API. */
+  verification?: DemoVerificationResult;
 }
 
 export interface DemoOptions {
@@ -139,7 +142,7 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
 
   // keys: the stack's authority, and one per department (made on first run, mode 0600)
   const keys = new Map<string, SigningKey>([[DEMO_AUTHORITY, loadKeyFile(cluster.layout.authorityKey)]]);
-  for (const d of demoSigners()) if (d !== DEMO_AUTHORITY) keys.set(d, loadOrCreateKey(layout.key(d)));
+  for (const d of DEMO_DEPARTMENTS) keys.set(d.id, loadOrCreateKey(layout.key(d.id)));
 
   const kafka = createKafka({ brokers: cluster.brokers, clientId: 'ledger-demo' });
   const clients = new Map<string, DepartmentClient>();
@@ -227,8 +230,14 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
     await new Promise((r) => setTimeout(r, expiring - Date.now() + 1000));
   }
 
+  let verification: DemoVerificationResult | undefined;
+  if (apiUrl !== undefined) {
+    verification = await recordDemoVerification(apiUrl, cluster.genesis, keys.get(DEMO_VERIFICATION.verifierDepartmentId)!);
+    log(`  用证留痕: ${verification.verifierDepartmentId} verified ${verification.certificateId} online${verification.recordedNow ? ` (event ${verification.eventId!.slice(0, 16)}…)` : ' (recorded by an earlier run)'}`);
+  }
+
   const result = await writeSamples(cluster, layout, apiUrl);
-  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, ...result };
+  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, ...result, ...(verification !== undefined ? { verification } : {}) };
 }
 
 /** The valid-until the demo recorded beside a certificate's salts file when it issued it. */
@@ -359,6 +368,10 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   // the auditor: over the API while the stack runs, or the full replay on a stopped node's folder
   // (--key/--keyid: the auditor's signed reads, which a stack in the signed API mode requires)
   if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin --key ${rel(r.layout.key(DEMO_AUDITOR_ID))} --keyid department/${DEMO_AUDITOR_ID}/1   (while it runs)`);
+  if (r.apiUrl && r.verification) {
+    // 用证留痕 (issue 24): the holder's view of who checked the property online
+    out(`  npx ledger trail --certificate '${r.verification.certificateId}' --api ${r.apiUrl}   (用证留痕: ${r.verification.verifierDepartmentId} checked the mortgaged property online before lending; the open local API, the default)`);
+  }
   if (r.apiUrl) {
     out('API calls, signed with the demo departments\' keys (README "Who may read what"; bash):');
     for (const l of demoCurlLines(r.apiUrl, r.layout, rel)) out(l);

@@ -67,3 +67,45 @@ export function trailInBlock(block: Block, secret: Uint8Array, limits: DecodeLim
   });
   return out;
 }
+
+/** One verification of a certificate (用证留痕, issue 24), as the chain recorded it. */
+export interface VerificationEntry {
+  eventId: string;
+  height: string;
+  logPosition: string;
+  /** The record time (ms since the epoch, DESIGN.md section 6): when the chain took the check. */
+  recordTimeMs: string;
+  /** Who checked: the department that signed the CertificateVerified event (e.g. a bank). */
+  verifierDepartmentId: string;
+  certificateId: string;
+  purpose: string;
+  /** OK, or why the record was rejected (e.g. CERT_NOT_FOUND). */
+  resultName: string;
+}
+
+/**
+ * The verifications of one certificate recorded in one committed block: every CertificateVerified
+ * event naming it. The certificate id is public (it is printed on the certificate), so unlike the
+ * subject trail this scan needs no secret; the holder learns who checked the property and why.
+ */
+export function verificationsInBlock(block: Block, certificateId: string, limits: DecodeLimits): VerificationEntry[] {
+  const out: VerificationEntry[] = [];
+  const header = block.header!;
+  const first = header.logSize - BigInt(block.events.length);
+  block.events.forEach((e, i) => {
+    const body = decode('EventBody', e.event!.body, limits);
+    const v = body.certificateVerified;
+    if (v === undefined || v.certificateId !== certificateId) return;
+    out.push({
+      eventId: toHex(eventId(e.event!.body)),
+      height: header.height.toString(),
+      logPosition: (first + BigInt(i)).toString(),
+      recordTimeMs: e.recordTimeMs.toString(),
+      verifierDepartmentId: body.departmentId,
+      certificateId: v.certificateId,
+      purpose: v.purpose,
+      resultName: resultName(e.resultCode) ?? `code ${e.resultCode}`,
+    });
+  });
+  return out;
+}

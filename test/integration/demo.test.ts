@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockStore } from '../../consensus/block-store.js';
 import { demoLayout, type SampleBundle } from '../../stack/demo.js';
-import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_SEIZURE_CASE, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
+import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_SEIZURE_CASE, DEMO_VERIFICATION, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
 import { brokerStatus, startBroker } from '../../kafka/provision.js';
@@ -80,12 +80,15 @@ describe('ledger demo --once', () => {
     expect(statSync(layout.holdersDir).mode & 0o777).toBe(0o700);
     for (const cert of Object.values(DEMO_CERTIFICATES)) expect(statSync(layout.salts(cert)).mode & 0o777, cert).toBe(0o600);
     expect(first.stdout).toContain(`npx ledger audit --data ${data}`);
+    // 用证留痕 (issue 24): the second bank's online check, and how the holder sees it
+    expect(first.stdout).toContain(`用证留痕: ${DEMO_VERIFICATION.verifierDepartmentId} verified ${DEMO_VERIFICATION.certificateId} online (event `);
+    expect(first.stdout).toContain(`npx ledger trail --certificate '${DEMO_VERIFICATION.certificateId}' --api http://`);
   });
 
   it('the stopped demo passes the full audit (every block replayed)', () => {
     const r = runCli(['audit', '--data', data, '--json']);
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, level: 'full', events: STEPS, findings: [] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, level: 'full', events: STEPS + 1, findings: [] });
   });
 
   it('a second run resumes: nothing is published again', { timeout: 400_000 }, () => {
@@ -93,6 +96,7 @@ describe('ledger demo --once', () => {
     expect(again.status, `${again.stdout}\n${again.stderr}`).toBe(0);
     expect(again.stdout).toContain('resumed the stack');
     expect(again.stdout).toContain(`published 0 event(s), ${STEPS} already on chain from an earlier run`);
+    expect(again.stdout).toContain(`用证留痕: ${DEMO_VERIFICATION.verifierDepartmentId} verified ${DEMO_VERIFICATION.certificateId} online (recorded by an earlier run)`);
   });
 
   it('the chain holds every demo event with the fate the scenario means', async () => {
@@ -109,7 +113,9 @@ describe('ledger demo --once', () => {
           fates.push({ dept: body.departmentId, seq: body.sequence, kind, code: resultName(e.resultCode)! });
         }
       }
-      expect(fates).toHaveLength(STEPS);
+      // every step, and the second bank's online verification through the API (用证留痕)
+      expect(fates).toHaveLength(STEPS + 1);
+      expect(fates.filter((f) => f.kind === 'certificateVerified')).toEqual([{ dept: DEMO_VERIFICATION.verifierDepartmentId, seq: 1n, kind: 'certificateVerified', code: 'OK' }]);
       const notOk = fates.filter((f) => f.code !== 'OK');
       expect(notOk).toEqual([{ dept: 'bank.city', seq: 1n, kind: 'accessRecorded', code: 'GRANT_REQUIRED' }]);
 
@@ -186,6 +192,12 @@ describe('ledger demo --once', () => {
     const c = cluster;
     await waitFor(async () => (await Promise.all(c.nodes.map((n) => fetchStatus(n.url)))).every((st) => st?.phase === 'consuming'), { what: 'the resumed nodes consuming', timeoutMs: 120_000 });
     const url = c.nodes[0]!.url;
+    // the holder's view of the online check (用证留痕), as the demo's output says
+    const trail = runCli(['trail', '--certificate', DEMO_VERIFICATION.certificateId, '--api', url, '--json']);
+    expect(trail.status, trail.stderr).toBe(0);
+    expect((JSON.parse(trail.stdout) as { verifications: Array<Record<string, unknown>> }).verifications).toEqual([
+      expect.objectContaining({ verifierDepartmentId: DEMO_VERIFICATION.verifierDepartmentId, purpose: DEMO_VERIFICATION.purpose, resultName: 'OK', inclusion: expect.objectContaining({ verified: true }) }),
+    ]);
     browser = await launchChromium();
     const page: Page = await browser.newPage({ viewport: { width: 1100, height: 1300 } });
     const errors: string[] = [];
