@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockStore } from '../../consensus/block-store.js';
 import { demoLayout, type SampleBundle } from '../../stack/demo.js';
 import { householdSecretFile } from '../../stack/demo-exchange.js';
-import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_CONSENT, DEMO_GRANTS, DEMO_SUBJECT_GRANTS, DEMO_SEIZURE_CASE, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
+import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_CONSENT, DEMO_EXCHANGE_PURPOSE, DEMO_GRANTS, DEMO_SUBJECT_GRANTS, DEMO_SEIZURE_CASE, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
 import { brokerStatus, startBroker } from '../../kafka/provision.js';
@@ -269,6 +269,25 @@ describe('ledger demo --once', () => {
     await page.click('#verify');
     await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'INVALID');
     expect(await page.getByTestId('reasons').textContent()).toContain('授权未涵盖所需字段');
+
+    // the citizen's trail (谁查询了我的数据, issue 21): the household's secret file lists exactly its
+    // three reads, the refused one as refused, each inclusion proof checked in the browser
+    await page.goto(`${url}/#trail`);
+    await page.setInputFiles('[data-testid=trail-secret]', householdSecretFile(layout));
+    await page.waitForFunction(() => document.querySelector('[data-testid=trail-status]')?.getAttribute('data-state') === 'done', undefined, { timeout: 60_000 });
+    expect(await page.getByTestId('trail-status').textContent()).toBe('共 3 条关于您的数据查询记录');
+    const trailRows = async () => page.locator('[data-testid=trail] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(1).map((td) => td.textContent)));
+    expect(await trailRows()).toEqual([
+      ['dept.civil', 'dept.tax', 'res.tax.income: 年收入', DEMO_EXCHANGE_PURPOSE, `${DEMO_SUBJECT_GRANTS.tax} / ${DEMO_CONSENT}`, '已提供', expect.stringMatching(/^已核验 · 区块高度 \d+$/)],
+      ['dept.civil', 'dept.realestate', 'res.property.owner: 产权人、面积', DEMO_EXCHANGE_PURPOSE, `${DEMO_SUBJECT_GRANTS.property} / ${DEMO_CONSENT}`, '已提供', expect.stringMatching(/^已核验 · 区块高度 \d+$/)],
+      ['dept.civil', 'dept.tax', 'res.tax.income: 年收入', DEMO_EXCHANGE_PURPOSE, `${DEMO_SUBJECT_GRANTS.tax} / -`, '已拒绝 (CONSENT_MISSING)', expect.stringMatching(/^已核验 · 区块高度 \d+$/)],
+    ]);
+    await page.screenshot({ path: join(shots, 'reader-trail.png'), fullPage: true });
+    await page.click('#lang');
+    expect(await page.getByTestId('trail-status').textContent()).toBe('3 reads about you');
+    expect((await trailRows())[2]!.slice(5, 7)).toEqual(['refused (CONSENT_MISSING)', expect.stringMatching(/^verified · Block height \d+$/)]);
+    await page.screenshot({ path: join(shots, 'reader-trail-en.png'), fullPage: true });
+    await page.click('#lang');
 
     // the auditor view: the last blocks, per-department counts (the bank's access without a grant), the checkpoint
     await page.goto(`${url}/#auditor`);
