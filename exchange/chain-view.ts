@@ -4,8 +4,11 @@
  * 11): the departments' keys (to authenticate requests), a grant as it stands, and the committed
  * result of the events it published. Results come from the committed blocks themselves
  * (`GET /v1/head`, `GET /v1/blocks/{h}/raw`, decoded strictly): one poll of the head serves every
- * waiting read, however many.
+ * waiting read, however many. The node's stream (`ws /v1/stream`, headers only, which are public)
+ * wakes that poll as soon as a block commits, instead of the read waiting out the poll interval;
+ * without the stream (refused, or the node restarting) the poll interval alone paces it.
  */
+import WebSocket from 'ws';
 import { ApiClient, HttpChainSource } from '../api/client.js';
 import { bytesKey, fromHex } from '../ledger/bytes.js';
 import { eventId } from '../ledger/hash.js';
@@ -81,6 +84,11 @@ export class ApiChainView implements ChainView {
   private height: bigint | undefined;
   private polling: Promise<void> | undefined;
   private closed = false;
+  private stream: WebSocket | undefined;
+  /** Wakes the poll's wait (a block committed). */
+  private wake: (() => void) | undefined;
+  /** A block committed since the poll last read the head. */
+  private woken = false;
 
   /**
    * @param limits the genesis limits (blocks are decoded under them)
@@ -95,11 +103,31 @@ export class ApiChainView implements ChainView {
   ) {
     this.api = new ApiClient(url);
     this.blocks = new HttpChainSource(url);
+    this.streamUrl = `${url.replace(/\/+$/, '').replace(/^http/, 'ws')}/v1/stream`;
+  }
+
+  private readonly streamUrl: string;
+
+  /** Follows the node's committed headers (reconnecting after a drop) to wake the poll at once. */
+  private follow(): void {
+    if (this.closed || this.stream !== undefined) return;
+    const ws = new WebSocket(this.streamUrl);
+    this.stream = ws;
+    ws.on('message', () => {
+      this.woken = true;
+      this.wake?.();
+    });
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      this.stream = undefined;
+      if (!this.closed) setTimeout(() => this.follow(), 1_000).unref();
+    });
   }
 
   /** Reads the head: results are looked for in the blocks above it. Call before publishing. */
   async start(): Promise<void> {
     this.height = await this.blocks.headHeight();
+    this.follow();
   }
 
   async department(id: string): Promise<RegisteredDepartment | undefined> {
@@ -140,6 +168,7 @@ export class ApiChainView implements ChainView {
   /** Follows the head while anyone waits, reading each new committed block once. */
   private async poll(): Promise<void> {
     while (!this.closed && this.waiters.size > 0) {
+      this.woken = false;
       try {
         const head = await this.blocks.headHeight();
         for (let h = (this.height ?? head) + 1n; h <= head; h++) {
@@ -153,18 +182,36 @@ export class ApiChainView implements ChainView {
             if (ws !== undefined) {
               this.waiters.delete(k);
               for (const w of ws) w(f);
-            } else if (this.seen.size < 10_000) this.seen.set(k, f); // published, but its waiter not yet registered
+            } else {
+              // published, but its waiter not yet registered: kept a while (the oldest goes first)
+              this.seen.set(k, f);
+              if (this.seen.size > 10_000) this.seen.delete(this.seen.keys().next().value!);
+            }
           }
           this.height = h;
         }
       } catch {
         /* the node may be restarting: keep polling until the waiters time out */
       }
-      await new Promise((r) => setTimeout(r, this.pollMs));
+      // a block committing wakes this at once; the interval is the fallback without the stream
+      if (this.woken) continue;
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          this.wake = undefined;
+          r();
+        }, this.stream?.readyState === WebSocket.OPEN ? this.pollMs * 10 : this.pollMs);
+        this.wake = () => {
+          clearTimeout(t);
+          this.wake = undefined;
+          r();
+        };
+      });
     }
   }
 
   close(): void {
     this.closed = true;
+    this.stream?.terminate();
+    this.wake?.();
   }
 }

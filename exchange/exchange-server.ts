@@ -22,6 +22,7 @@ import { loadGenesis } from '../ledger/genesis.js';
 import { loadKeyFile } from '../ledger/key-file.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { isIdentifier } from '../proto/limits.js';
+import type { ExchangeRead } from '../proto/schema.generated.js';
 import { DepartmentClient } from '../producers/department-client.js';
 import { ApiClient } from '../api/client.js';
 import { ApiChainView } from './chain-view.js';
@@ -118,7 +119,13 @@ export async function startExchange(config: ExchangeConfig, options: { data?: Da
     initialSequence: BigInt(next.nextSequence),
     limits: genesis.limits,
   });
-  const point = new ExchangePoint({ departmentId: config.departmentId, chain, data, publish: async (p) => (await client.publish(p)).eventId, log });
+  const publish = async (p: { exchangeRead: ExchangeRead }) => {
+    const q = await client.enqueue(p);
+    // the client resends until Kafka has it (or it is closed); the read's commit wait bounds the read
+    q.receipt.catch(() => undefined);
+    return q.entry.eventId;
+  };
+  const point = new ExchangePoint({ departmentId: config.departmentId, chain, data, publish, log });
   const m = /^(.+):(\d{1,5})$/.exec(config.listen)!;
   const server: Server = await new Promise((resolve, reject) => {
     const s = exchangeApp(point, log).listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), () => resolve(s));

@@ -1,14 +1,15 @@
 /**
  * @module reader/main
  * The reader page's entry (bundled by esbuild into dist/reader/reader.js, scripts/build-reader.mjs):
- * three views, `#verify` for clerks, `#auditor` for auditors and `#report` for the sharing
- * performance report (issue 25), in Chinese by default with a switch to English (remembered in
- * localStorage).
+ * four views, `#verify` for clerks, `#auditor` for auditors, `#report` for the sharing
+ * performance report (issue 25) and `#trail` for citizens (who read my data), in Chinese by
+ * default with a switch to English (remembered in localStorage).
  */
 import { mountAuditorView } from './auditor-view.js';
 import { byId } from './dom.js';
 import { initialLang, t, type Lang, type MessageKey } from './i18n.js';
 import { mountReportView } from './report-view.js';
+import { mountTrailView } from './trail-view.js';
 import { mountVerifyView } from './verify-view.js';
 
 const LANG_KEY = 'ledger-reader-lang';
@@ -27,6 +28,7 @@ const getLang = () => lang;
 const verifyView = mountVerifyView(byId('view-verify'), getLang);
 const auditorView = mountAuditorView(byId('view-auditor'), getLang);
 const reportView = mountReportView(byId('view-report'), getLang);
+const trailView = mountTrailView(byId('view-trail'), getLang);
 
 function renderAll(): void {
   document.documentElement.lang = lang;
@@ -35,11 +37,15 @@ function renderAll(): void {
   verifyView.render(lang);
   auditorView.render(lang);
   reportView.render(lang);
+  trailView.render(lang);
 }
 
+const VIEWS = ['verify', 'auditor', 'report', 'trail'] as const;
+
 function showView(): void {
-  const view = location.hash === '#auditor' ? 'auditor' : location.hash === '#report' ? 'report' : 'verify';
-  for (const v of ['verify', 'auditor', 'report'] as const) {
+  const named = VIEWS.find((v) => location.hash === `#${v}`);
+  const view = named ?? 'verify';
+  for (const v of VIEWS) {
     byId(`view-${v}`).hidden = v !== view;
     byId(`tab-${v}`).classList.toggle('active', v === view);
   }

@@ -10,6 +10,7 @@
  * (and re-sends whatever Kafka never acknowledged), and the API, when it answers, tells the
  * department's next sequence on chain. Steps already taken are never published again.
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createKafka } from '../kafka/client.js';
@@ -19,11 +20,12 @@ import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } fro
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
-import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_DEPARTMENTS, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, DEMO_VERIFICATION, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_DEPARTMENTS, DEMO_GRANTS, DEMO_HOUSEHOLD_SUBJECT, DEMO_UNKNOWN_CERTIFICATE, DEMO_VERIFICATION, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
 import { recordDemoVerification, type DemoVerificationResult } from './demo-verification.js';
 import { writeBundle } from '../proofs/bundle-files.js';
 import { chainNextSequence } from './chain-sequence.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
+import { householdSecretFile, runDemoExchange, type DemoExchangeResult } from './demo-exchange.js';
 
 export interface DemoLayout {
   root: string;
@@ -87,6 +89,8 @@ export interface DemoResult {
   samples: SampleBundle[];
   /** What could not be written, and why. */
   notes: string[];
+  /** The household check through the exchange points (absent when no node serves the API). */
+  exchange?: DemoExchangeResult;
   /** The second bank's online verification of the mortgaged property (用证留痕), when a node serves the API. */
   verification?: DemoVerificationResult;
 }
@@ -176,6 +180,12 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
         if (!existsSync(path)) writeFileSync(path, `不动产权证书 ${id}\n${Object.entries(attrs).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
         return path;
       },
+      householdSecretHex: () => {
+        // issued to the household with its consent (a private file, as the holders' salts are)
+        const path = householdSecretFile(layout);
+        if (!existsSync(path)) writeFileSync(path, `${JSON.stringify({ subject: DEMO_HOUSEHOLD_SUBJECT, secret: toHex(new Uint8Array(randomBytes(32))) }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+        return (JSON.parse(readFileSync(path, 'utf8')) as { secret: string }).secret;
+      },
     };
     for (const phase of demoPhases()) {
       const receipts: Array<Promise<unknown>> = [];
@@ -221,6 +231,8 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
   } finally {
     for (const c of clients.values()) await c.close().catch(() => undefined);
   }
+  // after the demo's clients closed: the exchange points publish through the same outboxes
+  const exchange = apiUrl === undefined ? undefined : await runDemoExchange(cluster, layout, apiUrl, log);
 
   // the expiring certificate: wait until its validity has passed on the reader's clock
   const expiredSalts = layout.salts(DEMO_CERTIFICATES.expired);
@@ -237,7 +249,7 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
   }
 
   const result = await writeSamples(cluster, layout, apiUrl);
-  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, ...result, ...(verification !== undefined ? { verification } : {}) };
+  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, ...result, ...(exchange ? { exchange } : {}), ...(verification !== undefined ? { verification } : {}) };
 }
 
 /** The valid-until the demo recorded beside a certificate's salts file when it issued it. */
@@ -377,6 +389,12 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
     for (const l of demoCurlLines(r.apiUrl, r.layout, rel)) out(l);
   }
   out(`  npx ledger audit --data ${rel(r.stackRoot)}   (once stopped: the full audit, replaying every block)`);
+  if (r.exchange && r.apiUrl) {
+    out(`household check through the exchange points (共享交换)${r.exchange.resumed ? ', done by an earlier run' : ''}: every read signed by the source department:`);
+    for (const x of r.exchange.reads) out(`  ${x.source.padEnd(16)} ${x.resourceId.padEnd(20)} ${x.fields.join('、').padEnd(8)} ${x.result.padEnd(16)} block ${x.height}`);
+    out(`the household's own trail (谁查询了我的数据), with its subject secret ${rel(r.exchange.secretFile)}:`);
+    out(`  npx ledger trail --subject-secret ${rel(r.exchange.secretFile)} --api ${r.apiUrl}`);
+  }
   for (const n of r.notes) out(`note: ${n}`);
 }
 

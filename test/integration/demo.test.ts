@@ -18,7 +18,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockStore } from '../../consensus/block-store.js';
 import { demoLayout, type SampleBundle } from '../../stack/demo.js';
-import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_SEIZURE_CASE, DEMO_VERIFICATION, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
+import { householdSecretFile } from '../../stack/demo-exchange.js';
+import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_CONSENT, DEMO_EXCHANGE_PURPOSE, DEMO_GRANTS, DEMO_SUBJECT_GRANTS, DEMO_SEIZURE_CASE, DEMO_VERIFICATION, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
 import { brokerStatus, startBroker } from '../../kafka/provision.js';
@@ -44,6 +45,11 @@ let data: string;
 const env: NodeJS.ProcessEnv = { ...process.env };
 delete env.KAFKA_BROKERS;
 const STEPS = demoPhases().reduce((n, p) => n + p.steps.length, 0);
+/** The household check's reads through the exchange points (stack/demo-exchange.ts): two served, one refused. */
+const EXCHANGE_READS = 3;
+/** The second bank's online verification through the API (stack/demo-verification.ts). */
+const VERIFICATIONS = 1;
+const TAX_STEPS = demoPhases().flatMap((p) => p.steps).filter((s) => s.department === 'dept.tax').length;
 let first: ReturnType<typeof runCli>;
 
 beforeAll(() => {
@@ -83,12 +89,18 @@ describe('ledger demo --once', () => {
     // 用证留痕 (issue 24): the second bank's online check, and how the holder sees it
     expect(first.stdout).toContain(`用证留痕: ${DEMO_VERIFICATION.verifierDepartmentId} verified ${DEMO_VERIFICATION.certificateId} online (event `);
     expect(first.stdout).toContain(`npx ledger trail --certificate '${DEMO_VERIFICATION.certificateId}' --api http://`);
+    // the household check through the exchange points (issue 21), and how to see the household's trail
+    expect(first.stdout).toMatch(/civil affairs reads the income through the tax exchange point: served, 1 row\(s\), recorded in block \d+ signed by dept\.tax/);
+    expect(first.stdout).toMatch(/civil affairs reads the property through the registry exchange point: served, 1 row\(s\), recorded in block \d+ signed by dept\.realestate/);
+    expect(first.stdout).toMatch(/without naming the consent: refused \(CONSENT_MISSING\) before any data left/);
+    expect(first.stdout).toContain(`npx ledger trail --subject-secret ${householdSecretFile(layout)} --api http://127.0.0.1:`);
+    expect(statSync(householdSecretFile(layout)).mode & 0o777).toBe(0o600);
   });
 
   it('the stopped demo passes the full audit (every block replayed)', () => {
     const r = runCli(['audit', '--data', data, '--json']);
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, level: 'full', events: STEPS + 1, findings: [] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, level: 'full', events: STEPS + EXCHANGE_READS + VERIFICATIONS, findings: [] });
   });
 
   it('a second run resumes: nothing is published again', { timeout: 400_000 }, () => {
@@ -113,11 +125,16 @@ describe('ledger demo --once', () => {
           fates.push({ dept: body.departmentId, seq: body.sequence, kind, code: resultName(e.resultCode)! });
         }
       }
-      // every step, and the second bank's online verification through the API (用证留痕)
-      expect(fates).toHaveLength(STEPS + 1);
+      // every step, the exchange reads, and the second bank's online verification through the API (用证留痕)
+      expect(fates).toHaveLength(STEPS + EXCHANGE_READS + VERIFICATIONS);
       expect(fates.filter((f) => f.kind === 'certificateVerified')).toEqual([{ dept: DEMO_VERIFICATION.verifierDepartmentId, seq: 1n, kind: 'certificateVerified', code: 'OK' }]);
       const notOk = fates.filter((f) => f.code !== 'OK');
-      expect(notOk).toEqual([{ dept: 'bank.city', seq: 1n, kind: 'accessRecorded', code: 'GRANT_REQUIRED' }]);
+      expect(notOk).toEqual([
+        { dept: 'bank.city', seq: 1n, kind: 'accessRecorded', code: 'GRANT_REQUIRED' },
+        // the exchange read without the consent: the tax bureau's third read-or-step after its demo steps
+        { dept: 'dept.tax', seq: BigInt(TAX_STEPS + 2), kind: 'exchangeRead', code: 'CONSENT_MISSING' },
+      ]);
+      expect(fates.filter((f) => f.kind === 'exchangeRead').map((f) => `${f.dept} ${f.code}`)).toEqual(['dept.tax OK', 'dept.realestate OK', 'dept.tax CONSENT_MISSING']);
 
       const state = await StateStore.open(db as unknown as AnyDb);
       const cert = async (id: string) => (await state.getRecord('cert', id))!;
@@ -267,6 +284,25 @@ describe('ledger demo --once', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'INVALID');
     expect(await page.getByTestId('reasons').textContent()).toContain('授权未涵盖所需字段');
 
+    // the citizen's trail (谁查询了我的数据, issue 21): the household's secret file lists exactly its
+    // three reads, the refused one as refused, each inclusion proof checked in the browser
+    await page.goto(`${url}/#trail`);
+    await page.setInputFiles('[data-testid=trail-secret]', householdSecretFile(layout));
+    await page.waitForFunction(() => document.querySelector('[data-testid=trail-status]')?.getAttribute('data-state') === 'done', undefined, { timeout: 60_000 });
+    expect(await page.getByTestId('trail-status').textContent()).toBe('共 3 条关于您的数据查询记录');
+    const trailRows = async () => page.locator('[data-testid=trail] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(1).map((td) => td.textContent)));
+    expect(await trailRows()).toEqual([
+      ['dept.civil', 'dept.tax', 'res.tax.income: 年收入', DEMO_EXCHANGE_PURPOSE, `${DEMO_SUBJECT_GRANTS.tax} / ${DEMO_CONSENT}`, '已提供', expect.stringMatching(/^已核验 · 区块高度 \d+$/)],
+      ['dept.civil', 'dept.realestate', 'res.property.owner: 产权人、面积', DEMO_EXCHANGE_PURPOSE, `${DEMO_SUBJECT_GRANTS.property} / ${DEMO_CONSENT}`, '已提供', expect.stringMatching(/^已核验 · 区块高度 \d+$/)],
+      ['dept.civil', 'dept.tax', 'res.tax.income: 年收入', DEMO_EXCHANGE_PURPOSE, `${DEMO_SUBJECT_GRANTS.tax} / -`, '已拒绝 (CONSENT_MISSING)', expect.stringMatching(/^已核验 · 区块高度 \d+$/)],
+    ]);
+    await page.screenshot({ path: join(shots, 'reader-trail.png'), fullPage: true });
+    await page.click('#lang');
+    expect(await page.getByTestId('trail-status').textContent()).toBe('3 reads about you');
+    expect((await trailRows())[2]!.slice(5, 7)).toEqual(['refused (CONSENT_MISSING)', expect.stringMatching(/^verified · Block height \d+$/)]);
+    await page.screenshot({ path: join(shots, 'reader-trail-en.png'), fullPage: true });
+    await page.click('#lang');
+
     // the auditor view: the last blocks, per-department counts (the bank's access without a grant), the checkpoint
     await page.goto(`${url}/#auditor`);
     await page.waitForFunction(() => document.querySelector('[data-testid=stream-status]')?.textContent === '已连接');
@@ -275,7 +311,8 @@ describe('ledger demo --once', () => {
     const bank = await page.locator('[data-testid=stats] tr[data-department="bank.city"] td').allTextContents();
     expect(bank).toEqual(['城市商业银行 (bank.city)', '1', '1', '1']);
     const civil = await page.locator('[data-testid=stats] tr[data-department="dept.civil"] td').allTextContents();
-    expect(civil.slice(1)).toEqual(['7', '0', '3']);
+    // 7 steps of the first household check, then the consent and two household-bound requests (issue 21)
+    expect(civil.slice(1)).toEqual(['10', '0', '3']);
     await page.waitForFunction(() => (document.querySelector('[data-testid=checkpoint]')?.textContent ?? '').startsWith('ledger/'));
     const top = Number(await page.locator('[data-testid=headers] tr[data-height]').first().getAttribute('data-height'));
     // the chain grows: one more event (the authority registers an auditor's department) shows up live
@@ -368,6 +405,16 @@ describe('ledger demo --once', () => {
       const audit = runCli(['audit', '--api', url, '--genesis', join(demoLayout(data).samplesDir, 'trust-anchor.genesis.bin'), '--json']);
       expect(audit.status, `${audit.stdout}${audit.stderr}`).toBe(0);
       expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true, findings: [] });
+      // the household's trail, as the demo prints it: exactly its three reads, each with a proof
+      expect(out).toContain(`npx ledger trail --subject-secret ${householdSecretFile(demoLayout(data))} --api ${url}`);
+      const trail = runCli(['trail', '--subject-secret', householdSecretFile(demoLayout(data)), '--api', url, '--json']);
+      expect(trail.status, `${trail.stdout}${trail.stderr}`).toBe(0);
+      const reads = (JSON.parse(trail.stdout) as { reads: Array<Record<string, unknown> & { inclusion?: { verified: boolean } }> }).reads;
+      expect(reads.map((r) => [r.granteeDepartmentId, r.sourceDepartmentId, r.resourceId, (r.fields as string[]).join(','), r.grantId, r.consentId, r.resultName, r.inclusion?.verified])).toEqual([
+        ['dept.civil', 'dept.tax', 'res.tax.income', '年收入', DEMO_SUBJECT_GRANTS.tax, DEMO_CONSENT, 'OK', true],
+        ['dept.civil', 'dept.realestate', 'res.property.owner', '产权人,面积', DEMO_SUBJECT_GRANTS.property, DEMO_CONSENT, 'OK', true],
+        ['dept.civil', 'dept.tax', 'res.tax.income', '年收入', DEMO_SUBJECT_GRANTS.tax, '', 'CONSENT_MISSING', true],
+      ]);
       // publishing to the running stack as the README shows (issue 17): --data finds the stack's
       // broker and API, and the department's demo key and outbox, so the numbers continue the demo's
       const salts = join(data, 'cli-issued.salts.json');
