@@ -14,6 +14,7 @@ import { addScramUser } from '../../kafka/sasl-broker.js';
 import { kafkaToolRunner, startBroker, stopBroker, type BrokerInfo } from '../../kafka/provision.js';
 import { createChannelTopic } from '../../kafka/topics.js';
 import { scratchDir, uniqueChannel, waitFor } from '../helpers/kafka.js';
+import { runCliAsync } from '../helpers/cli.js';
 
 let dir: string;
 let broker: BrokerInfo;
@@ -138,6 +139,28 @@ describe('Kafka with SASL/SCRAM and ACLs (issue 22)', () => {
     // of the test before shows the coordinator itself is up
     expect((consumed as Error).name).toBe('KafkaJSGroupCoordinatorNotFound');
   }, 60_000);
+
+  it('ledger kafka create-channel and add-user on the SASL folder: the new department writes its channel only; no password is printed', async () => {
+    const channelC = uniqueChannel('sasl-c');
+    const env = { ...process.env };
+    delete env[KAFKA_CREDENTIALS_ENV];
+    delete env.KAFKA_BROKERS;
+    const created = await runCliAsync(['kafka', 'create-channel', channelC, '--dir', dir], env);
+    expect(created.stderr).toBe('');
+    expect(created.status).toBe(0);
+    const added = await runCliAsync(['kafka', 'add-user', 'dept-c', '--channel', channelC, '--dir', dir, '--json'], env);
+    expect(added.stderr).toBe('');
+    expect(added.status).toBe(0);
+    const out = JSON.parse(added.stdout) as { credentials: string; role: string };
+    expect(out.role).toBe('department');
+    const deptC = readCredentialsFile(out.credentials);
+    expect(added.stdout).not.toContain(deptC.password);
+    await waitFor(async () => (await produceError(deptC, channelC)) === undefined, { what: 'dept-c producing to its channel', timeoutMs: 60_000, intervalMs: 500 });
+    expect(String((await produceError(deptC, channelA))?.message)).toMatch(/not authorized/i);
+    const neither = await runCliAsync(['kafka', 'add-user', 'dept-d', '--dir', dir], env);
+    expect(neither.status).not.toBe(0);
+    expect(neither.stderr).toContain('--channel');
+  }, 180_000);
 
   it('the broker stayed up through all of it: the department still produces and the node still reads', async () => {
     expect(await produceError(deptA, channelA)).toBeUndefined();
