@@ -255,6 +255,7 @@ const ZH = {
   checkpoint: '最新检查点',
   noCheckpoint: '暂无检查点',
   noData: '暂无数据',
+  statsNeedAuditor: '各部门统计仅限审计员以签名请求查询（ledger sign-request，见启动时打印的 curl 命令）。',
   offline: '本页面在浏览器中离线核验，证明数据不会上传。',
 };
 
@@ -391,6 +392,7 @@ const EN: Record<MessageKey, string> = {
   checkpoint: 'Latest checkpoint',
   noCheckpoint: 'No checkpoint yet',
   noData: 'No data yet',
+  statsNeedAuditor: 'Per-department counts are for the auditor, by signed request (ledger sign-request; see the curl lines printed at start).',
   offline: 'Bundles are verified in this browser, offline; nothing is uploaded.',
 };
 
