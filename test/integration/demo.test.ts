@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockStore } from '../../consensus/block-store.js';
 import { demoLayout, type SampleBundle } from '../../stack/demo.js';
 import { householdSecretFile } from '../../stack/demo-exchange.js';
-import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_CONSENT, DEMO_EXCHANGE_PURPOSE, DEMO_GRANTS, DEMO_SUBJECT_GRANTS, DEMO_SEIZURE_CASE, DEMO_VERIFICATION, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
+import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_CONSENT, DEMO_EXCHANGE_PURPOSE, DEMO_GRANTS, DEMO_SUBJECT_GRANTS, DEMO_SEIZURE_CASE, DEMO_VERIFICATION, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
 import { brokerStatus, startBroker } from '../../kafka/provision.js';
@@ -400,9 +400,24 @@ describe('ledger demo --once', () => {
       expect(reportUrl).toMatch(new RegExp(`^${url}/v1/report\\?from=\\d{4}-01-01&to=\\d{4}-12-31&format=html$`));
       expect(await (await fetch(reportUrl)).text()).toContain('<h1><span lang="zh-CN">政务信息资源共享绩效评估报告</span>');
       expect(out).toContain(`(in the page: ${url}/#report)`);
-      // the auditor over the API, as the demo suggests, with the demo's trust anchor
+      // npm start runs the API in the signed mode (issue 22): unsigned reads of a department's
+      // records are refused, and the curl lines it prints (ledger sign-request) work for a
+      // department and for the auditor
+      expect(out).toContain('API: signed requests (RFC 9421)');
+      const curls = [...out.matchAll(/U='([^']+)'; curl -s -H @<\(npx ledger sign-request --key (\S+) --keyid (\S+) "\$U"\) "\$U"/g)];
+      expect(curls.map((m) => m[3])).toEqual(['department/dept.civil/1', `department/${DEMO_AUDITOR_ID}/1`, `department/${DEMO_AUDITOR_ID}/1`]);
+      for (const [, u, key, keyid] of curls) {
+        expect((await fetch(u!)).status, `unsigned ${u}`).toBe(401);
+        const signed = runCli(['sign-request', '--key', key!, '--keyid', keyid!, u!]);
+        expect(signed.status, signed.stderr).toBe(0);
+        const fields = Object.fromEntries(signed.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+        const answer = await fetch(u!, { headers: fields });
+        expect(answer.status, `${keyid} ${u}: ${await answer.clone().text()}`).toBe(200);
+      }
+      // the auditor over the API, as the demo suggests (signed with the auditor's key), with the demo's trust anchor
       expect(out).toContain(`npx ledger audit --api ${url} --genesis `);
-      const audit = runCli(['audit', '--api', url, '--genesis', join(demoLayout(data).samplesDir, 'trust-anchor.genesis.bin'), '--json']);
+      const auditorKey = demoLayout(data).key(DEMO_AUDITOR_ID);
+      const audit = runCli(['audit', '--api', url, '--genesis', join(demoLayout(data).samplesDir, 'trust-anchor.genesis.bin'), '--key', auditorKey, '--keyid', `department/${DEMO_AUDITOR_ID}/1`, '--json']);
       expect(audit.status, `${audit.stdout}${audit.stderr}`).toBe(0);
       expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true, findings: [] });
       // the household's trail, as the demo prints it: exactly its three reads, each with a proof
