@@ -1,27 +1,22 @@
 /**
  * @module reader/trail-view
  * The citizen's own trail on the reader page, `#trail` (谁查询了我的数据, issue 21): the page takes
- * the subject secret file issued with the consent (never uploaded), reads every committed block of
- * the node that serves it (`GET /v1/blocks/{h}/raw`, decoded strictly under the genesis limits),
- * finds the reads about the secret's holder by their trail tags (verifier/trail.ts, the code
- * `ledger trail` runs), and checks each read's RFC 9162 inclusion proof (`GET /v1/events/{id}`)
- * against the log root it names. Every block is fetched, so the node cannot tell whose trail is
- * listed from the block requests; the proof requests do tell it which events are looked at, as
- * with `ledger trail` (README, "The citizen's trail").
+ * the subject secret file issued with the consent (never uploaded), pages through the serving
+ * node's public trail index (`GET /v1/trail/index`: salts and tags only), finds the reads about the
+ * secret's holder by their trail tags and opens each with its opening (verifier/trail.ts, the code
+ * `ledger trail` runs), checking each event against its id and its RFC 9162 inclusion proof. The
+ * index pages do not tell the node whose trail is listed; the openings tell it which reads are one
+ * subject's, as with `ledger trail` (README, "The citizen's trail"). A node whose API is signed
+ * serves these routes to anyone.
  */
-import { fromHex } from '../ledger/bytes.js';
 import { loadGenesis } from '../ledger/genesis.js';
-import { leafHash } from '../ledger/merkle-hash.js';
-import { verifyInclusion } from '../ledger/merkle-verify.js';
 import { parseSubjectSecretFile } from '../ledger/subject.js';
-import { decode } from '../proto/codec.js';
-import { DEFAULT_LIMITS } from '../proto/limits.js';
-import { trailInBlock, type TrailEntry } from '../verifier/trail.js';
+import { findTrail, type ProvenTrailEntry } from '../verifier/trail.js';
 import { byId, fill, h } from './dom.js';
 import { listText, t, timeText, type Lang } from './i18n.js';
 
 /** A read about the holder, with whether its inclusion proof checked. */
-type Row = TrailEntry & { proofOk: boolean };
+type Row = ProvenTrailEntry & { proofOk: boolean };
 
 type State = { phase: 'idle' } | { phase: 'scanning'; height: bigint; head: bigint } | { phase: 'done'; rows: Row[] } | { phase: 'error'; message: string };
 
@@ -29,8 +24,8 @@ export interface TrailView {
   render(lang: Lang): void;
 }
 
-/** Raw blocks larger than this are refused (the API's own bound, api/client.ts). */
-const MAX_RAW_BLOCK_BYTES = 64 * 1024 * 1024;
+/** JSON answers larger than this are refused (the CLI's bound, api/client.ts). */
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 async function fetchBytes(path: string): Promise<Uint8Array> {
   const r = await fetch(path, { headers: { accept: 'application/octet-stream' } });
@@ -41,27 +36,16 @@ async function fetchBytes(path: string): Promise<Uint8Array> {
 async function fetchJson<T>(path: string): Promise<T> {
   const r = await fetch(path, { headers: { accept: 'application/json' } });
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return (await r.json()) as T;
+  const text = await r.text();
+  if (text.length > MAX_JSON_BYTES) throw new Error(`${path}: the answer is larger than ${MAX_JSON_BYTES} bytes`);
+  return JSON.parse(text) as T;
 }
 
-/** Scans heights 1..head of the serving node for the secret holder's reads, proofs checked. */
+/** The serving node's reads about the secret's holder, each opened and its proof checked. */
 async function scan(secret: Uint8Array, progress: (height: bigint, head: bigint) => void): Promise<Row[]> {
   const genesis = loadGenesis(await fetchBytes('/v1/genesis'));
-  const head = BigInt((await fetchJson<{ height: string }>('/v1/head')).height);
-  const found: TrailEntry[] = [];
-  for (let height = 1n; height <= head; height++) {
-    progress(height, head);
-    const raw = await fetchBytes(`/v1/blocks/${height}/raw`);
-    const bwc = decode('BlockWithCommit', raw, { ...DEFAULT_LIMITS, maxBlockBytes: MAX_RAW_BLOCK_BYTES / 2 });
-    found.push(...trailInBlock(decode('Block', bwc.block, genesis.limits), secret, genesis.limits));
-  }
-  const rows: Row[] = [];
-  for (const e of found) {
-    const p = (await fetchJson<{ inclusionProof?: { leafIndex: string; logSize: string; logRoot: string; hashes: string[] } }>(`/v1/events/${e.eventId}`)).inclusionProof;
-    const check = p === undefined ? undefined : verifyInclusion(leafHash(fromHex(e.eventId)), BigInt(p.leafIndex), BigInt(p.logSize), p.hashes.map((x) => fromHex(x)), fromHex(p.logRoot));
-    rows.push({ ...e, proofOk: check?.ok === true && p?.leafIndex === e.logPosition });
-  }
-  return rows;
+  const found = await findTrail(fetchJson, secret, genesis.limits, progress);
+  return found.map((e) => ({ ...e, proofOk: e.inclusion.verified }));
 }
 
 export function mountTrailView(root: HTMLElement, getLang: () => Lang): TrailView {

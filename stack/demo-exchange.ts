@@ -24,7 +24,7 @@ import { loadKeyFile } from '../ledger/key-file.js';
 import { isLedgerError } from '../errors/ledger-error.js';
 import { parseSubjectSecretFile } from '../ledger/subject.js';
 import { DEMO_CONSENT, DEMO_EXCHANGE_PURPOSE, DEMO_HOUSEHOLD_SUBJECT, DEMO_SUBJECT_GRANTS } from './demo-scenario.js';
-import type { DemoLayout } from './demo.js';
+import type { DemoLayout } from './demo-layout.js';
 import type { LocalCluster } from './local-cluster.js';
 
 /** One read the demo asked an exchange point for, and its committed fate. */

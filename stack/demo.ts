@@ -16,7 +16,7 @@ import { join, relative } from 'node:path';
 import { createKafka } from '../kafka/client.js';
 import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
-import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } from '../ledger/key-file.js';
+import { loadKeyFile, writeNewKeyFile, type SigningKey } from '../ledger/key-file.js';
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
@@ -26,38 +26,9 @@ import { writeBundle } from '../proofs/bundle-files.js';
 import { chainNextSequence } from './chain-sequence.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
 import { householdSecretFile, runDemoExchange, type DemoExchangeResult } from './demo-exchange.js';
+import { demoLayout, type DemoLayout } from './demo-layout.js';
 
-export interface DemoLayout {
-  root: string;
-  keysDir: string;
-  outboxDir: string;
-  holdersDir: string;
-  documentsDir: string;
-  samplesDir: string;
-  key(departmentId: string): string;
-  salts(certificateId: string): string;
-  document(certificateId: string): string;
-}
-
-/** File-name form of an id (ids may hold ':'). */
-export function fileNameOf(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-export function demoLayout(stackRoot: string): DemoLayout {
-  const root = join(stackRoot, 'demo');
-  return {
-    root,
-    keysDir: join(root, 'keys'),
-    outboxDir: join(root, 'outbox'),
-    holdersDir: join(root, 'holders'),
-    documentsDir: join(root, 'documents'),
-    samplesDir: join(root, 'samples'),
-    key: (d) => join(root, 'keys', `${d}${KEY_FILE_EXTENSION}`),
-    salts: (c) => join(root, 'holders', `${fileNameOf(c)}.salts.json`),
-    document: (c) => join(root, 'documents', `${fileNameOf(c)}.txt`),
-  };
-}
+export { demoLayout, fileNameOf, type DemoLayout } from './demo-layout.js';
 
 /** A sample bundle written for readers, with the verdict the demo expects. */
 export interface SampleBundle {
@@ -365,7 +336,9 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   if (r.apiUrl) {
     // the demo's events are recorded today (record times are the broker's): this year's report
     const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
-    out(`sharing performance report (共享绩效评估报告): ${r.apiUrl}/v1/report?from=${year}-01-01&to=${year}-12-31&format=html   (in the page: ${r.apiUrl}/#report)`);
+    // the auditor's signed read (the API's signed mode, the default, serves the report to departments and auditors only)
+    out(`sharing performance report (共享绩效评估报告), this year's, as the auditor (in the page: ${r.apiUrl}/#report, or open the file there with --format json):`);
+    out(`  npx ledger report --api ${r.apiUrl} --key ${rel(r.layout.key(DEMO_AUDITOR_ID))} --keyid department/${DEMO_AUDITOR_ID}/1 --from ${year}-01-01 --to ${year}-12-31 --format html --out report-${year}.html`);
   }
   out(`trust anchor (信任锚, the genesis): ${rel(r.anchor.file)}  sha256 ${r.anchor.hash}`);
   out(`holders' salts files: ${rel(r.layout.holdersDir)}   department keys: ${rel(r.layout.keysDir)}`);
@@ -382,7 +355,7 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin --key ${rel(r.layout.key(DEMO_AUDITOR_ID))} --keyid department/${DEMO_AUDITOR_ID}/1   (while it runs)`);
   if (r.apiUrl && r.verification) {
     // 用证留痕 (issue 24): the holder's view of who checked the property online
-    out(`  npx ledger trail --certificate '${r.verification.certificateId}' --api ${r.apiUrl}   (用证留痕: ${r.verification.verifierDepartmentId} checked the mortgaged property online before lending; the open local API, the default)`);
+    out(`  npx ledger trail --certificate '${r.verification.certificateId}' --api ${r.apiUrl}   (用证留痕: ${r.verification.verifierDepartmentId} checked the mortgaged property online before lending)`);
   }
   if (r.apiUrl) {
     out('API calls, signed with the demo departments\' keys (README "Who may read what"; bash):');

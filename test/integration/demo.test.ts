@@ -396,10 +396,14 @@ describe('ledger demo --once', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script src="reader.js"></script>');
       // the sharing report's address, as printed, gives the printable report
-      const reportUrl = /共享绩效评估报告\): (\S+)/.exec(out)![1]!;
-      expect(reportUrl).toMatch(new RegExp(`^${url}/v1/report\\?from=\\d{4}-01-01&to=\\d{4}-12-31&format=html$`));
-      expect(await (await fetch(reportUrl)).text()).toContain('<h1><span lang="zh-CN">政务信息资源共享绩效评估报告</span>');
-      expect(out).toContain(`(in the page: ${url}/#report)`);
+      // the sharing report, as printed: the auditor's signed read through `ledger report`
+      expect(out).toContain(`(in the page: ${url}/#report, or open the file there with --format json)`);
+      const reportLine = /npx ledger (report --api \S+ --key \S+ --keyid \S+ --from \S+ --to \S+ --format html --out )(\S+)/.exec(out)!;
+      const reportFile = join(data, reportLine[2]!);
+      const reportRun = runCli([...reportLine[1]!.trim().split(' '), reportFile]);
+      expect(reportRun.status, reportRun.stderr).toBe(0);
+      expect(readFileSync(reportFile, 'utf8')).toContain('<h1><span lang="zh-CN">政务信息资源共享绩效评估报告</span>');
+      expect((await fetch(`${url}/v1/report?from=2026-01-01&to=2026-12-31`)).status).toBe(401); // unsigned
       // npm start runs the API in the signed mode (issue 22): unsigned reads of a department's
       // records are refused, and the curl lines it prints (ledger sign-request) work for a
       // department and for the auditor

@@ -3,10 +3,12 @@
  * event signed by the bank, which the holder finds with `ledger trail --certificate`; the request
  * must be signed by the department that signed the event (the node never signs for a bank); an
  * offline check (a bundle fetched and verified) leaves nothing. Over a real chain core (test/helpers/chain.ts),
- * the API in its signed mode, and an open one over the same chain for the holder's block scan.
+ * the API in its signed mode (whose public trail index serves the holder, api/routes-trail.ts), and
+ * an open one over the same chain.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanVerifications } from '../../exchange/trail-scan.js';
+import { certificateTrailKey } from '../../verifier/trail.js';
 import { signEd25519 } from '../../ledger/signature.js';
 import { encode } from '../../proto/codec.js';
 import type { SignedEvent } from '../../proto/schema.generated.js';
@@ -86,14 +88,23 @@ describe('an online verification through the API (用证留痕)', () => {
     expect(chain.height).toBe(before);
 
     // the holder's view: who checked, which certificate, when, why; with its inclusion proof
-    const trail = await scanVerifications(open.base, CHECKED);
+    // through the signed node's public trail index, unsigned: the holder has no key
+    const trail = await scanVerifications(signed.base, CHECKED);
     expect(trail.map((e) => [e.verifierDepartmentId, e.certificateId, e.purpose, e.resultName, e.recordTimeMs, e.eventId, e.inclusion?.verified])).toEqual([
       ['bank.city', CHECKED, PURPOSE, 'OK', v.recordTimeMs, v.eventId, true],
     ]);
-    expect(await scanVerifications(open.base, ONLY_OFFLINE)).toEqual([]);
+    expect(await scanVerifications(signed.base, ONLY_OFFLINE)).toEqual([]);
+    // the index names no certificate, only its hash; the event is served for its certificate and no other
+    const index = (await (await fetch(`${signed.base}/v1/trail/index`)).json()) as { entries: Array<Record<string, string>> };
+    expect(index.entries.filter((e) => e.kind === 'verification')).toEqual([{ eventId: v.eventId, height: trail[0]!.height, logPosition: trail[0]!.logPosition, kind: 'verification', certificateKey: certificateTrailKey(CHECKED) }]);
+    expect(JSON.stringify(index)).not.toContain(CHECKED);
+    expect((await fetch(`${signed.base}/v1/trail/events/${v.eventId}?certificateId=${encodeURIComponent(ONLY_OFFLINE)}`)).status).toBe(404);
+    expect((await fetch(`${signed.base}/v1/trail/events/${v.eventId}?certificateId=${encodeURIComponent(CHECKED)}`)).status).toBe(200);
+    // whole blocks and events by id stay signed-only
+    expect((await fetch(`${signed.base}/v1/events/${v.eventId}`)).status).toBe(401);
 
     // the same through the CLI
-    const cli = await runCliAsync(['trail', '--certificate', CHECKED, '--api', open.base, '--json']);
+    const cli = await runCliAsync(['trail', '--certificate', CHECKED, '--api', signed.base, '--json']);
     expect(cli.status, cli.stderr).toBe(0);
     expect((JSON.parse(cli.stdout) as { verifications: Array<{ eventId: string }> }).verifications.map((e) => e.eventId)).toEqual([v.eventId]);
     const text = await runCliAsync(['trail', '--certificate', CHECKED, '--api', open.base]);
