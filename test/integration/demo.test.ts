@@ -338,13 +338,16 @@ describe('ledger demo --once', () => {
     const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
     const report = (await (await fetch(`${url}/v1/report?from=${year}-01-01&to=${year}-12-31`)).json()) as { figures: Record<string, number> };
     expect(report.figures).toMatchObject({
-      'dept.civil/requests_made/total': 3, // tax, social insurance, property
-      'dept.civil/requests_made/granted': 2,
+      // tax, social insurance, property; then tax and property for the one household under its consent (issue 21)
+      'dept.civil/requests_made/total': 5,
+      'dept.civil/requests_made/granted': 4,
       'dept.civil/requests_made/revoked': 1, // social insurance revoked its grant when the check was done
-      'dept.civil/accesses_made/total': 3,
+      // three recorded by civil affairs, two served to it through the exchange points (issue 21)
+      'dept.civil/accesses_made/total': 5,
+      'dept.civil/accesses_refused/by_reason/CONSENT_MISSING': 1, // the exchange read naming no consent
       'bank.city/accesses_refused/by_reason/GRANT_REQUIRED': 1, // the bank's read without a grant
-      'dept.realestate/accesses_served/total': 2, // civil affairs under its grant, the court's public notice
-      'dept.tax/accesses_served/total': 1,
+      'dept.realestate/accesses_served/total': 3, // civil affairs under its grant and through the exchange point, the court's public notice
+      'dept.tax/accesses_served/total': 2, // civil affairs under its grant, then through the exchange point
       'dept.tax/catalogue/versions_published': 1,
       'dept.realestate/certificates/issued': 6,
       'dept.realestate/certificates/transferred': 1,
