@@ -139,7 +139,8 @@ export const ROUTE_POLICY: Readonly<Record<string, RoutePolicy>> = {
   // the citizen's trail and a certificate's verifications (api/routes-trail.ts): the index shows
   // only salts, tags and certificate hashes; an event only to whoever shows its opening or names its certificate
   'get /v1/trail/index': { roles: ['public'], limit: 'heavy' },
-  'get /v1/trail/events/{eventId}': { roles: ['public'], limit: 'heavy' },
+  'get /v1/trail/reads/{eventId}': { roles: ['public'], limit: 'heavy' },
+  'get /v1/trail/verifications/{eventId}': { roles: ['public'], limit: 'heavy' },
   // whole blocks hold every department's events
   'get /v1/blocks/{height}': BLOCKS,
   'get /v1/blocks/{height}/raw': BLOCKS,

@@ -14,7 +14,9 @@
 import { bytesEqual, toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { trailTagOfOpening } from '../ledger/subject.js';
+import type { Response } from 'express';
 import { decode } from '../proto/codec.js';
+import type { EventBody } from '../proto/schema.generated.js';
 import { TRAIL_INDEX_MAX_BLOCKS, TRAIL_INDEX_MAX_ENTRIES, trailIndexOfBlock, type TrailIndexEntry } from '../verifier/trail.js';
 import type { ApiContext } from './context.js';
 import { jsonObject, type RouteSpec } from './route-spec.js';
@@ -61,36 +63,46 @@ export function trailRoutes(ctx: ApiContext): RouteSpec[] {
     },
     {
       method: 'get',
-      path: '/v1/trail/events/{eventId}',
+      path: '/v1/trail/reads/{eventId}',
       tag: 'trail',
-      summary: "a read's event for whoever shows its opening, or a certificate verification's for whoever names its certificate: the event view of GET /v1/events/{eventId} with its inclusion proof",
-      description: 'Give exactly one of `opening` (an exchange read: the 32-byte preimage of its trail tag) and `certificateId` (a certificate verification). An event that is neither, or that the opening or id does not fit, is 404 like an event that does not exist.',
-      params: [
-        eventIdParam,
-        { name: 'opening', in: 'query', description: "the read's trail opening, 64 hex digits (ledger/subject.ts trailOpening)", validator: hex32 },
-        { name: 'certificateId', in: 'query', description: 'the certificate the verification names', validator: identifier },
-      ],
-      responses: { '200': jsonObject('the event with `inclusionProof` (RFC 9162, against the head header\'s log size and root)') },
+      summary: "an exchange read's event for whoever shows its opening (the 32-byte preimage of its trail tag): the event view of GET /v1/events/{eventId} with its inclusion proof",
+      description: 'An event that is not an exchange read, or whose tag the opening does not hash to, is 404 like an event that does not exist.',
+      params: [eventIdParam, { name: 'opening', in: 'query', required: true, description: "the read's trail opening, 64 hex digits (ledger/subject.ts trailOpening)", validator: hex32 }],
+      responses: { '200': jsonObject("the event with `inclusionProof` (RFC 9162, against the head header's log size and root)") },
       handler: async (req, res) => {
-        const id = parse(hex32, req.params.eventId, 'eventId');
-        const q = queryOf(req.query, ['opening', 'certificateId']);
-        if ((q.opening === undefined) === (q.certificateId === undefined)) {
-          throw new LedgerError('BAD_ARGUMENT', 'give exactly one of opening (a read) and certificateId (a certificate verification)', { parameter: 'opening' });
-        }
-        const notFound = new LedgerError('NOT_FOUND', `no committed read or verification ${toHex(id)} fits what was shown`, { eventId: toHex(id) });
-        const loc = await ctx.state.eventLocation(id);
-        if (loc === undefined || loc.height > ctx.blocks.head.height) throw notFound;
-        const block = await blockAt(ctx, loc.height);
-        const e = block.events[loc.index];
-        if (e === undefined) throw new LedgerError('INTERNAL', 'the event index points outside its block', {});
-        const body = decode('EventBody', e.event!.body, ctx.genesis.limits);
-        const fits =
-          q.opening !== undefined
-            ? body.exchangeRead !== undefined && bytesEqual(trailTagOfOpening(parse(hex32, q.opening, 'opening')), body.exchangeRead.subjectCommitment)
-            : body.certificateVerified !== undefined && body.certificateVerified.certificateId === parse(identifier, q.certificateId, 'certificateId');
-        if (!fits) throw notFound;
-        res.json({ ...eventView(ctx, loc.height, loc.index, loc.logPosition, e, id), inclusionProof: await inclusionView(ctx, loc.logPosition) });
+        const q = queryOf(req.query, ['opening']);
+        if (q.opening === undefined) throw new LedgerError('BAD_ARGUMENT', 'opening is required', { parameter: 'opening' });
+        const opening = parse(hex32, q.opening, 'opening');
+        await serveIf(ctx, req.params.eventId, res, (body) => body.exchangeRead !== undefined && bytesEqual(trailTagOfOpening(opening), body.exchangeRead.subjectCommitment));
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/trail/verifications/{eventId}',
+      tag: 'trail',
+      summary: "a recorded certificate verification's event for whoever names its certificate (as its proof bundle is): the event view of GET /v1/events/{eventId} with its inclusion proof",
+      description: 'An event that is not a verification of the named certificate is 404 like an event that does not exist.',
+      params: [eventIdParam, { name: 'certificateId', in: 'query', required: true, description: 'the certificate the verification names', validator: identifier }],
+      responses: { '200': jsonObject("the event with `inclusionProof` (RFC 9162, against the head header's log size and root)") },
+      handler: async (req, res) => {
+        const q = queryOf(req.query, ['certificateId']);
+        if (q.certificateId === undefined) throw new LedgerError('BAD_ARGUMENT', 'certificateId is required', { parameter: 'certificateId' });
+        const certificateId = parse(identifier, q.certificateId, 'certificateId');
+        await serveIf(ctx, req.params.eventId, res, (body) => body.certificateVerified?.certificateId === certificateId);
       },
     },
   ];
+}
+
+/** Serves the committed event `eventIdText` with its inclusion proof if `fits` its body; else the 404 of no event. */
+async function serveIf(ctx: ApiContext, eventIdText: unknown, res: Response, fits: (body: EventBody) => boolean): Promise<void> {
+  const id = parse(hex32, eventIdText, 'eventId');
+  const notFound = new LedgerError('NOT_FOUND', `no committed read or verification ${toHex(id)} fits what was shown`, { eventId: toHex(id) });
+  const loc = await ctx.state.eventLocation(id);
+  if (loc === undefined || loc.height > ctx.blocks.head.height) throw notFound;
+  const block = await blockAt(ctx, loc.height);
+  const e = block.events[loc.index];
+  if (e === undefined) throw new LedgerError('INTERNAL', 'the event index points outside its block', {});
+  if (!fits(decode('EventBody', e.event!.body, ctx.genesis.limits))) throw notFound;
+  res.json({ ...eventView(ctx, loc.height, loc.index, loc.logPosition, e, id), inclusionProof: await inclusionView(ctx, loc.logPosition) });
 }

@@ -119,7 +119,7 @@ export function trailIndexOfBlock(block: Block, limits: DecodeLimits): TrailInde
   return out;
 }
 
-/** An opened event as GET /v1/trail/events/{eventId} serves it (the event view of GET /v1/events/{id}). */
+/** An opened event as GET /v1/trail/reads/{eventId} and /v1/trail/verifications/{eventId} serve it (the event view of GET /v1/events/{id}). */
 export interface OpenedEvent {
   eventId: string;
   height: string;
@@ -179,7 +179,7 @@ export async function findTrail(fetchJson: FetchJson, secret: Uint8Array, limits
   );
   const out: ProvenTrailEntry[] = [];
   for (const { entry, opening } of mine) {
-    const opened = await fetchJson<OpenedEvent>(`/v1/trail/events/${entry.eventId}?opening=${toHex(opening)}`);
+    const opened = await fetchJson<OpenedEvent>(`/v1/trail/reads/${entry.eventId}?opening=${toHex(opening)}`);
     const { body, inclusion } = checkOpened(opened, entry, limits);
     const r = body.exchangeRead;
     if (r === undefined || !bytesEqual(r.subjectCommitment, trailTag(secret, r.salt))) {
@@ -217,7 +217,7 @@ export async function findVerifications(fetchJson: FetchJson, certificateId: str
   await walkIndex(fetchJson, (e) => e.kind === 'verification' && e.certificateKey === key && void mine.push(e), progress);
   const out: ProvenVerificationEntry[] = [];
   for (const entry of mine) {
-    const opened = await fetchJson<OpenedEvent>(`/v1/trail/events/${entry.eventId}?certificateId=${encodeURIComponent(certificateId)}`);
+    const opened = await fetchJson<OpenedEvent>(`/v1/trail/verifications/${entry.eventId}?certificateId=${encodeURIComponent(certificateId)}`);
     const { body, inclusion } = checkOpened(opened, entry, limits);
     const v = body.certificateVerified;
     if (v === undefined || v.certificateId !== certificateId) {

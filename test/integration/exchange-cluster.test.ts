@@ -201,9 +201,9 @@ async function scenario(): Promise<void> {
   expect(Object.keys(t1Entry).sort()).toEqual(['eventId', 'height', 'kind', 'logPosition', 'salt', 'tag']);
   const t1Salt = fromHex(t1Entry.salt!);
   expect(t1Entry.tag).toBe(toHex(trailTag(HOUSEHOLD_SECRET, t1Salt)));
-  expect((await fetch(`${api}/v1/trail/events/${t1.eventId}?opening=${toHex(trailOpening(NEIGHBOUR_SECRET, t1Salt))}`)).status).toBe(404);
-  expect((await fetch(`${api}/v1/trail/events/${t1.eventId}?opening=${toHex(trailTag(HOUSEHOLD_SECRET, t1Salt))}`)).status).toBe(404);
-  expect((await fetch(`${api}/v1/trail/events/${t1.eventId}?opening=${toHex(trailOpening(HOUSEHOLD_SECRET, t1Salt))}`)).status).toBe(200);
+  expect((await fetch(`${api}/v1/trail/reads/${t1.eventId}?opening=${toHex(trailOpening(NEIGHBOUR_SECRET, t1Salt))}`)).status).toBe(404);
+  expect((await fetch(`${api}/v1/trail/reads/${t1.eventId}?opening=${toHex(trailTag(HOUSEHOLD_SECRET, t1Salt))}`)).status).toBe(404);
+  expect((await fetch(`${api}/v1/trail/reads/${t1.eventId}?opening=${toHex(trailOpening(HOUSEHOLD_SECRET, t1Salt))}`)).status).toBe(200);
 
   // an outsider with the chain alone: the subject fields of two reads of the household differ
   const a = (await event(t1.eventId)).body.exchangeRead as unknown as Record<string, string>;

@@ -98,8 +98,8 @@ describe('an online verification through the API (用证留痕)', () => {
     const index = (await (await fetch(`${signed.base}/v1/trail/index`)).json()) as { entries: Array<Record<string, string>> };
     expect(index.entries.filter((e) => e.kind === 'verification')).toEqual([{ eventId: v.eventId, height: trail[0]!.height, logPosition: trail[0]!.logPosition, kind: 'verification', certificateKey: certificateTrailKey(CHECKED) }]);
     expect(JSON.stringify(index)).not.toContain(CHECKED);
-    expect((await fetch(`${signed.base}/v1/trail/events/${v.eventId}?certificateId=${encodeURIComponent(ONLY_OFFLINE)}`)).status).toBe(404);
-    expect((await fetch(`${signed.base}/v1/trail/events/${v.eventId}?certificateId=${encodeURIComponent(CHECKED)}`)).status).toBe(200);
+    expect((await fetch(`${signed.base}/v1/trail/verifications/${v.eventId}?certificateId=${encodeURIComponent(ONLY_OFFLINE)}`)).status).toBe(404);
+    expect((await fetch(`${signed.base}/v1/trail/verifications/${v.eventId}?certificateId=${encodeURIComponent(CHECKED)}`)).status).toBe(200);
     // whole blocks and events by id stay signed-only
     expect((await fetch(`${signed.base}/v1/events/${v.eventId}`)).status).toBe(401);
 
