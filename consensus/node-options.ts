@@ -58,6 +58,14 @@ export interface NodeCoreOptions {
    * fallback (a lost marker is posted again after it).
    */
   earlyMarkers?: boolean;
+  /**
+   * With `earlyMarkers`, also post the next height's early marker while this node's cut awaits its
+   * quorum (default true): the marker's round trip through Kafka then overlaps the vote round trip
+   * and the commit instead of following them, and the next block is ready to cut the moment the
+   * one under it commits. Blocks still span about one vote round trip of arrivals, not one event.
+   * Only *when* a marker is posted changes (DESIGN.md section 8): block bytes stay those of the log.
+   */
+  markersWhileVoting?: boolean;
   /** Where durations of the commit path's stages go (consensus/stage-timings.ts); measuring only. */
   timings?: StageSink;
 }
