@@ -51,7 +51,7 @@ export interface NodeCoreOptions {
   yieldAfterVote?: boolean;
   /**
    * Post a time-to-cut marker for the pending height as soon as it includes an event, no vote is
-   * outstanding and every record the broker has is folded (the queue is empty and the fetch's high
+   * outstanding (see markersWhileVoting) and every record the broker has is folded (the queue is empty and the fetch's high
    * watermark reached), instead of only once the genesis batch timeout has passed (default true;
    * one node per height, round robin: node-core.ts `earlyPosterOf`). When to post a marker is each node's own affair (DESIGN.md section
    * 8): the cut function, and so every block's bytes, is unchanged; the batch timeout stays the

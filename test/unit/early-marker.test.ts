@@ -1,8 +1,9 @@
 /**
  * Cut when there is enough (issue 19; consensus/node-core.ts `postEarlyMarker`): a node whose
- * pending block includes an event, with no vote outstanding and every record below the reported
- * high watermark folded, posts its time-to-cut marker at once, with the clock standing still (no
- * batch timeout passed); one node per height (round robin) does so.
+ * pending block includes an event and every record below the reported high watermark folded posts
+ * its time-to-cut marker at once, with the clock standing still (no batch timeout passed), also
+ * while its vote on the height below awaits its quorum (markersWhileVoting); one node per height
+ * (round robin) does so.
  */
 import { describe, expect, it } from 'vitest';
 import { earlyPosterOf, NodeCore } from '../../consensus/node-core.js';
