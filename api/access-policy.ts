@@ -6,7 +6,8 @@
  * read what" section documents this table; api/app.ts refuses to start with a route missing here.
  *
  * Roles: `public` (anyone, unsigned: the trust anchor, headers, checkpoints, tiles, note keys,
- * proofs for a subject id the caller names), `department` (a signed request of a registered
+ * proofs for a subject id the caller names, the trail index and the events whose opening or
+ * certificate the caller shows), `department` (a signed request of a registered
  * department: its own events and receipts, the catalogue, grants, requests and accesses it is
  * party to), `auditor` (a department the node's configuration names auditor: everything, read
  * only), `operator` (a genesis node key: the node's status).
@@ -135,6 +136,10 @@ export const ROUTE_POLICY: Readonly<Record<string, RoutePolicy>> = {
   // a proof for a subject id the caller names (a reader holding a certificate number)
   'get /v1/certificates/{certificateId}/bundle': { roles: ['public'], limit: 'heavy' },
   'get /v1/grants/{requestId}/bundle': { roles: ['public'], limit: 'heavy' },
+  // the citizen's trail and a certificate's verifications (api/routes-trail.ts): the index shows
+  // only salts, tags and certificate hashes; an event only to whoever shows its opening or names its certificate
+  'get /v1/trail/index': { roles: ['public'], limit: 'heavy' },
+  'get /v1/trail/events/{eventId}': { roles: ['public'], limit: 'heavy' },
   // whole blocks hold every department's events
   'get /v1/blocks/{height}': BLOCKS,
   'get /v1/blocks/{height}/raw': BLOCKS,
@@ -159,6 +164,8 @@ export const ROUTE_POLICY: Readonly<Record<string, RoutePolicy>> = {
   'get /v1/report': { roles: ['department', 'auditor'], scope: ownFilter('department'), limit: 'heavy' },
   // its own submissions
   'post /v1/events': { roles: ['department'], limit: 'write' },
+  // 用证留痕 (issue 24): a department's online check of a certificate, recorded as its own signed event
+  'post /v1/certificates/{certificateId}/verifications': { roles: ['department'], limit: 'write' },
   'get /v1/departments/{departmentId}/next-sequence': { roles: ['department', 'auditor'], scope: ownDepartmentParam },
 };
 

@@ -22,6 +22,8 @@ import { chainRoutes } from './routes-chain.js';
 import { recordRoutes } from './routes-records.js';
 import { reportRoutes } from './routes-report.js';
 import { submitRoutes } from './routes-submit.js';
+import { trailRoutes } from './routes-trail.js';
+import { verificationRoutes } from './routes-verifications.js';
 import { tlogRoutes } from './routes-tlog.js';
 import { Stream } from './stream.js';
 import { Submitter } from './submit.js';
@@ -136,7 +138,7 @@ export function createApi(node: ApiNode, options: ApiOptions): Api {
     next();
   });
 
-  const routes: RouteSpec[] = [...chainRoutes(ctx), ...recordRoutes(ctx), ...reportRoutes(ctx), ...submitRoutes(ctx, submitter), ...tlogRoutes(ctx), ...bundleRoutes(ctx), ...(options.extraRoutes?.(ctx) ?? [])];
+  const routes: RouteSpec[] = [...chainRoutes(ctx), ...recordRoutes(ctx), ...reportRoutes(ctx), ...submitRoutes(ctx, submitter), ...verificationRoutes(ctx, submitter), ...trailRoutes(ctx), ...tlogRoutes(ctx), ...bundleRoutes(ctx), ...(options.extraRoutes?.(ctx) ?? [])];
   let document: Record<string, unknown> | undefined;
   routes.push({
     method: 'get',

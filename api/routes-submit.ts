@@ -28,7 +28,7 @@ function fromBase64(s: string, what: string): Uint8Array {
 }
 
 /** The signed event's protobuf bytes from either body form. */
-function signedEventBytes(req: express.Request): Uint8Array {
+export function signedEventBytes(req: express.Request): Uint8Array {
   const type = (req.headers['content-type'] ?? '').toLowerCase(); // media types are case-insensitive
   if (Buffer.isBuffer(req.body) && /^application\/(octet-stream|x-protobuf)/.test(type)) return new Uint8Array(req.body);
   if (/^application\/json/.test(type)) {

@@ -86,7 +86,7 @@ export interface CampaignResult {
 }
 
 /** A small deterministic generator (mulberry32) for the fault targets: the same seed, the same plan. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -57,7 +57,8 @@ export function toJsonText(value: unknown): string {
 
 /** `--api <mode>` of the local stack commands (`ledger up`, `ledger demo`): how the nodes admit API callers (issue 22). */
 export function apiAccessOption(): Option {
-  return new Option('--api <mode>', 'the nodes\' API: open-loopback (no authentication, answers 127.0.0.1 only: local development) or signed (RFC 9421 signatures and roles, as in production)')
-    .choices(['open-loopback', 'signed'])
-    .default('open-loopback');
+  // issue 22: signed by default, as production runs; the open mode only when asked for
+  return new Option('--api <mode>', 'the nodes\' API: signed (the default: RFC 9421 signatures and roles, as in production) or open-loopback (no authentication, answers 127.0.0.1 only: local development)')
+    .choices(['signed', 'open-loopback'])
+    .default('signed');
 }

@@ -5,6 +5,7 @@
  * the chain decided, not only that Kafka took the record (issue 17).
  */
 import { ApiClient } from '../api/client.js';
+import type { RequestSigner } from '../producers/signed-fetch.js';
 import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { resultName } from '../ledger/result-codes.js';
@@ -23,8 +24,10 @@ const POLL_MS = 200;
  * Polls the node until every event is committed, or fails with TIMEOUT after `timeoutMs` naming
  * the events still missing (a record the nodes drop never enters a block: DESIGN.md section 9).
  */
-export async function waitForResults(apiUrl: string, eventIds: Uint8Array[], timeoutMs: number): Promise<CommittedResult[]> {
-  const api = new ApiClient(apiUrl);
+export async function waitForResults(apiUrl: string, eventIds: Uint8Array[], timeoutMs: number, signer?: RequestSigner): Promise<CommittedResult[]> {
+  // signed by the publishing department (issue 22): a node in the signed API mode shows a
+  // department its own events only
+  const api = new ApiClient(apiUrl, undefined, signer);
   const out = new Array<CommittedResult | undefined>(eventIds.length);
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -12,6 +12,11 @@
  *     its outbox (ledger/rules/exchange.ts), committing to the SHA-256 of the exact bytes it will
  *     return and to the request's digest; the subject appears only as commitments
  *     (ledger/subject.ts);
+ *     The event id is known once the event is in the outbox; the read waits for its committed
+ *     result from then on, not for Kafka's acknowledgement first (a read that never reaches the
+ *     chain times out with no data returned). Concurrent reads share outbox batches, Kafka sends
+ *     and blocks (producers/department-client.ts group commit), and one follower of the committed
+ *     blocks answers every waiting read (exchange/chain-view.ts);
  *  5. wait for the committed result: only when the chain says OK are the bytes returned, with the
  *     receipt (the event id and height). Otherwise the answer is READ_REFUSED (403) with the
  *     chain's result code: blocking happens before the data leaves (阻断非法操作), and every read,
@@ -31,6 +36,7 @@ import { isIdentifier } from '../proto/limits.js';
 import { GrantStatus, type ExchangeRead } from '../proto/schema.generated.js';
 import type { ChainView, GrantTerms } from './chain-view.js';
 import type { DataSource } from './data-source.js';
+import { GrantCache } from './grant-cache.js';
 import { authenticateRequest } from './request-auth.js';
 
 /** The path reads are asked on. */
@@ -64,10 +70,15 @@ export interface ExchangePointOptions {
   departmentId: string;
   chain: ChainView;
   data: DataSource;
-  /** Publishes a payload signed by this department through its outbox; resolves with the event id once Kafka has it. */
+  /**
+   * Publishes a payload signed by this department through its outbox; resolves with the event id
+   * once the event is durably in the outbox (sending to Kafka goes on; the commit wait covers it).
+   */
   publish: (payload: { exchangeRead: ExchangeRead }) => Promise<Uint8Array>;
   /** How long to wait for the committed result (default 30 s). */
   resultTimeoutMs?: number;
+  /** How long a granted grant is reused without asking the chain again (default 30 s; exchange/grant-cache.ts says why this is safe). */
+  grantCacheMs?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -91,10 +102,12 @@ export class ExchangePoint {
   private readonly seenRequests = new Set<string>();
   private readonly now: () => number;
   private readonly resultTimeoutMs: number;
+  private readonly grants: GrantCache;
 
   constructor(private readonly o: ExchangePointOptions) {
     this.now = o.now ?? Date.now;
     this.resultTimeoutMs = o.resultTimeoutMs ?? 30_000;
+    this.grants = new GrantCache((g) => o.chain.grant(g), o.grantCacheMs ?? 30_000, this.now);
   }
 
   /**
@@ -122,7 +135,7 @@ export class ExchangePoint {
 
     const secret = fromHex(r.subject.secret, 'subject.secret');
     const grantSubject = r.grantId === '' ? undefined : grantSubjectCommitment(r.subject.id, secret, r.grantId);
-    const grant = r.grantId === '' ? undefined : await this.o.chain.grant(r.grantId);
+    const grant = r.grantId === '' ? undefined : await this.grants.get(r.grantId);
     let refusal = precheck(grant, r, auth.departmentId, r.resourceId, grantSubject, BigInt(this.now()));
     let dataText: string | undefined;
     let rowCount = 0;
@@ -154,6 +167,10 @@ export class ExchangePoint {
     };
     const eventId = await this.o.publish({ exchangeRead: read });
     const fate = await this.o.chain.result(eventId, this.resultTimeoutMs);
+    if (r.grantId !== '') {
+      if (fate.code === RESULT.OK) this.grants.used(r.grantId);
+      else this.grants.forget(r.grantId);
+    }
     this.o.log?.(`exchange: ${auth.departmentId} ${r.resourceId} grant ${r.grantId || '-'}: ${fate.name} (event ${toHex(eventId)}, block ${fate.height})`);
     if (fate.code !== RESULT.OK || dataText === undefined) {
       throw new LedgerError('READ_REFUSED', `the read is refused: ${fate.name}${refusal !== undefined && refusal !== fate.name ? ` (${refusal})` : ''}; the refusal is on chain in block ${fate.height}`, {

@@ -22,11 +22,13 @@ import { loadGenesis } from '../ledger/genesis.js';
 import { loadKeyFile } from '../ledger/key-file.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { isIdentifier } from '../proto/limits.js';
+import type { ExchangeRead } from '../proto/schema.generated.js';
 import { DepartmentClient } from '../producers/department-client.js';
 import { ApiClient } from '../api/client.js';
 import { ApiChainView } from './chain-view.js';
 import { JsonTableSource, type DataSource } from './data-source.js';
 import { ExchangePoint, READ_PATH } from './exchange-point.js';
+import type { RequestSigner } from '../producers/signed-fetch.js';
 
 const id = z.string().refine((s) => isIdentifier(s), 'an identifier');
 export const ExchangeConfigSchema = z
@@ -100,13 +102,16 @@ export async function startExchange(config: ExchangeConfig, options: { data?: Da
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const key = loadKeyFile(config.keyFile);
   const data = options.data ?? JsonTableSource.load(config.tables);
-  const genesis = loadGenesis((await new ApiClient(config.api).bytes('/v1/genesis?format=binary', 1 << 20))!);
+  // every request to the node is signed as the department (a node in the signed API mode requires it)
+  const signer: RequestSigner = { keyid: `department/${config.departmentId}/${config.keyVersion}`, sign: (m) => key.sign(m) };
+  const nodeApi = new ApiClient(config.api, undefined, signer);
+  const genesis = loadGenesis((await nodeApi.bytes('/v1/genesis?format=binary', 1 << 20))!);
   if (genesis.genesis.channel !== config.channel) throw new LedgerError('BAD_ARGUMENT', `the node at ${config.api} serves channel ${genesis.genesis.channel}, not ${config.channel}`, {});
-  const chain = new ApiChainView(config.api, genesis.limits);
+  const chain = new ApiChainView(config.api, genesis.limits, undefined, undefined, signer);
   await chain.start();
   // The department's sequence continues from the chain's when the outbox is new: while it runs,
   // the exchange point is the department's publisher (one sequence, one outbox: DESIGN.md section 5).
-  const next = await new ApiClient(config.api).json<{ nextSequence?: unknown }>(`/v1/departments/${encodeURIComponent(config.departmentId)}/next-sequence`);
+  const next = await nodeApi.json<{ nextSequence?: unknown }>(`/v1/departments/${encodeURIComponent(config.departmentId)}/next-sequence`);
   if (typeof next.nextSequence !== 'string' || !/^\d{1,20}$/.test(next.nextSequence)) throw new LedgerError('MALFORMED', `${config.api}: no next sequence for ${config.departmentId}`, {});
   const client = await DepartmentClient.open({
     kafka: createKafka({ brokers: config.brokers, clientId: `ledger-exchange-${config.departmentId}` }),
@@ -118,7 +123,13 @@ export async function startExchange(config: ExchangeConfig, options: { data?: Da
     initialSequence: BigInt(next.nextSequence),
     limits: genesis.limits,
   });
-  const point = new ExchangePoint({ departmentId: config.departmentId, chain, data, publish: async (p) => (await client.publish(p)).eventId, log });
+  const publish = async (p: { exchangeRead: ExchangeRead }) => {
+    const q = await client.enqueue(p);
+    // the client resends until Kafka has it (or it is closed); the read's commit wait bounds the read
+    q.receipt.catch(() => undefined);
+    return q.entry.eventId;
+  };
+  const point = new ExchangePoint({ departmentId: config.departmentId, chain, data, publish, log });
   const m = /^(.+):(\d{1,5})$/.exec(config.listen)!;
   const server: Server = await new Promise((resolve, reject) => {
     const s = exchangeApp(point, log).listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), () => resolve(s));

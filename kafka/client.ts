@@ -8,6 +8,7 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaClient, KafkaMessage, Producer } from 'kafkajs';
 import { LedgerError } from '../errors/ledger-error.js';
+import { credentialsFromEnv, kafkajsSasl, type KafkaCredentials } from './credentials.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 
@@ -48,6 +49,12 @@ export interface KafkaClientOptions {
   requestTimeoutMs?: number;
   /** kafkajs's own retries of a failed request (default 5). */
   retries?: number;
+  /**
+   * SASL/SCRAM credentials (kafka/credentials.ts); default the file named by
+   * LEDGER_KAFKA_CREDENTIALS, else none (a development broker without SASL). `null`: none even
+   * when the variable is set (tests of refused clients).
+   */
+  credentials?: KafkaCredentials | null;
 }
 
 /**
@@ -55,7 +62,9 @@ export interface KafkaClientOptions {
  * report failures as LedgerError instead.
  */
 export function createKafka(options: KafkaClientOptions): KafkaClient {
+  const credentials = options.credentials === undefined ? credentialsFromEnv() : (options.credentials ?? undefined);
   return new Kafka({
+    ...(credentials ? { sasl: kafkajsSasl(credentials) } : {}),
     clientId: options.clientId ?? 'ledger',
     brokers: options.brokers,
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
@@ -108,8 +117,8 @@ export function unavailable(brokers: string[], cause: unknown): LedgerError {
  * live brokers the cluster reports, or undefined when the request fails. Used to wait for a
  * starting broker and by `ledger kafka status`.
  */
-export async function probeMetadata(brokers: string[], timeoutMs = 2_000): Promise<number | undefined> {
-  const admin = createKafka({ brokers, connectionTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, retries: 0 }).admin();
+export async function probeMetadata(brokers: string[], timeoutMs = 2_000, credentials?: KafkaCredentials | null): Promise<number | undefined> {
+  const admin = createKafka({ brokers, connectionTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, retries: 0, credentials }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();

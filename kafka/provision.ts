@@ -24,6 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { requireProgram } from '../stack/prerequisites.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { brokersFromEnv, KAFKA_BROKERS_ENV, probeMetadata } from './client.js';
+import { newCredentials, readCredentialsFile, writeCredentialsFile, writeSecretFile, type KafkaCredentials } from './credentials.js';
+import { ADMIN_USER, adminCredentialsPath, saslServerProperties } from './sasl-broker.js';
 import { clusterBootstrap, clusterBrokerDir, readClusterRecord } from './cluster-record.js';
 
 /** Kafka releases we accept: 3.9.x. Never 4.x, which kafkajs 2.2.4 does not support. */
@@ -186,8 +188,8 @@ function kafkaVersionIn(libsDir: string): string {
  * quorum of one voter) on 127.0.0.1, internal topics with replication 1 (else consumer groups
  * fail with "group coordinator not available"), no automatic topic creation.
  */
-export function renderServerProperties(p: { port: number; controllerPort: number; logDirs: string }): string {
-  return [
+export function renderServerProperties(p: { port: number; controllerPort: number; logDirs: string; admin?: KafkaCredentials }): string {
+  const lines = [
     '# Written by `ledger kafka start` on every start (DESIGN.md section 11); edits are overwritten.',
     'process.roles=broker,controller',
     'node.id=1',
@@ -207,7 +209,9 @@ export function renderServerProperties(p: { port: number; controllerPort: number
     'num.io.threads=2',
     'num.network.threads=2',
     '',
-  ].join('\n');
+  ];
+  // issue 22: with SASL, the listener lines are replaced and the authorizer added (kafka/sasl-broker.ts)
+  return p.admin ? saslServerProperties(lines, { ...p, admin: p.admin, host: BROKER_HOST }).join('\n') : lines.join('\n');
 }
 
 /** Accepts a TCP port number given as text or number. @throws LedgerError BAD_ARGUMENT */
@@ -396,6 +400,12 @@ export interface StartOptions {
   controllerPort?: number;
   /** Readiness deadline (default 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * SASL/SCRAM and ACLs (issue 22, kafka/sasl-broker.ts): a folder's first start creates the admin
+   * principal `ledger-admin` (credentials/ledger-admin.json, 0600); every client then needs
+   * credentials. A folder keeps the mode it was formatted with.
+   */
+  sasl?: boolean;
 }
 
 export interface BrokerInfo {
@@ -414,6 +424,8 @@ export interface BrokerInfo {
   /** Wall time of this call in milliseconds. */
   elapsedMs: number;
   mode: string;
+  /** The admin principal's credentials file when the broker runs with SASL (issue 22). */
+  adminCredentials?: string;
 }
 
 /**
@@ -432,6 +444,8 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerInf
   const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
   mkdirSync(files.dir, { recursive: true });
 
+  const admin = folderAdminCredentials(files, options.sasl === true);
+  const adminCredentials = admin ? { adminCredentials: adminCredentialsPath(files.dir) } : {};
   const existing = readRecord(files);
   if (existing?.pid && isBrokerProcess(existing.pid, files.serverProperties)) {
     if ((port !== undefined && port !== existing.port) || (controllerPort !== undefined && controllerPort !== existing.controllerPort)) {
@@ -440,10 +454,11 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerInf
     const pid = existing.pid;
     const brokers = [`${BROKER_HOST}:${existing.port}`];
     await waitUntilReady(brokers, files, () => isBrokerProcess(pid, files.serverProperties), readyTimeoutMs, pid,
-      `it is still running (pid ${pid}): stop it with \`ledger kafka stop --dir ${files.dir}\` and start again`);
+      `it is still running (pid ${pid}): stop it with \`ledger kafka stop --dir ${files.dir}\` and start again`, admin);
     return {
       dir: files.dir, pid, port: existing.port, controllerPort: existing.controllerPort, brokers, kafkaVersion: existing.kafkaVersion,
       clusterId: readClusterId(files), logFile: files.brokerLog, reused: true, resolvedNow: false, elapsedMs: Date.now() - began, mode: DEVELOPMENT_MODE,
+      ...adminCredentials,
     };
   }
 
@@ -452,8 +467,9 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerInf
   try {
     const ports = await choosePorts(port, controllerPort, existing);
     const runtime = await resolveKafka({ cacheDir: options.cacheDir });
-    writeFileSync(files.serverProperties, renderServerProperties({ ...ports, logDirs: files.logDirs }));
-    const clusterId = await formatStorage(java, runtime, files);
+    // with SASL the file holds the admin password: 0600 (issue 22)
+    writeSecretFile(files.serverProperties, renderServerProperties({ ...ports, logDirs: files.logDirs, ...(admin ? { admin } : {}) }));
+    const clusterId = await formatStorage(java, runtime, files, admin);
 
     const out = openSync(files.javaOut, 'a');
     let pid: number;
@@ -475,7 +491,7 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerInf
 
     const brokers = [`${BROKER_HOST}:${ports.port}`];
     try {
-      await waitUntilReady(brokers, files, () => !exited && isBrokerProcess(pid, files.serverProperties), readyTimeoutMs, pid, 'it was stopped');
+      await waitUntilReady(brokers, files, () => !exited && isBrokerProcess(pid, files.serverProperties), readyTimeoutMs, pid, 'it was stopped', admin);
     } catch (e) {
       await stopProcessGroup(pid, files, STOP_GRACE_MS);
       writeRecord(files, { pid: null, ...ports, kafkaVersion: runtime.kafkaVersion, startedAt: null });
@@ -483,7 +499,7 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerInf
     }
     return {
       dir: files.dir, pid, ...ports, brokers, kafkaVersion: runtime.kafkaVersion, clusterId, logFile: files.brokerLog,
-      reused: false, resolvedNow: runtime.resolvedNow, elapsedMs: Date.now() - began, mode: DEVELOPMENT_MODE,
+      reused: false, resolvedNow: runtime.resolvedNow, elapsedMs: Date.now() - began, mode: DEVELOPMENT_MODE, ...adminCredentials,
     };
   } finally {
     releaseLock();
@@ -555,7 +571,8 @@ export async function brokerStatus(options: { dir?: string } = {}): Promise<Brok
   const record = readRecord(files);
   const running = !!record?.pid && isBrokerProcess(record.pid, files.serverProperties);
   const brokers = running && record ? [`${BROKER_HOST}:${record.port}`] : [];
-  const ready = running && (await probeMetadata(brokers)) !== undefined;
+  const admin = existsSync(adminCredentialsPath(files.dir)) ? readCredentialsFile(adminCredentialsPath(files.dir)) : null;
+  const ready = running && (await probeMetadata(brokers, 2_000, admin)) !== undefined;
   return {
     dir: files.dir,
     running,
@@ -636,12 +653,33 @@ export function brokerJavaArgs(runtime: KafkaRuntime, files: BrokerFiles, mainCl
 }
 
 /** Formats KRaft storage once (DESIGN.md section 11); an already formatted folder keeps its data. */
-async function formatStorage(java: string, runtime: KafkaRuntime, files: BrokerFiles): Promise<string> {
+async function formatStorage(java: string, runtime: KafkaRuntime, files: BrokerFiles, admin: KafkaCredentials | undefined): Promise<string> {
   const known = readClusterId(files);
   if (known !== undefined) return known;
   const clusterId = await newClusterId(java, runtime, files);
-  await formatWithClusterId(java, runtime, files, clusterId);
+  // KRaft keeps SCRAM credentials in the metadata log: the admin's must exist from the first
+  // start, since the broker authenticates to itself with them (KIP-900 `--add-scram`)
+  const scram = admin ? ['--add-scram', `SCRAM-SHA-256=[name=${admin.username},password=${admin.password}]`] : [];
+  await formatWithClusterId(java, runtime, files, clusterId, scram);
   return clusterId;
+}
+
+/**
+ * The folder's admin credentials when it runs with SASL: read from credentials/ledger-admin.json,
+ * or created when `wantSasl` and the folder is not formatted yet.
+ * @throws LedgerError CONFLICT when SASL is asked of a folder formatted without it
+ */
+function folderAdminCredentials(files: BrokerFiles, wantSasl: boolean): KafkaCredentials | undefined {
+  const path = adminCredentialsPath(files.dir);
+  if (existsSync(path)) return readCredentialsFile(path);
+  if (!wantSasl) return undefined;
+  if (readClusterId(files) !== undefined) {
+    throw new LedgerError('CONFLICT', `the broker folder ${files.dir} was formatted without SASL; use a fresh folder (--dir) for a broker with credentials`, { dir: files.dir });
+  }
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const created = newCredentials(ADMIN_USER);
+  writeCredentialsFile(path, created);
+  return created;
 }
 
 /** A fresh KRaft cluster id from `kafka.tools.StorageTool random-uuid`. */
@@ -655,8 +693,8 @@ export async function newClusterId(java: string, runtime: KafkaRuntime, files: B
 }
 
 /** `StorageTool format -t <id> -c server.properties` (a static quorum: no --standalone). */
-export async function formatWithClusterId(java: string, runtime: KafkaRuntime, files: BrokerFiles, clusterId: string): Promise<void> {
-  const format = await run(java, brokerJavaArgs(runtime, files, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', files.serverProperties]), { timeoutMs: 120_000 });
+export async function formatWithClusterId(java: string, runtime: KafkaRuntime, files: BrokerFiles, clusterId: string, extraArgs: string[] = []): Promise<void> {
+  const format = await run(java, brokerJavaArgs(runtime, files, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', files.serverProperties, ...extraArgs]), { timeoutMs: 120_000 });
   if (format.status !== 0) {
     throw new LedgerError('UNAVAILABLE', `formatting KRaft storage in ${files.logDirs} failed (exit ${format.status ?? format.signal}):\n${lastLines(format.output, LOG_TAIL_LINES)}`);
   }
@@ -675,7 +713,7 @@ export function readClusterId(files: BrokerFiles): string | undefined {
  * Polls with metadata requests until one succeeds.
  * @param onTimeout what the caller does with a broker that timed out, for the message
  */
-async function waitUntilReady(brokers: string[], files: BrokerFiles, alive: () => boolean, timeoutMs: number, pid: number, onTimeout: string): Promise<void> {
+async function waitUntilReady(brokers: string[], files: BrokerFiles, alive: () => boolean, timeoutMs: number, pid: number, onTimeout: string, admin?: KafkaCredentials): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!alive()) {
@@ -687,7 +725,7 @@ async function waitUntilReady(brokers: string[], files: BrokerFiles, alive: () =
       throw new LedgerError('UNAVAILABLE', `the broker (pid ${pid}) exited while starting; last lines of its logs:\n${tail}`, { pid, log: files.brokerLog });
     }
     const remaining = deadline - Date.now();
-    if (remaining > 0 && (await probeMetadata(brokers, Math.min(2_000, Math.max(remaining, 200)))) !== undefined) return;
+    if (remaining > 0 && (await probeMetadata(brokers, Math.min(2_000, Math.max(remaining, 200)), admin ?? null)) !== undefined) return;
     if (Date.now() >= deadline) {
       throw new LedgerError(
         'TIMEOUT',
@@ -770,4 +808,15 @@ export function run(command: string, args: string[], options: { timeoutMs: numbe
       done({ status, signal, output });
     });
   });
+}
+
+/**
+ * Runs Kafka tool classes (ConfigCommand, ...) with the folder's jars and logging, for
+ * kafka/sasl-broker.ts. @throws LedgerError MISSING_PREREQUISITE without java
+ */
+export async function kafkaToolRunner(options: { dir?: string; cacheDir?: string } = {}): Promise<(mainClass: string, args: string[]) => Promise<RunResult>> {
+  const java = requireProgram('java');
+  const runtime = await resolveKafka({ cacheDir: options.cacheDir });
+  const files = brokerFiles(options.dir ?? defaultBrokerDir());
+  return (mainClass, args) => run(java, brokerJavaArgs(runtime, files, mainClass, args), { timeoutMs: 120_000 });
 }

@@ -30,6 +30,9 @@ export const TAG = {
   grantSubject: 'ledger:grant-subject:v1',
   consentSubject: 'ledger:consent-subject:v1',
   trail: 'ledger:trail:v1',
+  /** A read's trail opening, whose hash is its tag (ledger/subject.ts); the public trail index's certificate key (API only). */
+  trailOpening: 'ledger:trail-opening:v1',
+  trailCertificate: 'ledger:trail-certificate:v1',
   /** A department's signed HTTP request (exchange/request-auth.ts; not chain data). */
   request: 'ledger:request:v1',
   /** Node-to-node envelopes (not in DESIGN.md's list: they sign transport, not chain data). */

@@ -54,11 +54,15 @@ const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
  */
 type Entries = Map<string, Bytes | null>;
 
+/**
+ * Node's own latin1 decoder (one code unit per byte, native): about three times cheaper than
+ * String.fromCharCode over the bytes, and the replay converts every staged and every read key.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
 /** One UTF-16 code unit per byte: strings compare as their bytes do (code units 0..255). */
 function latin1(bytes: Bytes): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
-  return s;
+  return latin1Slice.call(bytes, 0, bytes.length);
 }
 
 /** The bytes of a string of code units 0..255 (a prefix, or a staged full key). */
@@ -177,10 +181,20 @@ export class StagedWrites implements KeyReader {
     // batch, whose operations abstract-level and classic-level copy and check one by one.
     // Options per operation cost abstract-level a copy each: none when the database's own are 'view'.
     const options = this.db.keyEncoding().name === 'view' && this.db.valueEncoding().name === 'view' ? undefined : VIEW;
+    // Every key's bytes in one buffer, each key a view of it: one backing store per flush instead
+    // of one per key (hundreds of thousands of small ArrayBuffers were much of the replay's GC).
+    // classic-level copies each key into its native batch as it is added.
+    let total = 0;
+    for (let i = 0; i < keys.length; i++) total += keys[i]!.length;
+    const keyBytes = new Uint8Array(total);
     const batch = this.db.batch();
+    let at = 0;
     for (let i = 0; i < keys.length; i++) {
-      const value = entries.get(keys[i]!) as Bytes | null;
-      const full = asciiBytes(keys[i]!);
+      const k = keys[i]!;
+      const value = entries.get(k) as Bytes | null;
+      for (let j = 0; j < k.length; j++) keyBytes[at + j] = k.charCodeAt(j);
+      const full = keyBytes.subarray(at, at + k.length);
+      at += k.length;
       if (value === null) batch.del(full as never, options as never);
       else batch.put(full as never, value as never, options as never);
     }

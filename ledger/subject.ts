@@ -7,8 +7,11 @@
  *  - a grant names its subject as commitment(id, SHA-256("ledger:grant-subject:v1" || secret ||
  *    u16 len || request id)): a different salt per grant, so two grants of one subject differ;
  *  - a consent likewise with "ledger:consent-subject:v1" and the consent id;
- *  - each read carries a trail tag SHA-256("ledger:trail:v1" || secret || salt) with a fresh
- *    random 32-byte salt that the read event publishes.
+ *  - each read carries a trail tag SHA-256("ledger:trail:v1" || opening) with the opening
+ *    SHA-256("ledger:trail-opening:v1" || secret || salt) under a fresh random 32-byte salt that the
+ *    read event publishes: the tag is a hash of the opening so that the secret's holder can show
+ *    a node the opening of one read (and nothing of the secret) to be served that read's event
+ *    when the node serves reads to no one else (api/routes-trail.ts).
  * Privacy: without the secret, the tags of two reads are independent random-looking values and the
  * grant and consent commitments of one subject are unrelated across grants and consents, so an
  * outsider with the chain cannot link reads of one subject made under different grants; reads
@@ -54,11 +57,21 @@ export function consentSubjectCommitment(subjectId: string, secret: Uint8Array, 
   return commitment(subjectId, consentSubjectSalt(secret, consentId));
 }
 
-/** A read's trail tag (ExchangeRead.subject_commitment) under its fresh salt. */
-export function trailTag(secret: Uint8Array, salt: Uint8Array): Uint8Array {
+/** A read's trail opening under its salt: what the secret's holder shows to be served the read. */
+export function trailOpening(secret: Uint8Array, salt: Uint8Array): Uint8Array {
   checkSecret(secret);
   if (!(salt instanceof Uint8Array) || salt.length !== SALT_LENGTH) throw new LedgerError('BAD_ARGUMENT', `a trail salt is ${SALT_LENGTH} bytes`, {});
-  return taggedHash(TAG.trail, secret, salt);
+  return taggedHash(TAG.trailOpening, secret, salt);
+}
+
+/** The trail tag an opening commits to. */
+export function trailTagOfOpening(opening: Uint8Array): Uint8Array {
+  return taggedHash(TAG.trail, opening);
+}
+
+/** A read's trail tag (ExchangeRead.subject_commitment) under its fresh salt. */
+export function trailTag(secret: Uint8Array, salt: Uint8Array): Uint8Array {
+  return trailTagOfOpening(trailOpening(secret, salt));
 }
 
 /**

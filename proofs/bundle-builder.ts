@@ -18,7 +18,7 @@ import type { StateStore } from '../ledger/state-store.js';
 import { stateKey as stateKeyOf, verifyStateProof } from '../ledger/state-tree-verify.js';
 import { isIdentifier } from '../proto/limits.js';
 import { decode, encode } from '../proto/codec.js';
-import { BundleSubjectType, type CertificateRecord, type ProofBundle } from '../proto/schema.generated.js';
+import { BundleSubjectType, type CertificateRecord, type GrantRecord, type ProofBundle } from '../proto/schema.generated.js';
 import { certificateFromIssue, joinPath } from '../verifier/bundle-compact.js';
 import type { BlockStore } from '../consensus/block-store.js';
 
@@ -94,6 +94,7 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     signerProof: new Uint8Array(0),
     definingHeight: 0n,
     encumbrances: [],
+    granteeProof: new Uint8Array(0),
   };
   if (proven.recordBytes !== null) {
     const record = decodeRecord(type, proven.recordBytes, source.genesis.limits);
@@ -128,6 +129,16 @@ async function buildOnce(source: BundleSource, target: BundleTarget, options: Bu
     if (state.height !== height || !stillAt(header.stateRoot, signer.proof, 'dept', signerId, signer.valueHash)) return undefined;
     bundle.signer = decodeRecord('dept', signer.recordBytes, source.genesis.limits);
     bundle.signerProof = signer.proof;
+    // A grant's grantee by name (issue 17): its department record, proved, unless it is the signer
+    const granteeId = type === 'grant' ? (record as GrantRecord).requesterDepartmentId : '';
+    if (granteeId !== '' && granteeId !== signerId) {
+      const grantee = await state.prove('dept', granteeId);
+      if (grantee.recordBytes !== null) {
+        if (state.height !== height || !stillAt(header.stateRoot, grantee.proof, 'dept', granteeId, grantee.valueHash)) return undefined;
+        bundle.grantee = decodeRecord('dept', grantee.recordBytes, source.genesis.limits);
+        bundle.granteeProof = grantee.proof;
+      }
+    }
   }
   if (options.fromLogSize !== undefined) {
     const from = options.fromLogSize;

@@ -71,6 +71,8 @@ export interface AuditorView {
 export function mountAuditorView(root: HTMLElement, getLang: () => Lang): AuditorView {
   const headers: HeaderMessage[] = [];
   let stats: DepartmentStats[] = [];
+  /** The node refused the counts (401/403: the signed API mode): say why instead of "no data". */
+  let statsRefused = false;
   let checkpoint = '';
   let connected = false;
   let started = false;
@@ -93,6 +95,8 @@ export function mountAuditorView(root: HTMLElement, getLang: () => Lang): Audito
     try {
       const r = await fetch('/v1/stats/departments');
       if (r.ok) stats = parseStats(await r.json());
+      // a node in the signed API mode (issue 22) keeps the counts for the auditor's signed requests
+      statsRefused = r.status === 401 || r.status === 403;
     } catch {
       /* shown as no data */
     }
@@ -171,7 +175,7 @@ export function mountAuditorView(root: HTMLElement, getLang: () => Lang): Audito
     fill(
       byId('stats-body'),
       ...(stats.length === 0
-        ? [h('tr', {}, h('td', { colspan: '4' }, t(lang, 'noData')))]
+        ? [h('tr', {}, h('td', { colspan: '4' }, t(lang, statsRefused ? 'statsNeedAuditor' : 'noData')))]
         : stats.map((s) => h('tr', { 'data-department': s.id }, h('td', {}, s.name ? `${s.name} (${s.id})` : s.id), h('td', {}, s.events), h('td', { class: s.rejections !== '0' ? 'warn' : '' }, s.rejections), h('td', {}, s.accesses)))),
     );
     byId('checkpoint').textContent = checkpoint || t(lang, 'noCheckpoint');

@@ -461,7 +461,8 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     const statusKey: Record<GrantSummary['status'], MessageKey> = { REQUESTED: 'statusRequested', GRANTED: 'statusGranted', DENIED: 'statusDenied', REVOKED: 'statusRevoked' };
     return [
       row(t(lang, 'grantId'), h('code', {}, s.grantId)),
-      row(t(lang, 'grantee'), s.granteeDepartmentId),
+      // the name only when proved (issue 17): a bundle older than the grantee record shows the id alone
+      row(t(lang, 'grantee'), s.granteeName ? `${s.granteeName} (${s.granteeDepartmentId})` : s.granteeDepartmentId),
       row(t(lang, 'grantor'), `${s.grantorName || s.grantorDepartmentId} (${s.grantorDepartmentId})${s.grantorSuspended ? t(lang, 'suspended') : ''}`),
       row(t(lang, 'resource'), s.resourceId),
       row(t(lang, 'purpose'), s.purpose),

@@ -218,37 +218,46 @@ export class ReportFold {
       if (!ok || r === undefined) return;
       r.status = 'revoked';
       count(dept, 'grants_revoked');
-    } else if (b.accessRecorded) {
-      const p = b.accessRecorded;
-      const provider = this.resources.get(p.resourceId)?.source;
-      if (ok && provider === dept) {
-        // a source reading its own data needs no grant; it is recorded, and kept apart
-        count(dept, 'accesses_own_data');
-      } else if (ok) {
-        count(dept, 'accesses_made/total');
-        count(dept, `accesses_made/by_resource/${p.resourceId}`);
-        if (provider !== undefined) {
-          count(provider, 'accesses_served/total');
-          count(provider, `accesses_served/by_resource/${p.resourceId}`);
-          count(provider, `accesses_served/by_reader/${dept}`);
-          count(dept, `accesses_made/by_provider/${provider}`);
-          if (inWindow && this.included(provider)) {
-            const row = this.matrix.get(provider) ?? new Map<string, number>();
-            row.set(dept, (row.get(dept) ?? 0) + 1);
-            this.matrix.set(provider, row);
-          }
-        }
-      } else {
-        // the insider-misuse signals: reads the rules refused, by reason
-        const reasonName = resultName(e.resultCode) ?? `CODE_${e.resultCode}`;
-        count(dept, `accesses_refused/total`);
-        count(dept, `accesses_refused/by_reason/${reasonName}`);
-        if (provider !== undefined) count(provider, `accesses_refused_on_own_data/by_reason/${reasonName}`);
-      }
+    } else if (b.accessRecorded || b.exchangeRead) {
+      // a read the reader recorded (AccessRecorded, signed by the reader), or one the provider's
+      // exchange point served or refused (ExchangeRead, signed by the provider, naming the reader:
+      // issue 21): the same figures, counted once, for the reader and the provider
+      const p = (b.accessRecorded ?? b.exchangeRead)!;
+      const reader = b.exchangeRead ? b.exchangeRead.granteeDepartmentId : dept;
+      this.addRead(p.resourceId, reader, ok, e.resultCode, inWindow, count);
     } else if (b.certificateIssued || b.certificateAmended || b.certificateTransferred || b.certificateRevoked) {
       if (!ok) return;
       const kind = b.certificateIssued ? 'issued' : b.certificateAmended ? 'amended' : b.certificateTransferred ? 'transferred' : 'revoked';
       count(dept, `certificates/${kind}`);
+    }
+  }
+
+  /** One read of `resourceId` by `reader`, served (ok) or refused with `resultCode`. */
+  private addRead(resourceId: string, reader: string, ok: boolean, resultCode: number, inWindow: boolean, count: (department: string, key: string) => void): void {
+    const provider = this.resources.get(resourceId)?.source;
+    if (ok && provider === reader) {
+      // a source reading its own data needs no grant; it is recorded, and kept apart
+      count(reader, 'accesses_own_data');
+    } else if (ok) {
+      count(reader, 'accesses_made/total');
+      count(reader, `accesses_made/by_resource/${resourceId}`);
+      if (provider !== undefined) {
+        count(provider, 'accesses_served/total');
+        count(provider, `accesses_served/by_resource/${resourceId}`);
+        count(provider, `accesses_served/by_reader/${reader}`);
+        count(reader, `accesses_made/by_provider/${provider}`);
+        if (inWindow && this.included(provider)) {
+          const row = this.matrix.get(provider) ?? new Map<string, number>();
+          row.set(reader, (row.get(reader) ?? 0) + 1);
+          this.matrix.set(provider, row);
+        }
+      }
+    } else {
+      // the insider-misuse signals: reads the rules (or the provider's exchange point) refused, by reason
+      const reasonName = resultName(resultCode) ?? `CODE_${resultCode}`;
+      count(reader, `accesses_refused/total`);
+      count(reader, `accesses_refused/by_reason/${reasonName}`);
+      if (provider !== undefined) count(provider, `accesses_refused_on_own_data/by_reason/${reasonName}`);
     }
   }
 

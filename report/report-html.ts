@@ -127,8 +127,10 @@ function barChart(labels: string[], series: Array<{ name: Text; color: string; v
     });
   });
   const legendY = labels.length * rowH + 18;
+  // the legend keeps within the chart's width (four series at 150 ran off its right edge)
+  const legendStep = Math.min(150, Math.floor((barW + 60) / series.length));
   series.forEach((s, j) => {
-    parts.push(`<rect x="${labelW + j * 150}" y="${legendY - 9}" width="10" height="10" fill="${s.color}"/><text x="${labelW + j * 150 + 14}" y="${legendY}">${both(s.name).replace(/<span lang="([^"]+)">/g, '<tspan class="l-$1">').replaceAll('</span>', '</tspan>')}</text>`);
+    parts.push(`<rect x="${labelW + j * legendStep}" y="${legendY - 9}" width="10" height="10" fill="${s.color}"/><text x="${labelW + j * legendStep + 14}" y="${legendY}">${both(s.name).replace(/<span lang="([^"]+)">/g, '<tspan class="l-$1">').replaceAll('</span>', '</tspan>')}</text>`);
   });
   return `<svg class="chart" viewBox="0 0 ${labelW + barW + 60} ${height}" width="100%" role="img">${parts.join('')}</svg>`;
 }
@@ -162,7 +164,8 @@ export function reportHtml(report: SharingReport): string {
   const f = (k: string): number => report.figures[k] ?? 0;
   const names = new Map(report.departments.map((d) => [d.id, d.name]));
   const name = (id: string): string => (names.get(id) ? `${names.get(id)}` : id);
-  const depts = report.departments.map((d) => d.id);
+  // one department's report names its counterparties (the matrix) but has figures for it alone
+  const depts = report.departments.map((d) => d.id).filter((id) => report.window.department === null || id === report.window.department);
   const prefixed = (dept: string, prefix: string): Array<[string, number]> =>
     Object.entries(report.figures).filter(([k]) => k.startsWith(`${dept}/${prefix}`)).map(([k, v]) => [k.slice(dept.length + 1 + prefix.length), v]);
 

@@ -4,6 +4,8 @@
 // deterministic chain under rules version 2 (test/helpers/chain.ts: fixed keys and broker times)
 // with a certificate carrying a mortgage and a seizure, and a transferred one; its genesis as the
 // anchor; one JSON file per case as in test/vectors/proof-bundle/. For independent verifiers.
+// Then (issue 17) a grant whose bundle carries the grantee's department record (fields 18 and 19),
+// in blocks after the certificates' bundles were built, so that those stay as they were.
 // Usage: node scripts/gen-proof-bundle-v2-vectors.mjs
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +20,7 @@ const { verifyBundle } = await import(dist('verifier/bundle-verify.js'));
 const { certificateFromIssue } = await import(dist('verifier/bundle-compact.js'));
 const { eventId } = await import(dist('ledger/hash.js'));
 const { TestChain, bytes32 } = await import(dist('test/helpers/chain.js'));
-const { certIssued } = await import(dist('test/helpers/payloads.js'));
+const { certIssued, grant, request, resource } = await import(dist('test/helpers/payloads.js'));
 const { commitment } = await import(dist('ledger/commitment.js'));
 
 const ENCUMBERED = '11100000MB0000000X:BDC:2026-000500';
@@ -60,5 +62,21 @@ const cases = [
     {},
   ],
 ];
+
+// the grantee by name (issue 17): civil affairs asks the tax bureau, which grants
+const GRANT = 'hh-2026-900';
+await chain.block([w.register('dept.tax', { resourceIds: ['res.tax.income'] }), w.register('dept.civil')]);
+await chain.block([w.event('dept.tax', resource('res.tax.income', 2, ['年收入'])), w.event('dept.civil', request(GRANT, 'res.tax.income', ['年收入']))]);
+await chain.block([w.event('dept.tax', grant(GRANT, ['年收入'], 0n, 1n << 62n))]);
+const grantBundle = await buildProofBundle(source, { kind: 'grant', id: GRANT });
+const grantNow = (await chain.core.blocks.header(chain.height)).blockTimeMs + 1000n;
+cases.push(
+  ['grant-with-grantee', "a grant bundle with the grantee's department record and state proof (fields 18, 19): VALID, the grantee named", grantBundle, { nowMs: grantNow }],
+  ['grant-without-grantee', 'the same grant without fields 18 and 19, as bundles made before them: VALID, the grantee shown by id only', mutate(grantBundle, (b) => {
+    b.grantee = undefined;
+    b.granteeProof = new Uint8Array(0);
+  }), { nowMs: grantNow }],
+  ['mutated-grantee-name', "the grantee's record with its name changed: its state proof does not verify (GRANTEE_PROOF_INVALID)", mutate(grantBundle, (b) => (b.grantee.name = '伪造部门')), { nowMs: grantNow }],
+);
 
 writeBundleVectors({ dir: join(root, 'test', 'vectors', 'proof-bundle-v2'), anchorDescription: 'the genesis (trust anchor, rules version 2) of every case', genesis: chain.genesis, now, cases, verifyBundle, toHex });

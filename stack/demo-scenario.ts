@@ -13,6 +13,8 @@
  * Inputs that depend on the clock (grant windows, the expiring certificate) are computed when the
  * step is first published, never again.
  */
+import { toHex, utf8 } from '../ledger/bytes.js';
+import { sha256 } from '../ledger/hash.js';
 import type { PayloadType } from '../producers/payloads.js';
 
 export interface DemoDepartment {
@@ -24,6 +26,8 @@ export interface DemoDepartment {
   resources: string[];
   /** A court: may seize certificates (查封; rules version 2). */
   seize?: boolean;
+  /** Signs only through the API (stack/demo-verification.ts), never through a demo outbox. */
+  apiOnly?: boolean;
 }
 
 /** The genesis authority of the demo stack (DEFAULT_STACK in stack/local-cluster.ts). */
@@ -35,6 +39,8 @@ export const DEMO_DEPARTMENTS: readonly DemoDepartment[] = [
   { id: 'dept.hrss', name: '市人力资源和社会保障局', nameEn: 'Human resources and social security bureau', certificateTypes: [], resources: ['res.social.insurance'] },
   { id: 'dept.civil', name: '市民政局', nameEn: 'Civil affairs bureau', certificateTypes: [], resources: ['res.civil.subsistence'] },
   { id: 'bank.city', name: '城市商业银行', nameEn: 'City commercial bank', certificateTypes: [], resources: [] },
+  // a second bank, which checks the mortgaged property online before it lends (用证留痕, issue 24)
+  { id: 'bank.rural', name: '农村商业银行', nameEn: 'Rural commercial bank', certificateTypes: [], resources: [], apiOnly: true },
   { id: 'court.intermediate', name: '市中级人民法院', nameEn: 'Intermediate people\'s court', certificateTypes: [], resources: ['res.court.sealed'], seize: true },
   // the auditor: a department with no rights of its own, named auditor in the nodes' configuration (issue 22)
   { id: 'audit.city', name: '市审计局', nameEn: 'City audit bureau', certificateTypes: [], resources: [] },
@@ -63,6 +69,18 @@ export const DEMO_GRANTS = {
   property: 'HH-2026-0001.property',
 } as const;
 
+/**
+ * The household check through the exchange points (issue 21): civil affairs records the household's
+ * consent (申请) and asks for grants bound to the household; the tax bureau and the property
+ * registry grant them; stack/demo-exchange.ts then reads through their exchange points.
+ */
+export const DEMO_CONSENT = 'HH-2026-0002.consent';
+export const DEMO_SUBJECT_GRANTS = {
+  tax: 'HH-2026-0002.tax',
+  property: 'HH-2026-0002.property',
+} as const;
+export const DEMO_EXCHANGE_PURPOSE = '最低生活保障审核：家庭经济状况核对';
+
 /** A certificate id that is never issued: its bundle proves absence (UNKNOWN). */
 export const DEMO_UNKNOWN_CERTIFICATE = '11110105MB0000000X:BDC:2026-999999';
 
@@ -88,6 +106,8 @@ export interface StepContext {
   publicKeyHex(departmentId: string): string;
   /** The certificate's document (standing for the OFD the registry hands out), written by the runner; its digest goes on chain. */
   documentFile(certificateId: string, attributes: Record<string, string>): string;
+  /** The household's subject secret (64 hex), issued to it with its consent and kept in its file (stack/demo.ts). */
+  householdSecretHex(): string;
 }
 
 export interface DemoStep {
@@ -103,6 +123,10 @@ export interface DemoPhase {
   name: string;
   steps: DemoStep[];
 }
+
+/** The demo's consent document (standing for the signed application); only its SHA-256 goes on chain. */
+export const DEMO_CONSENT_DOCUMENT = `最低生活保障申请书及家庭经济状况核对授权书\n申请人身份证号 ${DEMO_HOUSEHOLD_SUBJECT}\n授权市民政局向税务、不动产登记等部门核对本户经济状况。\n`;
+const CONSENT_DOCUMENT_SHA256 = toHex(sha256(utf8(DEMO_CONSENT_DOCUMENT)));
 
 const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -204,10 +228,41 @@ export function demoPhases(): DemoPhase[] {
         { department: 'court.intermediate', type: 'register-seizure', note: 'the court seizes a property (查封)', input: () => ({ certificateId: DEMO_CERTIFICATES.seized, caseNumber: DEMO_SEIZURE_CASE }) },
       ],
     },
+    {
+      // issue 21 (rules version 2): the lawful basis first, then grants that name the household
+      name: 'household check under consent: consent and requests',
+      steps: [
+        {
+          department: 'dept.civil',
+          type: 'record-consent',
+          note: "civil affairs records the household's application and authorisation (申请, 授权核对书)",
+          input: (c) => ({ consentId: DEMO_CONSENT, subject: DEMO_HOUSEHOLD_SUBJECT, subjectSecret: c.householdSecretHex(), documentSha256: CONSENT_DOCUMENT_SHA256, purpose: DEMO_EXCHANGE_PURPOSE, kind: '申请' }),
+        },
+        { department: 'dept.civil', type: 'request-share', note: 'civil affairs asks tax for this household only', input: (c) => ({ requestId: DEMO_SUBJECT_GRANTS.tax, resourceId: 'res.tax.income', purpose: DEMO_EXCHANGE_PURPOSE, fields: ['年收入'], subject: DEMO_HOUSEHOLD_SUBJECT, subjectSecret: c.householdSecretHex() }) },
+        { department: 'dept.civil', type: 'request-share', note: 'civil affairs asks the property registry for this household only', input: (c) => ({ requestId: DEMO_SUBJECT_GRANTS.property, resourceId: 'res.property.owner', purpose: DEMO_EXCHANGE_PURPOSE, fields: ['产权人', '面积'], subject: DEMO_HOUSEHOLD_SUBJECT, subjectSecret: c.householdSecretHex() }) },
+      ],
+    },
+    {
+      name: 'household check under consent: grants',
+      steps: [
+        { department: 'dept.tax', type: 'grant-share', note: 'tax grants the household-bound request (3 uses, 30 days)', input: (c) => ({ requestId: DEMO_SUBJECT_GRANTS.tax, fields: ['年收入'], purpose: DEMO_EXCHANGE_PURPOSE, validFrom: c.nowMs - 60_000, validUntil: c.nowMs + 30 * DAY_MS, maxUses: 3 }) },
+        { department: 'dept.realestate', type: 'grant-share', note: 'the property registry grants the household-bound request (30 days)', input: (c) => ({ requestId: DEMO_SUBJECT_GRANTS.property, fields: ['产权人', '面积'], purpose: DEMO_EXCHANGE_PURPOSE, validFrom: c.nowMs - 60_000, validUntil: c.nowMs + 30 * DAY_MS, maxUses: 3 }) },
+      ],
+    },
   ];
 }
 
-/** Every department that signs a step, the authority first. */
+/** Every department that signs a step, the authority first (not those that sign only through the API). */
 export function demoSigners(): string[] {
-  return [DEMO_AUTHORITY, ...DEMO_DEPARTMENTS.map((d) => d.id)];
+  return [DEMO_AUTHORITY, ...DEMO_DEPARTMENTS.filter((d) => d.apiOnly !== true).map((d) => d.id)];
 }
+
+/**
+ * The demo's online verification (用证留痕, issue 24; stack/demo-verification.ts): the second bank
+ * checks the mortgaged property before lending and so sees the first bank's mortgage (一房多贷).
+ */
+export const DEMO_VERIFICATION = {
+  verifierDepartmentId: 'bank.rural',
+  certificateId: DEMO_CERTIFICATES.mortgaged,
+  purpose: '抵押贷款审查（一房多贷核查）',
+} as const;

@@ -10,51 +10,25 @@
  * (and re-sends whatever Kafka never acknowledged), and the API, when it answers, tells the
  * department's next sequence on chain. Steps already taken are never published again.
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createKafka } from '../kafka/client.js';
 import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
-import { KEY_FILE_EXTENSION, loadKeyFile, writeNewKeyFile, type SigningKey } from '../ledger/key-file.js';
+import { loadKeyFile, writeNewKeyFile, type SigningKey } from '../ledger/key-file.js';
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
-import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_UNKNOWN_CERTIFICATE, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_DEPARTMENTS, DEMO_GRANTS, DEMO_HOUSEHOLD_SUBJECT, DEMO_UNKNOWN_CERTIFICATE, DEMO_VERIFICATION, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { recordDemoVerification, type DemoVerificationResult } from './demo-verification.js';
 import { writeBundle } from '../proofs/bundle-files.js';
 import { chainNextSequence } from './chain-sequence.js';
 import { fetchStatus, type LocalCluster } from './local-cluster.js';
+import { householdSecretFile, runDemoExchange, type DemoExchangeResult } from './demo-exchange.js';
+import { demoLayout, type DemoLayout } from './demo-layout.js';
 
-export interface DemoLayout {
-  root: string;
-  keysDir: string;
-  outboxDir: string;
-  holdersDir: string;
-  documentsDir: string;
-  samplesDir: string;
-  key(departmentId: string): string;
-  salts(certificateId: string): string;
-  document(certificateId: string): string;
-}
-
-/** File-name form of an id (ids may hold ':'). */
-export function fileNameOf(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-export function demoLayout(stackRoot: string): DemoLayout {
-  const root = join(stackRoot, 'demo');
-  return {
-    root,
-    keysDir: join(root, 'keys'),
-    outboxDir: join(root, 'outbox'),
-    holdersDir: join(root, 'holders'),
-    documentsDir: join(root, 'documents'),
-    samplesDir: join(root, 'samples'),
-    key: (d) => join(root, 'keys', `${d}${KEY_FILE_EXTENSION}`),
-    salts: (c) => join(root, 'holders', `${fileNameOf(c)}.salts.json`),
-    document: (c) => join(root, 'documents', `${fileNameOf(c)}.txt`),
-  };
-}
+export { demoLayout, fileNameOf, type DemoLayout } from './demo-layout.js';
 
 /** A sample bundle written for readers, with the verdict the demo expects. */
 export interface SampleBundle {
@@ -86,6 +60,10 @@ export interface DemoResult {
   samples: SampleBundle[];
   /** What could not be written, and why. */
   notes: string[];
+  /** The household check through the exchange points (absent when no node serves the API). */
+  exchange?: DemoExchangeResult;
+  /** The second bank's online verification of the mortgaged property (用证留痕), when a node serves the API. */
+  verification?: DemoVerificationResult;
 }
 
 export interface DemoOptions {
@@ -139,7 +117,7 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
 
   // keys: the stack's authority, and one per department (made on first run, mode 0600)
   const keys = new Map<string, SigningKey>([[DEMO_AUTHORITY, loadKeyFile(cluster.layout.authorityKey)]]);
-  for (const d of demoSigners()) if (d !== DEMO_AUTHORITY) keys.set(d, loadOrCreateKey(layout.key(d)));
+  for (const d of DEMO_DEPARTMENTS) keys.set(d.id, loadOrCreateKey(layout.key(d.id)));
 
   const kafka = createKafka({ brokers: cluster.brokers, clientId: 'ledger-demo' });
   const clients = new Map<string, DepartmentClient>();
@@ -172,6 +150,12 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
         const path = layout.document(id);
         if (!existsSync(path)) writeFileSync(path, `不动产权证书 ${id}\n${Object.entries(attrs).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
         return path;
+      },
+      householdSecretHex: () => {
+        // issued to the household with its consent (a private file, as the holders' salts are)
+        const path = householdSecretFile(layout);
+        if (!existsSync(path)) writeFileSync(path, `${JSON.stringify({ subject: DEMO_HOUSEHOLD_SUBJECT, secret: toHex(new Uint8Array(randomBytes(32))) }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+        return (JSON.parse(readFileSync(path, 'utf8')) as { secret: string }).secret;
       },
     };
     for (const phase of demoPhases()) {
@@ -218,6 +202,8 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
   } finally {
     for (const c of clients.values()) await c.close().catch(() => undefined);
   }
+  // after the demo's clients closed: the exchange points publish through the same outboxes
+  const exchange = apiUrl === undefined ? undefined : await runDemoExchange(cluster, layout, apiUrl, log);
 
   // the expiring certificate: wait until its validity has passed on the reader's clock
   const expiredSalts = layout.salts(DEMO_CERTIFICATES.expired);
@@ -227,8 +213,14 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
     await new Promise((r) => setTimeout(r, expiring - Date.now() + 1000));
   }
 
+  let verification: DemoVerificationResult | undefined;
+  if (apiUrl !== undefined) {
+    verification = await recordDemoVerification(apiUrl, cluster.genesis, keys.get(DEMO_VERIFICATION.verifierDepartmentId)!);
+    log(`  用证留痕: ${verification.verifierDepartmentId} verified ${verification.certificateId} online${verification.recordedNow ? ` (event ${verification.eventId!.slice(0, 16)}…)` : ' (recorded by an earlier run)'}`);
+  }
+
   const result = await writeSamples(cluster, layout, apiUrl);
-  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, ...result };
+  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, ...result, ...(exchange ? { exchange } : {}), ...(verification !== undefined ? { verification } : {}) };
 }
 
 /** The valid-until the demo recorded beside a certificate's salts file when it issued it. */
@@ -344,7 +336,9 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   if (r.apiUrl) {
     // the demo's events are recorded today (record times are the broker's): this year's report
     const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
-    out(`sharing performance report (共享绩效评估报告): ${r.apiUrl}/v1/report?from=${year}-01-01&to=${year}-12-31&format=html`);
+    // the auditor's signed read (the API's signed mode, the default, serves the report to departments and auditors only)
+    out(`sharing performance report (共享绩效评估报告), this year's, as the auditor (in the page: ${r.apiUrl}/#report, or open the file there with --format json):`);
+    out(`  npx ledger report --api ${r.apiUrl} --key ${rel(r.layout.key(DEMO_AUDITOR_ID))} --keyid department/${DEMO_AUDITOR_ID}/1 --from ${year}-01-01 --to ${year}-12-31 --format html --out report-${year}.html`);
   }
   out(`trust anchor (信任锚, the genesis): ${rel(r.anchor.file)}  sha256 ${r.anchor.hash}`);
   out(`holders' salts files: ${rel(r.layout.holdersDir)}   department keys: ${rel(r.layout.keysDir)}`);
@@ -359,11 +353,21 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   // the auditor: over the API while the stack runs, or the full replay on a stopped node's folder
   // (--key/--keyid: the auditor's signed reads, which a stack in the signed API mode requires)
   if (r.apiUrl) out(`  npx ledger audit --api ${r.apiUrl} --genesis ${samples}/trust-anchor.genesis.bin --key ${rel(r.layout.key(DEMO_AUDITOR_ID))} --keyid department/${DEMO_AUDITOR_ID}/1   (while it runs)`);
+  if (r.apiUrl && r.verification) {
+    // 用证留痕 (issue 24): the holder's view of who checked the property online
+    out(`  npx ledger trail --certificate '${r.verification.certificateId}' --api ${r.apiUrl}   (用证留痕: ${r.verification.verifierDepartmentId} checked the mortgaged property online before lending)`);
+  }
   if (r.apiUrl) {
     out('API calls, signed with the demo departments\' keys (README "Who may read what"; bash):');
     for (const l of demoCurlLines(r.apiUrl, r.layout, rel)) out(l);
   }
   out(`  npx ledger audit --data ${rel(r.stackRoot)}   (once stopped: the full audit, replaying every block)`);
+  if (r.exchange && r.apiUrl) {
+    out(`household check through the exchange points (共享交换)${r.exchange.resumed ? ', done by an earlier run' : ''}: every read signed by the source department:`);
+    for (const x of r.exchange.reads) out(`  ${x.source.padEnd(16)} ${x.resourceId.padEnd(20)} ${x.fields.join('、').padEnd(8)} ${x.result.padEnd(16)} block ${x.height}`);
+    out(`the household's own trail (谁查询了我的数据), with its subject secret ${rel(r.exchange.secretFile)}:`);
+    out(`  npx ledger trail --subject-secret ${rel(r.exchange.secretFile)} --api ${r.apiUrl}`);
+  }
   for (const n of r.notes) out(`note: ${n}`);
 }
 

@@ -103,6 +103,8 @@ export interface GrantSummary {
   grantId: string;
   /** The requester: the department the grant is for. */
   granteeDepartmentId: string;
+  /** Its name, proved (the signer's or the bundle's grantee record); '' in a bundle older than the grantee record (issue 17). */
+  granteeName: string;
   grantorDepartmentId: string;
   grantorName: string;
   grantorSuspended: boolean;

@@ -86,6 +86,7 @@ export const REASON = {
   RECORD_PROOF_INVALID: "the record's state proof does not verify against the header's state root",
   ABSENCE_PROOF_INVALID: "the absence proof does not verify against the header's state root",
   SIGNER_PROOF_INVALID: "the signer department's state proof does not verify against the header's state root",
+  GRANTEE_PROOF_INVALID: "the grantee department's state proof does not verify against the header's state root",
   // step 5: record and event
   RECORD_ID_MISMATCH: "the record's id is not the subject id",
   NO_DEFINING_EVENT: 'the record has no defining event',
@@ -215,9 +216,12 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   if (present) {
     if (b.event === undefined) throw new Invalid(reason('MISSING_CONTENT', 'event'));
     if (b.signer === undefined) throw new Invalid(reason('MISSING_CONTENT', 'signer'));
-  } else if (b.signer !== undefined || b.signerProof.length > 0 || b.inclusionPath.length > 0 || b.leafIndex !== 0n || b.definingHeight !== 0n || b.encumbrances.length > 0) {
-    throw new Invalid(reason('UNEXPECTED_CONTENT', 'an absent record has no event, signer or inclusion proof'));
+  } else if (b.signer !== undefined || b.signerProof.length > 0 || b.inclusionPath.length > 0 || b.leafIndex !== 0n || b.definingHeight !== 0n || b.encumbrances.length > 0 || b.grantee !== undefined) {
+    throw new Invalid(reason('UNEXPECTED_CONTENT', 'an absent record has no event, signer, grantee or inclusion proof'));
   }
+  // the grantee's record (issue 17): grant bundles only, and its proof only with it
+  if (kind === 'certificate' && b.grantee !== undefined) throw new Invalid(reason('UNEXPECTED_CONTENT', 'grantee'));
+  if (b.grantee === undefined && b.granteeProof.length > 0) throw new Invalid(reason('UNEXPECTED_CONTENT', 'grantee_proof without grantee'));
   let body: EventBody | undefined;
   let record: CertificateRecord | GrantRecord | undefined = kind === 'certificate' ? b.certificate : b.grant;
   if (b.event !== undefined) {
@@ -305,6 +309,16 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
   const sr = verifyStateProof(header.stateRoot, stateKey('dept', ev.departmentId), recordValueHash(encodeRecord('dept', signer)), b.signerProof);
   if (!sr.ok) throw new Invalid(reason('SIGNER_PROOF_INVALID', `${sr.code}: ${sr.message}`));
   if (signer.departmentId !== ev.departmentId) throw new Invalid(reason('SIGNER_PROOF_INVALID', 'the signer record is of another department'));
+  // the grantee's record, at the state key of the grant's requester (from the proved record, never the bundle)
+  let grantee: DepartmentRecord | undefined;
+  if (b.grantee !== undefined) {
+    const granteeId = (record as GrantRecord).requesterDepartmentId;
+    if (granteeId === ev.departmentId) throw new Invalid(reason('UNEXPECTED_CONTENT', 'grantee: the signer is the grantee'));
+    const gp = verifyStateProof(header.stateRoot, stateKey('dept', granteeId), recordValueHash(encodeRecord('dept', b.grantee)), b.granteeProof);
+    if (!gp.ok) throw new Invalid(reason('GRANTEE_PROOF_INVALID', `${gp.code}: ${gp.message}`));
+    if (b.grantee.departmentId !== granteeId) throw new Invalid(reason('GRANTEE_PROOF_INVALID', 'the grantee record is of another department'));
+    grantee = b.grantee;
+  }
 
   // 5. defining event = bundled event; log position = leaf index; record id and type match
   const recordId = kind === 'certificate' ? (record as CertificateRecord).certificateId : (record as GrantRecord).requestId;
@@ -346,7 +360,7 @@ function run(bundleBytes: Uint8Array, anchorBytes: Uint8Array, options: VerifyOp
     status = certificateStatus(c, options.nowMs);
   } else {
     const gr = record as GrantRecord;
-    result.summary = grantSummary(gr, signer, defSummary);
+    result.summary = grantSummary(gr, signer, grantee, defSummary);
     status = grantStatus(gr, options.nowMs);
   }
 
@@ -589,11 +603,12 @@ function certificateSummary(c: CertificateRecord, signer: DepartmentRecord, defi
   };
 }
 
-function grantSummary(gr: GrantRecord, signer: DepartmentRecord, defining: GrantSummary['definingEvent']): GrantSummary {
+function grantSummary(gr: GrantRecord, signer: DepartmentRecord, grantee: DepartmentRecord | undefined, defining: GrantSummary['definingEvent']): GrantSummary {
   return {
     kind: 'grant',
     grantId: gr.requestId,
     granteeDepartmentId: gr.requesterDepartmentId,
+    granteeName: gr.requesterDepartmentId === signer.departmentId ? signer.name : (grantee?.name ?? ''),
     grantorDepartmentId: gr.grantorDepartmentId,
     grantorName: gr.grantorDepartmentId === signer.departmentId ? signer.name : '',
     grantorSuspended: gr.grantorDepartmentId === signer.departmentId && signer.suspended,

@@ -10,6 +10,11 @@
  *  - audit_events_per_s_per_core: the same divided by the machine's cores (the goal is per core);
  *  - audit_merkle_events_per_s: the merkle level alone (no replay);
  *  - audit_events_per_cpu_s: events / CPU seconds of every thread (the workers' included);
+ *  - audit_cpu_s_per_1e4_events: where those CPU seconds go, per 10^4 events: `main_thread` (the
+ *    block checks' decoding and hashing, and the replay), `other_threads` (the signature workers,
+ *    LevelDB's and the GC's threads), and the replay's share of the main thread by phase (its
+ *    phase times scaled to the main thread's CPU, as the rebuild group's are): what stands
+ *    between the figure and the goal;
  *  - limit_ed25519_verify_per_s: Ed25519 verifications per second on one core (the node backend),
  *    measured in the same run: the full audit verifies one per event.
  */
@@ -23,6 +28,7 @@ import { sha256 } from '../../ledger/hash.js';
 import { utf8 } from '../../ledger/bytes.js';
 import { opsPerSecond } from '../measure.js';
 import { openScratchArea } from '../../replay/scratch-area.js';
+import { mainThreadCpuSeconds, REPLAY_PHASES } from '../../replay/phase-clock.js';
 import { buildBenchChain, tempLevel } from './rebuild.js';
 
 export const auditGroup: BenchGroup = {
@@ -45,10 +51,12 @@ export const auditGroup: BenchGroup = {
       if (!merkle.ok) throw new Error(`the bench chain did not audit cleanly: ${JSON.stringify(merkle.finding)}`);
       const t = performance.now();
       const cpu = process.cpuUsage();
+      const mainStart = mainThreadCpuSeconds();
       const scratch = await openScratchArea(level.path);
       const full = await audit({ source, anchor: chain.genesis, level: 'full', db: chain.db, area: scratch.db, pool }).finally(() => scratch.remove());
       const seconds = (performance.now() - t) / 1000;
       const c = process.cpuUsage(cpu);
+      const mainEnd = mainThreadCpuSeconds();
       if (!full.ok) throw new Error(`the bench chain did not audit cleanly: ${JSON.stringify(full.finding)}`);
       const perSecond = full.events / seconds;
       log(`full audit of ${full.events} events in ${seconds.toFixed(1)} s on ${cores} cores; merkle level ${merkleSeconds.toFixed(1)} s`);
@@ -57,6 +65,7 @@ export const auditGroup: BenchGroup = {
         audit_events_per_s_per_core: Math.round(perSecond / cores),
         audit_merkle_events_per_s: Math.round(merkle.events / merkleSeconds),
         audit_events_per_cpu_s: Math.round(full.events / ((c.user + c.system) / 1e6)),
+        audit_cpu_s_per_1e4_events: cpuBreakdown(full, (c.user + c.system) / 1e6, mainStart === null || mainEnd === null ? null : mainEnd - mainStart, seconds),
         limit_ed25519_verify_per_s: verifyRate(),
       };
     } finally {
@@ -65,6 +74,25 @@ export const auditGroup: BenchGroup = {
     }
   },
 };
+
+/**
+ * CPU seconds per 10^4 events of the full audit (see the module comment). The replay's phases
+ * are main-thread wall times scaled by the main thread's CPU over the audit's wall time (the
+ * replay shares the main thread with the block checks); only `total` where /proc is missing.
+ */
+function cpuBreakdown(full: Awaited<ReturnType<typeof audit>>, processCpu: number, mainCpu: number | null, seconds: number): Record<string, number> {
+  const per = 1e4 / Math.max(1, full.events);
+  const r = (x: number) => Number((x * per).toFixed(3));
+  const out: Record<string, number> = { total: r(processCpu) };
+  if (mainCpu === null) return out;
+  out.main_thread = r(mainCpu);
+  out.other_threads = r(processCpu - mainCpu);
+  if (full.replay !== null && seconds > 0) {
+    const busy = mainCpu / seconds;
+    for (const k of REPLAY_PHASES) out[`replay_${k}`] = r((full.replay.phasesMs[k] / 1000) * busy);
+  }
+  return out;
+}
 
 /** Ed25519 verifications per second on this thread (the node backend, 32-byte messages). */
 function verifyRate(): number {

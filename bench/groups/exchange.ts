@@ -6,7 +6,15 @@
  * grant check on the committed chain -> the source's ExchangeRead published and committed -> data
  * returned.
  *  - exchange_reads_per_s: served reads per second with `concurrency` requests in flight;
- *  - exchange_read_p50_ms / p99_ms: request to data, per read, in that run.
+ *  - exchange_read_p50_ms / p99_ms: request to data, per read, in that run;
+ *  - the same at 256 requests in flight (`..._c256`): a read's time is mostly its wait for the
+ *    block that commits it, which many reads share, so the rate grows with the reads in flight
+ *    until the machine's CPU is the limit (Little's law: rate = in flight / time per read);
+ *  - exchange_nodes_cpu_us_per_read: the three nodes' CPU time per read, together (from their
+ *    status `cpuMicros`), and exchange_point_cpu_us_per_read: this process's (the exchange point,
+ *    its chain view and outbox, and the grantees' request signing), both over the 64-in-flight run.
+ *    Unlike the rates they do not depend on what else the machine runs: 2 cores x 10^6 / (their
+ *    sum + the broker's share) bounds the rate this machine can reach.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,28 +96,47 @@ export const exchangeGroup: BenchGroup = {
       };
       await read(0); // warm up
       const total = quick ? 1_000 : 5_000;
-      const concurrency = 64;
-      const latencies: number[] = [];
       let nextRead = 1;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (nextRead <= total) {
-            const i = nextRead++;
-            const t = performance.now();
-            await read(i);
-            latencies.push(performance.now() - t);
-          }
-        }),
-      );
-      const seconds = (performance.now() - started) / 1000;
-      latencies.sort((a, b) => a - b);
-      log(`exchange: ${total} reads in ${seconds.toFixed(1)} s`);
+      /** `total` reads with `concurrency` in flight: reads per second, p50 and p99 in ms. */
+      const measure = async (concurrency: number) => {
+        const latencies: number[] = [];
+        const last = nextRead + total - 1;
+        const nodesCpu = async () => (await Promise.all(cluster.nodes.map((n) => fetchStatus(n.url)))).reduce((a, x) => a + Number(x?.cpuMicros ?? 0), 0);
+        const nodesCpuAtStart = await nodesCpu();
+        const ownCpuAtStart = process.cpuUsage();
+        const started = performance.now();
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (nextRead <= last) {
+              const i = nextRead++;
+              const t = performance.now();
+              await read(i);
+              latencies.push(performance.now() - t);
+            }
+          }),
+        );
+        const seconds = (performance.now() - started) / 1000;
+        const own = process.cpuUsage(ownCpuAtStart);
+        const nodesCpuUs = (await nodesCpu()) - nodesCpuAtStart;
+        latencies.sort((a, b) => a - b);
+        log(`exchange: ${total} reads in ${seconds.toFixed(1)} s at ${concurrency} in flight`);
+        return {
+          nodesCpuUsPerRead: Math.round(nodesCpuUs / total),
+          ownCpuUsPerRead: Math.round((own.user + own.system) / total),
+          perS: Math.round(total / seconds), p50: Math.round(latencies[Math.floor(latencies.length * 0.5)]!), p99: Math.round(latencies[Math.floor(latencies.length * 0.99)]!) };
+      };
+      const at64 = await measure(64);
+      const at256 = await measure(256);
       return {
-        exchange_reads_per_s: Math.round(total / seconds),
-        exchange_read_p50_ms: Math.round(latencies[Math.floor(latencies.length * 0.5)]!),
-        exchange_read_p99_ms: Math.round(latencies[Math.floor(latencies.length * 0.99)]!),
-        exchange_concurrency: concurrency,
+        exchange_reads_per_s: at64.perS,
+        exchange_read_p50_ms: at64.p50,
+        exchange_read_p99_ms: at64.p99,
+        exchange_concurrency: 64,
+        exchange_nodes_cpu_us_per_read: at64.nodesCpuUsPerRead,
+        exchange_point_cpu_us_per_read: at64.ownCpuUsPerRead,
+        exchange_reads_per_s_c256: at256.perS,
+        exchange_read_p50_ms_c256: at256.p50,
+        exchange_read_p99_ms_c256: at256.p99,
       };
     } finally {
       for (const s of stops) await s().catch(() => undefined);

@@ -27,8 +27,7 @@ import { AUDIT_LEVELS, type AuditFinding, type AuditLevel } from '../../verifier
 import { integerArg, toJsonText } from '../args.js';
 import { openNodeDb, resolveNodePaths } from '../../consensus/node-store.js';
 import { HttpChainSource } from '../../api/client.js';
-import { loadKeyFile } from '../../ledger/key-file.js';
-import type { RequestSigner } from '../../producers/signed-fetch.js';
+import { apiSignerOf } from '../api-signer.js';
 import { openScratchArea } from '../../replay/scratch-area.js';
 import { replayProgressBar } from '../replay-progress.js';
 import { checkPublishedReport, type ReportCheck } from '../../report/report-check.js';
@@ -172,13 +171,7 @@ async function runCompare(opts: AuditCliOptions): Promise<void> {
  */
 async function runOverApi(opts: AuditCliOptions, requested: AuditLevel): Promise<void> {
   if (opts.data !== undefined || opts.nodeDir !== undefined) throw new LedgerError('USAGE', 'give --api URL or --data DIR / --node-dir DIR, not both', {});
-  let signer: RequestSigner | undefined;
-  if (opts.key !== undefined || opts.keyid !== undefined) {
-    if (opts.key === undefined || opts.keyid === undefined) throw new LedgerError('USAGE', '--key and --keyid go together (a node in the signed API mode: the auditor\'s key)', {});
-    const key = loadKeyFile(opts.key);
-    signer = { keyid: opts.keyid, sign: (m) => key.sign(m) };
-  }
-  const source = new HttpChainSource(opts.api!, signer);
+  const source = new HttpChainSource(opts.api!, apiSignerOf(opts));
   const anchor = opts.genesis !== undefined ? readGenesis(opts.genesis) : undefined;
   const level: AuditLevel = requested === 'full' ? 'merkle' : requested;
   const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;

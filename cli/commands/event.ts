@@ -410,7 +410,8 @@ async function publishAction(commandType: PayloadType | undefined, opts: Publish
     await client.close();
   }
   const receipts = await Promise.all(queued.map((q) => q.receipt));
-  const results = opts.wait ? await waitForResults(opts.api!, receipts.map((r) => r.eventId), opts.timeout) : undefined;
+  const reader = { keyid: `department/${opts.department}/${opts.keyVersion}`, sign: (m: Uint8Array) => key.sign(m) };
+  const results = opts.wait ? await waitForResults(opts.api!, receipts.map((r) => r.eventId), opts.timeout, reader) : undefined;
   const events = items.map((it, i) => {
     const result = results?.[i];
     // a salts file only for a certificate event the chain applied: nothing to prove otherwise

@@ -8,9 +8,12 @@ import type { Command } from 'commander';
 import { LedgerError } from '../../errors/ledger-error.js';
 import { EXIT } from '../exit-codes.js';
 import { brokersFromEnv, KAFKA_BROKERS_ENV, probeMetadata } from '../../kafka/client.js';
-import { brokerStatus, defaultBrokerDir, parsePort, resolveBrokers, startBroker, stopBroker, type BrokerInfo } from '../../kafka/provision.js';
+import { brokerStatus, defaultBrokerDir, kafkaToolRunner, parsePort, resolveBrokers, startBroker, stopBroker, type BrokerInfo } from '../../kafka/provision.js';
 import { defaultClusterDir, isClusterDir, kafkaClusterStatus, MAX_CLUSTER_BROKERS, MIN_CLUSTER_BROKERS, startKafkaCluster, stopKafkaCluster, type ClusterInfo, type ClusterStatus } from '../../kafka/cluster.js';
 import { existsSync } from 'node:fs';
+import { KAFKA_CREDENTIALS_ENV, readCredentialsFile } from '../../kafka/credentials.js';
+import { departmentProducerAcls, grantAcls, nodeConsumerAcls } from '../../kafka/acls.js';
+import { addScramUser, adminCredentialsPath } from '../../kafka/sasl-broker.js';
 import { join } from 'node:path';
 import { checkChannelTopic, createChannelTopic, MODE_NOTE, parseTopicMode, validateChannelName, type TopicCheck, type TopicMode } from '../../kafka/topics.js';
 
@@ -30,6 +33,19 @@ function chosenDir(dir: string | undefined): string {
   const single = defaultBrokerDir();
   if (!existsSync(join(single, 'broker.json')) && isClusterDir(defaultClusterDir())) return defaultClusterDir();
   return single;
+}
+
+/**
+ * On a broker folder started with --sasl, the CLI's own clients authenticate as its admin
+ * principal unless LEDGER_KAFKA_CREDENTIALS names other credentials (issue 22).
+ */
+function useFolderAdmin(dir: string): void {
+  const admin = adminCredentialsPath(dir);
+  if (!process.env[KAFKA_CREDENTIALS_ENV] && existsSync(admin)) process.env[KAFKA_CREDENTIALS_ENV] = admin;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, validateChannelName(value)];
 }
 
 function parseBrokerCount(v: string): number {
@@ -89,6 +105,12 @@ function describeStart(info: BrokerInfo): string {
     `  ready in ${seconds(info.elapsedMs)}${info.resolvedNow ? ' (first use: resolved Kafka with Maven into the cache)' : ''}`,
     `  use it: KAFKA_BROKERS=${info.brokers.join(',')}  (other ledger commands find it by --dir)`,
   ];
+  if (info.adminCredentials) {
+    lines.push(
+      `  SASL/SCRAM-SHA-256 with ACLs: admin credentials ${info.adminCredentials} (0600); clients need ${KAFKA_CREDENTIALS_ENV}=<file>`,
+      `  add principals: ledger kafka add-user <department> --channel <channel> --dir ${info.dir}  |  ledger kafka add-user <node> --node --dir ${info.dir}`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -125,8 +147,9 @@ export function registerKafka(program: Command): void {
     .option('--port <port>', 'client port on 127.0.0.1 (default: the last one used, else a free one)', (v) => parsePort(v, '--port'))
     .option('--controller-port <port>', 'KRaft controller port on 127.0.0.1 (default: as --port)', (v) => parsePort(v, '--controller-port'))
     .option('--brokers <n>', `1 (default): one development broker; ${MIN_CLUSTER_BROKERS}..${MAX_CLUSTER_BROKERS}: a local KRaft cluster for production topic settings (ports chosen free, one folder per broker)`, parseBrokerCount)
+    .option('--sasl', 'SASL/SCRAM-SHA-256 and ACLs (a fresh folder only): creates the admin principal ledger-admin; add department and node principals with `ledger kafka add-user`')
     .option('--json', 'print JSON')
-    .action(async (opts: DirOption & { port?: number; controllerPort?: number; brokers?: number }) => {
+    .action(async (opts: DirOption & { port?: number; controllerPort?: number; brokers?: number; sasl?: boolean }) => {
       const external = await externalCluster();
       if (external) {
         print(opts.json, { external: true, brokers: external.brokers, liveBrokers: external.live }, `${KAFKA_BROKERS_ENV} is set: using the existing cluster at ${external.brokers.join(',')} (${external.live} live brokers); nothing to start`);
@@ -139,7 +162,8 @@ export function registerKafka(program: Command): void {
         print(opts.json, cluster, describeCluster(cluster));
         return;
       }
-      const info = await startBroker({ dir: opts.dir, port: opts.port, controllerPort: opts.controllerPort });
+      if (opts.sasl && opts.brokers !== undefined && opts.brokers > 1) throw new LedgerError('BAD_ARGUMENT', '--sasl is for the single broker (not yet for a cluster of --brokers N)');
+      const info = await startBroker({ dir: opts.dir, port: opts.port, controllerPort: opts.controllerPort, sasl: opts.sasl === true });
       print(opts.json, info, describeStart(info));
     });
 
@@ -183,6 +207,7 @@ export function registerKafka(program: Command): void {
         if (!c.ready) process.exitCode = EXIT.FAILED_CHECK;
         return;
       }
+      useFolderAdmin(dir);
       const s = await brokerStatus({ dir });
       const text = s.running
         ? [
@@ -210,6 +235,7 @@ export function registerKafka(program: Command): void {
       validateChannelName(name);
       const givenMode = opts.mode === undefined ? undefined : parseTopicMode(opts.mode);
       const retentionMs = opts.retentionMs === undefined ? undefined : parseRetention(opts.retentionMs);
+      useFolderAdmin(chosenDir(opts.dir));
       const target = resolveBrokers({ dir: chosenDir(opts.dir) });
       const mode = givenMode ?? defaultMode(target.kind);
       const r = await createChannelTopic(target.brokers, name, { mode, retentionMs });
@@ -226,9 +252,33 @@ export function registerKafka(program: Command): void {
     .action(async (name: string, opts: DirOption & { mode?: string }) => {
       validateChannelName(name);
       const givenMode = opts.mode === undefined ? undefined : parseTopicMode(opts.mode);
+      useFolderAdmin(chosenDir(opts.dir));
       const target = resolveBrokers({ dir: chosenDir(opts.dir) });
       const mode = givenMode ?? defaultMode(target.kind);
       const check = await checkChannelTopic(target.brokers, name, mode);
       print(opts.json, check, `ok: ${check.topic} keeps the invariants (${MODE_NOTE[mode]})\n${describeCheck(check)}`);
+    });
+
+  kafka
+    .command('add-user')
+    .argument('<name>', 'Kafka principal name: 1 to 128 characters from A-Z a-z 0-9 . _ -')
+    .description('on a broker started with --sasl: create a SCRAM-SHA-256 principal and its ACLs, a department (--channel, repeatable: may write only those channels) or a node (--node: reads channel topics); writes <dir>/credentials/<name>.json (0600) for LEDGER_KAFKA_CREDENTIALS')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--channel <channel>', 'a channel the department may write (repeat for several)', collect)
+    .option('--node', 'a consensus node: reads channel topics and its consumer groups')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: DirOption & { channel?: string[]; node?: boolean }) => {
+      const channels = opts.channel ?? [];
+      if ((channels.length > 0) === (opts.node === true)) throw new LedgerError('BAD_ARGUMENT', 'give either --channel <channel> (a department, repeatable) or --node, not both and not neither');
+      const dir = chosenDir(opts.dir);
+      const adminPath = adminCredentialsPath(dir);
+      if (!existsSync(adminPath)) throw new LedgerError('BAD_ARGUMENT', `the broker in ${dir} has no SASL (no ${adminPath}): start a fresh folder with \`ledger kafka start --sasl --dir <dir>\``, { dir });
+      const admin = readCredentialsFile(adminPath);
+      const acl = opts.node ? nodeConsumerAcls(name) : departmentProducerAcls(name, channels);
+      const target = resolveBrokers({ dir });
+      const path = await addScramUser({ brokerDir: dir, brokers: target.brokers, admin, username: name, runTool: await kafkaToolRunner({ dir }) });
+      await grantAcls(target.brokers, admin, acl);
+      const role = opts.node ? 'node (reads ledger.* topics)' : `department (writes ${channels.map((c) => `ledger.${c}`).join(', ')})`;
+      print(opts.json, { username: name, credentials: path, role: opts.node ? 'node' : 'department', channels }, `created Kafka user ${name}: ${role}\n  credentials: ${path} (0600; use with ${KAFKA_CREDENTIALS_ENV}=${path})`);
     });
 }

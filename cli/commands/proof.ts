@@ -235,7 +235,7 @@ export function describeResult(r: VerifyResult, maxAge?: bigint | 'none' | undef
     lines.push(`  type ${s.certificateTypeId}, issuer ${s.issuerDepartmentId}${s.issuerName ? ` (${s.issuerName})` : ''}${s.issuerSuspended ? ' [suspended]' : ''}, status ${s.status}${s.revocationReason ? ` (${s.revocationReason})` : ''}`);
     lines.push(`  valid until ${s.validUntilMs === '0' ? 'no expiry' : time(s.validUntilMs)}; attributes ${s.attributeNames.join(', ') || '(none)'}`);
   } else if (s?.kind === 'grant') {
-    lines.push(`  grantee ${s.granteeDepartmentId}, grantor ${s.grantorDepartmentId || '(none)'}, resource ${s.resourceId}, status ${s.status}`);
+    lines.push(`  grantee ${s.granteeDepartmentId}${s.granteeName ? ` (${s.granteeName})` : ''}, grantor ${s.grantorDepartmentId || '(none)'}${s.grantorName ? ` (${s.grantorName})` : ''}, resource ${s.resourceId}, status ${s.status}`);
     lines.push(`  fields ${s.grantedFields.join(', ') || '(none)'}; window ${time(s.validFromMs)} .. ${time(s.validUntilMs)}; uses ${s.uses}${s.usesLeft === null ? ' (no limit)' : `, ${s.usesLeft} left`}`);
   }
   if (r.header !== undefined) {

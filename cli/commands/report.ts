@@ -20,6 +20,7 @@ import type { SharingReport } from '../../report/report-fold.js';
 import { reportHtml } from '../../report/report-html.js';
 import { reportWindow } from '../../report/report-window.js';
 import type { ChainSource } from '../../verifier/audit-source.js';
+import { apiSignerOf } from '../api-signer.js';
 import { integerArg, toJsonText } from '../args.js';
 
 export const REPORT_FORMATS = ['html', 'json', 'csv'] as const;
@@ -30,6 +31,8 @@ interface ReportCliOptions {
   nodeDir?: string;
   genesis?: string;
   api?: string;
+  key?: string;
+  keyid?: string;
   from?: string;
   to?: string;
   department?: string;
@@ -49,10 +52,10 @@ export function renderReport(report: SharingReport, format: (typeof REPORT_FORMA
  * Opens the chain the options name (a node's folder or its API), runs `fn` over it, and closes it.
  * Shared with `ledger audit --report`.
  */
-export async function withChainSource<T>(opts: { data?: string; node: number; nodeDir?: string; genesis?: string; api?: string }, fn: (source: ChainSource) => Promise<T>): Promise<T> {
+export async function withChainSource<T>(opts: { data?: string; node: number; nodeDir?: string; genesis?: string; api?: string; key?: string; keyid?: string }, fn: (source: ChainSource) => Promise<T>): Promise<T> {
   if (opts.api !== undefined) {
     if (opts.data !== undefined || opts.nodeDir !== undefined) throw new LedgerError('USAGE', 'give --api URL or --data DIR / --node-dir DIR, not both', {});
-    return fn(new HttpChainSource(opts.api));
+    return fn(new HttpChainSource(opts.api, apiSignerOf(opts)));
   }
   const { nodeDir, genesisFile } = resolveNodePaths(opts);
   const genesis = loadGenesis(new Uint8Array(readFileSync(genesisFile)));
@@ -73,6 +76,8 @@ export function registerReport(program: Command): void {
     .option('--node-dir <dir>', "a node's own folder (instead of --data)")
     .option('--genesis <file>', 'the genesis file (default: <data>/genesis.bin)')
     .option('--api <url>', "a running node's API instead of a data folder")
+    .option('--key <file>', 'with --api on a node in the signed API mode: the auditor department\'s key file (README "Who may read what")')
+    .option('--keyid <id>', 'with --key: department/<id>/<key version>')
     .option('--from <date>', 'first day counted (YYYY-MM-DD, China Standard Time)')
     .option('--to <date>', 'last day counted (inclusive)')
     .option('--department <id>', "only this department's figures")

@@ -15,8 +15,8 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-/** `log`: where the API's log lines go (default: stderr). */
-export async function startTestApi(chain: TestChain, opts: { log?: (line: string) => void; access?: ApiAccess } = {}): Promise<TestApi> {
+/** `log`: where the API's log lines go (default: stderr); `readerDir`: serve the reader page from there (default: none). */
+export async function startTestApi(chain: TestChain, opts: { log?: (line: string) => void; access?: ApiAccess; readerDir?: string } = {}): Promise<TestApi> {
   const api: Api = createApi(
     {
       genesis: chain.genesis,
@@ -35,7 +35,7 @@ export async function startTestApi(chain: TestChain, opts: { log?: (line: string
       status: () => ({ phase: 'consuming' }),
     },
     // the open local mode unless a test asks for the production mode (test/unit/api-auth.test.ts)
-    { access: opts.access ?? { mode: 'open-loopback' }, readerDir: null, log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)) },
+    { access: opts.access ?? { mode: 'open-loopback' }, readerDir: opts.readerDir ?? null, log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)) },
   );
   const server = createServer(api.app);
   api.attach(server);

@@ -105,13 +105,13 @@ export class World {
     return { body, signature: signEd25519(opts.seed ?? k.seed, eventId(body)) };
   }
 
-  /** A DepartmentRegistered by the authority, key version 1 from seedOf(`${id}#1`). */
-  register(id: string, rights: Partial<Rights> = {}, by = AUTHORITY): SignedEvent {
+  /** A DepartmentRegistered by the authority, key version 1 from seedOf(`${id}#1`); its name is its id unless given. */
+  register(id: string, rights: Partial<Rights> = {}, by = AUTHORITY, name = id): SignedEvent {
     this.keys.set(id, { seed: seedOf(`${id}#1`), version: 1 });
     return this.event(by, {
       departmentRegistered: {
         departmentId: id,
-        name: id,
+        name,
         publicKey: this.publicKey(id, 1),
         rights: { certificateTypeIds: rights.certificateTypeIds ?? [], resourceIds: rights.resourceIds ?? [], govern: rights.govern ?? false, seize: rights.seize ?? false },
       },

@@ -18,7 +18,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockStore } from '../../consensus/block-store.js';
 import { demoLayout, type SampleBundle } from '../../stack/demo.js';
-import { DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_GRANTS, DEMO_SEIZURE_CASE, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
+import { householdSecretFile } from '../../stack/demo-exchange.js';
+import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_CONSENT, DEMO_EXCHANGE_PURPOSE, DEMO_GRANTS, DEMO_SUBJECT_GRANTS, DEMO_SEIZURE_CASE, DEMO_VERIFICATION, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { createKafka } from '../../kafka/client.js';
 import { brokerStatus, startBroker } from '../../kafka/provision.js';
@@ -33,7 +34,7 @@ import { resultName } from '../../ledger/result-codes.js';
 import { StateStore, type AnyDb } from '../../ledger/state-store.js';
 import { decode } from '../../proto/codec.js';
 import { CertificateStatus, EncumbranceKind, GrantStatus } from '../../proto/schema.generated.js';
-import { launchChromium } from '../helpers/browser.js';
+import { hanCharacters, launchChromium, missingGlyphs } from '../helpers/browser.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
 import { seedOf } from '../helpers/world.js';
@@ -44,6 +45,11 @@ let data: string;
 const env: NodeJS.ProcessEnv = { ...process.env };
 delete env.KAFKA_BROKERS;
 const STEPS = demoPhases().reduce((n, p) => n + p.steps.length, 0);
+/** The household check's reads through the exchange points (stack/demo-exchange.ts): two served, one refused. */
+const EXCHANGE_READS = 3;
+/** The second bank's online verification through the API (stack/demo-verification.ts). */
+const VERIFICATIONS = 1;
+const TAX_STEPS = demoPhases().flatMap((p) => p.steps).filter((s) => s.department === 'dept.tax').length;
 let first: ReturnType<typeof runCli>;
 
 beforeAll(() => {
@@ -80,12 +86,21 @@ describe('ledger demo --once', () => {
     expect(statSync(layout.holdersDir).mode & 0o777).toBe(0o700);
     for (const cert of Object.values(DEMO_CERTIFICATES)) expect(statSync(layout.salts(cert)).mode & 0o777, cert).toBe(0o600);
     expect(first.stdout).toContain(`npx ledger audit --data ${data}`);
+    // 用证留痕 (issue 24): the second bank's online check, and how the holder sees it
+    expect(first.stdout).toContain(`用证留痕: ${DEMO_VERIFICATION.verifierDepartmentId} verified ${DEMO_VERIFICATION.certificateId} online (event `);
+    expect(first.stdout).toContain(`npx ledger trail --certificate '${DEMO_VERIFICATION.certificateId}' --api http://`);
+    // the household check through the exchange points (issue 21), and how to see the household's trail
+    expect(first.stdout).toMatch(/civil affairs reads the income through the tax exchange point: served, 1 row\(s\), recorded in block \d+ signed by dept\.tax/);
+    expect(first.stdout).toMatch(/civil affairs reads the property through the registry exchange point: served, 1 row\(s\), recorded in block \d+ signed by dept\.realestate/);
+    expect(first.stdout).toMatch(/without naming the consent: refused \(CONSENT_MISSING\) before any data left/);
+    expect(first.stdout).toContain(`npx ledger trail --subject-secret ${householdSecretFile(layout)} --api http://127.0.0.1:`);
+    expect(statSync(householdSecretFile(layout)).mode & 0o777).toBe(0o600);
   });
 
   it('the stopped demo passes the full audit (every block replayed)', () => {
     const r = runCli(['audit', '--data', data, '--json']);
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, level: 'full', events: STEPS, findings: [] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, level: 'full', events: STEPS + EXCHANGE_READS + VERIFICATIONS, findings: [] });
   });
 
   it('a second run resumes: nothing is published again', { timeout: 400_000 }, () => {
@@ -93,6 +108,7 @@ describe('ledger demo --once', () => {
     expect(again.status, `${again.stdout}\n${again.stderr}`).toBe(0);
     expect(again.stdout).toContain('resumed the stack');
     expect(again.stdout).toContain(`published 0 event(s), ${STEPS} already on chain from an earlier run`);
+    expect(again.stdout).toContain(`用证留痕: ${DEMO_VERIFICATION.verifierDepartmentId} verified ${DEMO_VERIFICATION.certificateId} online (recorded by an earlier run)`);
   });
 
   it('the chain holds every demo event with the fate the scenario means', async () => {
@@ -109,9 +125,16 @@ describe('ledger demo --once', () => {
           fates.push({ dept: body.departmentId, seq: body.sequence, kind, code: resultName(e.resultCode)! });
         }
       }
-      expect(fates).toHaveLength(STEPS);
+      // every step, the exchange reads, and the second bank's online verification through the API (用证留痕)
+      expect(fates).toHaveLength(STEPS + EXCHANGE_READS + VERIFICATIONS);
+      expect(fates.filter((f) => f.kind === 'certificateVerified')).toEqual([{ dept: DEMO_VERIFICATION.verifierDepartmentId, seq: 1n, kind: 'certificateVerified', code: 'OK' }]);
       const notOk = fates.filter((f) => f.code !== 'OK');
-      expect(notOk).toEqual([{ dept: 'bank.city', seq: 1n, kind: 'accessRecorded', code: 'GRANT_REQUIRED' }]);
+      expect(notOk).toEqual([
+        { dept: 'bank.city', seq: 1n, kind: 'accessRecorded', code: 'GRANT_REQUIRED' },
+        // the exchange read without the consent: the tax bureau's third read-or-step after its demo steps
+        { dept: 'dept.tax', seq: BigInt(TAX_STEPS + 2), kind: 'exchangeRead', code: 'CONSENT_MISSING' },
+      ]);
+      expect(fates.filter((f) => f.kind === 'exchangeRead').map((f) => `${f.dept} ${f.code}`)).toEqual(['dept.tax OK', 'dept.realestate OK', 'dept.tax CONSENT_MISSING']);
 
       const state = await StateStore.open(db as unknown as AnyDb);
       const cert = async (id: string) => (await state.getRecord('cert', id))!;
@@ -186,6 +209,12 @@ describe('ledger demo --once', () => {
     const c = cluster;
     await waitFor(async () => (await Promise.all(c.nodes.map((n) => fetchStatus(n.url)))).every((st) => st?.phase === 'consuming'), { what: 'the resumed nodes consuming', timeoutMs: 120_000 });
     const url = c.nodes[0]!.url;
+    // the holder's view of the online check (用证留痕), as the demo's output says
+    const trail = runCli(['trail', '--certificate', DEMO_VERIFICATION.certificateId, '--api', url, '--json']);
+    expect(trail.status, trail.stderr).toBe(0);
+    expect((JSON.parse(trail.stdout) as { verifications: Array<Record<string, unknown>> }).verifications).toEqual([
+      expect.objectContaining({ verifierDepartmentId: DEMO_VERIFICATION.verifierDepartmentId, purpose: DEMO_VERIFICATION.purpose, resultName: 'OK', inclusion: expect.objectContaining({ verified: true }) }),
+    ]);
     browser = await launchChromium();
     const page: Page = await browser.newPage({ viewport: { width: 1100, height: 1300 } });
     const errors: string[] = [];
@@ -255,6 +284,25 @@ describe('ledger demo --once', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=verdict]')?.getAttribute('data-verdict') === 'INVALID');
     expect(await page.getByTestId('reasons').textContent()).toContain('授权未涵盖所需字段');
 
+    // the citizen's trail (谁查询了我的数据, issue 21): the household's secret file lists exactly its
+    // three reads, the refused one as refused, each inclusion proof checked in the browser
+    await page.goto(`${url}/#trail`);
+    await page.setInputFiles('[data-testid=trail-secret]', householdSecretFile(layout));
+    await page.waitForFunction(() => document.querySelector('[data-testid=trail-status]')?.getAttribute('data-state') === 'done', undefined, { timeout: 60_000 });
+    expect(await page.getByTestId('trail-status').textContent()).toBe('共 3 条关于您的数据查询记录');
+    const trailRows = async () => page.locator('[data-testid=trail] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(1).map((td) => td.textContent)));
+    expect(await trailRows()).toEqual([
+      ['dept.civil', 'dept.tax', 'res.tax.income: 年收入', DEMO_EXCHANGE_PURPOSE, `${DEMO_SUBJECT_GRANTS.tax} / ${DEMO_CONSENT}`, '已提供', expect.stringMatching(/^已核验 · 区块高度 \d+$/)],
+      ['dept.civil', 'dept.realestate', 'res.property.owner: 产权人、面积', DEMO_EXCHANGE_PURPOSE, `${DEMO_SUBJECT_GRANTS.property} / ${DEMO_CONSENT}`, '已提供', expect.stringMatching(/^已核验 · 区块高度 \d+$/)],
+      ['dept.civil', 'dept.tax', 'res.tax.income: 年收入', DEMO_EXCHANGE_PURPOSE, `${DEMO_SUBJECT_GRANTS.tax} / -`, '已拒绝 (CONSENT_MISSING)', expect.stringMatching(/^已核验 · 区块高度 \d+$/)],
+    ]);
+    await page.screenshot({ path: join(shots, 'reader-trail.png'), fullPage: true });
+    await page.click('#lang');
+    expect(await page.getByTestId('trail-status').textContent()).toBe('3 reads about you');
+    expect((await trailRows())[2]!.slice(5, 7)).toEqual(['refused (CONSENT_MISSING)', expect.stringMatching(/^verified · Block height \d+$/)]);
+    await page.screenshot({ path: join(shots, 'reader-trail-en.png'), fullPage: true });
+    await page.click('#lang');
+
     // the auditor view: the last blocks, per-department counts (the bank's access without a grant), the checkpoint
     await page.goto(`${url}/#auditor`);
     await page.waitForFunction(() => document.querySelector('[data-testid=stream-status]')?.textContent === '已连接');
@@ -263,7 +311,8 @@ describe('ledger demo --once', () => {
     const bank = await page.locator('[data-testid=stats] tr[data-department="bank.city"] td').allTextContents();
     expect(bank).toEqual(['城市商业银行 (bank.city)', '1', '1', '1']);
     const civil = await page.locator('[data-testid=stats] tr[data-department="dept.civil"] td').allTextContents();
-    expect(civil.slice(1)).toEqual(['7', '0', '3']);
+    // 7 steps of the first household check, then the consent and two household-bound requests (issue 21)
+    expect(civil.slice(1)).toEqual(['10', '0', '3']);
     await page.waitForFunction(() => (document.querySelector('[data-testid=checkpoint]')?.textContent ?? '').startsWith('ledger/'));
     const top = Number(await page.locator('[data-testid=headers] tr[data-height]').first().getAttribute('data-height'));
     // the chain grows: one more event (the authority registers an auditor's department) shows up live
@@ -283,6 +332,48 @@ describe('ledger demo --once', () => {
     await page.waitForFunction((h) => Number(document.querySelector('[data-testid=headers] tr[data-height]')?.getAttribute('data-height')) > h, top, { timeout: 60_000 });
     await page.waitForFunction(() => document.querySelector('[data-testid=stats] tr[data-department="dept.audit"]') !== null, undefined, { timeout: 30_000 });
     await page.screenshot({ path: join(shots, 'reader-auditor.png'), fullPage: true });
+
+    // the demo's sharing performance report (issue 25): this year's (record times are the broker's,
+    // so every demo event falls today), as `npm start` prints it; figures written from the scenario
+    const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+    const report = (await (await fetch(`${url}/v1/report?from=${year}-01-01&to=${year}-12-31`)).json()) as { figures: Record<string, number> };
+    expect(report.figures).toMatchObject({
+      // tax, social insurance, property; then tax and property for the one household under its consent (issue 21)
+      'dept.civil/requests_made/total': 5,
+      'dept.civil/requests_made/granted': 4,
+      'dept.civil/requests_made/revoked': 1, // social insurance revoked its grant when the check was done
+      // three recorded by civil affairs, two served to it through the exchange points (issue 21)
+      'dept.civil/accesses_made/total': 5,
+      'dept.civil/accesses_refused/by_reason/CONSENT_MISSING': 1, // the exchange read naming no consent
+      'bank.city/accesses_refused/by_reason/GRANT_REQUIRED': 1, // the bank's read without a grant
+      'dept.realestate/accesses_served/total': 3, // civil affairs under its grant and through the exchange point, the court's public notice
+      'dept.tax/accesses_served/total': 2, // civil affairs under its grant, then through the exchange point
+      'dept.tax/catalogue/versions_published': 1,
+      'dept.realestate/certificates/issued': 6,
+      'dept.realestate/certificates/transferred': 1,
+      'dept.realestate/certificates/revoked': 1,
+      'court.intermediate/catalogue/registered/NOT_SHARED': 1,
+    });
+    // the report view of the reader page shows it, then the printable document goes to PDF
+    await page.goto(`${url}/#report`);
+    await page.fill('#report-from', `${year}-01-01`);
+    await page.fill('#report-to', `${year}-12-31`);
+    await page.click('[data-testid=report-compute]');
+    const framed = page.frameLocator('#report-frame');
+    await framed.locator('section.dept').first().waitFor();
+    expect(await framed.locator('section.dept h2').allInnerTexts()).toContain('城市商业银行 bank.city');
+    await page.screenshot({ path: join(shots, 'reader-report.png') }); // the form and the report's top: the whole is pages long
+    const print = await browser.newPage({ viewport: { width: 794, height: 1123 } });
+    await print.goto(`${url}/v1/report?from=${year}-01-01&to=${year}-12-31&format=html`);
+    const han = hanCharacters(await print.locator('body').innerText());
+    expect(han.length).toBeGreaterThan(50);
+    expect(await missingGlyphs(print, [...han, '\u{10FFFC}'])).toEqual(['\u{10FFFC}']);
+    await print.emulateMedia({ media: 'print' });
+    const pdf = await print.pdf({ format: 'A4', printBackground: true });
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    writeFileSync(join(data, 'report-demo.pdf'), pdf); // beside the data: docs/ keeps the picture of page 1
+    await print.screenshot({ path: join(shots, 'report-demo-page1.png'), clip: { x: 0, y: 0, width: 794, height: 1123 } });
+    await print.close();
     expect(errors).toEqual([]);
     await c.stop();
     cluster = undefined;
@@ -307,11 +398,45 @@ describe('ledger demo --once', () => {
       const page = await fetch(`${url}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script src="reader.js"></script>');
-      // the auditor over the API, as the demo suggests, with the demo's trust anchor
+      // the sharing report's address, as printed, gives the printable report
+      // the sharing report, as printed: the auditor's signed read through `ledger report`
+      expect(out).toContain(`(in the page: ${url}/#report, or open the file there with --format json)`);
+      const reportLine = /npx ledger (report --api \S+ --key \S+ --keyid \S+ --from \S+ --to \S+ --format html --out )(\S+)/.exec(out)!;
+      const reportFile = join(data, reportLine[2]!);
+      const reportRun = runCli([...reportLine[1]!.trim().split(' '), reportFile]);
+      expect(reportRun.status, reportRun.stderr).toBe(0);
+      expect(readFileSync(reportFile, 'utf8')).toContain('<h1><span lang="zh-CN">政务信息资源共享绩效评估报告</span>');
+      expect((await fetch(`${url}/v1/report?from=2026-01-01&to=2026-12-31`)).status).toBe(401); // unsigned
+      // npm start runs the API in the signed mode (issue 22): unsigned reads of a department's
+      // records are refused, and the curl lines it prints (ledger sign-request) work for a
+      // department and for the auditor
+      expect(out).toContain('API: signed requests (RFC 9421)');
+      const curls = [...out.matchAll(/U='([^']+)'; curl -s -H @<\(npx ledger sign-request --key (\S+) --keyid (\S+) "\$U"\) "\$U"/g)];
+      expect(curls.map((m) => m[3])).toEqual(['department/dept.civil/1', `department/${DEMO_AUDITOR_ID}/1`, `department/${DEMO_AUDITOR_ID}/1`]);
+      for (const [, u, key, keyid] of curls) {
+        expect((await fetch(u!)).status, `unsigned ${u}`).toBe(401);
+        const signed = runCli(['sign-request', '--key', key!, '--keyid', keyid!, u!]);
+        expect(signed.status, signed.stderr).toBe(0);
+        const fields = Object.fromEntries(signed.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+        const answer = await fetch(u!, { headers: fields });
+        expect(answer.status, `${keyid} ${u}: ${await answer.clone().text()}`).toBe(200);
+      }
+      // the auditor over the API, as the demo suggests (signed with the auditor's key), with the demo's trust anchor
       expect(out).toContain(`npx ledger audit --api ${url} --genesis `);
-      const audit = runCli(['audit', '--api', url, '--genesis', join(demoLayout(data).samplesDir, 'trust-anchor.genesis.bin'), '--json']);
+      const auditorKey = demoLayout(data).key(DEMO_AUDITOR_ID);
+      const audit = runCli(['audit', '--api', url, '--genesis', join(demoLayout(data).samplesDir, 'trust-anchor.genesis.bin'), '--key', auditorKey, '--keyid', `department/${DEMO_AUDITOR_ID}/1`, '--json']);
       expect(audit.status, `${audit.stdout}${audit.stderr}`).toBe(0);
       expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true, findings: [] });
+      // the household's trail, as the demo prints it: exactly its three reads, each with a proof
+      expect(out).toContain(`npx ledger trail --subject-secret ${householdSecretFile(demoLayout(data))} --api ${url}`);
+      const trail = runCli(['trail', '--subject-secret', householdSecretFile(demoLayout(data)), '--api', url, '--json']);
+      expect(trail.status, `${trail.stdout}${trail.stderr}`).toBe(0);
+      const reads = (JSON.parse(trail.stdout) as { reads: Array<Record<string, unknown> & { inclusion?: { verified: boolean } }> }).reads;
+      expect(reads.map((r) => [r.granteeDepartmentId, r.sourceDepartmentId, r.resourceId, (r.fields as string[]).join(','), r.grantId, r.consentId, r.resultName, r.inclusion?.verified])).toEqual([
+        ['dept.civil', 'dept.tax', 'res.tax.income', '年收入', DEMO_SUBJECT_GRANTS.tax, DEMO_CONSENT, 'OK', true],
+        ['dept.civil', 'dept.realestate', 'res.property.owner', '产权人,面积', DEMO_SUBJECT_GRANTS.property, DEMO_CONSENT, 'OK', true],
+        ['dept.civil', 'dept.tax', 'res.tax.income', '年收入', DEMO_SUBJECT_GRANTS.tax, '', 'CONSENT_MISSING', true],
+      ]);
       // publishing to the running stack as the README shows (issue 17): --data finds the stack's
       // broker and API, and the department's demo key and outbox, so the numbers continue the demo's
       const salts = join(data, 'cli-issued.salts.json');

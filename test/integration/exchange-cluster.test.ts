@@ -18,11 +18,11 @@ import { requestRead } from '../../exchange/exchange-client.js';
 import { READ_PATH } from '../../exchange/exchange-point.js';
 import { signRequest } from '../../exchange/request-auth.js';
 import { scanTrail } from '../../exchange/trail-scan.js';
-import { toHex, utf8 } from '../../ledger/bytes.js';
+import { fromHex, toHex, utf8 } from '../../ledger/bytes.js';
 import { buildSignedEvent } from '../../ledger/event.js';
 import { sha256 } from '../../ledger/hash.js';
 import { loadKeyFile, SigningKey, writeNewKeyFile } from '../../ledger/key-file.js';
-import { consentSubjectCommitment, grantSubjectCommitment, trailTag } from '../../ledger/subject.js';
+import { consentSubjectCommitment, grantSubjectCommitment, trailOpening, trailTag } from '../../ledger/subject.js';
 import { encode } from '../../proto/codec.js';
 import type { EventBody } from '../../proto/schema.generated.js';
 import { runCliAsync } from '../helpers/cli.js';
@@ -193,7 +193,17 @@ async function scenario(): Promise<void> {
     [pastUses.eventId, 'dept.tax', 'res.tax.income', 'GRANT_EXHAUSTED'],
   ]);
   expect(trail.every((e) => e.inclusion?.verified === true && e.granteeDepartmentId === 'dept.civil')).toBe(true);
-  expect((await scanTrail(api, NEIGHBOUR_SECRET, { proofs: false })).map((e) => e.eventId)).toEqual([neighbour.eventId, selfRead.eventId]);
+  expect((await scanTrail(api, NEIGHBOUR_SECRET)).map((e) => e.eventId)).toEqual([neighbour.eventId, selfRead.eventId]);
+  // the public trail index shows a read's place, salt and tag and nothing else; its event is served
+  // only for its opening (the neighbour's opening of the household's read is the 404 of no event)
+  const index = (await (await fetch(`${api}/v1/trail/index`)).json()) as { entries: Array<Record<string, string>> };
+  const t1Entry = index.entries.find((e) => e.eventId === t1.eventId)!;
+  expect(Object.keys(t1Entry).sort()).toEqual(['eventId', 'height', 'kind', 'logPosition', 'salt', 'tag']);
+  const t1Salt = fromHex(t1Entry.salt!);
+  expect(t1Entry.tag).toBe(toHex(trailTag(HOUSEHOLD_SECRET, t1Salt)));
+  expect((await fetch(`${api}/v1/trail/events/${t1.eventId}?opening=${toHex(trailOpening(NEIGHBOUR_SECRET, t1Salt))}`)).status).toBe(404);
+  expect((await fetch(`${api}/v1/trail/events/${t1.eventId}?opening=${toHex(trailTag(HOUSEHOLD_SECRET, t1Salt))}`)).status).toBe(404);
+  expect((await fetch(`${api}/v1/trail/events/${t1.eventId}?opening=${toHex(trailOpening(HOUSEHOLD_SECRET, t1Salt))}`)).status).toBe(200);
 
   // an outsider with the chain alone: the subject fields of two reads of the household differ
   const a = (await event(t1.eventId)).body.exchangeRead as unknown as Record<string, string>;

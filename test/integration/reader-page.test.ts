@@ -31,6 +31,7 @@ import { requireProgram } from '../../stack/prerequisites.js';
 import { CHROMIUM_ARGS, launchChromium } from '../helpers/browser.js';
 import { bytes32, TestChain } from '../helpers/chain.js';
 import { certIssued, grant, request, resource } from '../helpers/payloads.js';
+import { AUTHORITY } from '../helpers/world.js';
 import { tempDir } from '../helpers/temp.js';
 import { attachWitnessed } from '../../proofs/bundle-witnessed.js';
 import { testWitness, witnessedNote } from '../helpers/witnesses.js';
@@ -72,7 +73,7 @@ beforeAll(async () => {
   await chain.block([w.event('dept.realestate', { certificateRevoked: { certificateId: 'BDC:revoked', reason: '注销登记' } })]);
   // a data-share grant that its data source (the tax bureau) revoked (issue 17: the page must say the
   // data source revoked it, never a 签发机关, which issues certificates)
-  await chain.block([w.register('dept.tax', { resourceIds: ['res.tax.income'] }), w.register('dept.civil')]);
+  await chain.block([w.register('dept.tax', { resourceIds: ['res.tax.income'] }), w.register('dept.civil', {}, AUTHORITY, '市民政局')]);
   await chain.block([w.event('dept.tax', resource('res.tax.income', 2, ['年收入']))]);
   await chain.block([w.event('dept.civil', request('hh-revoked', 'res.tax.income', ['年收入']))]);
   await chain.block([w.event('dept.tax', grant('hh-revoked', ['年收入'], 0n, chain.now + 365n * 86_400_000n))]);
@@ -234,6 +235,8 @@ describe('the reader page', () => {
     expect(advice).toBe('该共享授权已被数据来源部门撤销，不可再使用。');
     expect(advice).not.toContain('签发机关');
     expect(await page.getByTestId('summary').textContent()).toContain('hh-revoked');
+    // the grantee by name (issue 17): its record is proved in the bundle
+    expect(await page.getByTestId('summary').textContent()).toContain('被授权部门市民政局 (dept.civil)');
     await page.click('#lang');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     expect(await page.locator('p.advice').textContent()).toBe('The data source revoked this grant: it may no longer be used.');

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../stack/package-info.js';
-import { launchChromium } from '../helpers/browser.js';
+import { hanCharacters, launchChromium, missingGlyphs } from '../helpers/browser.js';
 import { startTestApi, type TestApi } from '../helpers/api-server.js';
 import { TestChain } from '../helpers/chain.js';
 import { FROM_DATE, REPORT_EXPECTED_FIGURES, seedReportChain, TO_DATE } from '../helpers/report-chain.js';
+import { seedReportYearChain, YEAR_FROM_DATE, YEAR_TO_DATE } from '../helpers/report-year-chain.js';
 import { tempDir } from '../helpers/temp.js';
 
 const tmp = tempDir('report-browser');
@@ -61,25 +62,9 @@ describe('the report page in Chromium', () => {
   it('every Chinese glyph comes from a font (none is the missing-glyph box)', async () => {
     const page = await browser.newPage();
     await page.goto(url());
-    const text = await page.locator('body').innerText();
-    const han = [...new Set([...text].filter((c) => /\p{Script=Han}/u.test(c)))];
+    const han = hanCharacters(await page.locator('body').innerText());
     expect(han.length).toBeGreaterThan(50);
-    // Draw each character and an unassigned code point (which every font lacks: the box) in the
-    // page's font; a character drawn exactly like the box has no glyph.
-    const missing = await page.evaluate((chars) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 40;
-      canvas.height = 40;
-      const g = canvas.getContext('2d')!;
-      g.font = `32px ${getComputedStyle(document.body).fontFamily}`;
-      const draw = (c: string) => {
-        g.clearRect(0, 0, 40, 40);
-        g.fillText(c, 2, 32);
-        return Array.from(g.getImageData(0, 0, 40, 40).data).join(',');
-      };
-      const box = draw('\u{10FFFD}');
-      return chars.filter((c) => draw(c) === box);
-    }, [...han, '\u{10FFFC}']);
+    const missing = await missingGlyphs(page, [...han, '\u{10FFFC}']);
     // the planted unassigned character is caught; every Chinese one is drawn
     expect(missing).toEqual(['\u{10FFFC}']);
     await page.close();
@@ -97,6 +82,36 @@ describe('the report page in Chromium', () => {
     const shot = join(shots, 'report-page1.png');
     await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 794, height: 1123 } });
     expect(existsSync(shot)).toBe(true);
+    await page.close();
+  });
+});
+
+describe('a year of record times (the picture of a yearly report)', () => {
+  let year: TestApi;
+  beforeAll(async () => {
+    const chain = await TestChain.create();
+    await seedReportYearChain(chain);
+    year = await startTestApi(chain);
+  }, 180_000);
+  afterAll(async () => {
+    await year?.stop();
+  });
+
+  it("prints the year's report with every chart filled and every glyph drawn; pages 1 and 2 as a screenshot", async () => {
+    const page = await browser.newPage({ viewport: { width: 794, height: 1123 } });
+    await page.goto(`${year.base}/v1/report?from=${YEAR_FROM_DATE}&to=${YEAR_TO_DATE}&format=html`);
+    await page.emulateMedia({ media: 'print' });
+    // six departments ranked; the time to decide spread over all four bars (hours to over a month)
+    expect(await page.locator('table').nth(1).locator('tbody tr').count()).toBe(6);
+    const decisions = page.locator('svg.chart').nth(1);
+    for (const bucket of ['1 天内', '1–7 天', '7–30 天', '30 天以上']) expect(await decisions.locator('tspan', { hasText: bucket }).count()).toBe(1);
+    expect(await decisions.locator('rect[width="0"]').count()).toBeLessThan(await decisions.locator('rect').count() / 2);
+    const han = hanCharacters(await page.locator('body').innerText());
+    expect(await missingGlyphs(page, han)).toEqual([]);
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, 'report-year-pages1-2.png'), fullPage: true, clip: { x: 0, y: 0, width: 794, height: 2246 } });
     await page.close();
   });
 });

@@ -10,13 +10,14 @@ const nodeSha = (...parts: Uint8Array[]) => {
 };
 
 describe('domain-separated hashing (DESIGN.md section 4)', () => {
-  it('has the 13 tags of the design plus the peer-envelope tag and the data subject\'s three (issue 21), each distinct', () => {
+  it('has the 13 tags of the design plus the peer-envelope tag and the data subject\'s three (issue 21) and the trail opening and certificate key, each distinct', () => {
     expect(Object.values(TAG).sort()).toEqual(
       [
         'ledger:genesis:v1', 'ledger:event:v1', 'ledger:header:v1', 'ledger:vote:v1', 'ledger:ttc:v1', 'ledger:records:v1', 'ledger:result:v1',
         'ledger:commit:v1', 'ledger:attr:v1', 'ledger:smt-key:v1', 'ledger:smt-leaf:v1', 'ledger:smt-node:v1', 'ledger:record:v1',
         'ledger:peer:v1',
         'ledger:grant-subject:v1', 'ledger:consent-subject:v1', 'ledger:trail:v1', 'ledger:request:v1',
+        'ledger:trail-opening:v1', 'ledger:trail-certificate:v1',
       ].sort(),
     );
   });
@@ -31,7 +32,7 @@ describe('domain-separated hashing (DESIGN.md section 4)', () => {
   });
   it('tagged hashes of the same bytes under different tags differ', () => {
     const seen = new Set(Object.values(TAG).map((t) => toHex(taggedHash(t, utf8('x')))));
-    expect(seen.size).toBe(18);
+    expect(seen.size).toBe(20);
   });
 });
 

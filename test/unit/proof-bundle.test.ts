@@ -543,3 +543,44 @@ describe('malformed input never throws and is never VALID', () => {
     expect(codes(verifyBundle('x' as unknown as Uint8Array, anchor, { nowMs: now }))).toEqual(['MALFORMED']);
   });
 });
+
+describe("the grantee by name (issue 17): its department record, proved, in grant bundles", () => {
+  it('names the grantee from its proved record; an older bundle without it still verifies and shows the id', async () => {
+    const bytes = await build('grant', ACTIVE_GRANT);
+    const b = dec(bytes);
+    // the grant's defining event is the grantor's ShareGranted: the grantee's record travels beside the signer's
+    expect(b.grantee?.departmentId).toBe('dept.civil');
+    expect(b.granteeProof.length).toBeGreaterThan(0);
+    const r = verify(bytes);
+    expect(r.verdict).toBe('VALID');
+    expect(r.summary).toMatchObject({ kind: 'grant', granteeDepartmentId: 'dept.civil', granteeName: 'dept.civil', grantorName: 'dept.tax' });
+    // a pending request's defining event is the grantee's own: its name comes from the signer record
+    const pending = dec(await build('grant', PENDING_GRANT));
+    expect([pending.grantee, pending.granteeProof.length]).toEqual([undefined, 0]);
+    expect(verify(enc(pending)).summary).toMatchObject({ granteeName: 'dept.civil' });
+    // a bundle made before the grantee record (no fields 18 and 19)
+    const old = verify(enc({ ...b, grantee: undefined, granteeProof: new Uint8Array(0) }));
+    expect(old.verdict).toBe('VALID');
+    expect(old.summary).toMatchObject({ granteeDepartmentId: 'dept.civil', granteeName: '' });
+  });
+
+  it('refuses a grantee record that is not proved, not the grant\'s, or where it does not belong', async () => {
+    const b = dec(await build('grant', ACTIVE_GRANT));
+    const invalid = (x: ProofBundle, code: string) => {
+      const r = verify(enc(x));
+      expect(r.verdict).toBe('INVALID');
+      expect(codes(r)[0]).toBe(code);
+    };
+    const proof = new Uint8Array(b.granteeProof);
+    proof[proof.length - 1] = proof[proof.length - 1]! ^ 1;
+    invalid({ ...b, granteeProof: proof }, 'GRANTEE_PROOF_INVALID');
+    invalid({ ...b, grantee: { ...b.grantee!, name: '伪造部门' } }, 'GRANTEE_PROOF_INVALID');
+    // another department's record with its own valid proof: not at the requester's state key
+    invalid({ ...b, grantee: b.signer, granteeProof: b.signerProof }, 'GRANTEE_PROOF_INVALID');
+    invalid({ ...b, grantee: undefined }, 'UNEXPECTED_CONTENT');
+    const cert = dec(await build('certificate', EXPIRING));
+    invalid({ ...cert, grantee: b.grantee, granteeProof: b.granteeProof }, 'UNEXPECTED_CONTENT');
+    const pending = dec(await build('grant', PENDING_GRANT));
+    invalid({ ...pending, grantee: pending.signer, granteeProof: pending.signerProof }, 'UNEXPECTED_CONTENT');
+  });
+});
