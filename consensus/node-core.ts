@@ -92,7 +92,7 @@ export class NodeCore {
     }
     const { blocks, merkle, state } = await openNodeStores(options.db, options.genesis);
     const core = new this(
-      { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, yieldAfterVote: false, earlyMarkers: true, ...options },
+      { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, yieldAfterVote: false, earlyMarkers: true, markersWhileVoting: true, ...options },
       blocks,
       merkle,
       state,
@@ -649,17 +649,22 @@ export class NodeCore {
 
   /**
    * Cut when there is enough to cut (issue 19), not only after the batch timeout: once the pending
-   * block includes an event, no vote of this node is outstanding and it has folded every record
-   * the broker reported, waiting longer only adds latency, so it posts TTC(h) at once. While a vote
-   * is outstanding the next block gathers what arrives (its marker follows the commit), so blocks
-   * grow with the load instead of shrinking to one event each (a restarted or wiped node catches
-   * up block by block); under saturation they fill to max_events.
+   * block includes an event and this node has folded every record the broker reported, waiting
+   * longer only adds latency, so it posts TTC(h) at once, also while the cut under h awaits its
+   * quorum (markersWhileVoting). Records that arrive after the marker wait for the next height,
+   * which is cut only after h commits, so a block spans about one vote round trip of arrivals and
+   * blocks grow with the load instead of shrinking to one event each (a restarted or wiped node
+   * catches up block by block); under saturation they fill to max_events.
    * One early marker per height, by one node (earlyPosterOf); onTick re-posts after the batch timeout. Markers only
    * decide *when* a cut happens through the log, so block bytes stay those of DESIGN.md section 8.
    */
   private postEarlyMarker(out: CoreOutput[]): void {
     if (!this.opts.earlyMarkers || this.pendingReadyToCut || this.queue.length > 0) return;
-    if (this.phase !== 'consuming') return;
+    // While h awaits its quorum, the pending block is h + 1 (pipelining): its marker's round trip
+    // through Kafka overlaps h's vote round trip and commit (markersWhileVoting), so h + 1 is cut
+    // the moment h commits instead of one marker round trip later.
+    const votedWithNext = this.phase === 'voted' && this.cut !== undefined && this.opts.markersWhileVoting;
+    if (this.phase !== 'consuming' && !votedWithNext) return;
     const p = this.pending;
     if (p === undefined || p.firstIncludedAtMs === undefined || p.markerPostedAtMs !== undefined) return;
     // one node per height posts early (round robin), so that the log carries one marker per block

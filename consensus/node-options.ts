@@ -51,13 +51,21 @@ export interface NodeCoreOptions {
   yieldAfterVote?: boolean;
   /**
    * Post a time-to-cut marker for the pending height as soon as it includes an event, no vote is
-   * outstanding and every record the broker has is folded (the queue is empty and the fetch's high
+   * outstanding (see markersWhileVoting) and every record the broker has is folded (the queue is empty and the fetch's high
    * watermark reached), instead of only once the genesis batch timeout has passed (default true;
    * one node per height, round robin: node-core.ts `earlyPosterOf`). When to post a marker is each node's own affair (DESIGN.md section
    * 8): the cut function, and so every block's bytes, is unchanged; the batch timeout stays the
    * fallback (a lost marker is posted again after it).
    */
   earlyMarkers?: boolean;
+  /**
+   * With `earlyMarkers`, also post the next height's early marker while this node's cut awaits its
+   * quorum (default true): the marker's round trip through Kafka then overlaps the vote round trip
+   * and the commit instead of following them, and the next block is ready to cut the moment the
+   * one under it commits. Blocks still span about one vote round trip of arrivals, not one event.
+   * Only *when* a marker is posted changes (DESIGN.md section 8): block bytes stay those of the log.
+   */
+  markersWhileVoting?: boolean;
   /** Where durations of the commit path's stages go (consensus/stage-timings.ts); measuring only. */
   timings?: StageSink;
 }

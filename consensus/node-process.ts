@@ -242,6 +242,8 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
    * votes) so that folding resumes without waiting for the clock.
    */
   let continueScheduled = false;
+  /** The last records input given to the core (the consumer hands it the next only after it). */
+  let recordsHandled: Promise<unknown> = Promise.resolve();
   function routeAndContinue(outs: CoreOutput[]): void {
     route(outs);
     if (continueScheduled || stopped || !core.hasFoldableRecords) return;
@@ -280,14 +282,15 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000, restartOnFailure: async () => false },
     });
     consumer = c;
-    c.on(c.events.CRASH, (ev: { payload: { error: Error; restart: boolean } }) => {
-      log(`consumer stopped: ${ev.payload.error.message}; starting a new one`);
+    const restart = (e: Error) => {
+      log(`consumer stopped: ${e.message}; starting a new one`);
       if (!stopped && consumer === c) {
         consumer = undefined;
         void c.disconnect().catch(() => undefined);
         setTimeout(() => startConsumerUntilRunning(core.status.nextOffset), 500);
       }
-    });
+    };
+    c.on(c.events.CRASH, (ev: { payload: { error: Error; restart: boolean } }) => restart(ev.payload.error));
     try {
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
@@ -306,6 +309,11 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
           if (batch.highWatermark !== undefined) highWatermark = BigInt(batch.highWatermark);
           latency.onRecords(records, Date.now());
           if (DEBUG) log(`batch ${batch.firstOffset()}..${batch.lastOffset()} (${records.length} records), core at ${core.status.nextOffset} ${core.status.phase}`);
+          // At most one records input in the core at a time, but not awaited here: kafkajs issues
+          // its next fetch only when this returns, so the fetch (and the broker's wait for new
+          // records) overlaps the fold of this batch instead of following it (issue 19:
+          // kafka_to_consume included the previous batch's fold, cut and vote fsync).
+          await recordsHandled;
           // Backpressure by holding the batch (with heartbeats) until the core wants more: simpler
           // and safer than kafkajs pause/resume, which can drop or skip prefetched batches.
           while (!core.wantsRecords && !stopped && consumer === c) {
@@ -314,7 +322,11 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
           }
           if (records.length > 0 && consumer === c) {
             const hw = batch.highWatermark;
-            routeAndContinue(await core.handle({ kind: 'records', records, ...(hw !== undefined && /^\d+$/.test(hw) ? { highWatermark: BigInt(hw) } : {}) }));
+            const handled = core.handle({ kind: 'records', records, ...(hw !== undefined && /^\d+$/.test(hw) ? { highWatermark: BigInt(hw) } : {}) });
+            recordsHandled = handled.catch(() => undefined);
+            // a failed records input restarts the consumer from the core's offset, as a batch
+            // that threw inside kafkajs did when it was awaited here
+            feed(handled.catch((e: Error) => (restart(e), [])));
           }
           await heartbeat();
         },
