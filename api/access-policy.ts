@@ -152,6 +152,8 @@ export const ROUTE_POLICY: Readonly<Record<string, RoutePolicy>> = {
   'get /v1/resources/{resourceId}': CATALOGUE,
   'get /v1/departments': CATALOGUE,
   'get /v1/departments/{departmentId}': CATALOGUE,
+  'get /v1/certificate-types': CATALOGUE,
+  'get /v1/certificate-types/{certificateTypeId}': CATALOGUE,
   // records a department is party to
   'get /v1/certificates': { roles: ['department', 'auditor'], scope: ownCertificates },
   'get /v1/certificates/{certificateId}': { roles: ['department', 'auditor'], scope: certificateIssuer },

@@ -197,6 +197,32 @@ export function recordRoutes(ctx: ApiContext): RouteSpec[] {
     },
     {
       method: 'get',
+      path: '/v1/certificate-types',
+      tag: 'catalogue',
+      summary: 'the catalogue\'s certificate types by name (issue 24): BDC = 不动产权证书, by id',
+      params: [...pageParams],
+      responses: { '200': pageResponse('certificate types `{ certificateTypeId, name, definingEvent }`') },
+      handler: async (req, res) => {
+        res.json(pageJson(await Q.certificateTypes(pageOf(queryOf(req.query, ['limit', 'cursor'])))));
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/certificate-types/{certificateTypeId}',
+      tag: 'catalogue',
+      summary: 'one certificate type as the catalogue names it',
+      params: [idParam('certificateTypeId', 'certificate type code (e.g. BDC)')],
+      responses: { '200': jsonObject('{ certificateTypeId, name, definingEvent }') },
+      handler: async (req, res) => {
+        queryOf(req.query, []);
+        const id = parse(identifier, req.params.certificateTypeId, 'certificateTypeId');
+        const t = await Q.certificateType(id);
+        if (t === undefined) throw new LedgerError('NOT_FOUND', `no certificate type ${id} in the catalogue`, { certificateTypeId: id });
+        res.json(toJson(t));
+      },
+    },
+    {
+      method: 'get',
       path: '/v1/departments/{departmentId}',
       tag: 'departments',
       summary: 'one department: rights, suspension, next sequence, keys by version (activation, retirement, compromise log positions)',

@@ -116,11 +116,12 @@ export const PAYLOAD_NUMBER: Readonly<Record<PayloadCase, number>> = {
   seizureRegistered: 56,
   seizureLifted: 57,
   certificateVerified: 58,
+  certificateTypeRegistered: 59,
 };
 const PAYLOAD_BY_NUMBER = new Map<number, PayloadCase>(Object.entries(PAYLOAD_NUMBER).map(([k, v]) => [v, k as PayloadCase]));
 
-const SUBJECT_NUMBER: Readonly<Record<StateType, number>> = { dept: 1, resource: 2, grant: 3, cert: 4, consent: 5 };
-const SUBJECT_BY_NUMBER: readonly (StateType | undefined)[] = [undefined, 'dept', 'resource', 'grant', 'cert', 'consent'];
+const SUBJECT_NUMBER: Readonly<Record<StateType, number>> = { dept: 1, resource: 2, grant: 3, cert: 4, consent: 5, ctype: 6 };
+const SUBJECT_BY_NUMBER: readonly (StateType | undefined)[] = [undefined, 'dept', 'resource', 'grant', 'cert', 'consent', 'ctype'];
 
 // ---------------------------------------------------------------------------------------------
 // What the tables hold, decoded

@@ -20,7 +20,7 @@
  * BAD_ARGUMENT; an absent record is `undefined`, not an error.
  */
 import { isIdentifier } from '../proto/limits.js';
-import { ShareType, GrantStatus, type CertificateRecord, type DefiningEvent, type DepartmentKey, type DepartmentRecord, type GrantRecord, type ResourceRecord } from '../proto/schema.generated.js';
+import { ShareType, GrantStatus, type CertificateRecord, type CertificateTypeRecord, type DefiningEvent, type DepartmentKey, type DepartmentRecord, type GrantRecord, type ResourceRecord } from '../proto/schema.generated.js';
 import { toHex, tryFromHex, utf8 } from './bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { idPrefix, keyAt, prefixEnd } from './projection-records.js';
@@ -401,6 +401,20 @@ export class Queries {
   async departments(page: PageRequest = {}): Promise<Page<DepartmentView>> {
     return this.scan(this.state.records, STATE_PREFIX('dept'), page, async (es) =>
       this.requireAll('department', await this.records('dept', es.map(([k]) => new TextDecoder().decode(k).slice('dept/'.length)))).map(departmentView),
+    );
+  }
+
+  /** One certificate type as the catalogue names it (issue 24), or undefined. */
+  async certificateType(id: string): Promise<CertificateTypeRecord | undefined> {
+    checkId('certificateTypeId', id);
+    const [t] = await this.records('ctype', [id]);
+    return t;
+  }
+
+  /** Every named certificate type, by id bytes. */
+  async certificateTypes(page: PageRequest = {}): Promise<Page<CertificateTypeRecord>> {
+    return this.scan(this.state.records, STATE_PREFIX('ctype'), page, async (es) =>
+      this.requireAll('certificate type', await this.records('ctype', es.map(([k]) => new TextDecoder().decode(k).slice('ctype/'.length)))),
     );
   }
 

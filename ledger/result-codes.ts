@@ -68,6 +68,8 @@ export const RESULT_CODES = {
   ENCUMBRANCE_NOT_FOUND: { code: 54, doc: 'no current mortgage or seizure of that rank on the certificate' },
   NOT_SEIZING_COURT: { code: 55, doc: 'only the court that registered a seizure lifts it' },
   TOO_MANY_ENCUMBRANCES: { code: 56, doc: 'a certificate holds at most max_list_entries current encumbrances' },
+  // the catalogue's certificate types (ledger/rules/certificate-types.ts), rules version 2
+  CERT_TYPE_NAME_MISMATCH: { code: 57, doc: "an issued certificate's type name is not the catalogue's name of its type (or the type has none)" },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ResultName = keyof typeof RESULT_CODES;

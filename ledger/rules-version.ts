@@ -18,6 +18,8 @@ export function needsRulesV2(body: EventBody): boolean {
     body.seizureRegistered !== undefined ||
     body.seizureLifted !== undefined ||
     body.certificateVerified !== undefined ||
+    body.certificateTypeRegistered !== undefined ||
+    (body.certificateIssued !== undefined && body.certificateIssued.certificateTypeName !== '') ||
     body.departmentRegistered?.rights?.seize === true ||
     // issue 21: the exchange point's reads, consent, and a request that names its subject
     body.consentRecorded !== undefined ||

@@ -34,6 +34,7 @@ import { consentRecorded } from './rules/consent.js';
 import { exchangeRead } from './rules/exchange.js';
 import { resourceRegistered, resourceUpdated, resourceVersionPublished } from './rules/catalogue.js';
 import { certificateAmended, certificateIssued, certificateRevoked, certificateTransferred } from './rules/certificates.js';
+import { certificateTypeRegistered } from './rules/certificate-types.js';
 import { certificateVerified, mortgageRegistered, mortgageReleased, seizureLifted, seizureRegistered } from './rules/encumbrances.js';
 import { needsRulesV2 } from './rules-version.js';
 import type { RuleContext } from './rules/context.js';
@@ -119,6 +120,7 @@ const PAYLOADS = [
   'seizureRegistered',
   'seizureLifted',
   'certificateVerified',
+  'certificateTypeRegistered',
 ] as const satisfies readonly PayloadCase[];
 
 function payloadOf(body: EventBody): PayloadCase {
@@ -152,6 +154,7 @@ function runRule(ctx: RuleContext, body: EventBody): ResultCode {
   if (body.seizureRegistered) return seizureRegistered(ctx, body.seizureRegistered);
   if (body.seizureLifted) return seizureLifted(ctx, body.seizureLifted);
   if (body.certificateVerified) return certificateVerified(ctx, body.certificateVerified);
+  if (body.certificateTypeRegistered) return certificateTypeRegistered(ctx, body.certificateTypeRegistered);
   throw new LedgerError('INTERNAL', 'unknown payload');
 }
 
@@ -168,6 +171,7 @@ function subjectOf(body: EventBody): { type: StateType; id: string } | undefined
   const x = body.exchangeRead;
   if (x) return x.grantId !== '' ? { type: 'grant', id: x.grantId } : { type: 'resource', id: x.resourceId };
   if (body.consentRecorded) return { type: 'consent', id: body.consentRecorded.consentId };
+  if (body.certificateTypeRegistered) return { type: 'ctype', id: body.certificateTypeRegistered.certificateTypeId };
   const c =
     body.certificateIssued ??
     body.certificateAmended ??
@@ -194,6 +198,7 @@ function directKeys(body: EventBody, out: Set<string>): void {
     if (body.exchangeRead.consentId !== '') out.add(recordKey('consent', body.exchangeRead.consentId));
   }
   if (body.mortgageRegistered) out.add(recordKey('dept', body.mortgageRegistered.creditorDepartmentId));
+  if (body.certificateIssued && body.certificateIssued.certificateTypeName !== '') out.add(recordKey('ctype', body.certificateIssued.certificateTypeId));
 }
 
 type Decoded = { ok: true; body: EventBody; id: Uint8Array } | { ok: false; reason: DropReason };

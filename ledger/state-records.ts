@@ -17,6 +17,7 @@ import {
   type DepartmentRecord,
   type Encumbrance,
   type Genesis,
+  type CertificateTypeRecord,
   type GrantRecord,
   type ResourceRecord,
 } from '../proto/schema.generated.js';
@@ -31,6 +32,7 @@ export const RECORD_MESSAGE = {
   grant: 'GrantRecord',
   cert: 'CertificateRecord',
   consent: 'ConsentRecord',
+  ctype: 'CertificateTypeRecord',
 } as const;
 
 export interface RecordTypes {
@@ -39,6 +41,7 @@ export interface RecordTypes {
   grant: GrantRecord;
   cert: CertificateRecord;
   consent: ConsentRecord;
+  ctype: CertificateTypeRecord;
 }
 export type RecordOf<T extends StateType> = RecordTypes[T];
 export type AnyRecord = RecordTypes[StateType];
@@ -64,6 +67,8 @@ export function recordId<T extends StateType>(type: T, record: RecordOf<T>): str
       return (record as GrantRecord).requestId;
     case 'consent':
       return (record as ConsentRecord).consentId;
+    case 'ctype':
+      return (record as CertificateTypeRecord).certificateTypeId;
     default:
       return (record as CertificateRecord).certificateId;
   }
@@ -158,6 +163,7 @@ export function issuedCertificateRecord(issuerDepartmentId: string, p: Certifica
     status: CertificateStatus.CERTIFICATE_ISSUED,
     revocationReason: '',
     definingEvent: defining,
+    certificateTypeName: p.certificateTypeName,
     encumbrances,
     previousHolderCommitment: new Uint8Array(0),
     transferredAtMs: 0n,

@@ -30,7 +30,7 @@ import { TAG, tagBytes, taggedHash } from './hash.js';
 import { sha256Into } from './sha256-into.js';
 
 /** The record types the state tree holds (DESIGN.md section 9). */
-export const STATE_TYPES = ['dept', 'resource', 'grant', 'cert', 'consent'] as const;
+export const STATE_TYPES = ['dept', 'resource', 'grant', 'cert', 'consent', 'ctype'] as const;
 export type StateType = (typeof STATE_TYPES)[number];
 
 export const HASH_LENGTH = 32;

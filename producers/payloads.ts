@@ -6,6 +6,7 @@
  * (fresh 32-byte salts), certificate attributes become a salted RFC 9162 tree, and the salts go
  * to a file the holder keeps (DESIGN.md section 5, "The holder's salts file").
  */
+import { CERTIFICATE_TYPE_NAME_MAX_BYTES } from '../ledger/rules/certificate-types.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
@@ -89,7 +90,8 @@ export const PAYLOAD_SCHEMAS = {
   'record-access': z.object({ resourceId: id, grantId: id.optional(), fields: list(text).min(1), purpose: text, subject: z.string().min(1), subjectSalt: hex32.optional(), recordCount: u64.default(1n) }).strict(),
   'record-consent': z.object({ consentId: id, subject: z.string().min(1), subjectSecret: hex32, ...documentDigest, purpose: text.default(''), kind: text.default('') }).strict(),
   // validUntil left out: no expiry (valid_until_ms 0, DESIGN.md section 9), e.g. a 不动产权证书 (issue 17)
-  'issue-certificate': z.object({ certificateId: id, certificateTypeId: id, holder: z.string().min(1), attributes: attributesInput, ...documentDigest, validUntil: time.optional() }).strict(),
+  // certificateTypeName: the catalogue's name of the type (register-certificate-type), shown to readers
+  'issue-certificate': z.object({ certificateId: id, certificateTypeId: id, certificateTypeName: text.optional(), holder: z.string().min(1), attributes: attributesInput, ...documentDigest, validUntil: time.optional() }).strict(),
   'amend-certificate': z.object({ certificateId: id, attributes: attributesInput, ...documentDigest, validUntil: time, reason: text.default('') }).strict(),
   'transfer-certificate': z.object({ certificateId: id, newHolder: z.string().min(1), ...documentDigest, reason: text.default('') }).strict(),
   'revoke-certificate': z.object({ certificateId: id, reason: text.default('') }).strict(),
@@ -99,6 +101,8 @@ export const PAYLOAD_SCHEMAS = {
   'register-seizure': z.object({ certificateId: id, caseNumber: text.pipe(z.string().min(1)) }).strict(),
   'lift-seizure': z.object({ certificateId: id, rank: u32 }).strict(),
   'record-verification': z.object({ certificateId: id, purpose: text.pipe(z.string().min(1)) }).strict(),
+  // the catalogue's certificate type table (rules version 2; ledger/rules/certificate-types.ts)
+  'register-certificate-type': z.object({ certificateTypeId: id, name: z.string().min(1).refine((s) => Buffer.byteLength(s, 'utf8') <= CERTIFICATE_TYPE_NAME_MAX_BYTES, `at most ${CERTIFICATE_TYPE_NAME_MAX_BYTES} bytes of UTF-8`) }).strict(),
 } as const;
 
 export type PayloadType = keyof typeof PAYLOAD_SCHEMAS;
@@ -244,6 +248,7 @@ export function buildPayload(type: string, input: unknown, where = '', name: Fie
             documentSha256: digestOf(v, true, name),
             validUntilMs: v.validUntil ?? 0n,
             attributeNames: attrs.map((a) => a.name),
+            certificateTypeName: v.certificateTypeName ?? '',
           },
         },
         salts: {
@@ -294,6 +299,8 @@ export function buildPayload(type: string, input: unknown, where = '', name: Fie
       return { type: t, payload: { seizureLifted: { certificateId: v.certificateId, rank: v.rank } } };
     case 'record-verification':
       return { type: t, payload: { certificateVerified: { certificateId: v.certificateId, purpose: v.purpose } } };
+    case 'register-certificate-type':
+      return { type: t, payload: { certificateTypeRegistered: { certificateTypeId: v.certificateTypeId, name: v.name } } };
   }
 }
 

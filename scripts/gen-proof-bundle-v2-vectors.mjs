@@ -5,7 +5,8 @@
 // with a certificate carrying a mortgage and a seizure, and a transferred one; its genesis as the
 // anchor; one JSON file per case as in test/vectors/proof-bundle/. For independent verifiers.
 // Then (issue 17) a grant whose bundle carries the grantee's department record (fields 18 and 19),
-// in blocks after the certificates' bundles were built, so that those stay as they were.
+// in blocks after the certificates' bundles were built, so that those stay as they were; then a
+// certificate whose type the catalogue names (issue 24).
 // Usage: node scripts/gen-proof-bundle-v2-vectors.mjs
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,5 +79,13 @@ cases.push(
   }), { nowMs: grantNow }],
   ['mutated-grantee-name', "the grantee's record with its name changed: its state proof does not verify (GRANTEE_PROOF_INVALID)", mutate(grantBundle, (b) => (b.grantee.name = '伪造部门')), { nowMs: grantNow }],
 );
+
+// certificate types by name (issue 24): the authority names BDC, and a certificate issued with the
+// catalogue's name carries it in its record, so the bundle proves 不动产权证书 with the record
+const NAMED = '11100000MB0000000X:BDC:2026-000502';
+await chain.block([w.event('authority.city', { certificateTypeRegistered: { certificateTypeId: 'BDC', name: '不动产权证书' } })]);
+await chain.block([w.event('dept.realestate', certIssued(NAMED, 'BDC', { certificateTypeName: '不动产权证书' }))]);
+const namedNow = (await chain.core.blocks.header(chain.height)).blockTimeMs + 1000n;
+cases.push(['certificate-named-type', "compact form whose issue event names the type as the catalogue does: VALID, the summary's certificateTypeName 不动产权证书", await build(NAMED), { nowMs: namedNow }]);
 
 writeBundleVectors({ dir: join(root, 'test', 'vectors', 'proof-bundle-v2'), anchorDescription: 'the genesis (trust anchor, rules version 2) of every case', genesis: chain.genesis, now, cases, verifyBundle, toHex });

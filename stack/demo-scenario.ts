@@ -128,6 +128,9 @@ export interface DemoPhase {
 export const DEMO_CONSENT_DOCUMENT = `最低生活保障申请书及家庭经济状况核对授权书\n申请人身份证号 ${DEMO_HOUSEHOLD_SUBJECT}\n授权市民政局向税务、不动产登记等部门核对本户经济状况。\n`;
 const CONSENT_DOCUMENT_SHA256 = toHex(sha256(utf8(DEMO_CONSENT_DOCUMENT)));
 
+/** The catalogue's name of the demo's certificate type (issue 24): readers show 不动产权证书 (BDC). */
+export const DEMO_CERTIFICATE_TYPE = { id: 'BDC', name: '不动产权证书' } as const;
+
 const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -138,7 +141,8 @@ function certificate(id: string, holder: string, attrs: Record<string, string>, 
     note,
     input: (c) => ({
       certificateId: id,
-      certificateTypeId: 'BDC',
+      certificateTypeId: DEMO_CERTIFICATE_TYPE.id,
+      certificateTypeName: DEMO_CERTIFICATE_TYPE.name,
       holder,
       attributes: attrs,
       documentFile: c.documentFile(id, attrs),
@@ -156,12 +160,23 @@ export function demoPhases(): DemoPhase[] {
   return [
     {
       name: 'departments',
-      steps: DEMO_DEPARTMENTS.map((d) => ({
-        department: DEMO_AUTHORITY,
-        type: 'register-department' as const,
-        note: `register ${d.id} (${d.name})`,
-        input: (c: StepContext) => ({ departmentId: d.id, name: d.name, publicKey: c.publicKeyHex(d.id), certificateTypes: d.certificateTypes, resources: d.resources, seize: d.seize ?? false }),
-      })),
+      steps: [
+        ...DEMO_DEPARTMENTS.map(
+          (d): DemoStep => ({
+            department: DEMO_AUTHORITY,
+            type: 'register-department',
+            note: `register ${d.id} (${d.name})`,
+            input: (c: StepContext) => ({ departmentId: d.id, name: d.name, publicKey: c.publicKeyHex(d.id), certificateTypes: d.certificateTypes, resources: d.resources, seize: d.seize ?? false }),
+          }),
+        ),
+        // the catalogue's name of the certificate type, so that bundles and the page show 不动产权证书 (issue 24)
+        {
+          department: DEMO_AUTHORITY,
+          type: 'register-certificate-type',
+          note: `certificate types: ${DEMO_CERTIFICATE_TYPE.id} = ${DEMO_CERTIFICATE_TYPE.name}`,
+          input: () => ({ certificateTypeId: DEMO_CERTIFICATE_TYPE.id, name: DEMO_CERTIFICATE_TYPE.name }),
+        },
+      ],
     },
     {
       name: 'catalogue',

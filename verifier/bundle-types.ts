@@ -79,6 +79,8 @@ export interface CertificateSummary {
   kind: 'certificate';
   certificateId: string;
   certificateTypeId: string;
+  /** The type's name as the catalogue had it at issue (不动产权证书), proved with the record; empty when none. */
+  certificateTypeName: string;
   issuerDepartmentId: string;
   issuerName: string;
   issuerSuspended: boolean;

@@ -580,6 +580,7 @@ function certificateSummary(c: CertificateRecord, signer: DepartmentRecord, defi
     kind: 'certificate',
     certificateId: c.certificateId,
     certificateTypeId: c.certificateTypeId,
+    certificateTypeName: c.certificateTypeName,
     issuerDepartmentId: c.issuerDepartmentId,
     issuerName: signer.name,
     issuerSuspended: signer.suspended,

@@ -75,6 +75,8 @@ export async function realBundle(encumbered = false): Promise<Uint8Array> {
   };
   const records = [
     signed(authority, AUTHORITY, 1n, { departmentRegistered: { departmentId: DEPT, name: '北京市朝阳区不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false } } }),
+    // the type by its catalogue name (issue 24): the record, and so the bundle, carries 不动产权证书
+    signed(authority, AUTHORITY, 2n, { certificateTypeRegistered: { certificateTypeId: 'BDC', name: '不动产权证书' } }),
     signed(dept, DEPT, 1n, {
       certificateIssued: {
         certificateId: CERT_ID,
@@ -84,13 +86,14 @@ export async function realBundle(encumbered = false): Promise<Uint8Array> {
         documentSha256: sha256(utf8('document')),
         validUntilMs: time + 10n * 365n * 86_400_000n,
         attributeNames: ['产权人', '坐落', '用途', '面积'].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+        certificateTypeName: '不动产权证书',
       },
     }),
   ];
   if (encumbered) {
     records.push(
-      signed(authority, AUTHORITY, 2n, { departmentRegistered: { departmentId: BANK, name: '中国工商银行北京朝阳支行', publicKey: bank.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } }),
-      signed(authority, AUTHORITY, 3n, { departmentRegistered: { departmentId: COURT, name: '北京市朝阳区人民法院', publicKey: court.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: true } } }),
+      signed(authority, AUTHORITY, 3n, { departmentRegistered: { departmentId: BANK, name: '中国工商银行北京朝阳支行', publicKey: bank.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } }),
+      signed(authority, AUTHORITY, 4n, { departmentRegistered: { departmentId: COURT, name: '北京市朝阳区人民法院', publicKey: court.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: true } } }),
       signed(dept, DEPT, 2n, { mortgageRegistered: { certificateId: CERT_ID, creditorDepartmentId: BANK, amountYuan: 2_400_000n } }),
       signed(court, COURT, 1n, { seizureRegistered: { certificateId: CERT_ID, caseNumber: '(2026)京0105执保1234号' } }),
     );

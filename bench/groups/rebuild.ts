@@ -101,7 +101,7 @@ export async function buildBenchChain(events: number, log: (m: string) => void, 
       const d = depts[serial % depts.length]!;
       const id = `C-${serial}`;
       issued.push({ id, dept: d });
-      batch.push(record(d, { certificateIssued: { certificateId: id, certificateTypeId: 'BDC', holderCommitment: b32(serial), attributesRoot: b32(serial + 1), documentSha256: b32(serial + 2), validUntilMs: 0n, attributeNames: ['a', 'b'] } }));
+      batch.push(record(d, { certificateIssued: { certificateId: id, certificateTypeId: 'BDC', holderCommitment: b32(serial), attributesRoot: b32(serial + 1), documentSha256: b32(serial + 2), validUntilMs: 0n, attributeNames: ['a', 'b'], certificateTypeName: '' } }));
     } else if (r === 17 && issued.length > 10) {
       const c = issued[issued.length - 10]!;
       batch.push(record(c.dept, { certificateTransferred: { certificateId: c.id, newHolderCommitment: b32(serial), documentSha256: new Uint8Array(0), reason: '' } }));

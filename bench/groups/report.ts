@@ -46,7 +46,7 @@ function buildChain(events: number): { source: ChainSource; events: number } {
       const provider = (all.length * 7) % depts.length;
       all.push(next(d, { accessRecorded: { resourceId: `res.${provider}`, grantId: `req.${request % 1000}`, fields: ['a'], purpose: 'check', subjectCommitment: signature.subarray(0, 32), recordCount: 1n } }, r === 9 ? 44 : 0));
     } else if (r < 14) {
-      all.push(next(d, { certificateIssued: { certificateId: `C-${all.length}`, certificateTypeId: 'BDC', holderCommitment: signature.subarray(0, 32), attributesRoot: signature.subarray(0, 32), documentSha256: signature.subarray(0, 32), validUntilMs: 0n, attributeNames: ['a'] } }));
+      all.push(next(d, { certificateIssued: { certificateId: `C-${all.length}`, certificateTypeId: 'BDC', holderCommitment: signature.subarray(0, 32), attributesRoot: signature.subarray(0, 32), documentSha256: signature.subarray(0, 32), validUntilMs: 0n, attributeNames: ['a'], certificateTypeName: '' } }));
     } else if (r < 17) {
       all.push(next(d, { shareRequested: { requestId: `req.${request++}`, resourceId: `res.${(all.length * 3) % depts.length}`, purpose: 'p', fields: ['a'] } }));
     } else if (r < 19) {

@@ -122,7 +122,7 @@ async function applyEventsPerSecond(quick: boolean): Promise<number> {
       } else if (r < 13) {
         const id = `C-${serial}`;
         issued.push({ id, issuer: d });
-        events.push(feed.event(d, { certificateIssued: { certificateId: id, certificateTypeId: 'BDC', holderCommitment: b32(), attributesRoot: b32(), documentSha256: b32(), validUntilMs: 0n, attributeNames: ['a', 'b'] } }));
+        events.push(feed.event(d, { certificateIssued: { certificateId: id, certificateTypeId: 'BDC', holderCommitment: b32(), attributesRoot: b32(), documentSha256: b32(), validUntilMs: 0n, attributeNames: ['a', 'b'], certificateTypeName: '' } }));
       } else if (r < 16) {
         const c = issued[(moved++ * 7919) % (issuedBefore > 0 ? issuedBefore : issued.length)]!;
         if (r < 15) events.push(feed.event(c.issuer, { certificateTransferred: { certificateId: c.id, newHolderCommitment: b32(), documentSha256: new Uint8Array(0), reason: 'sale' } }));

@@ -82,6 +82,7 @@ export const FIELD_FLAGS: Record<string, FieldFlag> = {
   kind: { flag: 'kind', kind: 'string', help: 'kind of consent, e.g. 申请 or 委托' },
   certificateId: { flag: 'certificate', kind: 'string', help: 'certificate id (GB/T 36904 style: type code, issuer code, serial)' },
   certificateTypeId: { flag: 'certificate-type', kind: 'string', help: 'certificate type' },
+  certificateTypeName: { flag: 'certificate-type-name', kind: 'string', help: "the type's name in the catalogue, e.g. 不动产权证书 (shown to readers; the chain checks it)" },
   holder: { flag: 'holder', kind: 'string', help: "the holder's identity number (committed with a salt, never on chain)" },
   newHolder: { flag: 'new-holder', kind: 'string', help: "the new holder's identity number (committed)" },
   attributes: { flag: 'attr', kind: 'attributes', help: 'an attribute name=value (repeated; names unique)' },
@@ -113,6 +114,7 @@ const TYPE_HELP: Record<PayloadType, string> = {
   'register-seizure': 'encumbrances (a court, right --seize): seize a certificate (查封): no transfer, no new mortgage',
   'lift-seizure': 'encumbrances (the seizing court): lift its seizure of a rank (解除查封)',
   'record-verification': '用证留痕: record an online check of a certificate (the holder sees it in the trail)',
+  'register-certificate-type': 'catalogue (authority): name a certificate type code, e.g. --certificate-type BDC --name 不动产权证书',
 };
 
 const CERTIFICATE_SALTS: ReadonlySet<PayloadType> = new Set(['issue-certificate', 'amend-certificate', 'transfer-certificate']);

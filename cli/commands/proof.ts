@@ -232,7 +232,7 @@ export function describeResult(r: VerifyResult, maxAge?: bigint | 'none' | undef
   const s = r.summary;
   if (s?.kind === 'certificate') {
     lines.push(...encumbranceLines(s));
-    lines.push(`  type ${s.certificateTypeId}, issuer ${s.issuerDepartmentId}${s.issuerName ? ` (${s.issuerName})` : ''}${s.issuerSuspended ? ' [suspended]' : ''}, status ${s.status}${s.revocationReason ? ` (${s.revocationReason})` : ''}`);
+    lines.push(`  type ${certificateTypeText(s)}, issuer ${s.issuerDepartmentId}${s.issuerName ? ` (${s.issuerName})` : ''}${s.issuerSuspended ? ' [suspended]' : ''}, status ${s.status}${s.revocationReason ? ` (${s.revocationReason})` : ''}`);
     lines.push(`  valid until ${s.validUntilMs === '0' ? 'no expiry' : time(s.validUntilMs)}; attributes ${s.attributeNames.join(', ') || '(none)'}`);
   } else if (s?.kind === 'grant') {
     lines.push(`  grantee ${s.granteeDepartmentId}${s.granteeName ? ` (${s.granteeName})` : ''}, grantor ${s.grantorDepartmentId || '(none)'}${s.grantorName ? ` (${s.grantorName})` : ''}, resource ${s.resourceId}, status ${s.status}`);
@@ -337,4 +337,9 @@ export function registerProof(program: Command): void {
       process.stdout.write(opts.json ? `${toJsonText({ ...result, maxAgeMs })}\n` : `${describeResult(result, opts.maxAge)}\n`);
       process.exitCode = VERDICT_EXIT[result.verdict];
     });
+}
+
+/** 不动产权证书 (BDC) when the record names the type, else the code alone. */
+export function certificateTypeText(s: { certificateTypeId: string; certificateTypeName: string }): string {
+  return s.certificateTypeName === '' ? s.certificateTypeId : `${s.certificateTypeName} (${s.certificateTypeId})`;
 }

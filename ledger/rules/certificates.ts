@@ -5,7 +5,7 @@
  *  - CertificateIssued: only a department whose rights list the certificate type
  *    (UNAUTHORIZED); a new id (ALREADY_EXISTS); holder commitment, attributes root and document
  *    digest present; attribute names strictly increasing in UTF-8 byte order, so duplicates are
- *    BAD_PAYLOAD.
+ *    BAD_PAYLOAD; a type name, if given, the catalogue's name of the type (CERT_TYPE_NAME_MISMATCH).
  *  - CertificateAmended: only the issuer (NOT_ISSUER); not revoked (CERT_REVOKED); replaces the
  *    attributes root and names, document digest and validity.
  *  - CertificateTransferred: only the issuer; a new holder commitment (and, if given, the new
@@ -42,6 +42,8 @@ export function certificateIssued(ctx: RuleContext, p: CertificateIssued): Resul
   }
   if (!(ctx.signer.rights?.certificateTypeIds ?? []).includes(p.certificateTypeId)) return RESULT.UNAUTHORIZED;
   if (ctx.get('cert', p.certificateId) !== undefined) return RESULT.ALREADY_EXISTS;
+  // the name readers show is the catalogue's (issue 24), so a clerk reads 不动产权证书, not BDC
+  if (p.certificateTypeName !== '' && ctx.get('ctype', p.certificateTypeId)?.name !== p.certificateTypeName) return RESULT.CERT_TYPE_NAME_MISMATCH;
   ctx.put('cert', p.certificateId, issuedCertificateRecord(ctx.signer.departmentId, p, ctx.defining));
   return RESULT.OK;
 }

@@ -13,6 +13,7 @@ export function certIssued(id: string, type = 'BDC', over: Partial<CertificateIs
       documentSha256: b32(3),
       validUntilMs: 0n,
       attributeNames: ['坐落', '面积'],
+      certificateTypeName: '',
       ...over,
     },
   };

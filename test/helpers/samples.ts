@@ -43,6 +43,7 @@ export const SAMPLE_BODIES: Record<string, EventBody> = {
       documentSha256: b32(9),
       validUntilMs: 4_102_444_800_000n,
       attributeNames: ['坐落', '面积'],
+      certificateTypeName: '',
     },
   },
   certificateAmended: { ...base, certificateAmended: { certificateId: 'C1', attributesRoot: b32(10), documentSha256: b32(11), validUntilMs: 5n, reason: '更正', attributeNames: ['面积'] } },

@@ -91,7 +91,7 @@ export async function buildScenarioChain(opts: ChainOptions = {}): Promise<{ cha
   const issued = saltsFor(CERT, '110101199001011234', { 产权人: '张三', 坐落: '北京市朝阳区建国路1号', 面积: '89.5', 用途: '住宅' }, 'issue');
   const amended = saltsFor(CERT, '110101199001011234', { 产权人: '张三', 坐落: '北京市朝阳区建国路1号', 面积: '91.2', 用途: '住宅', 共有情况: '单独所有' }, 'amend');
   const cert = (id: string, holder: Uint8Array) => ({
-    certificateIssued: { certificateId: id, certificateTypeId: 'BDC', holderCommitment: holder, attributesRoot: issued.root, documentSha256: bytes32(`doc:${id}`), validUntilMs: 0n, attributeNames: issued.names },
+    certificateIssued: { certificateId: id, certificateTypeId: 'BDC', holderCommitment: holder, attributesRoot: issued.root, documentSha256: bytes32(`doc:${id}`), validUntilMs: 0n, attributeNames: issued.names, certificateTypeName: '' },
   });
   events.issue = w.event('dept.realestate', cert(CERT, issued.holderCommitment));
   await run('issue', [

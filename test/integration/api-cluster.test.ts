@@ -102,6 +102,7 @@ async function scenario(): Promise<void> {
       documentSha256: new Uint8Array(32).fill(3),
       validUntilMs: 4_102_444_800_000n,
       attributeNames: ['坐落'],
+      certificateTypeName: '',
     },
   });
   // node 3 checks submissions against its own committed state: wait until it has the registration

@@ -179,6 +179,8 @@ describe('ledger demo --once', () => {
         const r = runCli(['verify', join(layout.samplesDir, file), '--anchor', anchor]);
         expect(r.status, `${file}: ${r.stdout}${r.stderr}`).toBe(VERDICT_EXIT[x.expect]);
         expect(r.stdout.split('\n')[0]).toContain(x.expect);
+        // the type by its catalogue name (issue 24), for every certificate the chain holds
+        if (x.kind === 'certificate' && x.expect !== 'UNKNOWN') expect(r.stdout, file).toContain('type 不动产权证书 (BDC)');
       }
     }
     // the holder's disclosure of two attributes checks against the certificate's attributes root
@@ -263,6 +265,8 @@ describe('ledger demo --once', () => {
     expect(await page.locator('[data-check=checkAttributes]').textContent()).toBe('通过');
     expect(await page.getByTestId('disclosed').textContent()).toContain('朝阳区建国路88号3单元1201');
     expect(await page.getByTestId('summary').textContent()).toContain('市不动产登记中心');
+    // the certificate type by its catalogue name, proved with the record (issue 24)
+    expect(await page.getByTestId('summary').textContent()).toContain('不动产权证书 (BDC)');
     await page.screenshot({ path: join(shots, 'reader-verify.png'), fullPage: true });
     await page.click('#lang');
     expect(await page.getByTestId('verdict').textContent()).toBe('Valid');

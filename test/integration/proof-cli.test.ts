@@ -37,7 +37,7 @@ beforeAll(async () => {
   const w = built.chain.w;
   await built.chain.block([
     w.event('dept.realestate', {
-      certificateIssued: { certificateId: EXPIRING, certificateTypeId: 'BDC', holderCommitment: facts.newHolder.commitment, attributesRoot: facts.issued.root, documentSha256: bytes32('doc:expiring'), validUntilMs: EXPIRES, attributeNames: facts.issued.names },
+      certificateIssued: { certificateId: EXPIRING, certificateTypeId: 'BDC', holderCommitment: facts.newHolder.commitment, attributesRoot: facts.issued.root, documentSha256: bytes32('doc:expiring'), validUntilMs: EXPIRES, attributeNames: facts.issued.names, certificateTypeName: '' },
     }),
     w.event('dept.civil', request('hh-cli', 'res.tax.income', ['年收入'])),
   ]);

@@ -49,7 +49,7 @@ describe('proof bundles from a real cluster', () => {
       keyVersion: 1,
       sequence: 1n,
       clientTimeMs: 0n,
-      certificateIssued: { certificateId: CERT_ID, certificateTypeId: 'BDC', holderCommitment: sha256(utf8('h')), attributesRoot: sha256(utf8('a')), documentSha256: sha256(utf8('d')), validUntilMs: 0n, attributeNames: ['面积'] },
+      certificateIssued: { certificateId: CERT_ID, certificateTypeId: 'BDC', holderCommitment: sha256(utf8('h')), attributesRoot: sha256(utf8('a')), documentSha256: sha256(utf8('d')), validUntilMs: 0n, attributeNames: ['面积'], certificateTypeName: '' },
     };
     await producer.send({ topic: channelTopic(channel), acks: -1, messages: [{ value: Buffer.from(buildSignedEvent(events[0]!, authority).recordValue) }] });
     await producer.send({ topic: channelTopic(channel), acks: -1, messages: [{ value: Buffer.from(buildSignedEvent(issue, dept).recordValue) }] });

@@ -101,7 +101,7 @@ describe('witnesses on a running cluster', () => {
       keyVersion: 1,
       sequence,
       clientTimeMs: 0n,
-      certificateIssued: { certificateId: id, certificateTypeId: 'BDC', holderCommitment: sha256(utf8('h')), attributesRoot: sha256(utf8('a')), documentSha256: sha256(utf8('d')), validUntilMs: 0n, attributeNames: ['面积'] },
+      certificateIssued: { certificateId: id, certificateTypeId: 'BDC', holderCommitment: sha256(utf8('h')), attributesRoot: sha256(utf8('a')), documentSha256: sha256(utf8('d')), validUntilMs: 0n, attributeNames: ['面积'], certificateTypeName: '' },
     });
     await send(issue(CERT_ID, 1n), dept);
     // every node's witnessing reaches the quorum at the log size holding both events

@@ -122,6 +122,7 @@ describe('payload builders', () => {
     'register-seizure': { certificateId: 'BDC:110105:2026-0001', caseNumber: '(2026)京0105执123号' },
     'lift-seizure': { certificateId: 'BDC:110105:2026-0001', rank: 1 },
     'record-verification': { certificateId: 'BDC:110105:2026-0001', purpose: '抵押贷款审查' },
+    'register-certificate-type': { certificateTypeId: 'BDC', name: '不动产权证书' },
   };
   it('covers every payload type, and each builds a body that decodes under the limits', () => {
     expect(Object.keys(valid).sort()).toEqual([...PAYLOAD_TYPES].sort());

@@ -48,7 +48,7 @@ beforeAll(async () => {
   grantUntil = chain.now + 1_000_000n;
   await chain.block([
     w.event('dept.realestate', {
-      certificateIssued: { certificateId: EXPIRING, certificateTypeId: 'BDC', holderCommitment: facts.newHolder.commitment, attributesRoot: facts.issued.root, documentSha256: bytes32('doc:expiring'), validUntilMs: EXPIRES, attributeNames: facts.issued.names },
+      certificateIssued: { certificateId: EXPIRING, certificateTypeId: 'BDC', holderCommitment: facts.newHolder.commitment, attributesRoot: facts.issued.root, documentSha256: bytes32('doc:expiring'), validUntilMs: EXPIRES, attributeNames: facts.issued.names, certificateTypeName: '' },
     }),
     w.event('dept.civil', request(ACTIVE_GRANT, 'res.tax.income', ['年收入', '纳税额'])),
     w.event('dept.civil', request(PENDING_GRANT, 'res.tax.income', ['年收入'])),
@@ -509,6 +509,8 @@ describe('vectors under rules version 2 (test/vectors/proof-bundle-v2: encumbran
       const holder = v.options.holder === undefined ? {} : { holder: { id: v.options.holder.id, salt: hex(v.options.holder.salt) } };
       const r = verifyBundle(hex(v.bundle), hex(anchorHex), { nowMs: BigInt(v.options.nowMs), ...holder });
       expect({ name: v.name, verdict: r.verdict, reason: r.reasons[0]?.code ?? null, notes: r.notes.map((x) => x.code) }).toEqual({ name: v.name, verdict: v.expect.verdict, reason: v.expect.reason, notes: v.expect.notes });
+      // the certificate type by name (issue 24): proved with the record, empty when the issue gave none
+      if (r.summary?.kind === 'certificate') expect(r.summary.certificateTypeName, v.name).toBe(v.name === 'certificate-named-type' ? '不动产权证书' : '');
     }
   });
 });
