@@ -24,7 +24,8 @@ import { loadKeyFile } from '../../ledger/key-file.js';
 import { DepartmentClient, type Queued, type Receipt } from '../../producers/department-client.js';
 import { publishLoad } from '../../producers/load.js';
 import { Outbox } from '../../producers/outbox.js';
-import { pruneOutboxFromApi } from '../../api/client.js';
+import { ApiClient, pruneOutboxFromApi } from '../../api/client.js';
+import type { RequestSigner } from '../../producers/signed-fetch.js';
 import { PAYLOAD_SCHEMAS, PAYLOAD_TYPES, buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type BuiltPayload, type PayloadType, type SaltsFile } from '../../producers/payloads.js';
 import { EXIT } from '../exit-codes.js';
 import { waitForResults } from '../event-result.js';
@@ -82,7 +83,7 @@ export const FIELD_FLAGS: Record<string, FieldFlag> = {
   kind: { flag: 'kind', kind: 'string', help: 'kind of consent, e.g. 申请 or 委托' },
   certificateId: { flag: 'certificate', kind: 'string', help: 'certificate id (GB/T 36904 style: type code, issuer code, serial)' },
   certificateTypeId: { flag: 'certificate-type', kind: 'string', help: 'certificate type' },
-  certificateTypeName: { flag: 'certificate-type-name', kind: 'string', help: "the type's name in the catalogue, e.g. 不动产权证书 (shown to readers; the chain checks it)" },
+  certificateTypeName: { flag: 'certificate-type-name', kind: 'string', help: "the type's name in the catalogue, e.g. 不动产权证书 (shown to readers; the chain checks it; default: the node's catalogue name, if any)" },
   holder: { flag: 'holder', kind: 'string', help: "the holder's identity number (committed with a salt, never on chain)" },
   newHolder: { flag: 'new-holder', kind: 'string', help: "the new holder's identity number (committed)" },
   attributes: { flag: 'attr', kind: 'attributes', help: 'an attribute name=value (repeated; names unique)' },
@@ -358,6 +359,30 @@ function receiptJson(r: Receipt): { sequence: bigint; eventId: string; partition
   return { sequence: r.sequence, eventId: toHex(r.eventId), partition: r.partition, offset: r.offset };
 }
 
+/**
+ * Sets each issued certificate's type name that was not given to the catalogue's
+ * (`GET /v1/certificate-types/{id}`), so that readers show 不动产权证书, not BDC; a type the
+ * catalogue does not name is left unnamed. Without waiting, an unreachable API leaves them unnamed.
+ */
+async function fillCertificateTypeNames(items: Item[], api: string, signer: RequestSigner, wait: boolean): Promise<void> {
+  const client = new ApiClient(api, undefined, signer);
+  for (const it of items) {
+    const p = it.built.payload.certificateIssued;
+    if (p === undefined || p.certificateTypeName !== '') continue;
+    let body: Uint8Array | undefined;
+    try {
+      body = await client.bytes(`/v1/certificate-types/${encodeURIComponent(p.certificateTypeId)}`, 1 << 16, true);
+    } catch (e) {
+      if (wait) throw e;
+      continue;
+    }
+    if (body === undefined) continue;
+    const name = (JSON.parse(new TextDecoder().decode(body)) as { name?: unknown }).name;
+    if (typeof name !== 'string' || name === '') throw new LedgerError('MALFORMED', `${api}/v1/certificate-types/${p.certificateTypeId} has no name`, {});
+    p.certificateTypeName = name;
+  }
+}
+
 async function publishAction(commandType: PayloadType | undefined, opts: PublishOptions & Record<string, unknown>): Promise<void> {
   const items = prepare(commandType, opts);
   const chainNext = await applyStack(opts);
@@ -370,6 +395,9 @@ async function publishAction(commandType: PayloadType | undefined, opts: Publish
       {},
     );
   }
+  const reader = { keyid: `department/${opts.department}/${opts.keyVersion}`, sign: (m: Uint8Array) => key.sign(m) };
+  // an issued certificate carries its type's name from the chain's catalogue unless given (issue 24)
+  if (opts.api !== undefined) await fillCertificateTypeNames(items, opts.api, reader, opts.wait);
   const client = await openClient(opts, key, chainNext);
   if (chainNext !== undefined && client.outbox.nextSequence < chainNext) {
     await client.close();
@@ -412,7 +440,6 @@ async function publishAction(commandType: PayloadType | undefined, opts: Publish
     await client.close();
   }
   const receipts = await Promise.all(queued.map((q) => q.receipt));
-  const reader = { keyid: `department/${opts.department}/${opts.keyVersion}`, sign: (m: Uint8Array) => key.sign(m) };
   const results = opts.wait ? await waitForResults(opts.api!, receipts.map((r) => r.eventId), opts.timeout, reader) : undefined;
   const events = items.map((it, i) => {
     const result = results?.[i];

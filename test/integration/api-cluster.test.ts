@@ -159,11 +159,16 @@ async function scenario(): Promise<void> {
   expect(refused.status, refused.stdout + refused.stderr).toBe(1);
   expect(refused.stdout).toMatch(/issue-certificate sequence 1: REJECTED UNAUTHORIZED \(result code \d+\) at height \d+/);
   expect(existsSync(refusedSalts)).toBe(false);
+  // the catalogue names the type (issue 24): `ledger event` fills the name in from the node
+  const regType = ev('authority.city', authority, 3n, { certificateTypeRegistered: { certificateTypeId: 'MZ', name: '民政证明' } });
+  expect((await post(n1, encode('SignedEvent', regType), '?wait=commit')).json).toMatchObject({ status: 'committed', resultName: 'OK' });
   const okSalts = join(dataDir, 'ok.salts.json');
   const ok = await runCliAsync(['event', 'issue-certificate', ...civil, '--json', ...certFlags('MZ:110105:2026-0001', 'MZ', okSalts)]);
   expect(ok.status, ok.stdout + ok.stderr).toBe(0);
   expect(JSON.parse(ok.stdout)).toMatchObject({ waited: true, events: [{ type: 'issue-certificate', sequence: '2', result: 'OK', resultCode: 0, saltsFile: okSalts }] });
   expect(statSync(okSalts).mode & 0o777).toBe(0o600);
+  const issuedRecord = (await (await fetch(`${n2}/v1/certificates/${encodeURIComponent('MZ:110105:2026-0001')}`)).json()) as { certificate: { record: { certificateTypeName: string } } };
+  expect(issuedRecord.certificate.record.certificateTypeName).toBe('民政证明');
 
   // the C2SP checkpoint: at least q verifying note signatures; tiles reproduce its root and the API's proofs
   // the verifier keys come from the genesis alone (the client's trust anchor), not from the node
