@@ -8,7 +8,7 @@
  */
 import { genesisHash } from '../ledger/hash.js';
 import type { CertificateSummary, CheckState, GrantSummary, VerifyOptions, VerifyResult } from '../verifier/bundle-types.js';
-import { DEFAULT_MAX_AGE_MS, verifyBundle } from '../verifier/bundle-verify.js';
+import { certificateTypeLabel, DEFAULT_MAX_AGE_MS, verifyBundle } from '../verifier/bundle-verify.js';
 import { isPresentation, joinPresentation, readPresentationPart } from '../verifier/holder-presentation.js';
 import type { HolderPresentation } from '../proto/schema.generated.js';
 
@@ -390,7 +390,7 @@ export function mountVerifyView(root: HTMLElement, getLang: () => Lang): VerifyV
     const until = BigInt(s.validUntilMs);
     return [
       row(t(lang, 'certificateId'), h('code', {}, s.certificateId)),
-      row(t(lang, 'certificateType'), s.certificateTypeName === '' ? s.certificateTypeId : `${s.certificateTypeName} (${s.certificateTypeId})`),
+      row(t(lang, 'certificateType'), certificateTypeLabel(s)),
       row(t(lang, 'issuer'), `${s.issuerName || s.issuerDepartmentId} (${s.issuerDepartmentId})${s.issuerSuspended ? t(lang, 'suspended') : ''}`),
       row(t(lang, 'status'), `${t(lang, s.status === 'REVOKED' ? 'statusRevoked' : 'statusIssued')}${s.revocationReason ? ` — ${s.revocationReason}` : ''}`),
       row(t(lang, 'validUntil'), until === 0n ? t(lang, 'noExpiry') : timeText(lang, Number(until))),

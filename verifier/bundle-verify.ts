@@ -575,6 +575,15 @@ const GRANT_STATUS_NAME = {
   [GrantStatus.GRANT_REVOKED]: 'REVOKED',
 } as Record<number, GrantSummary['status']>;
 
+/**
+ * How a reader shows a certificate's type (issue 24): "不动产权证书 (BDC)" when the record names it
+ * (its `certificate_type_name`, proved with the record), else the code alone. One wording for
+ * `ledger verify` and the reader page.
+ */
+export function certificateTypeLabel(s: Pick<CertificateSummary, 'certificateTypeId' | 'certificateTypeName'>): string {
+  return s.certificateTypeName === '' ? s.certificateTypeId : `${s.certificateTypeName} (${s.certificateTypeId})`;
+}
+
 function certificateSummary(c: CertificateRecord, signer: DepartmentRecord, defining: CertificateSummary['definingEvent']): CertificateSummary {
   return {
     kind: 'certificate',

@@ -20,7 +20,7 @@ import { VERDICT_EXIT } from '../exit-codes.js';
 import { loadGenesis } from '../../ledger/genesis.js';
 import { sha256 } from '../../ledger/hash.js';
 import type { CertificateSummary } from '../../verifier/bundle-types.js';
-import { bundleFromJson, bundleToJson, DEFAULT_MAX_AGE_MS, MAX_BUNDLE_BYTES, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
+import { bundleFromJson, bundleToJson, certificateTypeLabel, DEFAULT_MAX_AGE_MS, MAX_BUNDLE_BYTES, verifyBundle, type VerifyOptions, type VerifyResult } from '../../verifier/bundle-verify.js';
 import { QR_MAX_BYTES, writeBundle } from '../../proofs/bundle-files.js';
 import { bigintArg, collect, durationArg, identifierArg, integerArg, toJsonText } from '../args.js';
 import { openNodeDb, openNodeStores, resolveNodePaths } from '../../consensus/node-store.js';
@@ -232,7 +232,7 @@ export function describeResult(r: VerifyResult, maxAge?: bigint | 'none' | undef
   const s = r.summary;
   if (s?.kind === 'certificate') {
     lines.push(...encumbranceLines(s));
-    lines.push(`  type ${certificateTypeText(s)}, issuer ${s.issuerDepartmentId}${s.issuerName ? ` (${s.issuerName})` : ''}${s.issuerSuspended ? ' [suspended]' : ''}, status ${s.status}${s.revocationReason ? ` (${s.revocationReason})` : ''}`);
+    lines.push(`  type ${certificateTypeLabel(s)}, issuer ${s.issuerDepartmentId}${s.issuerName ? ` (${s.issuerName})` : ''}${s.issuerSuspended ? ' [suspended]' : ''}, status ${s.status}${s.revocationReason ? ` (${s.revocationReason})` : ''}`);
     lines.push(`  valid until ${s.validUntilMs === '0' ? 'no expiry' : time(s.validUntilMs)}; attributes ${s.attributeNames.join(', ') || '(none)'}`);
   } else if (s?.kind === 'grant') {
     lines.push(`  grantee ${s.granteeDepartmentId}${s.granteeName ? ` (${s.granteeName})` : ''}, grantor ${s.grantorDepartmentId || '(none)'}${s.grantorName ? ` (${s.grantorName})` : ''}, resource ${s.resourceId}, status ${s.status}`);
@@ -337,9 +337,4 @@ export function registerProof(program: Command): void {
       process.stdout.write(opts.json ? `${toJsonText({ ...result, maxAgeMs })}\n` : `${describeResult(result, opts.maxAge)}\n`);
       process.exitCode = VERDICT_EXIT[result.verdict];
     });
-}
-
-/** 不动产权证书 (BDC) when the record names the type, else the code alone. */
-export function certificateTypeText(s: { certificateTypeId: string; certificateTypeName: string }): string {
-  return s.certificateTypeName === '' ? s.certificateTypeId : `${s.certificateTypeName} (${s.certificateTypeId})`;
 }
