@@ -102,7 +102,17 @@ export const PAYLOAD_SCHEMAS = {
   'lift-seizure': z.object({ certificateId: id, rank: u32 }).strict(),
   'record-verification': z.object({ certificateId: id, purpose: text.pipe(z.string().min(1)) }).strict(),
   // the catalogue's certificate type table (rules version 2; ledger/rules/certificate-types.ts)
-  'register-certificate-type': z.object({ certificateTypeId: id, name: z.string().min(1).refine((s) => Buffer.byteLength(s, 'utf8') <= CERTIFICATE_TYPE_NAME_MAX_BYTES, `at most ${CERTIFICATE_TYPE_NAME_MAX_BYTES} bytes of UTF-8`) }).strict(),
+  'register-certificate-type': z
+    .object({
+      certificateTypeId: id,
+      // the chain's own rule (BAD_PAYLOAD otherwise), refused here before anything is signed
+      name: z
+        .string()
+        .min(1)
+        .refine((s) => Buffer.byteLength(s, 'utf8') <= CERTIFICATE_TYPE_NAME_MAX_BYTES, `at most ${CERTIFICATE_TYPE_NAME_MAX_BYTES} bytes of UTF-8`)
+        .refine((s) => s.trim() === s, 'no blanks before or after the name'),
+    })
+    .strict(),
 } as const;
 
 export type PayloadType = keyof typeof PAYLOAD_SCHEMAS;

@@ -180,6 +180,11 @@ describe('payload builders', () => {
     expect(buildPayload('issue-certificate', { ...(valid['issue-certificate'] as object), validUntil: undefined }).payload.certificateIssued!.validUntilMs).toBe(0n);
     expect(() => buildPayload('publish-version', { resourceId: 'r', version: 1, datasetFile: '/no/such/file', recordCount: 1 })).toThrowError(code('FILE_UNREADABLE'));
     expect(() => buildPayload('issue-certificate', { ...(valid['issue-certificate'] as object), attributes: [{ name: 'a', value: '1' }, { name: 'a', value: '2' }] })).toThrowError(code('BAD_ARGUMENT'));
+    // a certificate type's name as the chain takes it (issue 24): 1 to 64 UTF-8 bytes, no outer blanks
+    for (const name of ['', ' 不动产权证书', '不动产权证书\n', '证'.repeat(22)]) {
+      expect(() => buildPayload('register-certificate-type', { certificateTypeId: 'BDC', name }), JSON.stringify(name)).toThrowError(expect.objectContaining({ code: 'BAD_ARGUMENT', message: expect.stringContaining('name') }));
+    }
+    expect(buildPayload('register-certificate-type', { certificateTypeId: 'BDC', name: '证'.repeat(21) }).payload.certificateTypeRegistered!.name).toBe('证'.repeat(21));
   });
 });
 
