@@ -6,7 +6,7 @@
  * whose header is two days old (STALE under the default maximum age of 24 h) give
  * the counter's verdicts in Chinese; the English switch; a QR image decoded in the browser; a
  * pasted JSON view; the holder check from the holder's salts file; an anchor file for offline use
- * replacing the node's. (The screenshots in docs/ come from the demo test, test/integration/demo.test.ts.)
+ * replacing the node's; a certificate type shown by its catalogue name (issue 24). (The screenshots in docs/ come from the demo test, test/integration/demo.test.ts.)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -125,6 +125,16 @@ beforeAll(async () => {
   write('unwitnessed.bundle.bin', unwitnessed);
   write('witnessed.bundle.bin', await attachWitnessed(unwitnessed, witnessedNote(wChain.genesis, head.logSize, head.logRoot, witnesses), wChain.genesis, (o, n) => wChain.core.merkle.consistencyProof(o, n)));
   witnessNames = witnesses.map((x) => x.name);
+
+  // issue 24: a chain under rules version 2 whose catalogue names BDC 不动产权证书; a certificate
+  // issued with that name carries it in its record, so the bundle proves it to the page
+  const nChain = await TestChain.create({ rulesVersion: 2 });
+  nChain.now = BigInt(Date.now()) - 60_000n;
+  await nChain.block([nChain.w.register('dept.realestate', { certificateTypeIds: ['BDC'] })]);
+  await nChain.block([nChain.w.event(AUTHORITY, { certificateTypeRegistered: { certificateTypeId: 'BDC', name: '不动产权证书' } })]);
+  await nChain.block([nChain.w.event('dept.realestate', certIssued('BDC:named', 'BDC', { holderCommitment: holder, certificateTypeName: '不动产权证书' }))]);
+  write('named.genesis.bin', nChain.genesis.bytes);
+  write('named.bundle.bin', await buildProofBundle({ genesis: nChain.genesis, blocks: nChain.core.blocks, merkle: nChain.core.merkle, state: nChain.core.state }, { kind: 'certificate', id: 'BDC:named' }));
   anchorHash = toHex(chain.genesis.hash);
 
   // the two things the page needs from a node: its static files and the genesis
@@ -223,6 +233,23 @@ describe('the reader page', () => {
       }
       if (verdict === 'INVALID') expect(await page.locator('[data-testid=reasons] li[data-code]').count()).toBeGreaterThan(0);
     }
+    await page.close();
+  });
+
+  it('shows a certificate type by its catalogue name, proved with the record (issue 24), in Chinese and in English; an unnamed type by its code alone', async () => {
+    const page = await openPage();
+    await upload(page, 'valid.bundle.bin');
+    const typeRow = () => page.locator('[data-testid=summary] tr', { has: page.locator('th', { hasText: /^(证照类型|Certificate type)$/ }) }).locator('td').textContent();
+    expect(await typeRow()).toBe('BDC');
+    await page.setInputFiles('#anchor-file', files['named.genesis.bin']!);
+    await page.setInputFiles('#bundle-file', files['named.bundle.bin']!);
+    await page.waitForFunction(() => document.querySelector('[data-testid=summary]')?.textContent?.includes('BDC:named') === true);
+    expect(await page.getByTestId('verdict').getAttribute('data-verdict')).toBe('VALID');
+    expect(await page.getByTestId('summary').textContent()).toContain('证照类型不动产权证书 (BDC)');
+    expect(await typeRow()).toBe('不动产权证书 (BDC)');
+    await page.click('#lang');
+    expect(await page.getByTestId('verdict').textContent()).toBe('Valid');
+    expect(await page.getByTestId('summary').textContent()).toContain('Certificate type不动产权证书 (BDC)');
     await page.close();
   });
 
