@@ -18,7 +18,7 @@ import { blockAt, commitView, eventView, headerView, headHeader, inclusionView, 
 const HEADER_LIST_MAX = 256;
 
 const heightParam = { name: 'height', in: 'path' as const, description: 'block height (decimal, from 1)', validator: heightText };
-const eventIdParam = { name: 'eventId', in: 'path' as const, description: 'event id: SHA-256("ledger:event:v1" || body), 64 hex digits', validator: hex32 };
+export const eventIdParam = { name: 'eventId', in: 'path' as const, description: 'event id: SHA-256("ledger:event:v1" || body), 64 hex digits', validator: hex32 };
 
 export function chainRoutes(ctx: ApiContext): RouteSpec[] {
   return [

@@ -19,11 +19,11 @@ import { decode } from '../proto/codec.js';
 import type { EventBody } from '../proto/schema.generated.js';
 import { TRAIL_INDEX_MAX_BLOCKS, TRAIL_INDEX_MAX_ENTRIES, trailIndexOfBlock, type TrailIndexEntry } from '../verifier/trail.js';
 import type { ApiContext } from './context.js';
+import { eventIdParam } from './routes-chain.js';
 import { jsonObject, type RouteSpec } from './route-spec.js';
 import { hex32, heightText, identifier, parse, queryOf } from './validation.js';
 import { blockAt, eventView, inclusionView } from './views.js';
 
-const eventIdParam = { name: 'eventId', in: 'path' as const, description: 'event id: SHA-256("ledger:event:v1" || body), 64 hex digits', validator: hex32 };
 
 export function trailRoutes(ctx: ApiContext): RouteSpec[] {
   return [

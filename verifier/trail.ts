@@ -16,7 +16,7 @@ import { LedgerError } from '../errors/ledger-error.js';
 import { eventId, TAG, taggedHash } from '../ledger/hash.js';
 import { leafHash } from '../ledger/merkle-hash.js';
 import { verifyInclusion } from '../ledger/merkle-verify.js';
-import { trailOpening, trailTag } from '../ledger/subject.js';
+import { trailOpening, trailTagOfOpening } from '../ledger/subject.js';
 import { decode } from '../proto/codec.js';
 import type { DecodeLimits } from '../proto/limits.js';
 import type { Block, EventBody } from '../proto/schema.generated.js';
@@ -173,7 +173,7 @@ export async function findTrail(fetchJson: FetchJson, secret: Uint8Array, limits
     (e) => {
       if (e.kind !== 'read' || e.salt === undefined || e.tag === undefined || !/^[0-9a-f]{64}$/.test(e.salt)) return;
       const opening = trailOpening(secret, fromHex(e.salt));
-      if (toHex(trailTag(secret, fromHex(e.salt))) === e.tag) mine.push({ entry: e, opening });
+      if (toHex(trailTagOfOpening(opening)) === e.tag) mine.push({ entry: e, opening });
     },
     progress,
   );
@@ -182,7 +182,7 @@ export async function findTrail(fetchJson: FetchJson, secret: Uint8Array, limits
     const opened = await fetchJson<OpenedEvent>(`/v1/trail/reads/${entry.eventId}?opening=${toHex(opening)}`);
     const { body, inclusion } = checkOpened(opened, entry, limits);
     const r = body.exchangeRead;
-    if (r === undefined || !bytesEqual(r.subjectCommitment, trailTag(secret, r.salt))) {
+    if (r === undefined || !bytesEqual(r.salt, fromHex(entry.salt!)) || !bytesEqual(r.subjectCommitment, trailTagOfOpening(opening))) {
       throw new LedgerError('CHECK_FAILED', `event ${entry.eventId} is not a read about this subject, though the index said so`, { eventId: entry.eventId });
     }
     out.push({
