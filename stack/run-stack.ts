@@ -40,6 +40,11 @@ export async function runStack(opts: RunStackOptions): Promise<never> {
       ? 'API: signed requests (RFC 9421) with keys registered on the chain; roles per README "Who may read what"'
       : 'API: OPEN LOCAL MODE (--api open-loopback): no authentication; the nodes answer 127.0.0.1 only',
   );
+  out(
+    cluster.caFile !== undefined
+      ? `TLS: the nodes serve HTTPS and link over wss pinned to the genesis keys; their certificates come from the stack's CA ${cluster.caFile} (ledger commands: --cacert or LEDGER_CA_FILE, --data trusts it; curl: --cacert)`
+      : 'TLS: none, plain http and ws on 127.0.0.1 only (tls "plain-loopback")',
+  );
   out(`trust anchor (genesis hash): ${toHex(cluster.genesis.hash)}  (${cluster.layout.genesis})`);
   for (const n of cluster.nodes) out(`node ${n.index}: ${n.url}/status  log ${cluster.layout.nodeDir(n.index)}/node.log`);
   out('Ctrl-C stops everything.');

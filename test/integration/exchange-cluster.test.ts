@@ -102,7 +102,7 @@ async function scenario(): Promise<void> {
   const start = async (dept: string, resourceId: string, rows: Record<string, Array<Record<string, string>>>) => {
     const table = join(dataDir, `${resourceId}.json`);
     writeFileSync(table, JSON.stringify({ rows }));
-    const config = { channel: c.genesis.genesis.channel, departmentId: dept, keyFile: keyFile(dept), keyVersion: 1, api, brokers: c.brokers, outbox: join(dataDir, `outbox-${dept}`), listen: '127.0.0.1:0', tables: { [resourceId]: table } };
+    const config = { channel: c.genesis.genesis.channel, departmentId: dept, keyFile: keyFile(dept), keyVersion: 1, api, brokers: c.brokers, outbox: join(dataDir, `outbox-${dept}`), listen: '127.0.0.1:0', tls: 'plain-loopback' as const, tables: { [resourceId]: table } };
     const x = await startExchange(config, { data: JsonTableSource.load(config.tables), log: () => undefined });
     exchanges.push(x);
     return x.url;

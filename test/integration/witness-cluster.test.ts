@@ -80,7 +80,7 @@ describe('witnesses on a running cluster', () => {
     const origin = checkpointOrigin(g.genesis.channel, g.hash);
     const nodeVkeys = noteVerifierKeys(g);
     ourWitness = await Witness.open(join(dataDir, 'our-witness'), { name: ours.name, publicKey: ours.key.publicKey, sign: (m) => ours.key.sign(m) }, new Map([[origin, nodeVkeys.map((k) => parseVerifierKey(k))]]));
-    ourServer = await listenWitness(ourWitness, '127.0.0.1', ourPort);
+    ourServer = await listenWitness(ourWitness, '127.0.0.1', ourPort, 'plain-loopback');
     lw = await startLitewitness(lwDir, LW_NAME, lwPort, new Map([[origin, nodeVkeys]]));
     const lwVkey = formatVerifierKey(LW_NAME, COSIGNER_KEY_TYPE, lwKey);
 
