@@ -5,7 +5,7 @@
  */
 import { toHex } from '../ledger/bytes.js';
 import { fetchStatus, startLocalCluster } from './local-cluster.js';
-import { DEMO_AUDITOR_ID, seedDemo } from './demo.js';
+import { seedDemo } from './demo.js';
 
 export interface RunStackOptions {
   data: string;
@@ -33,7 +33,7 @@ export async function runStack(opts: RunStackOptions): Promise<never> {
       /* nobody reads: carry on */
     }
   };
-  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers, apiAccess: opts.apiAccess, auditors: [DEMO_AUDITOR_ID] });
+  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers, apiAccess: opts.apiAccess });
   out(`${cluster.createdNow ? 'created' : 'resumed'} the stack in ${cluster.layout.root}`);
   out(
     opts.apiAccess === 'signed'

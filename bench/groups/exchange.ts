@@ -65,7 +65,7 @@ export const exchangeGroup: BenchGroup = {
           if (!r.ok) throw new Error(`setup: HTTP ${r.status}: ${await r.text()}`);
         }
       };
-      const rights = (resourceIds: string[]) => ({ certificateTypeIds: [], resourceIds, govern: false, seize: false });
+      const rights = (resourceIds: string[]) => ({ certificateTypeIds: [], resourceIds, govern: false, seize: false, audit: false });
       await submit([
         signed('authority.city', { departmentRegistered: { departmentId: 'dept.civil', name: '民政局', publicKey: keys['dept.civil']!.publicKey, rights: rights([]) } }),
         signed('authority.city', { departmentRegistered: { departmentId: 'dept.tax', name: '税务局', publicKey: keys['dept.tax']!.publicKey, rights: rights(['res.tax.income']) } }),

@@ -63,7 +63,7 @@ async function scenario(): Promise<void> {
 
   // the authority registers two departments and the auditor through the signed API
   const register = (id: string, key: SigningKey, seq: bigint, resources: string[] = []) =>
-    submit(authority, ev('authority.city', authorityKey, seq, { departmentRegistered: { departmentId: id, name: id, publicKey: key.publicKey, rights: { certificateTypeIds: [], resourceIds: resources, govern: false, seize: false } } }));
+    submit(authority, ev('authority.city', authorityKey, seq, { departmentRegistered: { departmentId: id, name: id, publicKey: key.publicKey, rights: { certificateTypeIds: [], resourceIds: resources, govern: false, seize: false, audit: false } } }));
   await register('dept.a', keys.a, 1n);
   await register('dept.b', keys.b, 2n, ['res.b']);
   await register('dept.audit', keys.audit, 3n);

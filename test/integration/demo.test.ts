@@ -330,7 +330,7 @@ describe('ledger demo --once', () => {
       stateDir: join(layout.outboxDir, DEMO_AUTHORITY),
     });
     try {
-      await client.publish({ departmentRegistered: { departmentId: 'dept.audit', name: '市审计局', publicKey: SigningKey.generate().publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } });
+      await client.publish({ departmentRegistered: { departmentId: 'dept.audit', name: '市审计局', publicKey: SigningKey.generate().publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false } } });
     } finally {
       await client.close();
     }

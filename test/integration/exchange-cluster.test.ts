@@ -82,7 +82,7 @@ async function scenario(): Promise<void> {
   const ok = async (dept: string, payload: Partial<EventBody>) => expect((await submit(dept, payload)).resultName).toBe('OK');
 
   // the departments, their catalogue entries, the consent and the grants bound to the household
-  const rights = (resourceIds: string[]) => ({ certificateTypeIds: [], resourceIds, govern: false, seize: false });
+  const rights = (resourceIds: string[]) => ({ certificateTypeIds: [], resourceIds, govern: false, seize: false, audit: false });
   await ok('authority.city', { departmentRegistered: { departmentId: 'dept.civil', name: '民政局', publicKey: keys['dept.civil']!.publicKey, rights: rights([]) } });
   await ok('authority.city', { departmentRegistered: { departmentId: 'dept.tax', name: '税务局', publicKey: keys['dept.tax']!.publicKey, rights: rights(['res.tax.income']) } });
   await ok('authority.city', { departmentRegistered: { departmentId: 'dept.realestate', name: '不动产登记中心', publicKey: keys['dept.realestate']!.publicKey, rights: rights(['res.property.owner']) } });

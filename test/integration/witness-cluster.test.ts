@@ -94,7 +94,7 @@ describe('witnesses on a running cluster', () => {
     const channel = g.genesis.channel;
     const authorityId = g.genesis.authorities[0]!.departmentId;
     const send = (body: EventBody, key: SigningKey) => producer.send({ topic: channelTopic(channel), acks: -1, messages: [{ value: Buffer.from(buildSignedEvent(body, key).recordValue) }] });
-    await send({ channel, departmentId: authorityId, keyVersion: 1, sequence: 1n, clientTimeMs: 0n, departmentRegistered: { departmentId: 'dept.realestate', name: '不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false } } }, authority);
+    await send({ channel, departmentId: authorityId, keyVersion: 1, sequence: 1n, clientTimeMs: 0n, departmentRegistered: { departmentId: 'dept.realestate', name: '不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false, audit: false } } }, authority);
     const issue = (id: string, sequence: bigint): EventBody => ({
       channel,
       departmentId: 'dept.realestate',
