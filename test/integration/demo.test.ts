@@ -89,12 +89,14 @@ describe('ledger demo --once', () => {
     expect(first.stdout).toContain(`npx ledger audit --data ${data}`);
     // 用证留痕 (issue 24): the second bank's online check, and how the holder sees it
     expect(first.stdout).toContain(`用证留痕: ${DEMO_VERIFICATION.verifierDepartmentId} verified ${DEMO_VERIFICATION.certificateId} online (event `);
-    expect(first.stdout).toContain(`npx ledger trail --certificate '${DEMO_VERIFICATION.certificateId}' --api http://`);
+    expect(first.stdout).toContain(`npx ledger trail --certificate '${DEMO_VERIFICATION.certificateId}' --api https://`);
+    // the nodes serve HTTPS under the stack's own CA, and the demo says how the commands trust it (issue 22)
+    expect(first.stdout).toContain(`export ${CA_FILE_ENV}=${join(data, 'tls', 'ca.pem')}`);
     // the household check through the exchange points (issue 21), and how to see the household's trail
     expect(first.stdout).toMatch(/civil affairs reads the income through the tax exchange point: served, 1 row\(s\), recorded in block \d+ signed by dept\.tax/);
     expect(first.stdout).toMatch(/civil affairs reads the property through the registry exchange point: served, 1 row\(s\), recorded in block \d+ signed by dept\.realestate/);
     expect(first.stdout).toMatch(/without naming the consent: refused \(CONSENT_MISSING\) before any data left/);
-    expect(first.stdout).toContain(`npx ledger trail --subject-secret ${householdSecretFile(layout)} --api http://127.0.0.1:`);
+    expect(first.stdout).toContain(`npx ledger trail --subject-secret ${householdSecretFile(layout)} --api https://127.0.0.1:`);
     expect(statSync(householdSecretFile(layout)).mode & 0o777).toBe(0o600);
   });
 
