@@ -12,6 +12,7 @@ import { concatBytes, toHex } from '../ledger/bytes.js';
 import { ERROR_CODES, LedgerError, type ErrorCode } from '../errors/ledger-error.js';
 import { decode, encode } from '../proto/codec.js';
 import { DEFAULT_LIMITS } from '../proto/limits.js';
+import { fetchFailureReason } from '../tls/client-trust.js';
 import type { ChainSource } from '../verifier/audit-source.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -53,7 +54,7 @@ export class ApiClient {
       // a node that limits this identity's reads (429) is waited for, not failed (producers/signed-fetch.ts)
       r = await signedGetPatiently(this.signer, `${this.base}${path}`, { timeoutMs: this.timeoutMs });
     } catch (e) {
-      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : ((e as { cause?: Error }).cause?.message ?? (e as Error).message);
+      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : fetchFailureReason(e);
       throw new LedgerError('UNAVAILABLE', `cannot reach ${this.base}${path}: ${why}`, { url: this.base });
     }
     const body = await readCapped(r, Math.max(maxBytes, MAX_JSON_BYTES), `${this.base}${path}`);

@@ -10,8 +10,8 @@
  * keyid forms:
  * - `department/<department id>/<key version>`: that department's key of that version, which must
  *   be current (not retired, not declared compromised) at the committed head; the role
- *   `department`, plus `auditor` when the node's access configuration names the department an
- *   auditor;
+ *   `department`, plus `auditor` when the department holds the `audit` right at the committed head
+ *   (rules version 2) or the node's access configuration names it an auditor;
  * - `node/<index>`: a genesis node key; the role `operator` (who runs the nodes holds their keys).
  *
  * Against replay: `created` must lie within [now - maxAge, now + maxSkew] and a (keyid, nonce)
@@ -136,7 +136,9 @@ export class RequestAuthenticator {
       }
       if (publicKey === undefined) throw new LedgerError('UNAUTHENTICATED', `${keyid} is not a current key of a registered department`, { keyid });
       const roles = new Set<Role>(['department']);
-      if (this.auditors.has(departmentId)) roles.add('auditor');
+      // the auditor: a department with the `audit` right on chain (rules version 2), or one the
+      // node's configuration names (a chain of rules version 1 has no such right)
+      if (view?.record.rights?.audit === true || this.auditors.has(departmentId)) roles.add('auditor');
       return { publicKey, caller: { keyid, departmentId, roles } };
     }
     const n = NODE_KEYID.exec(keyid);

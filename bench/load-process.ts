@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const publicKey = SigningKey.generate().publicKey;
   let n = 0;
   // each event registers a new department: valid, included, and cheap to decide
-  const next = (): Payload => ({ departmentRegistered: { departmentId: `dept.bench.${n++}`, name: '基准部门', publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } });
+  const next = (): Payload => ({ departmentRegistered: { departmentId: `dept.bench.${n++}`, name: '基准部门', publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false } } });
   const answer = (a: LoadAnswer) => process.send!(a);
 
   async function fill(count: number): Promise<LoadAnswer> {

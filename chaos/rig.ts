@@ -21,6 +21,8 @@ import { withAdmin } from '../kafka/client.js';
 import { ensureStack, type StackLayout } from '../stack/layout.js';
 import { CLI_PATH } from '../stack/local-cluster.js';
 import { createTopology, type Topology } from './topology.js';
+import { ensureLocalTls } from '../tls/local-authority.js';
+import { readCaFile, trustCertificateAuthorities } from '../tls/client-trust.js';
 
 /** The port every node listens on inside its own namespace. */
 export const NODE_PORT = 7000;
@@ -101,10 +103,13 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       batchTimeoutMs: options.batchTimeoutMs ?? 100n,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000n,
     });
-    // what a node's configuration looks like on its own host (README: "Nodes on separate hosts")
+    // what a node's configuration looks like on its own host (README: "Nodes on separate hosts"):
+    // the links cross a network, so HTTPS and wss (issue 22), under a CA made for the rig
+    const tls = await ensureLocalTls(layout.root, NODE_NAMES.length, { ips: NODE_NAMES.map((p) => topology.host(p).ip), dns: [] });
+    trustCertificateAuthorities(readCaFile(tls.ca, 'the rig CA'));
     NODE_NAMES.forEach((name, i) => {
       const n = i + 1;
-      const peers = Object.fromEntries(NODE_NAMES.map((p, j) => [String(j + 1), `ws://${topology.host(p).ip}:${NODE_PORT}/peer`]).filter(([k]) => k !== String(n)));
+      const peers = Object.fromEntries(NODE_NAMES.map((p, j) => [String(j + 1), `wss://${topology.host(p).ip}:${NODE_PORT}/peer`]).filter(([k]) => k !== String(n)));
       const config = {
         genesis: '../../genesis.bin',
         key: `../../keys/node-${n}${KEY_FILE_EXTENSION}`,
@@ -112,11 +117,12 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         node: n,
         listen: `${topology.host(name).ip}:${NODE_PORT}`,
         peers,
+        tls: { cert: `../../tls/node-${n}.pem`, key: `../../tls/node-${n}-key.pem` },
         brokers: kafka!.brokers,
         topicMode: 'production',
       };
       writeFileSync(layout.nodeConfig(n), `${JSON.stringify(config, null, 2)}\n`);
-      nodes.push({ index: n, host: name, url: `http://${topology.host(name).ip}:${NODE_PORT}`, child: undefined, exited: undefined, exits: [], stopping: false });
+      nodes.push({ index: n, host: name, url: `https://${topology.host(name).ip}:${NODE_PORT}`, child: undefined, exited: undefined, exits: [], stopping: false });
     });
     await createChannelTopic(kafka.brokers, genesis.genesis.channel, { mode: 'production' });
 

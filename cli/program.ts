@@ -25,12 +25,17 @@ import { registerTrail } from './commands/trail.js';
 import { registerSignRequest } from './commands/sign-request.js';
 import { registerReport } from './commands/report.js';
 import { packageVersion } from '../stack/package-info.js';
+import { CA_FILE_ENV, trustConfiguredAuthorities } from '../tls/client-trust.js';
 
 export function buildProgram(): Command {
   const program = new Command('ledger')
     .description('Shared-records audit ledger: signed events, Kafka order, co-signed hash-chained blocks, offline proofs')
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run `ledger --help` for usage)')
+    // issue 22: a node's HTTPS certificate from a CA the system does not know (a local stack's
+    // <stack>/tls/ca.pem) is trusted when named here or in LEDGER_CA_FILE, for every --api call
+    .option('--cacert <file>', `trust this CA certificate (PEM) for HTTPS calls to nodes, beside the system's (or set ${CA_FILE_ENV})`)
+    .hook('preAction', (root) => trustConfiguredAuthorities((root.opts() as { cacert?: string }).cacert))
     .exitOverride();
   registerDoctor(program);
   registerKeys(program);

@@ -11,6 +11,7 @@ import { LedgerError } from '../errors/ledger-error.js';
 import { loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
 import { loadKeyFile, type SigningKey } from '../ledger/key-file.js';
 import { parseBrokerList } from '../kafka/client.js';
+import { loadApiCertificate, type ApiCertificate } from '../tls/server-tls.js';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
 
@@ -21,7 +22,10 @@ export const nodeConfigSchema = z
     data: z.string().min(1),
     node: z.number().int().min(1).max(1000),
     listen: hostPort,
-    peers: z.record(z.string().regex(/^\d+$/, 'peer keys are node indexes'), z.string().regex(/^wss?:\/\/\S+$/, 'expected a ws:// URL')),
+    peers: z.record(z.string().regex(/^\d+$/, 'peer keys are node indexes'), z.string().regex(/^wss?:\/\/\S+$/, 'expected a wss:// (or ws:// on loopback) URL')),
+    // issue 22: the API's certificate and key (PEM files; the peer links use the node key itself),
+    // or plain HTTP and ws, said explicitly, for a node on the loopback interface only
+    tls: z.union([z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict(), z.literal('plain-loopback')]).optional(),
     brokers: z.union([z.string(), z.array(z.string())]).optional(),
     topicMode: z.enum(['development', 'production']).optional(),
     signatureWorkers: z.number().int().min(0).max(64).optional(),
@@ -40,6 +44,11 @@ export const nodeConfigSchema = z
 /** The API's access mode of a node (api/app.ts ApiAccess). */
 export type NodeApiAccess = { mode: 'signed'; auditors: string[]; corsOrigins: string[] } | { mode: 'open-loopback'; corsOrigins: string[] };
 
+/** How a node's port is served (issue 22): HTTPS and wss with the API's certificate, or plain on loopback. */
+export type NodeTransport = { mode: 'tls'; api: ApiCertificate } | { mode: 'plain-loopback' };
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+
 export type NodeConfigFile = z.infer<typeof nodeConfigSchema>;
 
 export interface NodeConfig {
@@ -56,6 +65,7 @@ export interface NodeConfig {
   topicMode: 'development' | 'production';
   signatureWorkers: number | undefined;
   apiAccess: NodeApiAccess;
+  transport: NodeTransport;
 }
 
 /**
@@ -99,10 +109,11 @@ export function loadNodeConfig(file: string): NodeConfig {
   const [host, port] = [c.listen.slice(0, c.listen.lastIndexOf(':')), Number(c.listen.slice(c.listen.lastIndexOf(':') + 1))];
   const corsOrigins = c.api?.corsOrigins ?? [];
   const apiAccess: NodeApiAccess = c.api?.access === 'open-loopback' ? { mode: 'open-loopback', corsOrigins } : { mode: 'signed', auditors: c.api?.auditors ?? [], corsOrigins };
-  if (apiAccess.mode === 'open-loopback' && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host!)) {
+  if (apiAccess.mode === 'open-loopback' && !LOOPBACK_HOSTS.includes(host!)) {
     // the open mode is for one machine: it never listens where another machine can reach it
     throw new LedgerError('BAD_ARGUMENT', `node config ${file}: api.access open-loopback needs listen on 127.0.0.1 (not ${host})`, { file });
   }
+  const transport = nodeTransport(c, file, base, host!, peers);
   const brokers = c.brokers === undefined ? undefined : parseBrokerList(Array.isArray(c.brokers) ? c.brokers.join(',') : c.brokers, `${file}: brokers`);
   return {
     file,
@@ -118,5 +129,33 @@ export function loadNodeConfig(file: string): NodeConfig {
     topicMode: c.topicMode ?? 'development',
     signatureWorkers: c.signatureWorkers,
     apiAccess,
+    transport,
   };
+}
+
+/**
+ * TLS on every link a network crosses (issue 22): a node serves HTTPS and dials wss unless its
+ * configuration says `"tls": "plain-loopback"`, which it takes only when it listens on loopback
+ * and its peers are too.
+ */
+function nodeTransport(c: NodeConfigFile, file: string, base: string, host: string, peers: Map<number, string>): NodeTransport {
+  if (c.tls === undefined) {
+    throw new LedgerError(
+      'BAD_ARGUMENT',
+      `node config ${file}: tls: missing: give {"cert", "key"} (PEM files of the API's certificate; \`ledger up\` makes them in <stack>/tls/), or "plain-loopback" for a node that listens on 127.0.0.1 only`,
+      { file },
+    );
+  }
+  if (c.tls === 'plain-loopback') {
+    if (!LOOPBACK_HOSTS.includes(host)) throw new LedgerError('BAD_ARGUMENT', `node config ${file}: tls "plain-loopback" needs listen on 127.0.0.1 (not ${host}): a network is crossed, give tls.cert and tls.key`, { file });
+    for (const [i, url] of peers) {
+      const u = URL.canParse(url) ? new URL(url) : undefined;
+      if (u === undefined || u.protocol !== 'ws:' || !LOOPBACK_HOSTS.includes(u.hostname)) throw new LedgerError('BAD_ARGUMENT', `node config ${file}: peers.${i}: with tls "plain-loopback" a peer is ws:// on 127.0.0.1 (not ${url})`, { file });
+    }
+    return { mode: 'plain-loopback' };
+  }
+  for (const [i, url] of peers) {
+    if (!url.startsWith('wss://')) throw new LedgerError('BAD_ARGUMENT', `node config ${file}: peers.${i}: a node with tls dials its peers over wss:// (not ${url})`, { file });
+  }
+  return { mode: 'tls', api: loadApiCertificate(resolve(base, c.tls.cert), resolve(base, c.tls.key)) };
 }

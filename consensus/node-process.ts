@@ -9,7 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { toHex } from '../ledger/bytes.js';
@@ -27,6 +28,8 @@ import { PeerNetwork } from './peer-network.js';
 import { inputOf, payloadOf } from './peer-wire.js';
 import { SignaturePool } from './signature-pool.js';
 import { BlockLatency, StageTimings, type StageSummary } from './stage-timings.js';
+import { nodeIdentity, type TlsIdentity } from '../tls/identity.js';
+import { nodeServerOptions } from '../tls/server-tls.js';
 
 const TICK_MS = 20;
 const DEBUG = process.env.LEDGER_DEBUG === '1';
@@ -141,8 +144,10 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   const producer: Producer = createProducer(kafka);
   await producer.connect();
 
-  // -- HTTP server: peers (ws /peer), status, and whatever the API adds
-  const server = createServer((req, res) => {
+  // -- HTTP(S) server: peers (ws /peer), status, and whatever the API adds; TLS unless the config
+  // says plain-loopback (issue 22), the peer links under the node's own key
+  const identity: TlsIdentity | undefined = config.transport.mode === 'tls' ? await nodeIdentity(config.key, config.nodeIndex) : undefined;
+  const handleRequest: RequestListener = (req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/status' && req.method === 'GET') {
       // ?since=<epoch ms>: stage durations recorded from then on only (the e2e bench's latency phase)
@@ -160,7 +165,8 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     }
     if (options.onRequest) options.onRequest(req, res);
     else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'NOT_FOUND', message: 'no such route' }));
-  });
+  };
+  const server: Server = config.transport.mode === 'tls' ? createHttpsServer(nodeServerOptions(config.transport.api, identity!), handleRequest) : createServer(handleRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
@@ -179,6 +185,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     genesis: g,
     nodeIndex: config.nodeIndex,
     key: config.key,
+    tls: identity,
     peers: new Map([...config.peers].map(([i, url]) => [i, url.endsWith('/peer') ? url : `${url.replace(/\/$/, '')}/peer`])),
     server,
     onMessage: (from, payload) => {
@@ -412,7 +419,8 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   }
 
   feed(core.handle({ kind: 'start', nowMs: Date.now() }));
-  log(`node ${config.nodeIndex} of ${g.genesis.nodes.length} (quorum ${g.genesis.quorum}) on ${config.host}:${config.port}, channel ${channel}, height ${core.status.height}`);
+  const served = config.transport.mode === 'tls' ? `https (certificate for ${config.transport.api.subjectAltName || 'no names'}, valid to ${config.transport.api.validTo}; peers over wss pinned to the genesis keys)` : 'plain http on loopback (tls "plain-loopback")';
+  log(`node ${config.nodeIndex} of ${g.genesis.nodes.length} (quorum ${g.genesis.quorum}) on ${config.host}:${config.port}, ${served}, channel ${channel}, height ${core.status.height}`);
 
   async function stop(): Promise<void> {
     if (stopped) return;

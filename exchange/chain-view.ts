@@ -23,6 +23,7 @@ import { decode } from '../proto/codec.js';
 import type { DecodeLimits } from '../proto/limits.js';
 import { GrantStatus } from '../proto/schema.generated.js';
 import { registeredFromApi, type RegisteredDepartment } from './request-auth.js';
+import { trustedAuthorities } from '../tls/client-trust.js';
 
 /** A grant as the exchange point's pre-check needs it. */
 export interface GrantTerms {
@@ -123,7 +124,7 @@ export class ApiChainView implements ChainView {
   /** Follows the node's committed headers (reconnecting after a drop) to wake the poll at once. */
   private follow(): void {
     if (this.closed || this.stream !== undefined) return;
-    const ws = new WebSocket(this.streamUrl);
+    const ws = new WebSocket(this.streamUrl, { ca: trustedAuthorities() });
     this.stream = ws;
     ws.on('message', () => {
       this.woken = true;

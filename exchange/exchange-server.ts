@@ -8,8 +8,9 @@
  *
  * The config file (JSON): { "channel", "departmentId", "keyFile", "keyVersion"?, "api" (a node's
  * URL), "brokers"? (host:port list; default the local stack's broker), "outbox"? (folder),
- * "listen"? ("127.0.0.1:7400"), "tables": { "<resource id>": "<JSON table file>" } } (relative
- * paths are relative to the config file).
+ * "listen"? ("127.0.0.1:7400"), "tls" ({ "cert", "key" } PEM files, or "plain-loopback" on a
+ * loopback address only: tls/listen.ts), "tables": { "<resource id>": "<JSON table file>" } }
+ * (relative paths are relative to the config file).
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -26,6 +27,7 @@ import type { ExchangeRead } from '../proto/schema.generated.js';
 import { DepartmentClient } from '../producers/department-client.js';
 import { ApiClient } from '../api/client.js';
 import { ApiChainView } from './chain-view.js';
+import { listenService, serviceTlsSchema } from '../tls/listen.js';
 import { JsonTableSource, type DataSource } from './data-source.js';
 import { ExchangePoint, READ_PATH } from './exchange-point.js';
 import type { RequestSigner } from '../producers/signed-fetch.js';
@@ -41,6 +43,8 @@ export const ExchangeConfigSchema = z
     brokers: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port')).min(1),
     outbox: z.string().min(1),
     listen: z.string().regex(/^.+:\d{1,5}$/, 'HOST:PORT').default('127.0.0.1:7400'),
+    // issue 22: said in every config; plain HTTP only on loopback
+    tls: serviceTlsSchema,
     tables: z.record(id, z.string().min(1)),
   })
   .strict();
@@ -67,7 +71,8 @@ export function loadExchangeConfig(path: string): ExchangeConfig {
   }
   const base = dirname(path);
   const abs = (p: string) => (isAbsolute(p) ? p : join(base, p));
-  return { ...c.data, keyFile: abs(c.data.keyFile), outbox: abs(c.data.outbox), tables: Object.fromEntries(Object.entries(c.data.tables).map(([k, v]) => [k, abs(v)])) };
+  const tls = c.data.tls === 'plain-loopback' ? c.data.tls : { cert: abs(c.data.tls.cert), key: abs(c.data.tls.key) };
+  return { ...c.data, tls, keyFile: abs(c.data.keyFile), outbox: abs(c.data.outbox), tables: Object.fromEntries(Object.entries(c.data.tables).map(([k, v]) => [k, abs(v)])) };
 }
 
 /** The exchange point's HTTP app: POST /v1/exchange/reads, JSON errors as the node's API answers them. */
@@ -131,16 +136,19 @@ export async function startExchange(config: ExchangeConfig, options: { data?: Da
   };
   const point = new ExchangePoint({ departmentId: config.departmentId, chain, data, publish, log });
   const m = /^(.+):(\d{1,5})$/.exec(config.listen)!;
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = exchangeApp(point, log).listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), () => resolve(s));
-    s.once('error', reject);
-  });
+  let listening: { server: Server; url: string };
+  try {
+    listening = await listenService(exchangeApp(point, log), m[1]!, Number(m[2]), config.tls, `exchange point ${config.departmentId}`);
+  } catch (e) {
+    chain.close();
+    await client.close();
+    throw e;
+  }
+  const { server, url } = listening;
   // Clients keep connections alive (fetch does); a server that drops an idle socket just as a
   // client reuses it answers ECONNRESET: keep idle sockets longer than clients do.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  const addr = server.address();
-  const url = typeof addr === 'object' && addr ? `http://${addr.address}:${addr.port}` : `http://${config.listen}`;
   return {
     url,
     point,

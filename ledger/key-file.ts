@@ -4,7 +4,7 @@
  * `.ed25519key` (ignored by git). A key file readable by group or others is refused. The seed
  * never leaves a SigningKey: it is not printed, logged, serialised or inspected.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { toHex, tryFromHex } from './bytes.js';
@@ -45,6 +45,15 @@ export class SigningKey {
 
   [inspect.custom](): string {
     return `SigningKey(public ${this.publicKeyHex})`;
+  }
+
+  /**
+   * The key as a node:crypto private key, for the node's TLS identity (tls/identity.ts): it stays
+   * in the process's memory, never written or sent (issue 22).
+   */
+  toPrivateKeyObject(): KeyObject {
+    const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+    return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(this.#seed), x: b64url(this.publicKey) }, format: 'jwk' });
   }
 
   /** @internal for writing the key file only */

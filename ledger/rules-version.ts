@@ -21,6 +21,8 @@ export function needsRulesV2(body: EventBody): boolean {
     body.certificateTypeRegistered !== undefined ||
     (body.certificateIssued !== undefined && body.certificateIssued.certificateTypeName !== '') ||
     body.departmentRegistered?.rights?.seize === true ||
+    // issue 22: the auditor's right
+    body.departmentRegistered?.rights?.audit === true ||
     // issue 21: the exchange point's reads, consent, and a request that names its subject
     body.consentRecorded !== undefined ||
     body.exchangeRead !== undefined ||

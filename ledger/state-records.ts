@@ -95,7 +95,7 @@ export function genesisDepartments(genesis: Genesis): DepartmentRecord[] {
     departmentId: a.departmentId,
     name: a.name,
     keys: [{ version: 1, publicKey: a.publicKey, activatedAt: 0n, retiredAt: 0n }],
-    rights: { certificateTypeIds: [], resourceIds: [], govern: true, seize: false },
+    rights: { certificateTypeIds: [], resourceIds: [], govern: true, seize: false, audit: false },
     suspended: false,
     nextSequence: 1n,
   }));

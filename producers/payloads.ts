@@ -74,7 +74,7 @@ const documentDigest = {
 };
 
 export const PAYLOAD_SCHEMAS = {
-  'register-department': z.object({ departmentId: id, name: text, publicKey, certificateTypes: list(id).default([]), resources: list(id).default([]), govern: z.boolean().default(false), seize: z.boolean().default(false) }).strict(),
+  'register-department': z.object({ departmentId: id, name: text, publicKey, certificateTypes: list(id).default([]), resources: list(id).default([]), govern: z.boolean().default(false), seize: z.boolean().default(false), audit: z.boolean().default(false) }).strict(),
   'rotate-key': z.object({ departmentId: id, keyVersion: u32, publicKey }).strict(),
   'compromise-key': z.object({ departmentId: id, keyVersion: u32, fromLogPosition: u64, reason: text.default('') }).strict(),
   'suspend-department': z.object({ departmentId: id, reason: text.default('') }).strict(),
@@ -194,7 +194,7 @@ export function buildPayload(type: string, input: unknown, where = '', name: Fie
       return {
         type: t,
         payload: {
-          departmentRegistered: { departmentId: v.departmentId, name: v.name, publicKey: v.publicKey, rights: { certificateTypeIds: v.certificateTypes, resourceIds: v.resources, govern: v.govern, seize: v.seize } },
+          departmentRegistered: { departmentId: v.departmentId, name: v.name, publicKey: v.publicKey, rights: { certificateTypeIds: v.certificateTypes, resourceIds: v.resources, govern: v.govern, seize: v.seize, audit: v.audit } },
         },
       };
     case 'rotate-key':

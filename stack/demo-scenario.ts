@@ -26,6 +26,8 @@ export interface DemoDepartment {
   resources: string[];
   /** A court: may seize certificates (查封; rules version 2). */
   seize?: boolean;
+  /** An auditor (审计机关): the `audit` right (rules version 2, issue 22). */
+  audit?: boolean;
   /** Signs only through the API (stack/demo-verification.ts), never through a demo outbox. */
   apiOnly?: boolean;
 }
@@ -42,11 +44,11 @@ export const DEMO_DEPARTMENTS: readonly DemoDepartment[] = [
   // a second bank, which checks the mortgaged property online before it lends (用证留痕, issue 24)
   { id: 'bank.rural', name: '农村商业银行', nameEn: 'Rural commercial bank', certificateTypes: [], resources: [], apiOnly: true },
   { id: 'court.intermediate', name: '市中级人民法院', nameEn: 'Intermediate people\'s court', certificateTypes: [], resources: ['res.court.sealed'], seize: true },
-  // the auditor: a department with no rights of its own, named auditor in the nodes' configuration (issue 22)
-  { id: 'audit.city', name: '市审计局', nameEn: 'City audit bureau', certificateTypes: [], resources: [] },
+  // the auditor: the `audit` right on chain, which the nodes' APIs read as the auditor role (issue 22)
+  { id: 'audit.city', name: '市审计局', nameEn: 'City audit bureau', certificateTypes: [], resources: [], audit: true },
 ];
 
-/** The demo's auditor department (stack/local-cluster.ts `auditors`). */
+/** The demo's auditor department (its `audit` right is on chain). */
 export const DEMO_AUDITOR_ID = 'audit.city';
 
 /** The certificates of the demo and what a reader should see for each. */
@@ -166,7 +168,7 @@ export function demoPhases(): DemoPhase[] {
             department: DEMO_AUTHORITY,
             type: 'register-department',
             note: `register ${d.id} (${d.name})`,
-            input: (c: StepContext) => ({ departmentId: d.id, name: d.name, publicKey: c.publicKeyHex(d.id), certificateTypes: d.certificateTypes, resources: d.resources, seize: d.seize ?? false }),
+            input: (c: StepContext) => ({ departmentId: d.id, name: d.name, publicKey: c.publicKeyHex(d.id), certificateTypes: d.certificateTypes, resources: d.resources, seize: d.seize ?? false, audit: d.audit ?? false }),
           }),
         ),
         // the catalogue's name of the certificate type, so that bundles and the page show 不动产权证书 (issue 24)

@@ -56,6 +56,8 @@ export interface DemoResult {
   skipped: number;
   /** The API the samples came from (undefined when no node serves it). */
   apiUrl: string | undefined;
+  /** The stack's CA certificate when its nodes serve HTTPS (issue 22). */
+  caFile: string | undefined;
   anchor: { file: string; hash: string };
   samples: SampleBundle[];
   /** What could not be written, and why. */
@@ -220,7 +222,7 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
   }
 
   const result = await writeSamples(cluster, layout, apiUrl);
-  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, ...result, ...(exchange ? { exchange } : {}), ...(verification !== undefined ? { verification } : {}) };
+  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, caFile: cluster.caFile, ...result, ...(exchange ? { exchange } : {}), ...(verification !== undefined ? { verification } : {}) };
 }
 
 /** The valid-until the demo recorded beside a certificate's salts file when it issued it. */
@@ -308,11 +310,13 @@ export { DEMO_AUDITOR_ID } from './demo-scenario.js';
 /**
  * The curl lines of the demo (issue 22): a department and the auditor calling the API with
  * signed requests (`ledger sign-request` writes the RFC 9421 fields; bash's `<(...)` hands them to
- * curl's `-H @file`). They work in both API modes of the local stack.
+ * curl's `-H @file`). They work in both API modes of the local stack; over HTTPS curl trusts the
+ * stack's CA (`caFile`).
  */
-export function demoCurlLines(apiUrl: string, layout: DemoLayout, rel: (p: string) => string): string[] {
+export function demoCurlLines(apiUrl: string, layout: DemoLayout, rel: (p: string) => string, caFile?: string): string[] {
+  const cacert = caFile === undefined ? '' : ` --cacert ${rel(caFile)}`;
   const line = (departmentId: string, path: string) =>
-    `U='${apiUrl}${path}'; curl -s -H @<(npx ledger sign-request --key ${rel(layout.key(departmentId))} --keyid department/${departmentId}/1 "$U") "$U"`;
+    `U='${apiUrl}${path}'; curl -s${cacert} -H @<(npx ledger sign-request --key ${rel(layout.key(departmentId))} --keyid department/${departmentId}/1 "$U") "$U"`;
   return [
     `  # 市民政局 (a department): its own share requests and grants`,
     `  ${line('dept.civil', '/v1/grants?grantee=dept.civil')}`,
@@ -332,7 +336,12 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   out('');
   out('== 演示 / demo ==');
   if (r.apiUrl) out(`reader page (核验页面): ${r.apiUrl}/   (auditor view: ${r.apiUrl}/#auditor)`);
-  else out('reader page: no node serves the API yet, so there is no page (see the notes below)');
+  if (r.apiUrl && r.caFile) {
+    // issue 22: the nodes serve HTTPS under the stack's own CA, which the commands below trust by this
+    out(`the nodes serve HTTPS with certificates of the stack's own CA ${rel(r.caFile)} (a browser warns until you import it). For the commands below:`);
+    out(`  export LEDGER_CA_FILE=${rel(r.caFile)}`);
+  }
+  if (!r.apiUrl) out('reader page: no node serves the API yet, so there is no page (see the notes below)');
   if (r.apiUrl) {
     // the demo's events are recorded today (record times are the broker's): this year's report
     const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
@@ -359,7 +368,7 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   }
   if (r.apiUrl) {
     out('API calls, signed with the demo departments\' keys (README "Who may read what"; bash):');
-    for (const l of demoCurlLines(r.apiUrl, r.layout, rel)) out(l);
+    for (const l of demoCurlLines(r.apiUrl, r.layout, rel, r.caFile)) out(l);
   }
   out(`  npx ledger audit --data ${rel(r.stackRoot)}   (once stopped: the full audit, replaying every block)`);
   if (r.exchange && r.apiUrl) {

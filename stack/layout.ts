@@ -96,8 +96,9 @@ export async function ensureStack(dataDir: string, init: StackInit): Promise<{ l
   return { layout, genesis, created: true };
 }
 
+/** A node's API URL from its config: https unless it says `"tls": "plain-loopback"` (or predates TLS). */
 export function nodeUrl(layout: StackLayout, n: number): string {
-  const c = JSON.parse(readFileSync(layout.nodeConfig(n), 'utf8')) as { listen: string };
-  return `http://${c.listen}`;
+  const c = JSON.parse(readFileSync(layout.nodeConfig(n), 'utf8')) as { listen: string; tls?: unknown };
+  return `${c.tls === undefined || c.tls === 'plain-loopback' ? 'http' : 'https'}://${c.listen}`;
 }
 

@@ -16,6 +16,8 @@ import { isClusterDir, startKafkaCluster, stopKafkaCluster } from '../kafka/clus
 import { createChannelTopic } from '../kafka/topics.js';
 import { PROJECT_ROOT } from './package-info.js';
 import { ensureStack, nodeUrl, type StackInit, type StackLayout } from './layout.js';
+import { ensureLocalTls } from '../tls/local-authority.js';
+import { readCaFile, trustCertificateAuthorities } from '../tls/client-trust.js';
 
 /** The built CLI (processes always run from dist/, also when this module is loaded from source by tests). */
 export const CLI_PATH = join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
@@ -35,6 +37,13 @@ export interface LocalClusterOptions extends Partial<StackInit> {
    * listen on and answer 127.0.0.1 only: the test suite and local development).
    */
   apiAccess: 'signed' | 'open-loopback';
+  /**
+   * HTTPS and wss between the nodes (issue 22), under the stack's own CA (`<stack>/tls/`, made on
+   * first use, trusted by this process's fetch); false: plain http and ws on 127.0.0.1, said in
+   * each node's config as `"tls": "plain-loopback"`. Default: TLS with the signed API mode, plain
+   * with the open one.
+   */
+  tls?: boolean;
   /** Departments the nodes give the auditor role (signed mode). */
   auditors?: string[];
   /** Start the node processes now (default true; the benchmark fills the topic first). */
@@ -54,6 +63,8 @@ export interface LocalCluster {
   genesis: LoadedGenesis;
   brokers: string[];
   createdNow: boolean;
+  /** The stack's CA certificate when its nodes serve HTTPS (what callers give --cacert). */
+  caFile: string | undefined;
   nodes: NodeProcess[];
   startNode(index: number): void;
   stopNode(index: number, signal?: NodeJS.Signals): Promise<void>;
@@ -104,9 +115,16 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   // every start says how the nodes admit API callers; a clustered stack's nodes check the
   // production topic invariants at start (DESIGN.md section 8)
   const api = options.apiAccess === 'signed' ? { access: 'signed', auditors: options.auditors ?? [] } : { access: 'open-loopback' };
+  const useTls = options.tls ?? options.apiAccess === 'signed';
+  const tlsFiles = useTls ? await ensureLocalTls(layout.root, genesis.genesis.nodes.length, { ips: ['127.0.0.1', '::1'], dns: ['localhost'] }) : undefined;
+  if (tlsFiles) trustCertificateAuthorities(readCaFile(tlsFiles.ca, 'the stack CA'));
   for (const n of genesis.genesis.nodes) {
     const file = layout.nodeConfig(n.index);
-    writeFileSync(file, `${JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), api, ...(clustered ? { topicMode } : {}) }, null, 2)}\n`);
+    const config = JSON.parse(readFileSync(file, 'utf8')) as { peers: Record<string, string> };
+    // the transport is said in every config, each start (a stack may switch between them)
+    const tls = tlsFiles ? { cert: `../../tls/node-${n.index}.pem`, key: `../../tls/node-${n.index}-key.pem` } : 'plain-loopback';
+    const peers = Object.fromEntries(Object.entries(config.peers).map(([k, url]) => [k, url.replace(/^wss?:/, tlsFiles ? 'wss:' : 'ws:')]));
+    writeFileSync(file, `${JSON.stringify({ ...config, peers, api, tls, ...(clustered ? { topicMode } : {}) }, null, 2)}\n`);
   }
 
   const nodes: NodeProcess[] = genesis.genesis.nodes.map((n) => ({ index: n.index, url: nodeUrl(layout, n.index), child: undefined, exited: undefined }));
@@ -142,6 +160,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     genesis,
     brokers,
     createdNow: created,
+    caFile: tlsFiles?.ca,
     nodes,
     startNode,
     stopNode,

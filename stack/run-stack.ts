@@ -5,7 +5,7 @@
  */
 import { toHex } from '../ledger/bytes.js';
 import { fetchStatus, startLocalCluster } from './local-cluster.js';
-import { DEMO_AUDITOR_ID, seedDemo } from './demo.js';
+import { seedDemo } from './demo.js';
 
 export interface RunStackOptions {
   data: string;
@@ -33,12 +33,17 @@ export async function runStack(opts: RunStackOptions): Promise<never> {
       /* nobody reads: carry on */
     }
   };
-  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers, apiAccess: opts.apiAccess, auditors: [DEMO_AUDITOR_ID] });
+  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers, apiAccess: opts.apiAccess });
   out(`${cluster.createdNow ? 'created' : 'resumed'} the stack in ${cluster.layout.root}`);
   out(
     opts.apiAccess === 'signed'
       ? 'API: signed requests (RFC 9421) with keys registered on the chain; roles per README "Who may read what"'
       : 'API: OPEN LOCAL MODE (--api open-loopback): no authentication; the nodes answer 127.0.0.1 only',
+  );
+  out(
+    cluster.caFile !== undefined
+      ? `TLS: the nodes serve HTTPS and link over wss pinned to the genesis keys; their certificates come from the stack's CA ${cluster.caFile} (ledger commands: --cacert or LEDGER_CA_FILE, --data trusts it; curl: --cacert)`
+      : 'TLS: none, plain http and ws on 127.0.0.1 only (tls "plain-loopback")',
   );
   out(`trust anchor (genesis hash): ${toHex(cluster.genesis.hash)}  (${cluster.layout.genesis})`);
   for (const n of cluster.nodes) out(`node ${n.index}: ${n.url}/status  log ${cluster.layout.nodeDir(n.index)}/node.log`);

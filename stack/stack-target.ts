@@ -16,6 +16,8 @@ import { LedgerError } from '../errors/ledger-error.js';
 import { loadGenesis, type LoadedGenesis } from '../ledger/genesis.js';
 import { demoLayout } from './demo.js';
 import { chainNextSequence } from './chain-sequence.js';
+import { localTlsFiles } from '../tls/local-authority.js';
+import { readCaFile, trustCertificateAuthorities } from '../tls/client-trust.js';
 import { nodeUrl, stackLayout } from './layout.js';
 
 export interface StackTarget {
@@ -42,6 +44,9 @@ export async function resolveStackTarget(dataDir: string, departmentId: string, 
   }
   const genesis = loadGenesis(new Uint8Array(readFileSync(layout.genesis)));
   const channel = genesis.genesis.channel;
+  // a stack's own nodes serve HTTPS under its own CA (issue 22): --data trusts it
+  const tls = localTlsFiles(layout.root);
+  if (existsSync(tls.ca)) trustCertificateAuthorities(readCaFile(tls.ca, 'the stack CA'));
   const urls: string[] = [];
   for (let n = 1; n <= genesis.genesis.nodes.length; n++) if (existsSync(layout.nodeConfig(n))) urls.push(nodeUrl(layout, n));
   const api = await firstServing(urls, toHex(genesis.hash));

@@ -6,6 +6,7 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import { MAX_BODY_BYTES } from './add-checkpoint-body.js';
+import { listenService, type ServiceTls } from '../tls/listen.js';
 import type { Witness } from './witness.js';
 
 export function witnessApp(witness: Witness): express.Express {
@@ -23,10 +24,10 @@ export function witnessApp(witness: Witness): express.Express {
   return app;
 }
 
-/** Listens on `host:port` (port 0 picks a free one); resolves with the server once listening. */
-export function listenWitness(witness: Witness, host: string, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = witnessApp(witness).listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
+/**
+ * Listens on `host:port` (port 0 picks a free one) over HTTPS, or plain HTTP on loopback when said
+ * (issue 22, tls/listen.ts); resolves with the server once listening.
+ */
+export async function listenWitness(witness: Witness, host: string, port: number, tls: ServiceTls): Promise<Server> {
+  return (await listenService(witnessApp(witness), host, port, tls, 'witness')).server;
 }

@@ -51,7 +51,7 @@ export const apiGroup: BenchGroup = {
         const k = SigningKey.generate();
         keys.push(k);
         const t = performance.now();
-        await post(ev('authority.city', authority, BigInt(i + 1), { departmentRegistered: { departmentId: `dept.api.${i}`, name: '基准部门', publicKey: k.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } }), '?wait=commit');
+        await post(ev('authority.city', authority, BigInt(i + 1), { departmentRegistered: { departmentId: `dept.api.${i}`, name: '基准部门', publicKey: k.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false } } }), '?wait=commit');
         latencies.push(performance.now() - t);
       }
       latencies.sort((a, b) => a - b);

@@ -74,7 +74,7 @@ export async function realBundle(encumbered = false): Promise<Uint8Array> {
     return { offset: offset++, timestamp: time + offset, logAppendTime: true, value: encode('TopicRecord', { event: { body, signature: k.sign(eventId(body)) } }) };
   };
   const records = [
-    signed(authority, AUTHORITY, 1n, { departmentRegistered: { departmentId: DEPT, name: '北京市朝阳区不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false } } }),
+    signed(authority, AUTHORITY, 1n, { departmentRegistered: { departmentId: DEPT, name: '北京市朝阳区不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false, audit: false } } }),
     // the type by its catalogue name (issue 24): the record, and so the bundle, carries 不动产权证书
     signed(authority, AUTHORITY, 2n, { certificateTypeRegistered: { certificateTypeId: 'BDC', name: '不动产权证书' } }),
     signed(dept, DEPT, 1n, {
@@ -92,8 +92,8 @@ export async function realBundle(encumbered = false): Promise<Uint8Array> {
   ];
   if (encumbered) {
     records.push(
-      signed(authority, AUTHORITY, 3n, { departmentRegistered: { departmentId: BANK, name: '中国工商银行北京朝阳支行', publicKey: bank.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } }),
-      signed(authority, AUTHORITY, 4n, { departmentRegistered: { departmentId: COURT, name: '北京市朝阳区人民法院', publicKey: court.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: true } } }),
+      signed(authority, AUTHORITY, 3n, { departmentRegistered: { departmentId: BANK, name: '中国工商银行北京朝阳支行', publicKey: bank.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false } } }),
+      signed(authority, AUTHORITY, 4n, { departmentRegistered: { departmentId: COURT, name: '北京市朝阳区人民法院', publicKey: court.publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: true, audit: false } } }),
       signed(dept, DEPT, 2n, { mortgageRegistered: { certificateId: CERT_ID, creditorDepartmentId: BANK, amountYuan: 2_400_000n } }),
       signed(court, COURT, 1n, { seizureRegistered: { certificateId: CERT_ID, caseNumber: '(2026)京0105执保1234号' } }),
     );

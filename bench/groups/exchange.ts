@@ -65,7 +65,7 @@ export const exchangeGroup: BenchGroup = {
           if (!r.ok) throw new Error(`setup: HTTP ${r.status}: ${await r.text()}`);
         }
       };
-      const rights = (resourceIds: string[]) => ({ certificateTypeIds: [], resourceIds, govern: false, seize: false });
+      const rights = (resourceIds: string[]) => ({ certificateTypeIds: [], resourceIds, govern: false, seize: false, audit: false });
       await submit([
         signed('authority.city', { departmentRegistered: { departmentId: 'dept.civil', name: '民政局', publicKey: keys['dept.civil']!.publicKey, rights: rights([]) } }),
         signed('authority.city', { departmentRegistered: { departmentId: 'dept.tax', name: '税务局', publicKey: keys['dept.tax']!.publicKey, rights: rights(['res.tax.income']) } }),
@@ -85,7 +85,7 @@ export const exchangeGroup: BenchGroup = {
       await submit(hh.map((_, i) => signed('dept.tax', { shareGranted: { requestId: `g-${i}`, fields: ['年收入'], purpose: '', validFromMs: now - DAY, validUntilMs: now + DAY, maxUses: 0n } })));
       const rows = Object.fromEntries(hh.map((h, i) => [h.id, [{ 年收入: String(30_000 + i) }]]));
       const x = await startExchange(
-        { channel, departmentId: 'dept.tax', keyFile: join(dir, 'dept.tax.ed25519key'), keyVersion: 1, api, brokers: cluster.brokers, outbox: join(dir, 'outbox-tax'), listen: '127.0.0.1:0', tables: {} },
+        { channel, departmentId: 'dept.tax', keyFile: join(dir, 'dept.tax.ed25519key'), keyVersion: 1, api, brokers: cluster.brokers, outbox: join(dir, 'outbox-tax'), listen: '127.0.0.1:0', tls: 'plain-loopback', tables: {} },
         { data: JsonTableSource.fromRows({ 'res.tax.income': rows }), log: () => undefined },
       );
       stops.push(x.stop);

@@ -71,7 +71,7 @@ export async function buildBenchChain(events: number, log: (m: string) => void, 
   };
   const depts = Array.from({ length: 40 }, (_, i) => `dept.${i}`);
   const setup: KafkaRecord[] = depts.map((d, i) =>
-    record(AUTHORITY, { departmentRegistered: { departmentId: d, name: d, publicKey: key(d).publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [`res.${i}`], govern: false, seize: false } } }),
+    record(AUTHORITY, { departmentRegistered: { departmentId: d, name: d, publicKey: key(d).publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [`res.${i}`], govern: false, seize: false, audit: false } } }),
   );
   setup.push(...depts.map((d, i) => record(d, { resourceRegistered: { resourceId: `res.${i}`, name: 'r', shareType: 2, fields: ['a', 'b', 'c'], updateCycle: 'daily' } })));
   const grants: Array<{ id: string; reader: string; resource: string }> = [];

@@ -75,7 +75,7 @@ async function applyEventsPerSecond(quick: boolean): Promise<number> {
   // a valid Ed25519 public key (the base point); signatures are not checked in this bench
   const pk = Uint8Array.from(Buffer.from('5866666666666666666666666666666666666666666666666666666666666666', 'hex'));
   const setup: SignedEvent[] = depts.map((d, i) =>
-    feed.event(authority, { departmentRegistered: { departmentId: d, name: d, publicKey: pk, rights: { certificateTypeIds: ['BDC'], resourceIds: [`res.${i}`], govern: false, seize: false } } }),
+    feed.event(authority, { departmentRegistered: { departmentId: d, name: d, publicKey: pk, rights: { certificateTypeIds: ['BDC'], resourceIds: [`res.${i}`], govern: false, seize: false, audit: false } } }),
   );
   const setup2: SignedEvent[] = depts.map((d, i) => feed.event(d, { resourceRegistered: { resourceId: `res.${i}`, name: 'r', shareType: 2, fields: ['a', 'b', 'c'], updateCycle: 'daily' } }));
   const requests: SignedEvent[] = [];
@@ -135,7 +135,7 @@ async function applyEventsPerSecond(quick: boolean): Promise<number> {
         events.push(feed.event(request!.source, { shareGranted: { requestId: request!.id, fields: ['a'], purpose: 'p', validFromMs: 0n, validUntilMs: 1n << 62n, maxUses: 100n } }));
       } else if (r === 18) {
         const id = `dept.new.${serial}`;
-        events.push(feed.event(authority, { departmentRegistered: { departmentId: id, name: id, publicKey: pk, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false } } }));
+        events.push(feed.event(authority, { departmentRegistered: { departmentId: id, name: id, publicKey: pk, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false, audit: false } } }));
       } else {
         events.push(feed.event(d, { resourceVersionPublished: { resourceId: `res.${k}`, version: BigInt(serial), datasetSha256: b32(), recordCount: 10n } }));
       }

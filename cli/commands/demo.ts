@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { apiAccessOption, identifierArg } from '../args.js';
-import { DEMO_AUDITOR_ID, seedDemo } from '../../stack/demo.js';
+import { seedDemo } from '../../stack/demo.js';
 import { startLocalCluster } from '../../stack/local-cluster.js';
 import { runStack } from '../../stack/run-stack.js';
 
@@ -33,7 +33,7 @@ export function registerDemo(program: Command): void {
       // as `ledger up` (stack/run-stack.ts): output never decides the stack's lifetime, and Ctrl-C
       // stops the nodes and the broker instead of leaving them running (issue 17)
       for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-      const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: 3, quorum: 2, apiAccess: opts.api, auditors: [DEMO_AUDITOR_ID] });
+      const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: 3, quorum: 2, apiAccess: opts.api });
       let stopped: Promise<void> | undefined;
       const stop = () => (stopped ??= (async () => {
         out('stopping...');

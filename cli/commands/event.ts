@@ -55,6 +55,7 @@ export const FIELD_FLAGS: Record<string, FieldFlag> = {
   resources: { flag: 'resources', kind: 'list', help: 'resources it may be the source of (comma-separated or repeated)' },
   govern: { flag: 'govern', kind: 'flag', help: 'grant the right to govern (an authority)' },
   seize: { flag: 'seize', kind: 'flag', help: 'grant the right to seize certificates (a court, 查封; rules version 2)' },
+  audit: { flag: 'audit', kind: 'flag', help: 'grant the right to audit: the nodes give its signed reads the auditor role (审计机关; rules version 2)' },
   creditor: { flag: 'creditor', kind: 'string', help: 'the creditor department of a mortgage (the bank that asked for it)' },
   amountYuan: { flag: 'amount-yuan', kind: 'string', help: 'the secured amount in whole yuan (被担保主债权数额; 0: not stated)' },
   rank: { flag: 'rank', kind: 'integer', help: 'the rank of the mortgage or seizure (顺位, from 1)' },

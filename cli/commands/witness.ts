@@ -10,6 +10,7 @@ import { loadKeyFile } from '../../ledger/key-file.js';
 import { COSIGNER_KEY_TYPE, formatVerifierKey, parseVerifierKey, type VerifierKey } from '../../ledger/witness-cosignature.js';
 import { Witness } from '../../witness/witness.js';
 import { listenWitness } from '../../witness/witness-server.js';
+import type { ServiceTls } from '../../tls/listen.js';
 import { collect } from '../args.js';
 
 function logArg(value: string): { origin: string; key: VerifierKey } {
@@ -27,6 +28,15 @@ function listenArg(value: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
+/** HTTPS with a certificate, or plain HTTP on loopback, said either way (issue 22). */
+function witnessTls(opts: { tlsCert?: string; tlsKey?: string; plainLoopback?: boolean }): ServiceTls {
+  const withCert = opts.tlsCert !== undefined || opts.tlsKey !== undefined;
+  if (withCert === (opts.plainLoopback === true)) throw new LedgerError('USAGE', 'say how the witness serves: --tls-cert FILE --tls-key FILE (HTTPS), or --plain-loopback (plain HTTP on 127.0.0.1 only)', { parameter: 'tls-cert' });
+  if (!withCert) return 'plain-loopback';
+  if (opts.tlsCert === undefined || opts.tlsKey === undefined) throw new LedgerError('USAGE', '--tls-cert and --tls-key go together', { parameter: opts.tlsCert === undefined ? 'tls-cert' : 'tls-key' });
+  return { cert: opts.tlsCert, key: opts.tlsKey };
+}
+
 export function registerWitness(program: Command): void {
   program
     .command('witness')
@@ -35,19 +45,29 @@ export function registerWitness(program: Command): void {
     .requiredOption('--name <name>', 'the witness name, URL-like (e.g. audit.example.gov.cn/witness-1); part of its verifier key')
     .requiredOption('--data <dir>', 'folder of the witness state (latest size and root per log, LevelDB)')
     .option('--listen <host:port>', 'address to serve on', '127.0.0.1:7380')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', "the certificate's private key (PEM)")
+    .option('--plain-loopback', 'serve plain HTTP (only on a loopback --listen)')
     .requiredOption('--log <origin=vkey>', 'a log to witness: its origin line and a note verifier key (repeatable)', collect(logArg))
-    .action(async (opts: { key: string; name: string; data: string; listen: string; log: { origin: string; key: VerifierKey }[] }) => {
+    .action(async (opts: { key: string; name: string; data: string; listen: string; log: { origin: string; key: VerifierKey }[]; tlsCert?: string; tlsKey?: string; plainLoopback?: boolean }) => {
       if (/[\s+]/.test(opts.name) || opts.name === '') throw new LedgerError('BAD_ARGUMENT', '--name must not be empty or hold spaces or +', { parameter: 'name' });
+      const tls = witnessTls(opts);
       const key = loadKeyFile(opts.key);
       const { host, port } = listenArg(opts.listen);
       const logs = new Map<string, VerifierKey[]>();
       for (const l of opts.log) logs.set(l.origin, [...(logs.get(l.origin) ?? []), l.key]);
       const witness = await Witness.open(opts.data, { name: opts.name, publicKey: key.publicKey, sign: (m) => key.sign(m) }, logs);
-      const server = await listenWitness(witness, host, port);
+      let server;
+      try {
+        server = await listenWitness(witness, host, port, tls);
+      } catch (e) {
+        await witness.close();
+        throw e;
+      }
       const addr = server.address();
       const bound = typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : opts.listen;
       // The verifier key readers put in their witness policy; never the private key.
-      process.stdout.write(`witness ${formatVerifierKey(opts.name, COSIGNER_KEY_TYPE, key.publicKey)} listening on http://${bound} for ${logs.size} log(s)\n`);
+      process.stdout.write(`witness ${formatVerifierKey(opts.name, COSIGNER_KEY_TYPE, key.publicKey)} listening on ${tls === 'plain-loopback' ? 'http' : 'https'}://${bound} for ${logs.size} log(s)\n`);
       const stop = () => server.close(() => void witness.close());
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -32,7 +32,7 @@ function canGovern(ctx: RuleContext): boolean {
 export function departmentRegistered(ctx: RuleContext, p: DepartmentRegistered): ResultCode {
   if (!canGovern(ctx)) return RESULT.UNAUTHORIZED;
   if (p.departmentId === '') return RESULT.BAD_PAYLOAD;
-  const rights = p.rights ?? { certificateTypeIds: [], resourceIds: [], govern: false, seize: false };
+  const rights = p.rights ?? { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false };
   if (!isDistinct(rights.certificateTypeIds) || !isDistinct(rights.resourceIds)) return RESULT.BAD_PAYLOAD;
   if (!isAcceptablePublicKeyPure(p.publicKey)) return RESULT.BAD_PUBLIC_KEY;
   if (ctx.get('dept', p.departmentId) !== undefined) return RESULT.ALREADY_EXISTS;
@@ -41,7 +41,7 @@ export function departmentRegistered(ctx: RuleContext, p: DepartmentRegistered):
     departmentId: p.departmentId,
     name: p.name,
     keys: [{ version: 1, publicKey: p.publicKey, activatedAt: next, retiredAt: 0n }],
-    rights: { certificateTypeIds: rights.certificateTypeIds, resourceIds: rights.resourceIds, govern: rights.govern, seize: rights.seize },
+    rights: { certificateTypeIds: rights.certificateTypeIds, resourceIds: rights.resourceIds, govern: rights.govern, seize: rights.seize, audit: rights.audit },
     suspended: false,
     nextSequence: 1n,
     definingEvent: ctx.defining,

@@ -10,7 +10,7 @@ const base = { channel: 'property', departmentId: 'dept.realestate', keyVersion:
 export const SAMPLE_BODIES: Record<string, EventBody> = {
   departmentRegistered: {
     ...base,
-    departmentRegistered: { departmentId: 'dept.tax', name: '市税务局', publicKey: b32(3), rights: { certificateTypeIds: ['TAX-CERT'], resourceIds: ['res.tax.income'], govern: false, seize: false } },
+    departmentRegistered: { departmentId: 'dept.tax', name: '市税务局', publicKey: b32(3), rights: { certificateTypeIds: ['TAX-CERT'], resourceIds: ['res.tax.income'], govern: false, seize: false, audit: false } },
   },
   departmentKeyRotated: { ...base, departmentKeyRotated: { departmentId: 'dept.tax', keyVersion: 2, publicKey: b32(4) } },
   keyCompromised: { ...base, keyCompromised: { departmentId: 'dept.tax', keyVersion: 1, fromLogPosition: 1234n, reason: '密钥泄露' } },

@@ -113,7 +113,7 @@ export class World {
         departmentId: id,
         name,
         publicKey: this.publicKey(id, 1),
-        rights: { certificateTypeIds: rights.certificateTypeIds ?? [], resourceIds: rights.resourceIds ?? [], govern: rights.govern ?? false, seize: rights.seize ?? false },
+        rights: { certificateTypeIds: rights.certificateTypeIds ?? [], resourceIds: rights.resourceIds ?? [], govern: rights.govern ?? false, seize: rights.seize ?? false, audit: rights.audit ?? false },
       },
     });
   }

@@ -80,7 +80,7 @@ async function scenario(): Promise<void> {
   const next = await (await fetch(`${n1}/v1/departments/authority.city/next-sequence`)).json();
   expect(next.nextSequence).toBe('1');
   const reg = ev('authority.city', authority, 1n, {
-    departmentRegistered: { departmentId: 'dept.bdc', name: '不动产登记中心', publicKey: bdcKey.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false } },
+    departmentRegistered: { departmentId: 'dept.bdc', name: '不动产登记中心', publicKey: bdcKey.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false, audit: false } },
   });
   const r1 = await post(n1, encode('SignedEvent', reg), '?wait=commit');
   expect(r1.status, JSON.stringify(r1.json)).toBe(200);
@@ -149,7 +149,7 @@ async function scenario(): Promise<void> {
   const civilKeyFile = join(dataDir, 'civil.ed25519key');
   const civilKey = writeNewKeyFile(civilKeyFile);
   const regCivil = ev('authority.city', authority, 2n, {
-    departmentRegistered: { departmentId: 'dept.civil', name: '民政局', publicKey: civilKey.publicKey, rights: { certificateTypeIds: ['MZ'], resourceIds: [], govern: false, seize: false } },
+    departmentRegistered: { departmentId: 'dept.civil', name: '民政局', publicKey: civilKey.publicKey, rights: { certificateTypeIds: ['MZ'], resourceIds: [], govern: false, seize: false, audit: false } },
   });
   expect((await post(n1, encode('SignedEvent', regCivil), '?wait=commit')).json).toMatchObject({ status: 'committed', resultName: 'OK' });
   const civil = ['--channel', 'property', '--department', 'dept.civil', '--key', civilKeyFile, '--state', join(dataDir, 'outbox-civil'), '--brokers', c.brokers.join(','), '--api', n2, '--timeout', '60s'];

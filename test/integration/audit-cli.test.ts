@@ -41,7 +41,7 @@ beforeAll(async () => {
   try {
     const pk = SigningKey.generate().publicKey;
     for (let round = 0; round < 4; round++) {
-      const batch = Array.from({ length: 10 }, (_, i) => ({ departmentRegistered: { departmentId: `dept.a${round}.${i}`, name: `部门 ${round}.${i}`, publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } }));
+      const batch = Array.from({ length: 10 }, (_, i) => ({ departmentRegistered: { departmentId: `dept.a${round}.${i}`, name: `部门 ${round}.${i}`, publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false } } }));
       await authority.publishMany(batch);
       // several blocks, by construction: the next round is sent only once this one is committed
       // everywhere. A fixed pause let a loaded machine fold all rounds into one block (the marker

@@ -41,7 +41,7 @@ const registration = (sequence: bigint, channel = 'property'): EventBody => ({
   keyVersion: 1,
   sequence,
   clientTimeMs: 0n,
-  departmentRegistered: { departmentId: `dept.bad-input.${sequence}.${channel}`, name: 'x', publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } },
+  departmentRegistered: { departmentId: `dept.bad-input.${sequence}.${channel}`, name: 'x', publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false } },
 });
 
 describe('bad input in the topic', () => {

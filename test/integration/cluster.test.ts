@@ -74,7 +74,7 @@ async function scenario(): Promise<void> {
     clients.push(authority);
     // a second department, registered by the authority, publishes too
     const taxKey = SigningKey.generate();
-    await authority.publish({ departmentRegistered: { departmentId: 'dept.tax', name: '市税务局', publicKey: taxKey.publicKey, rights: { certificateTypeIds: [], resourceIds: ['res.tax'], govern: false, seize: false } } });
+    await authority.publish({ departmentRegistered: { departmentId: 'dept.tax', name: '市税务局', publicKey: taxKey.publicKey, rights: { certificateTypeIds: [], resourceIds: ['res.tax'], govern: false, seize: false, audit: false } } });
     const tax = await DepartmentClient.open({ kafka, channel: 'property', departmentId: 'dept.tax', keyVersion: 1, key: taxKey, stateDir: join(dataDir, 'outbox-tax') });
     clients.push(tax);
 
@@ -89,7 +89,7 @@ async function scenario(): Promise<void> {
     };
     const pk = SigningKey.generate().publicKey;
     const producing = Promise.all([
-      produce(authority, (i) => ({ departmentRegistered: { departmentId: `dept.r${i}`, name: `部门 ${i}`, publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } })),
+      produce(authority, (i) => ({ departmentRegistered: { departmentId: `dept.r${i}`, name: `部门 ${i}`, publicKey: pk, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false } } })),
       produce(tax, (i) => ({ shareRequested: { requestId: `req-${i}`, resourceId: 'res.civil', purpose: '家庭经济状况核对', fields: ['收入'] } })),
     ]);
 

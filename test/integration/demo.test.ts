@@ -21,6 +21,7 @@ import { demoLayout, type SampleBundle } from '../../stack/demo.js';
 import { householdSecretFile } from '../../stack/demo-exchange.js';
 import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_CONSENT, DEMO_EXCHANGE_PURPOSE, DEMO_GRANTS, DEMO_SUBJECT_GRANTS, DEMO_SEIZURE_CASE, DEMO_VERIFICATION, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
+import { CA_FILE_ENV, readCaFile, trustCertificateAuthorities } from '../../tls/client-trust.js';
 import { createKafka } from '../../kafka/client.js';
 import { brokerStatus, startBroker } from '../../kafka/provision.js';
 import { fromHex, toHex } from '../../ledger/bytes.js';
@@ -88,12 +89,14 @@ describe('ledger demo --once', () => {
     expect(first.stdout).toContain(`npx ledger audit --data ${data}`);
     // 用证留痕 (issue 24): the second bank's online check, and how the holder sees it
     expect(first.stdout).toContain(`用证留痕: ${DEMO_VERIFICATION.verifierDepartmentId} verified ${DEMO_VERIFICATION.certificateId} online (event `);
-    expect(first.stdout).toContain(`npx ledger trail --certificate '${DEMO_VERIFICATION.certificateId}' --api http://`);
+    expect(first.stdout).toContain(`npx ledger trail --certificate '${DEMO_VERIFICATION.certificateId}' --api https://`);
+    // the nodes serve HTTPS under the stack's own CA, and the demo says how the commands trust it (issue 22)
+    expect(first.stdout).toContain(`export ${CA_FILE_ENV}=${join(data, 'tls', 'ca.pem')}`);
     // the household check through the exchange points (issue 21), and how to see the household's trail
     expect(first.stdout).toMatch(/civil affairs reads the income through the tax exchange point: served, 1 row\(s\), recorded in block \d+ signed by dept\.tax/);
     expect(first.stdout).toMatch(/civil affairs reads the property through the registry exchange point: served, 1 row\(s\), recorded in block \d+ signed by dept\.realestate/);
     expect(first.stdout).toMatch(/without naming the consent: refused \(CONSENT_MISSING\) before any data left/);
-    expect(first.stdout).toContain(`npx ledger trail --subject-secret ${householdSecretFile(layout)} --api http://127.0.0.1:`);
+    expect(first.stdout).toContain(`npx ledger trail --subject-secret ${householdSecretFile(layout)} --api https://127.0.0.1:`);
     expect(statSync(householdSecretFile(layout)).mode & 0o777).toBe(0o600);
   });
 
@@ -329,7 +332,7 @@ describe('ledger demo --once', () => {
       stateDir: join(layout.outboxDir, DEMO_AUTHORITY),
     });
     try {
-      await client.publish({ departmentRegistered: { departmentId: 'dept.audit', name: '市审计局', publicKey: SigningKey.generate().publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false } } });
+      await client.publish({ departmentRegistered: { departmentId: 'dept.audit', name: '市审计局', publicKey: SigningKey.generate().publicKey, rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false } } });
     } finally {
       await client.close();
     }
@@ -396,9 +399,15 @@ describe('ledger demo --once', () => {
       await waitFor(() => out.includes('running it again resumes'), { what: 'the demo ready', timeoutMs: 240_000 });
       expect(out).toContain('resumed the stack');
       expect(out).toContain(`published 0 event(s), ${STEPS} already on chain`);
-      expect(out).toMatch(/reader page \(核验页面\): http:\/\/127\.0\.0\.1:\d+\//);
+      expect(out).toMatch(/reader page \(核验页面\): https:\/\/127\.0\.0\.1:\d+\//);
       expect(out).toContain('npx ledger verify ');
-      const url = /reader page \(核验页面\): (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
+      const url = /reader page \(核验页面\): (https:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
+      // the nodes serve HTTPS under the stack's own CA (issue 22); the demo says how to trust it
+      const caFile = join(data, 'tls', 'ca.pem');
+      expect(out).toMatch(new RegExp(`export ${CA_FILE_ENV}=\\S*tls/ca\\.pem\\n`));
+      await expect(fetch(`${url}/`)).rejects.toThrow(); // not trusted until told
+      trustCertificateAuthorities(readCaFile(caFile));
+      process.env[CA_FILE_ENV] = caFile; // for the CLI commands below, as the demo's export line says
       const page = await fetch(`${url}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script src="reader.js"></script>');
@@ -415,7 +424,7 @@ describe('ledger demo --once', () => {
       // records are refused, and the curl lines it prints (ledger sign-request) work for a
       // department and for the auditor
       expect(out).toContain('API: signed requests (RFC 9421)');
-      const curls = [...out.matchAll(/U='([^']+)'; curl -s -H @<\(npx ledger sign-request --key (\S+) --keyid (\S+) "\$U"\) "\$U"/g)];
+      const curls = [...out.matchAll(/U='([^']+)'; curl -s --cacert \S+ -H @<\(npx ledger sign-request --key (\S+) --keyid (\S+) "\$U"\) "\$U"/g)];
       expect(curls.map((m) => m[3])).toEqual(['department/dept.civil/1', `department/${DEMO_AUDITOR_ID}/1`, `department/${DEMO_AUDITOR_ID}/1`]);
       for (const [, u, key, keyid] of curls) {
         expect((await fetch(u!)).status, `unsigned ${u}`).toBe(401);
@@ -453,6 +462,7 @@ describe('ledger demo --once', () => {
       expect(register.status, `${register.stdout}${register.stderr}`).toBe(0);
       expect(register.stdout).toMatch(/register-department sequence \d+: committed OK/);
     } finally {
+      delete process.env[CA_FILE_ENV];
       child.kill('SIGINT');
     }
     expect(await exited, out).toBe(0);

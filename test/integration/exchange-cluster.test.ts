@@ -82,7 +82,7 @@ async function scenario(): Promise<void> {
   const ok = async (dept: string, payload: Partial<EventBody>) => expect((await submit(dept, payload)).resultName).toBe('OK');
 
   // the departments, their catalogue entries, the consent and the grants bound to the household
-  const rights = (resourceIds: string[]) => ({ certificateTypeIds: [], resourceIds, govern: false, seize: false });
+  const rights = (resourceIds: string[]) => ({ certificateTypeIds: [], resourceIds, govern: false, seize: false, audit: false });
   await ok('authority.city', { departmentRegistered: { departmentId: 'dept.civil', name: '民政局', publicKey: keys['dept.civil']!.publicKey, rights: rights([]) } });
   await ok('authority.city', { departmentRegistered: { departmentId: 'dept.tax', name: '税务局', publicKey: keys['dept.tax']!.publicKey, rights: rights(['res.tax.income']) } });
   await ok('authority.city', { departmentRegistered: { departmentId: 'dept.realestate', name: '不动产登记中心', publicKey: keys['dept.realestate']!.publicKey, rights: rights(['res.property.owner']) } });
@@ -102,7 +102,7 @@ async function scenario(): Promise<void> {
   const start = async (dept: string, resourceId: string, rows: Record<string, Array<Record<string, string>>>) => {
     const table = join(dataDir, `${resourceId}.json`);
     writeFileSync(table, JSON.stringify({ rows }));
-    const config = { channel: c.genesis.genesis.channel, departmentId: dept, keyFile: keyFile(dept), keyVersion: 1, api, brokers: c.brokers, outbox: join(dataDir, `outbox-${dept}`), listen: '127.0.0.1:0', tables: { [resourceId]: table } };
+    const config = { channel: c.genesis.genesis.channel, departmentId: dept, keyFile: keyFile(dept), keyVersion: 1, api, brokers: c.brokers, outbox: join(dataDir, `outbox-${dept}`), listen: '127.0.0.1:0', tls: 'plain-loopback' as const, tables: { [resourceId]: table } };
     const x = await startExchange(config, { data: JsonTableSource.load(config.tables), log: () => undefined });
     exchanges.push(x);
     return x.url;

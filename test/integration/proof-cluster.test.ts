@@ -41,7 +41,7 @@ describe('proof bundles from a real cluster', () => {
     const channel = c.genesis.genesis.channel;
     const authorityId = c.genesis.genesis.authorities[0]!.departmentId;
     const events: EventBody[] = [
-      { channel, departmentId: authorityId, keyVersion: 1, sequence: 1n, clientTimeMs: 0n, departmentRegistered: { departmentId: 'dept.realestate', name: '不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false } } },
+      { channel, departmentId: authorityId, keyVersion: 1, sequence: 1n, clientTimeMs: 0n, departmentRegistered: { departmentId: 'dept.realestate', name: '不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false, audit: false } } },
     ];
     const issue: EventBody = {
       channel,

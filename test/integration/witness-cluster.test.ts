@@ -80,7 +80,7 @@ describe('witnesses on a running cluster', () => {
     const origin = checkpointOrigin(g.genesis.channel, g.hash);
     const nodeVkeys = noteVerifierKeys(g);
     ourWitness = await Witness.open(join(dataDir, 'our-witness'), { name: ours.name, publicKey: ours.key.publicKey, sign: (m) => ours.key.sign(m) }, new Map([[origin, nodeVkeys.map((k) => parseVerifierKey(k))]]));
-    ourServer = await listenWitness(ourWitness, '127.0.0.1', ourPort);
+    ourServer = await listenWitness(ourWitness, '127.0.0.1', ourPort, 'plain-loopback');
     lw = await startLitewitness(lwDir, LW_NAME, lwPort, new Map([[origin, nodeVkeys]]));
     const lwVkey = formatVerifierKey(LW_NAME, COSIGNER_KEY_TYPE, lwKey);
 
@@ -94,7 +94,7 @@ describe('witnesses on a running cluster', () => {
     const channel = g.genesis.channel;
     const authorityId = g.genesis.authorities[0]!.departmentId;
     const send = (body: EventBody, key: SigningKey) => producer.send({ topic: channelTopic(channel), acks: -1, messages: [{ value: Buffer.from(buildSignedEvent(body, key).recordValue) }] });
-    await send({ channel, departmentId: authorityId, keyVersion: 1, sequence: 1n, clientTimeMs: 0n, departmentRegistered: { departmentId: 'dept.realestate', name: '不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false } } }, authority);
+    await send({ channel, departmentId: authorityId, keyVersion: 1, sequence: 1n, clientTimeMs: 0n, departmentRegistered: { departmentId: 'dept.realestate', name: '不动产登记中心', publicKey: dept.publicKey, rights: { certificateTypeIds: ['BDC'], resourceIds: [], govern: false, seize: false, audit: false } } }, authority);
     const issue = (id: string, sequence: bigint): EventBody => ({
       channel,
       departmentId: 'dept.realestate',

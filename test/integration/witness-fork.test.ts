@@ -62,7 +62,7 @@ beforeAll(async () => {
   expect(Buffer.from(chains[1]!.genesis.bytes).equals(Buffer.from(g.bytes))).toBe(true);
   const origin = checkpointOrigin(g.genesis.channel, g.hash);
   witness = await Witness.open(join(tmp.path, 'witness'), { name: audit.name, publicKey: audit.key.publicKey, sign: (m) => audit.key.sign(m) }, new Map([[origin, noteVerifierKeys(g).map((k) => parseVerifierKey(k))]]));
-  server = await listenWitness(witness, '127.0.0.1', port!);
+  server = await listenWitness(witness, '127.0.0.1', port!, 'plain-loopback');
   // the same history on both folders...
   for (const c of chains) {
     await c.block([c.w.register('dept.realestate', { certificateTypeIds: ['BDC'] })]);

@@ -58,7 +58,7 @@ describe('ledger witness and a stock C2SP client', () => {
     writeNewKeyFile(keyFile, new SigningKey(new Uint8Array(32).fill(0x35)));
     const foreignVkey = formatVerifierKey(FOREIGN, LOG_KEY_TYPE, foreign.publicKey);
     const nodeVkey = formatVerifierKey(nodeName, LOG_KEY_TYPE, node.publicKey);
-    const w = await startWitnessCli(['--key', keyFile, '--name', 'audit.example.gov.cn/witness-1', '--data', join(tmp.path, 'state'), '--listen', '127.0.0.1:0', '--log', `${FOREIGN}=${foreignVkey}`, '--log', `${OURS}=${nodeVkey}`]);
+    const w = await startWitnessCli(['--key', keyFile, '--name', 'audit.example.gov.cn/witness-1', '--data', join(tmp.path, 'state'), '--listen', '127.0.0.1:0', '--plain-loopback', '--log', `${FOREIGN}=${foreignVkey}`, '--log', `${OURS}=${nodeVkey}`]);
 
     // x/mod's signer key format: PRIVATE+KEY+<name>+<key hash>+base64(0x01 || seed)
     const skey = `PRIVATE+KEY+${FOREIGN}+${toHex(noteKeyId(FOREIGN, foreign.publicKey))}+${base64(concatBytes(Uint8Array.of(1), foreignSeed))}`;

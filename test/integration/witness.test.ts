@@ -16,6 +16,8 @@ import { COSIGNER_KEY_TYPE, LOG_KEY_TYPE, formatVerifierKey, parseVerifierKey, v
 import { formatAddCheckpoint } from '../../witness/add-checkpoint-body.js';
 import { Witness } from '../../witness/witness.js';
 import { listenWitness } from '../../witness/witness-server.js';
+import { ensureLocalTls } from '../../tls/local-authority.js';
+import { readCaFile, trustCertificateAuthorities } from '../../tls/client-trust.js';
 import { WitnessSubmitter } from '../../witness/witness-submitter.js';
 import { WitnessFeeder, type WitnessStatus } from '../../witness/witness-feeder.js';
 import { CLI, runCli } from '../helpers/cli.js';
@@ -47,7 +49,7 @@ let clock = 1_700_000_000n;
 
 async function start(): Promise<void> {
   witness = await Witness.open(`${tmp.path}/state`, { name: WITNESS_NAME, publicKey: witnessKey.publicKey, sign: (m) => witnessKey.sign(m) }, new Map([[ORIGIN, [logVkey]]]), () => clock++);
-  server = await listenWitness(witness, '127.0.0.1', 0);
+  server = await listenWitness(witness, '127.0.0.1', 0, 'plain-loopback');
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
@@ -143,34 +145,48 @@ describe('our witness, driven by the log-side submitter', () => {
     expect(() => parseVerifierKey('no-plus-signs')).toThrow(/BAD_ARGUMENT|is not/);
   });
 
-  it('`ledger witness` serves the protocol from the command line and prints its vkey', async () => {
+  it('`ledger witness` serves the protocol from the command line, over HTTPS or said plain on loopback, and prints its vkey', async () => {
     const dir = tempDir('witness-cli');
     const keyFile = `${dir.path}/w.ed25519key`;
     expect(runCli(['keygen', '--out', keyFile]).status).toBe(0);
     const logArg = `${ORIGIN}=${formatVerifierKey(LOG_KEY_NAME, LOG_KEY_TYPE, logKey.publicKey)}`;
-    expect(runCli(['witness', '--key', keyFile, '--name', 'a b', '--data', dir.path, '--log', logArg]).status).not.toBe(0);
-    const child = spawn(process.execPath, [CLI, 'witness', '--key', keyFile, '--name', 'audit.example/cli', '--data', `${dir.path}/state`, '--listen', '127.0.0.1:0', '--log', logArg], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out);
+    expect(runCli(['witness', '--key', keyFile, '--name', 'a b', '--data', dir.path, '--log', logArg, '--plain-loopback']).status).not.toBe(0);
+    // how it serves is said (issue 22): neither, or plain off loopback, is refused
+    const unsaid = runCli(['witness', '--key', keyFile, '--name', 'audit.example/cli', '--data', `${dir.path}/s0`, '--listen', '127.0.0.1:0', '--log', logArg]);
+    expect([unsaid.status, unsaid.stderr]).toEqual([2, expect.stringContaining('--tls-cert FILE --tls-key FILE (HTTPS), or --plain-loopback')]);
+    const exposed = runCli(['witness', '--key', keyFile, '--name', 'audit.example/cli', '--data', `${dir.path}/s1`, '--listen', '0.0.0.0:0', '--plain-loopback', '--log', logArg]);
+    expect([exposed.status, exposed.stderr]).toEqual([2, expect.stringContaining('plain HTTP only on loopback')]);
+    const tls = await ensureLocalTls(`${dir.path}/tls`, 1, { ips: ['127.0.0.1'], dns: [] });
+    trustCertificateAuthorities(readCaFile(tls.ca));
+    const serving = [
+      { flags: ['--plain-loopback'], scheme: 'http', state: 's2' },
+      { flags: ['--tls-cert', tls.nodeCert(1), '--tls-key', tls.nodeKey(1)], scheme: 'https', state: 's3' },
+    ];
+    for (const { flags, scheme, state } of serving) {
+      const child = spawn(process.execPath, [CLI, 'witness', '--key', keyFile, '--name', 'audit.example/cli', '--data', `${dir.path}/${state}`, '--listen', '127.0.0.1:0', '--log', logArg, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          child.stdout!.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('\n')) resolve(out);
+          });
+          child.once('exit', (code) => reject(new Error(`ledger witness exited ${code}`)));
         });
-        child.once('exit', (code) => reject(new Error(`ledger witness exited ${code}`)));
-      });
-      const m = /^witness (\S+) listening on (http:\/\/\S+) /.exec(line);
-      expect(m, line).not.toBeNull();
-      const key = parseVerifierKey(m![1]!);
-      const r = await new WitnessSubmitter({ name: 'audit.example/cli', url: m![2]!, key }, proofA).submit(signedNote(branchA.slice(0, 9)));
-      expect(r.outcome).toBe('cosigned');
-    } finally {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
-      dir.remove();
+        const m = /^witness (\S+) listening on (https?):\/\/(\S+) /.exec(line);
+        expect(m, line).not.toBeNull();
+        expect(m![2]).toBe(scheme);
+        const key = parseVerifierKey(m![1]!);
+        const r = await new WitnessSubmitter({ name: 'audit.example/cli', url: `${scheme}://${m![3]!}`, key }, proofA).submit(signedNote(branchA.slice(0, 9)));
+        expect(r.outcome).toBe('cosigned');
+      } finally {
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        });
+      }
     }
+    dir.remove();
   });
 
   it('the feeder: a down witness only lags, a witness on another branch raises an alarm', async () => {

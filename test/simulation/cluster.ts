@@ -315,7 +315,7 @@ export class ClusterSim {
         departmentId: `dept.${this.authoritySeq}`,
         name: `department ${this.authoritySeq}`,
         publicKey: departmentPublicKey(this.authoritySeq),
-        rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false },
+        rights: { certificateTypeIds: [], resourceIds: [], govern: false, seize: false, audit: false },
       },
     };
     const ev = buildSignedEvent(body, this.authority, this.genesis.limits);

@@ -161,6 +161,23 @@ describe('the auditor and the operator', () => {
   });
 });
 
+describe('the audit right on chain (rules version 2, issue 22)', () => {
+  it('makes a department an auditor with no node configuration naming it; a department without it stays a department', async () => {
+    const v2 = await TestChain.create({ maxBlockEvents: 1000, rulesVersion: 2 });
+    const r = await v2.block([v2.w.register('audit.city', { audit: true }), v2.w.register('dept.plain')]);
+    expect(r.codes).toEqual(['OK', 'OK']);
+    const api = await startTestApi(v2, { log: () => undefined, access: { mode: 'signed', auditors: [], corsOrigins: [] } });
+    try {
+      for (const path of ['/v1/stats/departments', '/v1/blocks/1', '/v1/status']) {
+        expect((await call(dept('audit.city'), path, {}, api)).status, path).toBe(200);
+        expect((await call(dept('dept.plain'), path, {}, api)).status, path).toBe(403);
+      }
+    } finally {
+      await api.stop();
+    }
+  });
+});
+
 describe('forged, replayed, expired and tampered requests', () => {
   const url = (path: string) => `${signed.base}${path}`;
   const send = async (path: string, headers: Record<string, string>, init: RequestInit = {}) => {

@@ -205,7 +205,7 @@ describe('direct writer (the fast path of encode)', () => {
     expect(encodeCanonical('ShareDenied', { requestId: 'r', reason: 'a\ud800b' })).toBeUndefined();
     same('TimeToCut', { height: 5, heartbeat: false, nodeIndex: 1, signature: new Uint8Array(64) });
     same('TimeToCut', { height: 5n, heartbeat: 1, nodeIndex: 1, signature: new Uint8Array(64) });
-    same('Rights', { certificateTypeIds: 'x', resourceIds: [], govern: false, seize: false });
+    same('Rights', { certificateTypeIds: 'x', resourceIds: [], govern: false, seize: false, audit: false });
     same('Commit', { height: 1n, headerHash: new Uint8Array(32), signatures: [{ nodeIndex: 1 }, { nodeIndex: 2, signature: new Uint8Array(0) }] });
   });
 });

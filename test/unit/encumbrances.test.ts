@@ -159,8 +159,10 @@ describe('rules version 1', () => {
       w.event(REGISTRY, mortgage(BANK_A, 1n), { sequence: 2n }),
       w.event(BANK_A, { certificateVerified: { certificateId: CERT, purpose: 'x' } }, { sequence: 1n }),
       w.register(COURT, { seize: true }),
+      // issue 22: the auditor's right is of version 2 too
+      w.register('audit.city', { audit: true }),
     ]);
-    expect(r.codes).toEqual(['drop', 'drop', 'drop']);
+    expect(r.codes).toEqual(['drop', 'drop', 'drop', 'drop']);
     expect((await v1.core.blocks.header(v1.height))!.rulesVersion).toBe(1);
   });
 });

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SOURCE_FOLDERS = ['errors', 'proto', 'ledger', 'consensus', 'producers', 'kafka', 'verifier', 'reader', 'report', 'proofs', 'replay', 'audit', 'witness', 'api', 'exchange', 'stack', 'bench', 'chaos', 'cli'];
+const SOURCE_FOLDERS = ['errors', 'proto', 'ledger', 'tls', 'consensus', 'producers', 'kafka', 'verifier', 'reader', 'report', 'proofs', 'replay', 'audit', 'witness', 'api', 'exchange', 'stack', 'bench', 'chaos', 'cli'];
 
 interface SourceFile {
   /** Path from the project root, `/`-separated, with its `.ts` ending. */
@@ -72,18 +72,20 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   report: ['errors', 'proto', 'ledger', 'verifier'],
   kafka: ['errors', 'proto', 'ledger', 'stack'],
   producers: ['errors', 'proto', 'ledger', 'kafka'],
-  consensus: ['errors', 'proto', 'ledger', 'kafka'],
+  // TLS certificates, pinning and trust (issue 22): below the node, the stack and the clients
+  tls: ['errors', 'ledger'],
+  consensus: ['errors', 'proto', 'ledger', 'kafka', 'tls'],
   proofs: ['errors', 'proto', 'ledger', 'verifier', 'consensus'],
   replay: ['errors', 'proto', 'ledger', 'consensus'],
   audit: ['errors', 'proto', 'ledger', 'verifier', 'consensus', 'replay'],
-  witness: ['errors', 'proto', 'ledger'],
-  api: ['errors', 'proto', 'ledger', 'verifier', 'report', 'consensus', 'proofs', 'producers', 'kafka', 'stack', 'witness'],
+  witness: ['errors', 'proto', 'ledger', 'tls'],
+  api: ['errors', 'proto', 'ledger', 'verifier', 'report', 'consensus', 'proofs', 'producers', 'kafka', 'stack', 'witness', 'tls'],
   // the exchange point (issue 21): a department's service over a node's API and its own outbox
-  exchange: ['errors', 'proto', 'ledger', 'verifier', 'producers', 'kafka', 'api', 'stack'],
-  stack: ['errors', 'proto', 'ledger', 'verifier', 'consensus', 'proofs', 'producers', 'kafka', 'api', 'witness', 'exchange'],
-  bench: ['errors', 'proto', 'ledger', 'verifier', 'report', 'consensus', 'proofs', 'replay', 'audit', 'producers', 'kafka', 'api', 'stack', 'exchange'],
+  exchange: ['errors', 'proto', 'ledger', 'verifier', 'producers', 'kafka', 'api', 'stack', 'tls'],
+  stack: ['errors', 'proto', 'ledger', 'verifier', 'consensus', 'proofs', 'producers', 'kafka', 'api', 'witness', 'exchange', 'tls'],
+  bench: ['errors', 'proto', 'ledger', 'verifier', 'report', 'consensus', 'proofs', 'replay', 'audit', 'producers', 'kafka', 'api', 'stack', 'exchange', 'tls'],
   // the fault harness (issue 26): drives a stack of processes and checks their copies
-  chaos: ['errors', 'proto', 'ledger', 'consensus', 'audit', 'producers', 'kafka', 'stack'],
+  chaos: ['errors', 'proto', 'ledger', 'consensus', 'audit', 'producers', 'kafka', 'stack', 'tls'],
   cli: SOURCE_FOLDERS,
 };
 
