@@ -82,7 +82,8 @@ export async function runDemoExchange(cluster: LocalCluster, layout: DemoLayout,
           listen: '127.0.0.1:0',
           tables: { [resourceId]: table },
         },
-        { log: () => undefined },
+        // the source department publishes the read as its own Kafka principal (issue 22)
+        { log: () => undefined, kafkaCredentials: await cluster.kafka.departmentCredentials(t.department) },
       );
       points.set(resourceId, x);
       log(`  exchange point of ${t.department} (共享交换) at ${x.url}, serving ${resourceId}`);
