@@ -55,6 +55,14 @@ export function toJsonText(value: unknown): string {
   );
 }
 
+/** `--kafka <mode>` of the local stack commands (`ledger up`, `ledger demo`): the stack's own broker (issue 22). */
+export function kafkaSecurityOption(): Option {
+  // issue 22: SASL by default, so that only the stack's departments and nodes reach the channel
+  return new Option('--kafka <mode>', 'a new stack\'s broker: sasl (the default: SCRAM users and ACLs the stack provisions, credentials 0600 in DATA/kafka/credentials/) or plain (no authentication: local development); an existing broker folder keeps its mode')
+    .choices(['sasl', 'plain'])
+    .default('sasl');
+}
+
 /** `--api <mode>` of the local stack commands (`ledger up`, `ledger demo`): how the nodes admit API callers (issue 22). */
 export function apiAccessOption(): Option {
   // issue 22: signed by default, as production runs; the open mode only when asked for

@@ -1,7 +1,7 @@
 /**
  * @module consensus/node-config
  * A node's configuration file (JSON): genesis, key file, data folder, its index, listen address,
- * peers, and optionally brokers and the topic mode. Paths are relative to the file. Validated with
+ * peers, and optionally brokers, the topic mode and who may write the channel (kafkaWriters). Paths are relative to the file. Validated with
  * zod; every problem names its field.
  */
 import { readFileSync } from 'node:fs';
@@ -28,6 +28,9 @@ export const nodeConfigSchema = z
     tls: z.union([z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict(), z.literal('plain-loopback')]).optional(),
     brokers: z.union([z.string(), z.array(z.string())]).optional(),
     topicMode: z.enum(['development', 'production']).optional(),
+    // issue 22: the Kafka principals (user names) that may write the channel's topic; the node
+    // refuses to start when the topic's ACLs let any other write (kafka/channel-acls.ts)
+    kafkaWriters: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'a Kafka user name')).max(10_000).optional(),
     signatureWorkers: z.number().int().min(0).max(64).optional(),
     // issue 22: who may call the API; absent means `signed` (production)
     api: z
@@ -63,6 +66,8 @@ export interface NodeConfig {
   peers: Map<number, string>;
   brokers: string[] | undefined;
   topicMode: 'development' | 'production';
+  /** Who may write the channel (issue 22); checked at start when given or when the node has Kafka credentials. */
+  kafkaWriters: string[] | undefined;
   signatureWorkers: number | undefined;
   apiAccess: NodeApiAccess;
   transport: NodeTransport;
@@ -127,6 +132,7 @@ export function loadNodeConfig(file: string): NodeConfig {
     peers,
     brokers,
     topicMode: c.topicMode ?? 'development',
+    kafkaWriters: c.kafkaWriters,
     signatureWorkers: c.signatureWorkers,
     apiAccess,
     transport,

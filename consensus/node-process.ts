@@ -20,6 +20,8 @@ import { selfTestEd25519 } from '../ledger/signature.js';
 import { createKafka, createProducer, recordTimestampType } from '../kafka/client.js';
 import { resolveBrokers } from '../kafka/provision.js';
 import { channelTopic, checkChannelTopic } from '../kafka/topics.js';
+import { checkChannelWriters } from '../kafka/channel-acls.js';
+import { credentialsFromEnv } from '../kafka/credentials.js';
 import type { Alarm, CoreOutput, KafkaRecord } from './messages.js';
 import type { NodeConfig } from './node-config.js';
 import { openNodeDb } from './node-store.js';
@@ -104,6 +106,9 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   for (let attempt = 1; ; attempt++) {
     try {
       await checkChannelTopic(brokers, channel, config.topicMode);
+      // issue 22: a node that authenticates to Kafka (or is told who writes) refuses a channel
+      // whose ACLs let a principal it does not know write, as it refuses a misconfigured topic
+      if (config.kafkaWriters !== undefined || credentialsFromEnv() !== undefined) await checkChannelWriters(brokers, channel, config.kafkaWriters ?? []);
       break;
     } catch (e) {
       if (!(e instanceof LedgerError) || e.code !== 'UNAVAILABLE' || attempt >= STARTUP_KAFKA_ATTEMPTS) throw e;

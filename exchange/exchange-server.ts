@@ -19,6 +19,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { errorAnswer } from '../api/app.js';
 import { createKafka } from '../kafka/client.js';
+import type { KafkaCredentials } from '../kafka/credentials.js';
 import { loadGenesis } from '../ledger/genesis.js';
 import { loadKeyFile } from '../ledger/key-file.js';
 import { LedgerError } from '../errors/ledger-error.js';
@@ -103,7 +104,11 @@ export interface RunningExchange {
 }
 
 /** Starts an exchange point from a config (and, for tests, another data source). */
-export async function startExchange(config: ExchangeConfig, options: { data?: DataSource; log?: (line: string) => void } = {}): Promise<RunningExchange> {
+export async function startExchange(
+  config: ExchangeConfig,
+  // kafkaCredentials: the department's Kafka principal (issue 22; default LEDGER_KAFKA_CREDENTIALS, kafka/client.ts)
+  options: { data?: DataSource; log?: (line: string) => void; kafkaCredentials?: KafkaCredentials | null } = {},
+): Promise<RunningExchange> {
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const key = loadKeyFile(config.keyFile);
   const data = options.data ?? JsonTableSource.load(config.tables);
@@ -119,7 +124,7 @@ export async function startExchange(config: ExchangeConfig, options: { data?: Da
   const next = await nodeApi.json<{ nextSequence?: unknown }>(`/v1/departments/${encodeURIComponent(config.departmentId)}/next-sequence`);
   if (typeof next.nextSequence !== 'string' || !/^\d{1,20}$/.test(next.nextSequence)) throw new LedgerError('MALFORMED', `${config.api}: no next sequence for ${config.departmentId}`, {});
   const client = await DepartmentClient.open({
-    kafka: createKafka({ brokers: config.brokers, clientId: `ledger-exchange-${config.departmentId}` }),
+    kafka: createKafka({ brokers: config.brokers, clientId: `ledger-exchange-${config.departmentId}`, ...(options.kafkaCredentials !== undefined ? { credentials: options.kafkaCredentials } : {}) }),
     channel: config.channel,
     departmentId: config.departmentId,
     keyVersion: config.keyVersion,

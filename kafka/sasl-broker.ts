@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { LedgerError } from '../errors/ledger-error.js';
 import { checkUsername, newCredentials, writeCredentialsFile, writeSecretFile, type KafkaCredentials } from './credentials.js';
 
@@ -73,7 +74,8 @@ export type KafkaToolRunner = (mainClass: string, args: string[]) => Promise<{ s
  */
 export async function addScramUser(p: { brokerDir: string; brokers: string[]; admin: KafkaCredentials; username: string; runTool: KafkaToolRunner }): Promise<string> {
   const user = newCredentials(checkUsername(p.username));
-  const commandConfig = join(credentialsDir(p.brokerDir), `.admin-client-${process.pid}.properties`);
+  // one file per call: the stack provisions several users at once (stack/kafka-users.ts)
+  const commandConfig = join(credentialsDir(p.brokerDir), `.admin-client-${process.pid}-${randomBytes(4).toString('hex')}.properties`);
   writeSecretFile(commandConfig, [
     'security.protocol=SASL_PLAINTEXT',
     'sasl.mechanism=SCRAM-SHA-256',

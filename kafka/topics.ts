@@ -12,6 +12,7 @@ import type { Admin, ITopicConfig } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { LedgerError } from '../errors/ledger-error.js';
 import { withAdmin } from './client.js';
+import type { KafkaCredentials } from './credentials.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -168,9 +169,9 @@ function misconfigured(check: TopicCheck): LedgerError {
  * @returns the facts (with an empty `violations`)
  * @throws LedgerError TOPIC_MISCONFIGURED, NOT_FOUND, UNAVAILABLE, BAD_ARGUMENT (channel name)
  */
-export async function checkChannelTopic(brokers: string[], channel: string, mode: TopicMode): Promise<TopicCheck> {
+export async function checkChannelTopic(brokers: string[], channel: string, mode: TopicMode, credentials?: KafkaCredentials | null): Promise<TopicCheck> {
   const topic = channelTopic(channel);
-  const check = await withAdmin(brokers, (admin) => inspectTopic(admin, topic, mode));
+  const check = await withAdmin(brokers, (admin) => inspectTopic(admin, topic, mode), credentials === undefined ? {} : { credentials });
   if (check.violations.length > 0) throw misconfigured(check);
   return check;
 }
@@ -183,7 +184,7 @@ export async function checkChannelTopic(brokers: string[], channel: string, mode
 export async function createChannelTopic(
   brokers: string[],
   channel: string,
-  options: { mode: TopicMode; retentionMs?: bigint },
+  options: { mode: TopicMode; retentionMs?: bigint; /** Default LEDGER_KAFKA_CREDENTIALS (kafka/client.ts). */ credentials?: KafkaCredentials | null },
 ): Promise<{ topic: string; created: boolean; check: TopicCheck }> {
   const spec = channelTopicSpec(channel, options.mode, options.retentionMs);
   return withAdmin(brokers, async (admin) => {
@@ -203,7 +204,7 @@ export async function createChannelTopic(
     const check = await inspectTopicSettled(admin, spec.topic, options.mode);
     if (check.violations.length > 0) throw misconfigured(check);
     return { topic: spec.topic, created, check };
-  });
+  }, options.credentials === undefined ? {} : { credentials: options.credentials });
 }
 
 function creationError(spec: ITopicConfig, brokers: string[], e: unknown): LedgerError {

@@ -83,7 +83,8 @@ export async function runDemoExchange(cluster: LocalCluster, layout: DemoLayout,
           tls: 'plain-loopback',
           tables: { [resourceId]: table },
         },
-        { log: () => undefined },
+        // the source department publishes the read as its own Kafka principal (issue 22)
+        { log: () => undefined, kafkaCredentials: await cluster.kafka.departmentCredentials(t.department) },
       );
       points.set(resourceId, x);
       log(`  exchange point of ${t.department} (共享交换) at ${x.url}, serving ${resourceId}`);

@@ -14,13 +14,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createKafka } from '../kafka/client.js';
+import { KAFKA_CREDENTIALS_ENV } from '../kafka/credentials.js';
 import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import { loadKeyFile, writeNewKeyFile, type SigningKey } from '../ledger/key-file.js';
 import { DepartmentClient } from '../producers/department-client.js';
 import { buildDisclosure, disclosureToJson } from '../ledger/disclosure.js';
 import { buildPayload, mergeSalts, parseSaltsFile, writeSaltsFile, type SaltsFile } from '../producers/payloads.js';
-import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_DEPARTMENTS, DEMO_GRANTS, DEMO_HOUSEHOLD_SUBJECT, DEMO_UNKNOWN_CERTIFICATE, DEMO_VERIFICATION, demoPhases, demoSigners, type StepContext } from './demo-scenario.js';
+import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_DEPARTMENTS, DEMO_GRANTS, DEMO_HOUSEHOLD_SUBJECT, DEMO_UNKNOWN_CERTIFICATE, DEMO_VERIFICATION, demoPhases, demoSigners, HOLDERS, type StepContext } from './demo-scenario.js';
 import { recordDemoVerification, type DemoVerificationResult } from './demo-verification.js';
 import { writeBundle } from '../proofs/bundle-files.js';
 import { chainNextSequence } from './chain-sequence.js';
@@ -66,6 +67,8 @@ export interface DemoResult {
   exchange?: DemoExchangeResult;
   /** The second bank's online verification of the mortgaged property (用证留痕), when a node serves the API. */
   verification?: DemoVerificationResult;
+  /** With the stack's SASL broker (issue 22): where the principals' credentials are, and the court's, which the printed example uses. */
+  kafka?: { credentialsDir: string; exampleCredentials: string };
 }
 
 export interface DemoOptions {
@@ -89,6 +92,13 @@ export async function findApi(cluster: LocalCluster): Promise<string | undefined
     }
   }
   return undefined;
+}
+
+/** `fn` over `items`, at most `size` at a time (a new Kafka principal is a JVM run of a few seconds). */
+async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return results;
 }
 
 async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
@@ -121,15 +131,19 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
   const keys = new Map<string, SigningKey>([[DEMO_AUTHORITY, loadKeyFile(cluster.layout.authorityKey)]]);
   for (const d of DEMO_DEPARTMENTS) keys.set(d.id, loadOrCreateKey(layout.key(d.id)));
 
-  const kafka = createKafka({ brokers: cluster.brokers, clientId: 'ledger-demo' });
+  // each department produces as its own Kafka principal (issue 22): one client per department; a
+  // signer with no step of its own gets none and could not produce
+  const producing = [...new Set(demoPhases().flatMap((p) => p.steps.map((s) => s.department)))];
+  const kafkaCredentials = new Map(await inBatches(producing, 3, async (d) => [d, await cluster.kafka.departmentCredentials(d)] as const));
   const clients = new Map<string, DepartmentClient>();
   let published = 0;
   let skipped = 0;
   try {
     for (const d of demoSigners()) {
       const onChain = await chainNextSequence(apiUrl, d);
+      const credentials = kafkaCredentials.has(d) ? kafkaCredentials.get(d) : null;
       const client = await DepartmentClient.open({
-        kafka,
+        kafka: createKafka({ brokers: cluster.brokers, clientId: `ledger-demo-${d}`, credentials }),
         channel: cluster.genesis.genesis.channel,
         departmentId: d,
         keyVersion: 1,
@@ -222,7 +236,9 @@ export async function runDemo(cluster: LocalCluster, options: DemoOptions = {}):
   }
 
   const result = await writeSamples(cluster, layout, apiUrl);
-  return { stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, caFile: cluster.caFile, ...result, ...(exchange ? { exchange } : {}), ...(verification !== undefined ? { verification } : {}) };
+  const exampleCredentials = cluster.kafka.departmentCredentialsFile(KAFKA_EXAMPLE.department);
+  const kafka = cluster.kafka.credentialsDir !== undefined && exampleCredentials !== undefined ? { credentialsDir: cluster.kafka.credentialsDir, exampleCredentials } : undefined;
+  return { ...(kafka ? { kafka } : {}), stackRoot: cluster.layout.root, layout, published, skipped, apiUrl, caFile: cluster.caFile, ...result, ...(exchange ? { exchange } : {}), ...(verification !== undefined ? { verification } : {}) };
 }
 
 /** The valid-until the demo recorded beside a certificate's salts file when it issued it. */
@@ -326,6 +342,23 @@ export function demoCurlLines(apiUrl: string, layout: DemoLayout, rel: (p: strin
   ];
 }
 
+/** The department of the printed Kafka example and what it records: the court reads a public notice (repeatable, OK each time). */
+const KAFKA_EXAMPLE = { department: 'court.intermediate', resource: 'res.property.notice', fields: '证书号,坐落', purpose: '执行查控', subject: HOLDERS.revoked } as const;
+
+/**
+ * How a department produces to the demo's SASL broker (issue 22): `ledger event` with its own
+ * credentials file named by LEDGER_KAFKA_CREDENTIALS (with --data, the stack's file of the
+ * department is found without it).
+ */
+export function demoKafkaLines(kafka: NonNullable<DemoResult['kafka']>, stackRoot: string, rel: (p: string) => string): string[] {
+  const x = KAFKA_EXAMPLE;
+  return [
+    `Kafka: SASL/SCRAM-SHA-256 with ACLs; each department produces as its own principal, which may write only ledger.<channel>; credentials (0600) in ${rel(kafka.credentialsDir)}/ (nodes: ledger-node-<n>.json)`,
+    `  ${KAFKA_CREDENTIALS_ENV}=${rel(kafka.exampleCredentials)} npx ledger event record-access --data ${rel(stackRoot)} --department ${x.department} --resource ${x.resource} --fields ${x.fields} --purpose ${x.purpose} --subject ${x.subject}`,
+    '  (without credentials, with a wrong password, or to another channel the broker refuses it: nothing else may produce)',
+  ];
+}
+
 /** What a new user reads after the demo: the page, the anchor, the samples and what to try. */
 export function describeDemo(r: DemoResult, out: (l: string) => void): void {
   const rel = (p: string) => {
@@ -371,6 +404,7 @@ export function describeDemo(r: DemoResult, out: (l: string) => void): void {
     for (const l of demoCurlLines(r.apiUrl, r.layout, rel, r.caFile)) out(l);
   }
   out(`  npx ledger audit --data ${rel(r.stackRoot)}   (once stopped: the full audit, replaying every block)`);
+  if (r.kafka) for (const l of demoKafkaLines(r.kafka, r.stackRoot, rel)) out(l);
   if (r.exchange && r.apiUrl) {
     out(`household check through the exchange points (共享交换)${r.exchange.resumed ? ', done by an earlier run' : ''}: every read signed by the source department:`);
     for (const x of r.exchange.reads) out(`  ${x.source.padEnd(16)} ${x.resourceId.padEnd(20)} ${x.fields.join('、').padEnd(8)} ${x.result.padEnd(16)} block ${x.height}`);

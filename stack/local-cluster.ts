@@ -4,16 +4,21 @@
  * Kafka (provisioned, or KAFKA_BROKERS), on first run the keys and genesis for the nodes in the
  * data folder layout of DESIGN.md section 11, the channel's topic, and one `ledger node` process
  * per node (run from dist/), each logging to its folder. `stop()` ends the nodes (SIGTERM, then
- * SIGKILL) and the broker it started.
+ * SIGKILL) and the broker it started. With `kafkaSecurity: 'sasl'` (`ledger up`, the demo) the
+ * stack's broker has SCRAM users and ACLs and the stack provisions its principals itself
+ * (stack/kafka-users.ts): nodes get theirs through LEDGER_KAFKA_CREDENTIALS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { brokersFromEnv } from '../kafka/client.js';
-import { startBroker, stopBroker } from '../kafka/provision.js';
+import { brokerFiles, readClusterId, startBroker, stopBroker } from '../kafka/provision.js';
 import { isClusterDir, startKafkaCluster, stopKafkaCluster } from '../kafka/cluster.js';
-import { createChannelTopic } from '../kafka/topics.js';
+import { checkChannelTopic, createChannelTopic } from '../kafka/topics.js';
+import { KAFKA_CREDENTIALS_ENV, readCredentialsFile, type KafkaCredentials } from '../kafka/credentials.js';
+import { adminCredentialsPath, credentialsDir, userCredentialsPath } from '../kafka/sasl-broker.js';
+import { departmentPrincipal, ensureDepartmentUser, ensureNodeUser, provisionedPrincipals, type StackKafkaAdmin } from './kafka-users.js';
 import { PROJECT_ROOT } from './package-info.js';
 import { ensureStack, nodeUrl, type StackInit, type StackLayout } from './layout.js';
 import { ensureLocalTls } from '../tls/local-authority.js';
@@ -46,6 +51,13 @@ export interface LocalClusterOptions extends Partial<StackInit> {
   tls?: boolean;
   /** Departments the nodes give the auditor role (signed mode). */
   auditors?: string[];
+  /**
+   * The stack's own broker, when this run formats its folder (issue 22): `sasl` (SCRAM users and
+   * ACLs the stack provisions: `ledger up` and the demo) or `plain` (the development broker without
+   * credentials; the default, which the test suite's stacks keep). A formatted folder keeps the mode
+   * it was formatted with; a cluster of `brokers` >= 3 and KAFKA_BROKERS are never changed.
+   */
+  kafkaSecurity?: 'sasl' | 'plain';
   /** Start the node processes now (default true; the benchmark fills the topic first). */
   startNodes?: boolean;
   log?: (line: string) => void;
@@ -58,10 +70,27 @@ export interface NodeProcess {
   exited: Promise<number | null> | undefined;
 }
 
+/** How the stack's clients reach Kafka (issue 22). */
+export interface StackKafka {
+  /** `sasl`: the stack's broker with SCRAM and ACLs; `plain`: its broker without; `external`: KAFKA_BROKERS, or a cluster. */
+  security: 'sasl' | 'plain' | 'external';
+  /** Where the principals' credentials files are (`<data>/kafka/credentials/`, 0600), with SASL. */
+  credentialsDir?: string;
+  /**
+   * What a department producing to the channel authenticates with, as kafka/client.ts `createKafka`
+   * takes it: with SASL its own principal (provisioned on first use, and made known to the nodes'
+   * configuration), `null` on the plain broker, undefined (LEDGER_KAFKA_CREDENTIALS) otherwise.
+   */
+  departmentCredentials(departmentId: string): Promise<KafkaCredentials | null | undefined>;
+  /** The file of a department's credentials once provisioned (SASL only). */
+  departmentCredentialsFile(departmentId: string): string | undefined;
+}
+
 export interface LocalCluster {
   layout: StackLayout;
   genesis: LoadedGenesis;
   brokers: string[];
+  kafka: StackKafka;
   createdNow: boolean;
   /** The stack's CA certificate when its nodes serve HTTPS (what callers give --cacert). */
   caFile: string | undefined;
@@ -90,6 +119,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const clustered = !external && ((options.brokers ?? 1) > 1 || isClusterDir(options.brokerDir ?? layout.kafkaDir));
   let startedBroker = false;
   let brokers: string[];
+  const brokerDir = options.brokerDir ?? layout.kafkaDir;
+  // a folder keeps the mode it was formatted with (kafka/provision.ts); a new one gets the option's
+  const sasl = !external && !clustered && (existsSync(adminCredentialsPath(brokerDir)) || (options.kafkaSecurity === 'sasl' && readClusterId(brokerFiles(brokerDir)) === undefined));
   if (external) {
     brokers = external;
     log(`Kafka: ${brokers.join(',')} (KAFKA_BROKERS)`);
@@ -99,7 +131,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     startedBroker = true;
     log(`Kafka ${c.kafkaVersion}: ${c.members.length}-broker cluster ${brokers.join(',')} (ready in ${(c.elapsedMs / 1000).toFixed(1)} s, ${c.dir})`);
   } else {
-    const b = await startBroker({ dir: options.brokerDir ?? layout.kafkaDir });
+    const b = await startBroker({ dir: brokerDir, sasl });
     brokers = b.brokers;
     startedBroker = !b.reused;
     // a broker left running in this folder (a previous run that did not stop it) is said so, with
@@ -111,7 +143,23 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     );
   }
   const topicMode = external || clustered ? 'production' : 'development';
-  await createChannelTopic(brokers, genesis.genesis.channel, { mode: topicMode });
+  const channel = genesis.genesis.channel;
+  const saslAdmin: StackKafkaAdmin | undefined = sasl ? { brokerDir, brokers, admin: readCredentialsFile(adminCredentialsPath(brokerDir)) } : undefined;
+  await createChannelTopic(brokers, channel, { mode: topicMode, ...(saslAdmin ? { credentials: saslAdmin.admin } : {}) });
+  // issue 22: one principal per node and per genesis authority; more departments on first use
+  const nodeCredentials = new Map<number, string>();
+  if (saslAdmin) {
+    const began = Date.now();
+    for (const n of genesis.genesis.nodes) nodeCredentials.set(n.index, (await ensureNodeUser(saslAdmin, channel, n.index)).path);
+    for (const a of genesis.genesis.authorities) await ensureDepartmentUser(saslAdmin, channel, a.departmentId);
+    // a node exits on a topic it cannot see: wait until its new user and ACLs are in effect
+    const first = readCredentialsFile(nodeCredentials.get(1)!);
+    await waitForAccess(() => checkChannelTopic(brokers, channel, topicMode, first), 60_000);
+    log(`Kafka: SASL/SCRAM-SHA-256 with ACLs; principals ${provisionedPrincipals(brokerDir).join(', ')} (credentials 0600 in ${credentialsDir(brokerDir)}; ready in ${((Date.now() - began) / 1000).toFixed(1)} s)`);
+  } else if (!external) {
+    const why = clustered ? 'SASL is not built for a local cluster yet' : options.kafkaSecurity === 'sasl' ? `${brokerDir} was formatted without SASL; a new --data folder gets it` : 'the development broker';
+    log(`Kafka: NO authentication (${why})`);
+  }
   // every start says how the nodes admit API callers; a clustered stack's nodes check the
   // production topic invariants at start (DESIGN.md section 8)
   const api = options.apiAccess === 'signed' ? { access: 'signed', auditors: options.auditors ?? [] } : { access: 'open-loopback' };
@@ -126,6 +174,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const peers = Object.fromEntries(Object.entries(config.peers).map(([k, url]) => [k, url.replace(/^wss?:/, tlsFiles ? 'wss:' : 'ws:')]));
     writeFileSync(file, `${JSON.stringify({ ...config, peers, api, tls, ...(clustered ? { topicMode } : {}) }, null, 2)}\n`);
   }
+  if (sasl) writeKafkaWriters(layout, genesis, provisionedPrincipals(brokerDir));
 
   const nodes: NodeProcess[] = genesis.genesis.nodes.map((n) => ({ index: n.index, url: nodeUrl(layout, n.index), child: undefined, exited: undefined }));
 
@@ -135,7 +184,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     // LEDGER_NODE_ARGS: extra Node options for the node processes (e.g. --cpu-prof for a profile)
     const nodeArgs = (process.env.LEDGER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const child = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'node', '--config', layout.nodeConfig(index)], {
-      env: { ...process.env, KAFKA_BROKERS: brokers.join(','), LEDGER_SIGNATURE_WORKERS: process.env.LEDGER_SIGNATURE_WORKERS ?? '' },
+      // the node's own Kafka principal with SASL; none on the plain broker (issue 22)
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: brokers.join(','),
+        LEDGER_SIGNATURE_WORKERS: process.env.LEDGER_SIGNATURE_WORKERS ?? '',
+        ...(external || clustered ? {} : { [KAFKA_CREDENTIALS_ENV]: nodeCredentials.get(index) ?? '' }),
+      },
       stdio: ['ignore', logFd, logFd],
     });
     closeSync(logFd);
@@ -155,10 +210,26 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 
   if (options.startNodes !== false) for (const n of nodes) startNode(n.index);
 
+  const kafka: StackKafka = {
+    security: sasl ? 'sasl' : external || clustered ? 'external' : 'plain',
+    ...(sasl ? { credentialsDir: credentialsDir(brokerDir) } : {}),
+    async departmentCredentials(departmentId) {
+      if (!saslAdmin) return external || clustered ? undefined : null;
+      const user = await ensureDepartmentUser(saslAdmin, channel, departmentId);
+      if (user.createdNow) writeKafkaWriters(layout, genesis, provisionedPrincipals(brokerDir));
+      return user.credentials;
+    },
+    departmentCredentialsFile(departmentId) {
+      const path = userCredentialsPath(brokerDir, departmentPrincipal(departmentId));
+      return sasl && existsSync(path) ? path : undefined;
+    },
+  };
+
   return {
     layout,
     genesis,
     brokers,
+    kafka,
     createdNow: created,
     caFile: tlsFiles?.ca,
     nodes,
@@ -177,6 +248,31 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       }
     },
   };
+}
+
+/**
+ * Names the principals that may write the channel in every node's configuration (`kafkaWriters`,
+ * kafka/channel-acls.ts): a node refuses to start when the topic's ACLs let any other write.
+ */
+function writeKafkaWriters(layout: StackLayout, genesis: LoadedGenesis, writers: string[]): void {
+  for (const n of genesis.genesis.nodes) {
+    const file = layout.nodeConfig(n.index);
+    writeFileSync(file, `${JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), kafkaWriters: writers }, null, 2)}\n`);
+  }
+}
+
+/** Retries `attempt` while Kafka refuses it (a new user's credentials and ACLs take a moment to apply). */
+async function waitForAccess(attempt: () => Promise<unknown>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await attempt();
+      return;
+    } catch (e) {
+      if (Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 /** Fetches a node's /status (undefined when it does not answer). */

@@ -18,6 +18,8 @@ export interface RunStackOptions {
   demo?: boolean;
   /** How the nodes admit API callers (stack/local-cluster.ts apiAccess). */
   apiAccess: 'signed' | 'open-loopback';
+  /** A new stack's broker: SASL/SCRAM with ACLs, or plain (stack/local-cluster.ts kafkaSecurity). */
+  kafkaSecurity: 'sasl' | 'plain';
 }
 
 /** Starts the stack (and the demo), prints what runs, and runs until Ctrl-C. Never returns. */
@@ -33,7 +35,7 @@ export async function runStack(opts: RunStackOptions): Promise<never> {
       /* nobody reads: carry on */
     }
   };
-  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers, apiAccess: opts.apiAccess });
+  const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: opts.nodes, quorum: opts.quorum ?? Math.floor(opts.nodes / 2) + 1, brokers: opts.brokers, apiAccess: opts.apiAccess, kafkaSecurity: opts.kafkaSecurity });
   out(`${cluster.createdNow ? 'created' : 'resumed'} the stack in ${cluster.layout.root}`);
   out(
     opts.apiAccess === 'signed'

@@ -4,7 +4,8 @@
  * (`ledger up --data DIR`, `npm start`) says where it serves. Its genesis gives the channel and the
  * authority; `DIR/kafka/` is its broker; each `DIR/nodes/<n>/node.json` names the address the node
  * serves its API on, and the first node answering `/v1/genesis` with this genesis's hash is where
- * the committed results are read; a demo department publishes through the demo's own outbox and
+ * the committed results are read; with a SASL broker (issue 22) the department's Kafka
+ * credentials are `DIR/kafka/credentials/<department>.json`; a demo department publishes through the demo's own outbox and
  * key (`DIR/demo/outbox/<department>`, `DIR/demo/keys/`), the authority with `DIR/keys/`, so
  * its sequence numbers continue the demo's instead of colliding with them; a department new to
  * the stack gets `DIR/departments/<department>/<channel>`, starting at the chain's next sequence.
@@ -19,12 +20,17 @@ import { chainNextSequence } from './chain-sequence.js';
 import { localTlsFiles } from '../tls/local-authority.js';
 import { readCaFile, trustCertificateAuthorities } from '../tls/client-trust.js';
 import { nodeUrl, stackLayout } from './layout.js';
+import { adminCredentialsPath, userCredentialsPath } from '../kafka/sasl-broker.js';
 
 export interface StackTarget {
   root: string;
   genesis: LoadedGenesis;
   channel: string;
   kafkaDir: string;
+  /** The stack's broker runs with SASL/SCRAM and ACLs (issue 22: it has an admin credentials file). */
+  kafkaSasl: boolean;
+  /** The department's Kafka credentials file (`<data>/kafka/credentials/<department>.json`), when the stack made one. */
+  kafkaCredentials?: string;
   /** A node's API that answered with this stack's genesis (undefined: none answered, and none was required). */
   api?: string;
   /** The department's outbox folder in this stack. */
@@ -63,7 +69,10 @@ export async function resolveStackTarget(dataDir: string, departmentId: string, 
   const keyFile = isAuthority && existsSync(layout.authorityKey) ? layout.authorityKey : existsSync(demo.key(departmentId)) ? demo.key(departmentId) : undefined;
   const stateDir = existsSync(demoOutbox) ? demoOutbox : join(layout.root, 'departments', departmentId, channel);
   const nextSequence = await chainNextSequence(api, departmentId);
-  return { root: layout.root, genesis, channel, kafkaDir: layout.kafkaDir, ...(api !== undefined ? { api } : {}), stateDir, ...(keyFile !== undefined ? { keyFile } : {}), ...(nextSequence !== undefined ? { nextSequence } : {}) };
+  const kafkaSasl = existsSync(adminCredentialsPath(layout.kafkaDir));
+  const credentialsFile = /^[A-Za-z0-9._-]{1,128}$/.test(departmentId) ? userCredentialsPath(layout.kafkaDir, departmentId) : undefined;
+  const kafkaCredentials = kafkaSasl && credentialsFile !== undefined && existsSync(credentialsFile) ? credentialsFile : undefined;
+  return { root: layout.root, genesis, channel, kafkaDir: layout.kafkaDir, kafkaSasl, ...(kafkaCredentials !== undefined ? { kafkaCredentials } : {}), ...(api !== undefined ? { api } : {}), stateDir, ...(keyFile !== undefined ? { keyFile } : {}), ...(nextSequence !== undefined ? { nextSequence } : {}) };
 }
 
 /** The first URL whose `/v1/genesis` answers with the genesis of this hash (another stack's node on a reused port is not it). */

@@ -5,7 +5,7 @@
  * scripts. `ledger up --demo` (npm start) is the same without `--once`.
  */
 import type { Command } from 'commander';
-import { apiAccessOption, identifierArg } from '../args.js';
+import { apiAccessOption, identifierArg, kafkaSecurityOption } from '../args.js';
 import { seedDemo } from '../../stack/demo.js';
 import { startLocalCluster } from '../../stack/local-cluster.js';
 import { runStack } from '../../stack/run-stack.js';
@@ -18,7 +18,8 @@ export function registerDemo(program: Command): void {
     .option('--channel <name>', 'channel name for a new stack', identifierArg, 'property')
     .option('--once', 'seed, write the samples, stop and exit 0')
     .addOption(apiAccessOption())
-    .action(async (opts: { data: string; channel: string; once?: boolean; api: 'signed' | 'open-loopback' }) => {
+    .addOption(kafkaSecurityOption())
+    .action(async (opts: { data: string; channel: string; once?: boolean; api: 'signed' | 'open-loopback'; kafka: 'sasl' | 'plain' }) => {
       const out = (l: string) => {
         try {
           process.stdout.write(`${l}\n`);
@@ -27,13 +28,13 @@ export function registerDemo(program: Command): void {
         }
       };
       if (!opts.once) {
-        await runStack({ data: opts.data, channel: opts.channel, nodes: 3, statusInterval: 0, demo: true, apiAccess: opts.api });
+        await runStack({ data: opts.data, channel: opts.channel, nodes: 3, statusInterval: 0, demo: true, apiAccess: opts.api, kafkaSecurity: opts.kafka });
         return;
       }
       // as `ledger up` (stack/run-stack.ts): output never decides the stack's lifetime, and Ctrl-C
       // stops the nodes and the broker instead of leaving them running (issue 17)
       for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-      const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: 3, quorum: 2, apiAccess: opts.api });
+      const cluster = await startLocalCluster({ dataDir: opts.data, channel: opts.channel, nodes: 3, quorum: 2, apiAccess: opts.api, kafkaSecurity: opts.kafka });
       let stopped: Promise<void> | undefined;
       const stop = () => (stopped ??= (async () => {
         out('stopping...');

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createKafka, parseBrokerList } from '../../kafka/client.js';
+import { credentialsFromEnv, KAFKA_CREDENTIALS_ENV, readCredentialsFile } from '../../kafka/credentials.js';
 import { projectRoot, resolveBrokers } from '../../kafka/provision.js';
 import { validateChannelName } from '../../kafka/topics.js';
 import { toHex } from '../../ledger/bytes.js';
@@ -129,6 +130,8 @@ interface CommonOptions {
   state?: string;
   brokers?: string;
   kafkaDir?: string;
+  /** The department's Kafka credentials file, from --data (issue 22); LEDGER_KAFKA_CREDENTIALS wins. */
+  kafkaCredentials?: string;
   /** Milliseconds. */
   timeout: number;
   json?: boolean;
@@ -206,7 +209,7 @@ const NO_SIGNER: Signer = {
 async function openClient(o: CommonOptions, key: Signer, initialSequence?: bigint): Promise<DepartmentClient> {
   const brokers = brokersOf(o);
   return DepartmentClient.open({
-    kafka: createKafka({ brokers, clientId: `ledger-${o.department}` }),
+    kafka: createKafka({ brokers, clientId: `ledger-${o.department}`, ...(o.kafkaCredentials !== undefined ? { credentials: readCredentialsFile(o.kafkaCredentials) } : {}) }),
     channel: o.channel,
     departmentId: o.department,
     keyVersion: o.keyVersion ?? 1,
@@ -234,6 +237,13 @@ async function applyStack(opts: PublishOptions & { data?: string }): Promise<big
   opts.api ??= t.api;
   opts.state ??= t.stateDir;
   if (opts.brokers === undefined) opts.kafkaDir ??= t.kafkaDir;
+  // a stack whose broker has SASL: the department produces as its own principal (issue 22)
+  if (opts.brokers === undefined && credentialsFromEnv() === undefined && t.kafkaSasl) {
+    if (t.kafkaCredentials === undefined) {
+      throw new LedgerError('USAGE', `the stack's Kafka in ${t.kafkaDir} needs credentials and has no Kafka user for ${opts.department}: add one with \`ledger kafka add-user ${opts.department} --channel ${t.channel} --dir ${t.kafkaDir}\`, or set ${KAFKA_CREDENTIALS_ENV}`, {});
+    }
+    opts.kafkaCredentials = t.kafkaCredentials;
+  }
   if (opts.key === undefined) {
     if (t.keyFile === undefined) throw new LedgerError('USAGE', `--key is required: the stack in ${t.root} holds no key of ${opts.department}`, {});
     opts.key = t.keyFile;

@@ -12,7 +12,7 @@ import { brokerStatus, defaultBrokerDir, kafkaToolRunner, parsePort, resolveBrok
 import { defaultClusterDir, isClusterDir, kafkaClusterStatus, MAX_CLUSTER_BROKERS, MIN_CLUSTER_BROKERS, startKafkaCluster, stopKafkaCluster, type ClusterInfo, type ClusterStatus } from '../../kafka/cluster.js';
 import { existsSync } from 'node:fs';
 import { KAFKA_CREDENTIALS_ENV, readCredentialsFile } from '../../kafka/credentials.js';
-import { departmentProducerAcls, grantAcls, nodeConsumerAcls } from '../../kafka/acls.js';
+import { departmentProducerAcls, grantAcls, nodeAcls } from '../../kafka/acls.js';
 import { addScramUser, adminCredentialsPath } from '../../kafka/sasl-broker.js';
 import { join } from 'node:path';
 import { checkChannelTopic, createChannelTopic, MODE_NOTE, parseTopicMode, validateChannelName, type TopicCheck, type TopicMode } from '../../kafka/topics.js';
@@ -108,7 +108,7 @@ function describeStart(info: BrokerInfo): string {
   if (info.adminCredentials) {
     lines.push(
       `  SASL/SCRAM-SHA-256 with ACLs: admin credentials ${info.adminCredentials} (0600); clients need ${KAFKA_CREDENTIALS_ENV}=<file>`,
-      `  add principals: ledger kafka add-user <department> --channel <channel> --dir ${info.dir}  |  ledger kafka add-user <node> --node --dir ${info.dir}`,
+      `  add principals: ledger kafka add-user <department> --channel <channel> --dir ${info.dir}  |  ledger kafka add-user ledger-node-<i> --node <i> --channel <channel> --dir ${info.dir}`,
     );
   }
   return lines.join('\n');
@@ -262,23 +262,27 @@ export function registerKafka(program: Command): void {
   kafka
     .command('add-user')
     .argument('<name>', 'Kafka principal name: 1 to 128 characters from A-Z a-z 0-9 . _ -')
-    .description('on a broker started with --sasl: create a SCRAM-SHA-256 principal and its ACLs, a department (--channel, repeatable: may write only those channels) or a node (--node: reads channel topics); writes <dir>/credentials/<name>.json (0600) for LEDGER_KAFKA_CREDENTIALS')
+    .description('on a broker started with --sasl: create a SCRAM-SHA-256 principal and its ACLs, a department (--channel, repeatable: may write only those channels) or node <i> of a channel (--node <i> --channel c: reads and writes ledger.c, its consumer groups ledger-node-<i>-); writes <dir>/credentials/<name>.json (0600) for LEDGER_KAFKA_CREDENTIALS')
     .option('--dir <dir>', DIR_HELP)
-    .option('--channel <channel>', 'a channel the department may write (repeat for several)', collect)
-    .option('--node', 'a consensus node: reads channel topics and its consumer groups')
+    .option('--channel <channel>', 'a channel the department may write (repeat for several); a node\'s one channel', collect)
+    .option('--node <index>', 'a consensus node of that index (1..1000): consumes the channel in its groups, posts its markers and API events there', (v) => {
+      if (!/^\d{1,4}$/.test(v) || Number(v) < 1 || Number(v) > 1000) throw new LedgerError('BAD_ARGUMENT', `--node must be a node index 1..1000, got "${v}"`);
+      return Number(v);
+    })
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: DirOption & { channel?: string[]; node?: boolean }) => {
+    .action(async (name: string, opts: DirOption & { channel?: string[]; node?: number }) => {
       const channels = opts.channel ?? [];
-      if ((channels.length > 0) === (opts.node === true)) throw new LedgerError('BAD_ARGUMENT', 'give either --channel <channel> (a department, repeatable) or --node, not both and not neither');
+      if (channels.length === 0) throw new LedgerError('BAD_ARGUMENT', 'give --channel <channel>: the channel a department may write (repeatable), or the one channel of a --node <i>');
+      if (opts.node !== undefined && channels.length !== 1) throw new LedgerError('BAD_ARGUMENT', 'a --node serves exactly one --channel');
       const dir = chosenDir(opts.dir);
       const adminPath = adminCredentialsPath(dir);
       if (!existsSync(adminPath)) throw new LedgerError('BAD_ARGUMENT', `the broker in ${dir} has no SASL (no ${adminPath}): start a fresh folder with \`ledger kafka start --sasl --dir <dir>\``, { dir });
       const admin = readCredentialsFile(adminPath);
-      const acl = opts.node ? nodeConsumerAcls(name) : departmentProducerAcls(name, channels);
+      const acl = opts.node !== undefined ? nodeAcls(name, { channel: channels[0]!, nodeIndex: opts.node }) : departmentProducerAcls(name, channels);
       const target = resolveBrokers({ dir });
       const path = await addScramUser({ brokerDir: dir, brokers: target.brokers, admin, username: name, runTool: await kafkaToolRunner({ dir }) });
       await grantAcls(target.brokers, admin, acl);
-      const role = opts.node ? 'node (reads ledger.* topics)' : `department (writes ${channels.map((c) => `ledger.${c}`).join(', ')})`;
-      print(opts.json, { username: name, credentials: path, role: opts.node ? 'node' : 'department', channels }, `created Kafka user ${name}: ${role}\n  credentials: ${path} (0600; use with ${KAFKA_CREDENTIALS_ENV}=${path})`);
+      const role = opts.node !== undefined ? `node ${opts.node} (consumes ledger.${channels[0]} in groups ledger-node-${opts.node}-*, posts its markers there)` : `department (writes ${channels.map((c) => `ledger.${c}`).join(', ')})`;
+      print(opts.json, { username: name, credentials: path, role: opts.node !== undefined ? 'node' : 'department', channels }, `created Kafka user ${name}: ${role}\n  credentials: ${path} (0600; use with ${KAFKA_CREDENTIALS_ENV}=${path})`);
     });
 }

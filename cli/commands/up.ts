@@ -1,6 +1,6 @@
 /** @module cli/commands/up  `ledger up`: Kafka, keys and genesis on first run, three nodes, a status view; Ctrl-C stops all. `--demo` seeds the demo of every scenario (stack/demo.ts). */
 import type { Command } from 'commander';
-import { apiAccessOption, identifierArg, integerArg } from '../args.js';
+import { apiAccessOption, identifierArg, integerArg, kafkaSecurityOption } from '../args.js';
 import { runStack } from '../../stack/run-stack.js';
 import { LedgerError } from '../../errors/ledger-error.js';
 
@@ -16,8 +16,9 @@ export function registerUp(program: Command): void {
     .option('--status-interval <seconds>', 'print the status this often (0: never; default 5, or 30 with --demo)', integerArg(0, 3600))
     .option('--demo', 'seed the demo of every scenario and write sample bundles and the trust anchor (into DATA/demo/)')
     .addOption(apiAccessOption())
-    .action(async (opts: { data: string; channel: string; nodes: number; quorum?: number; brokers?: number; statusInterval?: number; demo?: boolean; api: 'signed' | 'open-loopback' }) => {
+    .addOption(kafkaSecurityOption())
+    .action(async (opts: { data: string; channel: string; nodes: number; quorum?: number; brokers?: number; statusInterval?: number; demo?: boolean; api: 'signed' | 'open-loopback'; kafka: 'sasl' | 'plain' }) => {
       if (opts.brokers === 2) throw new LedgerError('BAD_ARGUMENT', '--brokers must be 1 or 3..5: production replication needs 3 brokers');
-      await runStack({ ...opts, apiAccess: opts.api, statusInterval: opts.statusInterval ?? (opts.demo ? 30 : 5) });
+      await runStack({ ...opts, apiAccess: opts.api, kafkaSecurity: opts.kafka, statusInterval: opts.statusInterval ?? (opts.demo ? 30 : 5) });
     });
 }

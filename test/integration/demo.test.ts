@@ -22,8 +22,10 @@ import { householdSecretFile } from '../../stack/demo-exchange.js';
 import { DEMO_AUDITOR_ID, DEMO_AUTHORITY, DEMO_CERTIFICATES, DEMO_CONSENT, DEMO_EXCHANGE_PURPOSE, DEMO_GRANTS, DEMO_SUBJECT_GRANTS, DEMO_SEIZURE_CASE, DEMO_VERIFICATION, demoPhases, HOLDERS } from '../../stack/demo-scenario.js';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { CA_FILE_ENV, readCaFile, trustCertificateAuthorities } from '../../tls/client-trust.js';
-import { createKafka } from '../../kafka/client.js';
-import { brokerStatus, startBroker } from '../../kafka/provision.js';
+import { createKafka, createProducer } from '../../kafka/client.js';
+import { readCredentialsFile, type KafkaCredentials } from '../../kafka/credentials.js';
+import { createChannelTopic } from '../../kafka/topics.js';
+import { brokerStatus, resolveBrokers, startBroker } from '../../kafka/provision.js';
 import { fromHex, toHex } from '../../ledger/bytes.js';
 import { VERDICT_EXIT } from '../../cli/exit-codes.js';
 import { loadKeyFile, SigningKey } from '../../ledger/key-file.js';
@@ -98,6 +100,22 @@ describe('ledger demo --once', () => {
     expect(first.stdout).toMatch(/without naming the consent: refused \(CONSENT_MISSING\) before any data left/);
     expect(first.stdout).toContain(`npx ledger trail --subject-secret ${householdSecretFile(layout)} --api https://127.0.0.1:`);
     expect(statSync(householdSecretFile(layout)).mode & 0o777).toBe(0o600);
+    // issue 22: the demo's broker has SASL/SCRAM and ACLs; the stack made one principal per node and
+    // per producing department, each with a private credentials file in DATA/kafka/credentials/
+    expect(first.stdout + first.stderr).toContain('Kafka: SASL/SCRAM-SHA-256 with ACLs');
+    const credentials = join(data, 'kafka', 'credentials');
+    expect(statSync(credentials).mode & 0o777).toBe(0o700);
+    const producing = [...new Set([DEMO_AUTHORITY, ...demoPhases().flatMap((p) => p.steps.map((s) => s.department))])];
+    for (const name of ['ledger-admin', 'ledger-node-1', 'ledger-node-2', 'ledger-node-3', ...producing]) {
+      expect(statSync(join(credentials, `${name}.json`)).mode & 0o777, name).toBe(0o600);
+    }
+    // a department that signs only through the API, and the auditor, have no Kafka principal
+    expect(existsSync(join(credentials, `${DEMO_VERIFICATION.verifierDepartmentId}.json`))).toBe(false);
+    expect(existsSync(join(credentials, `${DEMO_AUDITOR_ID}.json`))).toBe(false);
+    for (let n = 1; n <= 3; n++) {
+      const config = JSON.parse(readFileSync(join(data, 'nodes', String(n), 'node.json'), 'utf8')) as { kafkaWriters?: string[] };
+      expect(config.kafkaWriters?.sort()).toEqual(['ledger-node-1', 'ledger-node-2', 'ledger-node-3', ...producing].sort());
+    }
   });
 
   it('the stopped demo passes the full audit (every block replayed)', () => {
@@ -324,7 +342,8 @@ describe('ledger demo --once', () => {
     const top = Number(await page.locator('[data-testid=headers] tr[data-height]').first().getAttribute('data-height'));
     // the chain grows: one more event (the authority registers an auditor's department) shows up live
     const client = await DepartmentClient.open({
-      kafka: createKafka({ brokers: c.brokers, clientId: 'demo-test' }),
+      // as the authority's Kafka principal: the demo's broker has SASL (issue 22)
+      kafka: createKafka({ brokers: c.brokers, clientId: 'demo-test', credentials: await c.kafka.departmentCredentials(DEMO_AUTHORITY) }),
       channel: c.genesis.genesis.channel,
       departmentId: DEMO_AUTHORITY,
       keyVersion: 1,
@@ -461,6 +480,35 @@ describe('ledger demo --once', () => {
       const register = runCli(['event', 'register-department', '--data', data, '--department', 'authority.city', '--target', 'dept.cli', '--name', '命令行测试部门', '--public-key', toHex(publicKeyFromSeed(seedOf('dept.cli')))], env, 120_000);
       expect(register.status, `${register.stdout}${register.stderr}`).toBe(0);
       expect(register.stdout).toMatch(/register-department sequence \d+: committed OK/);
+
+      // the demo's broker refuses a client without credentials, and a department writing another channel
+      const brokers = resolveBrokers({ dir: join(data, 'kafka') }).brokers;
+      const kafkaDir = join(data, 'kafka');
+      const refused = async (credentials: KafkaCredentials | null, topic: string): Promise<Error | undefined> => {
+        const producer = createProducer(createKafka({ brokers, credentials, retries: 0, connectionTimeoutMs: 5_000, requestTimeoutMs: 10_000 }));
+        try {
+          await producer.connect();
+          await producer.send({ topic, acks: -1, messages: [{ value: Buffer.from('intruder') }] });
+          return undefined;
+        } catch (e) {
+          return e as Error;
+        } finally {
+          await producer.disconnect().catch(() => undefined);
+        }
+      };
+      expect(await refused(null, 'ledger.property')).toBeInstanceOf(Error);
+      const other = await createChannelTopic(brokers, 'other', { mode: 'development', credentials: readCredentialsFile(join(kafkaDir, 'credentials', 'ledger-admin.json')) });
+      const realestate = readCredentialsFile(join(kafkaDir, 'credentials', 'dept.realestate.json'));
+      expect(String((await refused(realestate, other.topic))?.message)).toMatch(/not authorized/i);
+      // a node's principal may not write another channel either
+      expect(String((await refused(readCredentialsFile(join(kafkaDir, 'credentials', 'ledger-node-1.json')), other.topic))?.message)).toMatch(/not authorized/i);
+      // issue 22: a department produces with its own Kafka credentials, exactly as the demo prints it;
+      // committed after the refusals above, so the stack carried on through them
+      const kafkaLine = /^ {2}LEDGER_KAFKA_CREDENTIALS=(\S+) npx ledger (event record-access .*)$/m.exec(out);
+      expect(kafkaLine, out).not.toBeNull();
+      const produced = runCli(kafkaLine![2]!.split(' '), { ...env, LEDGER_KAFKA_CREDENTIALS: kafkaLine![1]! }, 120_000);
+      expect(produced.status, `${produced.stdout}${produced.stderr}`).toBe(0);
+      expect(produced.stdout).toMatch(/record-access sequence \d+: committed OK/);
     } finally {
       delete process.env[CA_FILE_ENV];
       child.kill('SIGINT');

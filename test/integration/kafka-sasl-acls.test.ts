@@ -1,15 +1,15 @@
 /**
  * Kafka with credentials on a real broker the test provisions (issue 22, kafka/sasl-broker.ts,
  * kafka/acls.ts): a client with no or wrong credentials can neither produce nor consume, a
- * department principal writes only its own channel, a node principal consumes, and the broker
- * stays up through all of it.
+ * department principal writes only its own channel, a node principal consumes its channel in its
+ * own groups and writes only there (its markers), and the broker stays up through all of it.
  */
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { createKafka, createProducer } from '../../kafka/client.js';
 import { KAFKA_CREDENTIALS_ENV, readCredentialsFile, type KafkaCredentials } from '../../kafka/credentials.js';
-import { departmentProducerAcls, grantAcls, nodeConsumerAcls, NODE_GROUP_PREFIX } from '../../kafka/acls.js';
+import { departmentProducerAcls, grantAcls, nodeAcls, nodeGroupPrefix } from '../../kafka/acls.js';
 import { addScramUser } from '../../kafka/sasl-broker.js';
 import { kafkaToolRunner, startBroker, stopBroker, type BrokerInfo } from '../../kafka/provision.js';
 import { createChannelTopic } from '../../kafka/topics.js';
@@ -47,7 +47,7 @@ async function produceError(credentials: KafkaCredentials | null, channel: strin
 /** Reads the first record of a channel as `credentials`: its value, or the error. */
 async function consumeFirst(credentials: KafkaCredentials | null, channel: string, timeoutMs = 30_000): Promise<string | Error> {
   // retries: the first FindCoordinator creates __consumer_offsets, answered "not available" meanwhile
-  const consumer = client(credentials, 10).consumer({ groupId: `${NODE_GROUP_PREFIX}test-${Math.random().toString(36).slice(2)}` });
+  const consumer = client(credentials, 10).consumer({ groupId: `${nodeGroupPrefix(1)}test-${Math.random().toString(36).slice(2)}` });
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: `ledger.${channel}`, fromBeginning: true });
@@ -85,7 +85,7 @@ beforeAll(async () => {
   } finally {
     delete process.env[KAFKA_CREDENTIALS_ENV];
   }
-  await grantAcls(broker.brokers, admin, [...departmentProducerAcls('dept-a', [channelA]), ...departmentProducerAcls('dept-b', [channelB]), ...nodeConsumerAcls('node-1')]);
+  await grantAcls(broker.brokers, admin, [...departmentProducerAcls('dept-a', [channelA]), ...departmentProducerAcls('dept-b', [channelB]), ...nodeAcls('node-1', { channel: channelA, nodeIndex: 1 })]);
 }, 240_000);
 
 afterAll(async () => {
@@ -103,12 +103,14 @@ describe('Kafka with SASL/SCRAM and ACLs (issue 22)', () => {
     await waitFor(async () => (await produceError(deptA, channelA)) === undefined, { what: 'dept-a producing to its channel', timeoutMs: 60_000, intervalMs: 500 });
   }, 90_000);
 
-  it('a node consumes a channel but cannot write to it', async () => {
+  it('a node consumes its channel and posts there (its markers), but cannot write another channel nor read it', async () => {
     await waitFor(async () => (await produceError(deptA, channelA)) === undefined, { what: 'dept-a producing', timeoutMs: 60_000, intervalMs: 500 });
     // the first consumer group waits for __consumer_offsets to load ("not the correct coordinator")
     await waitFor(async () => (await consumeFirst(node, channelA)) === 'probe', { what: 'node-1 reading dept-a\'s record', timeoutMs: 90_000, intervalMs: 500 });
-    const produced = await produceError(node, channelA);
+    expect(await produceError(node, channelA)).toBeUndefined();
+    const produced = await produceError(node, channelB);
     expect(String(produced?.message)).toMatch(/not authorized/i);
+    expect(await consumeFirst(node, channelB, 15_000)).toBeInstanceOf(Error);
     expect(await produceError(deptB, channelB)).toBeUndefined();
   }, 180_000);
 
