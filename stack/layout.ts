@@ -88,7 +88,8 @@ export async function ensureStack(dataDir: string, init: StackInit): Promise<{ l
   for (let n = 1; n <= init.nodes; n++) {
     mkdirSync(layout.nodeDir(n), { recursive: true });
     const peers = Object.fromEntries(ports.map((p, i) => [String(i + 1), `ws://127.0.0.1:${p}/peer`]).filter(([k]) => k !== String(n)));
-    const config = { genesis: '../../genesis.bin', key: `../../keys/node-${n}${KEY_FILE_EXTENSION}`, data: '.', node: n, listen: `127.0.0.1:${ports[n - 1]}`, peers };
+    // on loopback and plain until a start says otherwise (stack/local-cluster.ts writes the TLS files in)
+    const config = { genesis: '../../genesis.bin', key: `../../keys/node-${n}${KEY_FILE_EXTENSION}`, data: '.', node: n, listen: `127.0.0.1:${ports[n - 1]}`, peers, tls: 'plain-loopback' };
     writeFileSync(layout.nodeConfig(n), `${JSON.stringify(config, null, 2)}\n`);
   }
   // the genesis last: its presence marks a complete stack
