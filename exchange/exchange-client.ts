@@ -34,11 +34,18 @@ export function newRequestId(): string {
 }
 
 /**
+ * Connections to one exchange point at most: more reads at once wait for a free connection (an
+ * unbounded client opened thousands when the exchange point fell behind, and the listen backlog
+ * overflowed into connection resets).
+ */
+export const MAX_CONNECTIONS = 256;
+
+/**
  * Connections kept open between reads (an idle socket does not keep the process alive: the agent
  * unrefs it). node:http rather than fetch: a department's reads go through this one call, and
  * fetch's per-request work was a large part of the grantee's CPU per read (issue 21).
  */
-const agents = { http: new HttpAgent({ keepAlive: true, timeout: 30_000 }), https: new HttpsAgent({ keepAlive: true, timeout: 30_000 }) };
+const agents = { http: new HttpAgent({ keepAlive: true, timeout: 30_000, maxSockets: MAX_CONNECTIONS }), https: new HttpsAgent({ keepAlive: true, timeout: 30_000, maxSockets: MAX_CONNECTIONS }) };
 
 /** POSTs `body` and resolves with the status and the answer's text, all within `timeoutMs`. */
 function post(url: URL, headers: Record<string, string>, body: Uint8Array, timeoutMs: number): Promise<{ status: number; text: string }> {
