@@ -16,10 +16,14 @@
  *    read's due time, so a saturated path shows as growing latency, not as a lower offered rate;
  *  - exchange_cpu_us_per_read (and `_c256`, `exchange_offered_cpu_us_per_read`): CPU time per
  *    served read of each process on the path (node1..3, exchange_point, broker, load_generator)
- *    and their total, from /proc (bench/process-cpu.ts). Unlike the rates they hardly depend on
- *    what else the machine runs: 2 cores x 10^6 / total bounds the reads per second this machine
- *    can serve. exchange_nodes_cpu_us_per_read (the three nodes) and
- *    exchange_point_cpu_us_per_read are the 64-in-flight run's.
+ *    and their total, from /proc (bench/process-cpu.ts), and `total_beyond_idle`: the total less
+ *    what the run's seconds cost at the idle rate. CPU time per read depends far less than the
+ *    rates on what else the machine runs, but the processes also spend a fixed CPU time per second
+ *    (exchange_idle_cpu_us_per_s, measured over 3 s without reads: the consumers' fetch polls,
+ *    heartbeats), which a run slowed down by other work spreads over fewer reads;
+ *    2 cores x 10^6 / total bounds the reads per second this machine can serve.
+ *    exchange_nodes_cpu_us_per_read (the three nodes) and exchange_point_cpu_us_per_read are the
+ *    64-in-flight run's.
  * LEDGER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=DIR`) applies to the nodes, the exchange point
  * and the load generator alike.
  */
@@ -239,6 +243,8 @@ export const exchangeGroup: BenchGroup = {
         }
         cpu.load_generator = served === 0 ? 0 : Math.round(done.cpuMicros / served);
         cpu.total = Object.values(cpu).reduce((a, b) => a + b, 0);
+        // the same less what the run's seconds cost at the idle rate (the part that grows with reads)
+        cpu.total_beyond_idle = served === 0 ? 0 : Math.round(cpu.total - (idle.total! * (done.wallMs / 1000)) / served);
         const sorted = [...done.latenciesMs].sort((a, b) => a - b);
         const q = (f: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))] ?? NaN);
         log(`exchange: ${JSON.stringify(order)}: ${served} served in ${(done.wallMs / 1000).toFixed(1)} s, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${done.maxInFlight} in flight, CPU µs per read ${JSON.stringify(cpu)} (load average ${loadavg()[0]!.toFixed(2)}; monotonic µs ${monoStart}..${monoEnd}, the clock of --cpu-prof samples)`);
@@ -246,6 +252,21 @@ export const exchangeGroup: BenchGroup = {
         const perS = order.kind === 'offered' ? (served > 1 && done.servedSpanMs > 0 ? Math.round((served - 1) / (done.servedSpanMs / 1000)) : 0) : Math.round(served / (done.wallMs / 1000));
         return { served, failures: done.failures, perS, p50: q(0.5), p99: q(0.99), cpu, maxInFlight: done.maxInFlight };
       };
+      // what the processes spend with no reads at all (the consumers' fetch polls, heartbeats,
+      // timers): a fixed cost per second, which a run at a low rate spreads over few reads
+      const idleStart = cpuNow();
+      const idleT0 = performance.now();
+      await sleep(3_000);
+      const idleEnd = cpuNow();
+      const idleSeconds = (performance.now() - idleT0) / 1000;
+      const idle: Record<string, number> = {};
+      for (const k of Object.keys(idleStart) as Array<keyof typeof idleStart>) {
+        const a = idleStart[k];
+        const b = idleEnd[k];
+        if (a !== undefined && b !== undefined) idle[k] = Math.round((b - a) / idleSeconds);
+      }
+      idle.total = Object.values(idle).reduce((a, b) => a + b, 0);
+      log(`exchange: idle CPU µs per second ${JSON.stringify(idle)}`);
       const total = quick ? 1_000 : 5_000;
       const loadAtStart = loadavg()[0]!;
       const at64 = await measure({ kind: 'closed', concurrency: 64, count: total });
@@ -270,6 +291,7 @@ export const exchangeGroup: BenchGroup = {
         exchange_offered_p99_ms: at500.p99,
         exchange_offered_max_in_flight: at500.maxInFlight,
         exchange_offered_cpu_us_per_read: at500.cpu,
+        exchange_idle_cpu_us_per_s: idle,
         exchange_failed_reads: at64.failures + at256.failures + at500.failures,
         exchange_load_average_1m: { start: Number(loadAtStart.toFixed(2)), end: Number(loadavg()[0]!.toFixed(2)) },
       };
