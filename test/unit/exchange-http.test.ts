@@ -92,6 +92,14 @@ describe('the exchange point over HTTP (exchange/exchange-server.ts, exchange/ex
     expect(published[before]!.dataSha256.length).toBe(0);
   });
 
+  it('refuses a request id seen before (a replay) with CONFLICT, publishing nothing', async () => {
+    await read({ requestId: 'read-replayed-1' });
+    const before = published.length;
+    const e = (await read({ requestId: 'read-replayed-1' }).catch((x: unknown) => x)) as { code: string };
+    expect(e.code).toBe('CONFLICT');
+    expect(published.length).toBe(before);
+  });
+
   it('answers a request signed by a key the chain does not register 401, publishing nothing', async () => {
     const before = published.length;
     const e = (await read({}, { ...civil, key: SigningKey.generate() }).catch((x: unknown) => x)) as { code: string };
