@@ -85,6 +85,7 @@ export class ApiChainView implements ChainView {
   private readonly api: ApiClient;
   private readonly blocks: HttpChainSource;
   private readonly departments = new Map<string, { at: number; value: RegisteredDepartment | undefined }>();
+  private readonly departmentLookups = new Map<string, Promise<RegisteredDepartment | undefined>>();
   private readonly waiters = new Map<string, Array<(f: CommittedFate) => void>>();
   private readonly seen = new Map<string, CommittedFate>();
   private height: bigint | undefined;
@@ -143,13 +144,28 @@ export class ApiChainView implements ChainView {
     this.follow();
   }
 
-  async department(id: string): Promise<RegisteredDepartment | undefined> {
+  /**
+   * A department's keys, reused for `departmentCacheMs`. Concurrent requests of one department
+   * share one lookup: without that, every request in flight when the entry expired asked the node
+   * again (issue 21: under load that stampede was a tenth of the exchange point's and of its
+   * node's CPU per read).
+   */
+  department(id: string): Promise<RegisteredDepartment | undefined> {
     const hit = this.departments.get(id);
-    if (hit !== undefined && Date.now() - hit.at < this.departmentCacheMs) return hit.value;
-    const b = await this.api.bytes(`/v1/departments/${encodeURIComponent(id)}`, 1 << 20, true);
-    const value = b === undefined ? undefined : registeredFromApi(JSON.parse(new TextDecoder().decode(b)));
-    this.departments.set(id, { at: Date.now(), value });
-    return value;
+    if (hit !== undefined && Date.now() - hit.at < this.departmentCacheMs) return Promise.resolve(hit.value);
+    const pending = this.departmentLookups.get(id);
+    if (pending !== undefined) return pending;
+    const asked = Date.now();
+    const p = this.api
+      .bytes(`/v1/departments/${encodeURIComponent(id)}`, 1 << 20, true)
+      .then((b) => {
+        const value = b === undefined ? undefined : registeredFromApi(JSON.parse(new TextDecoder().decode(b)));
+        this.departments.set(id, { at: asked, value });
+        return value;
+      })
+      .finally(() => this.departmentLookups.delete(id));
+    this.departmentLookups.set(id, p);
+    return p;
   }
 
   async grant(id: string): Promise<GrantTerms | undefined> {

@@ -37,7 +37,8 @@ import { GrantStatus, type ExchangeRead } from '../proto/schema.generated.js';
 import type { ChainView, GrantTerms } from './chain-view.js';
 import type { DataSource } from './data-source.js';
 import { GrantCache } from './grant-cache.js';
-import { authenticateRequest } from './request-auth.js';
+import { ReplayWindow } from './replay-window.js';
+import { authenticateRequest, DEFAULT_MAX_SKEW_MS } from './request-auth.js';
 
 /** The path reads are asked on. */
 export const READ_PATH = '/v1/exchange/reads';
@@ -99,13 +100,14 @@ export function precheck(g: GrantTerms | undefined, r: ReadRequest, grantee: str
 }
 
 export class ExchangePoint {
-  private readonly seenRequests = new Set<string>();
+  private readonly seenRequests: ReplayWindow;
   private readonly now: () => number;
   private readonly resultTimeoutMs: number;
   private readonly grants: GrantCache;
 
   constructor(private readonly o: ExchangePointOptions) {
     this.now = o.now ?? Date.now;
+    this.seenRequests = new ReplayWindow(DEFAULT_MAX_SKEW_MS, this.now);
     this.resultTimeoutMs = o.resultTimeoutMs ?? 30_000;
     this.grants = new GrantCache((g) => o.chain.grant(g), o.grantCacheMs ?? 30_000, this.now);
   }
@@ -130,8 +132,7 @@ export class ExchangePoint {
     }
     const r = check.data;
     const replayKey = `${auth.departmentId}\u0000${r.requestId}`;
-    if (this.seenRequests.has(replayKey)) throw new LedgerError('CONFLICT', `request id ${r.requestId} of ${auth.departmentId} was already served or refused (a replay)`, { requestId: r.requestId });
-    this.seenRequests.add(replayKey);
+    if (!this.seenRequests.add(replayKey)) throw new LedgerError('CONFLICT', `request id ${r.requestId} of ${auth.departmentId} was already served or refused (a replay)`, { requestId: r.requestId });
 
     const secret = fromHex(r.subject.secret, 'subject.secret');
     const grantSubject = r.grantId === '' ? undefined : grantSubjectCommitment(r.subject.id, secret, r.grantId);

@@ -13,9 +13,8 @@
  * (relative paths are relative to the config file).
  */
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { dirname, isAbsolute, join } from 'node:path';
-import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { errorAnswer } from '../api/app.js';
 import { createKafka } from '../kafka/client.js';
@@ -76,24 +75,72 @@ export function loadExchangeConfig(path: string): ExchangeConfig {
   return { ...c.data, tls, keyFile: abs(c.data.keyFile), outbox: abs(c.data.outbox), tables: Object.fromEntries(Object.entries(c.data.tables).map(([k, v]) => [k, abs(v)])) };
 }
 
-/** The exchange point's HTTP app: POST /v1/exchange/reads, JSON errors as the node's API answers them. */
-export function exchangeApp(point: ExchangePoint, log: (line: string) => void): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.post(READ_PATH, express.raw({ type: () => true, limit: '64kb' }), async (req: Request, res: Response) => {
-    try {
-      const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array(0);
-      res.json(await point.read(req.headers, body));
-    } catch (e) {
-      const { status, body } = errorAnswer(e);
-      if (status >= 500 && status !== 503 && status !== 504) log(`exchange: ${(e as Error)?.stack ?? String(e)}`);
-      res.status(status).json(body);
+/** The largest read request body taken (a request is a few hundred bytes). */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+function answerJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The request body, at most `limit` bytes. @throws LedgerError PAYLOAD_TOO_LARGE */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      reject(new LedgerError('PAYLOAD_TOO_LARGE', `a read request is at most ${limit} bytes`, { limit }));
+      return;
     }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new LedgerError('PAYLOAD_TOO_LARGE', `a read request is at most ${limit} bytes`, { limit }));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      const b = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      resolve(new Uint8Array(b.buffer, b.byteOffset, b.length));
+    });
+    req.on('error', reject);
   });
-  app.use((req: Request, res: Response) => {
-    res.status(404).json({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.path.slice(0, 200)} (reads are POST ${READ_PATH})` });
-  });
-  return app;
+}
+
+/**
+ * The exchange point's HTTP handler: POST /v1/exchange/reads, JSON errors as the node's API
+ * answers them (api/app.ts errorAnswer). Plain node:http rather than a framework for one route:
+ * it is on every read's path, and the exchange point's CPU per read is what bounds its rate
+ * (issue 21).
+ */
+export function exchangeHandler(point: ExchangePoint, log: (line: string) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  const fail = (res: ServerResponse, e: unknown) => {
+    const { status, body } = errorAnswer(e);
+    if (status >= 500 && status !== 503 && status !== 504) log(`exchange: ${(e as Error)?.stack ?? String(e)}`);
+    answerJson(res, status, body);
+  };
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (req.method !== 'POST' || (path !== READ_PATH && path !== `${READ_PATH}/`)) {
+      req.resume();
+      answerJson(res, 404, { code: 'NOT_FOUND', message: `no route ${req.method} ${path.slice(0, 200)} (reads are POST ${READ_PATH})` });
+      return;
+    }
+    readBody(req, MAX_REQUEST_BYTES)
+      .then((body) => point.read(req.headers, body))
+      .then(
+        (a) => answerJson(res, 200, a),
+        (e: unknown) => fail(res, e),
+      );
+  };
 }
 
 export interface RunningExchange {
@@ -143,7 +190,7 @@ export async function startExchange(
   const m = /^(.+):(\d{1,5})$/.exec(config.listen)!;
   let listening: { server: Server; url: string };
   try {
-    listening = await listenService(exchangeApp(point, log), m[1]!, Number(m[2]), config.tls, `exchange point ${config.departmentId}`);
+    listening = await listenService(exchangeHandler(point, log), m[1]!, Number(m[2]), config.tls, `exchange point ${config.departmentId}`);
   } catch (e) {
     chain.close();
     await client.close();

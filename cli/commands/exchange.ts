@@ -16,7 +16,8 @@ export function registerExchange(program: Command): void {
       const config = loadExchangeConfig(opts.config);
       const running = await startExchange(config, { log: (l) => process.stdout.write(`${l}\n`) });
       process.stdout.write(`exchange point of ${config.departmentId} on channel ${config.channel} listening on ${running.url} (POST /v1/exchange/reads)\n`);
-      const stop = () => void running.stop();
+      // exit once stopped: kafkajs and ws may keep timers alive, and a profile (--cpu-prof) is written on exit
+      const stop = () => void running.stop().then(() => process.exit(process.exitCode ?? 0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
