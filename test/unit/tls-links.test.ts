@@ -18,7 +18,8 @@ import { isLedgerError } from '../../errors/ledger-error.js';
 import { ed25519KeyOfCertificate, nodeIdentity, pinnedNodeIndex, type TlsIdentity } from '../../tls/identity.js';
 import { ensureLocalTls, type LocalTlsFiles } from '../../tls/local-authority.js';
 import { loadApiCertificate, nodeServerOptions } from '../../tls/server-tls.js';
-import { readCaFile } from '../../tls/client-trust.js';
+import { readCaFile, trustCertificateAuthorities } from '../../tls/client-trust.js';
+import { listenService } from '../../tls/listen.js';
 import { loadNodeConfig } from '../../consensus/node-config.js';
 import { PeerNetwork } from '../../consensus/peer-network.js';
 import { sealPeerMessage } from '../../consensus/peer-wire.js';
@@ -87,6 +88,29 @@ describe('certificates', () => {
     expect(errorOf(() => loadApiCertificate(junk, files.nodeKey(1)))).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringContaining('not an X.509 certificate') });
     expect(errorOf(() => loadApiCertificate(join(dir, 'absent.pem'), files.nodeKey(1)))).toMatchObject({ code: 'FILE_UNREADABLE', message: expect.stringContaining('ENOENT') });
     expect(errorOf(() => loadApiCertificate(files.nodeCert(1), files.nodeKey(1), new Date('2200-01-01')))).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringContaining('not now') });
+  });
+});
+
+describe("a service's listener (the exchange point, the witness)", () => {
+  it('serves HTTPS with its certificate, plain HTTP only on loopback when said', async () => {
+    const hello = (_req: unknown, res: { end(s: string): void }) => res.end('hello');
+    await expect(listenService(hello, '0.0.0.0', 0, 'plain-loopback', 'exchange point x')).rejects.toThrow(/plain HTTP only on loopback/);
+    await expect(listenService(hello, '127.0.0.1', 0, { cert: files.nodeCert(1), key: files.nodeKey(2) }, 'exchange point x')).rejects.toThrow(/is not the key of tls.cert/);
+    const secure = await listenService(hello, '127.0.0.1', 0, { cert: files.nodeCert(1), key: files.nodeKey(1) }, 'exchange point x');
+    const plain = await listenService(hello, '127.0.0.1', 0, 'plain-loopback', 'exchange point x');
+    try {
+      expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(plain.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      await expect(fetch(secure.url)).rejects.toThrow(); // its CA is not trusted yet
+      trustCertificateAuthorities(readCaFile(files.ca));
+      expect(await (await fetch(secure.url)).text()).toBe('hello');
+      expect(await (await fetch(plain.url)).text()).toBe('hello');
+    } finally {
+      for (const l of [secure, plain]) {
+        l.server.closeAllConnections();
+        await new Promise((r) => l.server.close(r));
+      }
+    }
   });
 });
 
