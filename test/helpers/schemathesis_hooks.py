@@ -3,7 +3,8 @@
 Loaded by schemathesis through SCHEMATHESIS_HOOKS. Two modes, chosen by the environment:
 
 - LEDGER_FUZZ_SIGNERS names a JSON file (mode 0600, written by the test) of keys the chain
-  registers: every request schemathesis sends is signed with one of them as an RFC 9421 HTTP
+  registers: every request schemathesis sends (but a negative case whose Signature header it made
+  invalid on purpose) is signed with one of them as an RFC 9421 HTTP
   Message Signature in exactly the project's profile (producers/http-signature.ts, checked by
   api/request-auth.ts): covered components ("@method" "@authority" "@path" "@query"), plus
   "content-digest" (RFC 9530, sha-256) when the request has a body; parameters created, nonce,
@@ -149,6 +150,13 @@ if SIGNERS_FILE:
     @schemathesis.auth(refresh_interval=None, retry_on=[])
     class RegisteredKeyAuth:
         def get(self, case, context):
+            # A negative case whose headers violate the document (the only header it declares is
+            # the security parameter Signature: left out or of the wrong form) is sent as
+            # generated, unsigned: signing it would send a valid request schemathesis expects to be
+            # refused. (schemathesis skips auth itself only when Signature alone was mutated.)
+            headers = case.meta.components.get(ParameterLocation.HEADER) if case.meta is not None else None
+            if headers is not None and headers.mode.is_negative:
+                return None
             roles = set(roles_of(context.operation))
             for for_roles, signer in SIGNERS:
                 if for_roles is None or for_roles & roles:

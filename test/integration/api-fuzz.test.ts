@@ -193,7 +193,9 @@ describe('schemathesis against a node in the signed mode', () => {
     const reached = new Set(s.filter((x) => x.signed && x.route !== undefined && x.status !== 401 && x.status !== 403).map((x) => x.route!));
     const nonPublic = [...publicByRoute].filter(([, isPublic]) => !isPublic).map(([r]) => r);
     expect(nonPublic.filter((r) => !reached.has(r)), 'non-public routes no signed request got past authentication on').toEqual([]);
-    expect(s.filter((x) => x.signed && x.route !== undefined && !publicByRoute.get(x.route) && x.status >= 200 && x.status < 300).length).toBeGreaterThan(examples * 10);
+    const served = s.filter((x) => x.signed && x.route !== undefined && !publicByRoute.get(x.route) && x.status >= 200 && x.status < 300).length;
+    process.stdout.write(`[api-fuzz] auditor: ${served} signed requests to non-public routes answered 2xx\n`);
+    expect(served).toBeGreaterThan(nonPublic.length);
     // schemathesis also asked every non-public route unsigned (ignored_auth's probes, and cases
     // whose Signature it left out or forged), and each such request was refused
     expectUnsignedRefused(s);
