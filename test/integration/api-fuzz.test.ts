@@ -4,7 +4,8 @@
  * in the signed mode over a real chain core (test/helpers/api-server.ts), reading the node's
  * authenticated document (a security requirement on every route that is not public), in three
  * passes:
- * - `auditor`: every request signed (RFC 9421, Ed25519) by the auditor's key registered on chain,
+ * - `auditor`: every request signed (RFC 9421, Ed25519) by the key of a department with the
+ *   `audit` right on chain (rules version 2),
  *   or by the node key where the route admits the operator, by the Python hook
  *   test/helpers/schemathesis_hooks.py, so that the fuzzer reaches past authentication into
  *   every route; every phase and every check: every request the document calls valid is
@@ -78,9 +79,11 @@ function observe(req: IncomingMessage, res: ServerResponse): void {
 }
 
 beforeAll(async () => {
-  chain = await TestChain.create({ maxBlockEvents: 1000 });
+  // rules version 2: the auditor is a department with the `audit` right on chain, as in production
+  chain = await TestChain.create({ maxBlockEvents: 1000, rulesVersion: 2 });
   const w = chain.w;
-  await chain.block([w.register('dept.bdc', { certificateTypeIds: ['BDC'], resourceIds: ['res.house'] }), w.register(DEPARTMENT), w.register(AUDITOR)]);
+  const registered = await chain.block([w.register('dept.bdc', { certificateTypeIds: ['BDC'], resourceIds: ['res.house'] }), w.register(DEPARTMENT), w.register(AUDITOR, { audit: true })]);
+  expect(registered.codes).toEqual(['OK', 'OK', 'OK']);
   await chain.block([w.event('dept.bdc', certIssued('BDC:110105:2026-0001')), w.event('dept.bdc', resource('res.house', 2, ['坐落', '面积']))]);
   await chain.block([w.event(DEPARTMENT, request('req-1', 'res.house', ['面积']))]);
   await chain.block([w.event('dept.bdc', grant('req-1', ['面积'], 0n, 1n << 62n))]);
@@ -89,7 +92,7 @@ beforeAll(async () => {
     // The per-identity limits are tested in test/unit/api-auth.test.ts; here they are set out of
     // reach so that the fuzzer measures the routes, not the bucket (a 429 to a valid request would
     // fail positive_data_acceptance).
-    access: { mode: 'signed', auditors: [AUDITOR], rateLimits: { write: { perSecond: 1e6, burst: 1e6 }, heavy: { perSecond: 1e6, burst: 1e6 } } },
+    access: { mode: 'signed', auditors: [], rateLimits: { write: { perSecond: 1e6, burst: 1e6 }, heavy: { perSecond: 1e6, burst: 1e6 } } },
     observe,
   });
   for (const r of node.api.routes) publicByRoute.set(`${r.method} ${expressPathOf(r)}`, policyOf(r).roles.includes('public'));
