@@ -3,7 +3,7 @@
  * api/app.ts on a free port, its `produce` feeding the same core so that `?wait=commit` commits
  * for real. Returns the base URL and a stop function.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApi, type Api, type ApiAccess } from '../../api/app.js';
 import { decode } from '../../proto/codec.js';
@@ -15,8 +15,15 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-/** `log`: where the API's log lines go (default: stderr); `readerDir`: serve the reader page from there (default: none). */
-export async function startTestApi(chain: TestChain, opts: { log?: (line: string) => void; access?: ApiAccess; readerDir?: string } = {}): Promise<TestApi> {
+/**
+ * `log`: where the API's log lines go (default: stderr); `readerDir`: serve the reader page from
+ * there (default: none); `observe`: called with every request once its answer is done (sent, or
+ * the connection closed), with the express request (`req.route`: the route it matched, if any).
+ */
+export async function startTestApi(
+  chain: TestChain,
+  opts: { log?: (line: string) => void; access?: ApiAccess; readerDir?: string; observe?: (req: IncomingMessage, res: ServerResponse) => void } = {},
+): Promise<TestApi> {
   const api: Api = createApi(
     {
       genesis: chain.genesis,
@@ -34,10 +41,12 @@ export async function startTestApi(chain: TestChain, opts: { log?: (line: string
       },
       status: () => ({ phase: 'consuming' }),
     },
-    // the open local mode unless a test asks for the production mode (test/unit/api-auth.test.ts)
+    // the open local mode unless a test asks for the production mode (test/unit/api-auth.test.ts, test/integration/api-fuzz.test.ts)
     { access: opts.access ?? { mode: 'open-loopback' }, readerDir: opts.readerDir ?? null, log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)) },
   );
   const server = createServer(api.app);
+  const observe = opts.observe;
+  if (observe !== undefined) server.on('request', (req: IncomingMessage, res: ServerResponse) => res.once('close', () => observe(req, res)));
   api.attach(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
