@@ -6,10 +6,10 @@
  * point's requests alike. The CA file comes from `--cacert` or LEDGER_CA_FILE.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent, setGlobalDispatcher } from 'undici';
 import { LedgerError } from '../errors/ledger-error.js';
+import { readPemFile } from './pem-file.js';
 
 export const CA_FILE_ENV = 'LEDGER_CA_FILE';
 const MAX_CA_BYTES = 256 * 1024;
@@ -18,15 +18,7 @@ const trusted = new Set<string>();
 
 /** Reads a PEM file of one or more CA certificates, each checked to parse. */
 export function readCaFile(path: string, what = '--cacert'): string {
-  let text: string;
-  try {
-    const buf = readFileSync(path);
-    if (buf.length > MAX_CA_BYTES) throw new LedgerError('BAD_ARGUMENT', `${what} ${path}: larger than ${MAX_CA_BYTES} bytes`, { file: path });
-    text = buf.toString('utf8');
-  } catch (e) {
-    if (e instanceof LedgerError) throw e;
-    throw new LedgerError('FILE_UNREADABLE', `${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path });
-  }
+  const text = readPemFile(path, what, MAX_CA_BYTES);
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (pems.length === 0) throw new LedgerError('BAD_ARGUMENT', `${what} ${path}: no PEM certificate in it`, { file: path });
   for (const pem of pems) {

@@ -7,11 +7,11 @@
  * without requiring one: the API authenticates by signed requests, the peer path by the pinned key.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { ServerOptions } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { LedgerError } from '../errors/ledger-error.js';
 import type { TlsIdentity } from './identity.js';
+import { readPemFile } from './pem-file.js';
 
 /** The largest PEM file read (a certificate chain). */
 const MAX_PEM_BYTES = 64 * 1024;
@@ -24,28 +24,14 @@ export interface ApiCertificate {
   validTo: string;
 }
 
-function readPem(path: string, what: string): string {
-  let text: string;
-  try {
-    const buf = readFileSync(path);
-    if (buf.length > MAX_PEM_BYTES) throw new LedgerError('BAD_ARGUMENT', `${what} ${path}: larger than ${MAX_PEM_BYTES} bytes`, { file: path });
-    text = buf.toString('utf8');
-  } catch (e) {
-    if (e instanceof LedgerError) throw e;
-    throw new LedgerError('FILE_UNREADABLE', `${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path });
-  }
-  if (!text.includes('-----BEGIN ')) throw new LedgerError('BAD_ARGUMENT', `${what} ${path}: not a PEM file`, { file: path });
-  return text;
-}
-
 /**
  * Reads and checks the API's certificate and key: both parse, the key is the certificate's, the
  * certificate is valid now.
  * @throws LedgerError FILE_UNREADABLE, BAD_ARGUMENT naming the file and the problem
  */
 export function loadApiCertificate(certPath: string, keyPath: string, now = new Date()): ApiCertificate {
-  const certPem = readPem(certPath, 'tls.cert');
-  const keyPem = readPem(keyPath, 'tls.key');
+  const certPem = readPemFile(certPath, 'tls.cert', MAX_PEM_BYTES);
+  const keyPem = readPemFile(keyPath, 'tls.key', MAX_PEM_BYTES);
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);

@@ -13,18 +13,18 @@ import { promisify } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { fetchStatus, startLocalCluster, type LocalCluster } from '../../stack/local-cluster.js';
 import { buildSignedEvent } from '../../ledger/event.js';
 import { loadKeyFile, SigningKey, writeNewKeyFile } from '../../ledger/key-file.js';
 import { encode } from '../../proto/codec.js';
 import type { EventBody } from '../../proto/schema.generated.js';
-import { nodeIdentity, type TlsIdentity } from '../../tls/identity.js';
+import { nodeIdentity } from '../../tls/identity.js';
 import { CA_FILE_ENV } from '../../tls/client-trust.js';
 import { signedFetch, signedHeaders, type RequestSigner } from '../../producers/signed-fetch.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { scratchDir, waitFor } from '../helpers/kafka.js';
 import { withNodeLogs } from '../helpers/cluster-logs.js';
+import { peerUpgradeStatus } from '../helpers/peer-upgrade.js';
 
 let cluster: LocalCluster | undefined;
 afterAll(async () => {
@@ -164,18 +164,3 @@ async function scenario(): Promise<void> {
   expect(untrusted.stderr).toContain("the node's TLS certificate is not trusted here");
 }
 
-/** The status an upgrade on a node's peer path gets with this TLS client certificate (or none). */
-async function peerUpgradeStatus(url: string, identity: TlsIdentity | undefined): Promise<number> {
-  const ws = new WebSocket(url, { rejectUnauthorized: false, ...(identity ? { key: identity.keyPem, cert: identity.certPem, sigalgs: 'ed25519' } : {}) });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.once('error', (e) => reject(e));
-  });
-}

@@ -25,6 +25,7 @@ import { PeerNetwork } from '../../consensus/peer-network.js';
 import { sealPeerMessage } from '../../consensus/peer-wire.js';
 import type { PeerPayload } from '../../proto/schema.generated.js';
 import { waitFor } from '../helpers/kafka.js';
+import { peerUpgradeStatus } from '../helpers/peer-upgrade.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tls-links-'));
 const keys = [SigningKey.generate(), SigningKey.generate(), SigningKey.generate()] as const;
@@ -174,22 +175,6 @@ describe('peer links over TLS, pinned to the genesis', () => {
     }
   });
 
-  /** The status an upgrade on the peer path gets with this client certificate (or none). */
-  async function upgradeStatus(url: string, identity: TlsIdentity | undefined): Promise<number> {
-    const ws = new WebSocket(url, { rejectUnauthorized: false, ...(identity ? { key: identity.keyPem, cert: identity.certPem, sigalgs: 'ed25519' } : {}) });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => {
-        ws.close();
-        resolve(101);
-      });
-      ws.once('unexpected-response', (_req, res) => {
-        resolve(res.statusCode ?? 0);
-        ws.terminate();
-      });
-      ws.once('error', (e) => reject(e));
-    });
-  }
-
   it('two genesis nodes link up and talk; a server showing an unlisted key is refused by the dialer', async () => {
     two = await start(2, keys[1], new Map());
     const impostor = await start(3, rogue, new Map());
@@ -202,10 +187,10 @@ describe('peer links over TLS, pinned to the genesis', () => {
   });
 
   it('the peer path takes only a genesis node certificate, and on a pinned link only that node speaks', async () => {
-    expect(await upgradeStatus(two.url, undefined)).toBe(403);
-    expect(await upgradeStatus(two.url, await nodeIdentity(rogue, 3))).toBe(403);
+    expect(await peerUpgradeStatus(two.url, undefined)).toBe(403);
+    expect(await peerUpgradeStatus(two.url, await nodeIdentity(rogue, 3))).toBe(403);
     // node 2's own key is not a peer of node 2
-    expect(await upgradeStatus(two.url, await nodeIdentity(keys[1], 2))).toBe(403);
+    expect(await peerUpgradeStatus(two.url, await nodeIdentity(keys[1], 2))).toBe(403);
     await waitFor(() => two.logs.find((l) => l.includes('refused a peer connection')), { what: 'the refusal logged', timeoutMs: 10_000 });
 
     // node 3's real certificate is let in; on its link an envelope from node 1 (validly signed) is
