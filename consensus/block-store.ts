@@ -5,7 +5,8 @@
  * one atomic batch:
  *  - `blocks`:  u64 height -> Block bytes (header, included events with result code, offset, record time);
  *  - `commits`: u64 height -> Commit bytes (header hash and at least q signatures);
- *  - `votes`:   u64 height -> this node's own Vote bytes, written durably *before* it is sent;
+ *  - `votes`:   u64 height -> this node's own Vote bytes, written durably *before* it is sent (every
+ *               height it voted at, so all the votes of a window of outstanding heights, issue 19);
  *  - `chain`:   `format`, `head` -> u64 height || header hash || u64 last covered offset + 1.
  * The event-id index (event id -> height, index, log position) lives with the state
  * (ledger/state-store.ts) and is shared.
@@ -134,16 +135,63 @@ export class BlockStore {
     return c === undefined ? undefined : decode('Commit', c, this.limits);
   }
 
-  /** This node's persisted vote at `height`, if it voted there. */
+  /**
+   * This node's vote at `height`, if it voted there: a staged one (signed in this input, written
+   * before it is sent) or a persisted one. One record per height, so every vote of a window of
+   * outstanding heights is kept (issue 19), not only the latest.
+   */
   async vote(height: bigint): Promise<Vote | undefined> {
+    const staged = this.stagedVotes.get(height);
+    if (staged !== undefined) return staged;
     const v = await this.votes.get(u64be(height));
     return v === undefined ? undefined : decode('Vote', v, this.limits);
   }
 
-  /** Writes this node's vote durably (fsync) before it may be sent (DESIGN.md section 8). */
-  async persistVote(vote: Vote): Promise<void> {
-    await this.votes.put(u64be(vote.height), encode('Vote', vote), { sync: true } as never);
+  /** The highest height this node has a vote at (staged or persisted), 0 when none. */
+  async latestVoteHeight(): Promise<bigint> {
+    let latest = 0n;
+    for (const h of this.stagedVotes.keys()) if (h > latest) latest = h;
+    for await (const k of this.votes.keys({ reverse: true, limit: 1 }) as AsyncIterable<Uint8Array>) {
+      const h = new DataView(k.buffer, k.byteOffset, k.byteLength).getBigUint64(0, false);
+      if (h > latest) latest = h;
+    }
+    return latest;
   }
+
+  /**
+   * Stages this node's vote: it must be written durably (fsync) before it is sent (DESIGN.md
+   * section 8). Group commit (issue 19): the staged votes ride in the next commit batch
+   * (`stagedVoteWrites`, then `stagedVotesWritten`) when one is written in the same input, else
+   * `writeStagedVotes` writes them alone, one batch and one fsync for all of them.
+   */
+  stageVote(vote: Vote): void {
+    this.stagedVotes.set(vote.height, vote);
+  }
+
+  /** How many votes are staged and not yet written. */
+  get stagedVoteCount(): number {
+    return this.stagedVotes.size;
+  }
+
+  /** The writes of the staged votes, for a batch written with `sync: true`. */
+  stagedVoteWrites(): ChainWrite[] {
+    return [...this.stagedVotes.values()].map((v) => ({ type: 'put', sublevel: this.votes, key: u64be(v.height), value: encode('Vote', v) }));
+  }
+
+  /** Records that the batch holding `stagedVoteWrites()` was written (durably). */
+  stagedVotesWritten(): void {
+    this.stagedVotes.clear();
+  }
+
+  /** Writes the staged votes durably, in one batch with one fsync. */
+  async writeStagedVotes(): Promise<void> {
+    if (this.stagedVotes.size === 0) return;
+    const writes = this.stagedVoteWrites();
+    await this.db.batch(writes as never, { sync: true } as never);
+    this.stagedVotesWritten();
+  }
+
+  private readonly stagedVotes = new Map<bigint, Vote>();
 
   /** The writes that commit `block` with `commit`; add them to the block's atomic batch. */
   commitWrites(block: Block, commit: Commit): ChainWrite[] {

@@ -12,8 +12,12 @@
  *  - the cut function of DESIGN.md section 8 (consensus/cut.ts), record by record;
  *  - at a cut: the header (section 7), the vote persisted durably *before* it is sent, never two
  *    headers for one height;
+ *  - a window of outstanding heights (issue 19, `voteWindow`): up to W own cuts voted and awaiting
+ *    their quorums, each folded over the one below it; a height's header depends on the log alone,
+ *    so h+1 is cut while h awaits its quorum; commits are applied strictly in height order;
  *  - q matching votes of distinct genesis nodes (consensus/quorum.ts) commit: block, commit,
- *    Merkle log, state, projections and consumed offset in one atomic LevelDB batch;
+ *    Merkle log, state, projections and consumed offset in one atomic LevelDB batch, which also
+ *    carries the votes signed in the same input (group commit: one fsync for both);
  *  - a quorum for another header, or a peer's block that differs from what this node computes,
  *    halts it with a divergence alarm naming the differing fields (consensus/divergence.ts).
  * The clock decides only when to post time-to-cut markers, re-send votes and raise the no-quorum
@@ -48,6 +52,10 @@ export type Phase = 'syncing' | 'consuming' | 'voted' | 'halted';
 /** Committed blocks a catching-up node asks one peer for ahead of its head (requestNextBlock). */
 const CATCH_UP_WINDOW = 8n;
 
+/** The default and the largest window of outstanding heights (NodeCoreOptions.voteWindow). */
+export const DEFAULT_VOTE_WINDOW = 4;
+export const MAX_VOTE_WINDOW = 32;
+
 type ResolvedOptions = Required<Omit<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>> & Pick<NodeCoreOptions, 'hooks' | 'prepareSignatures' | 'timings'>;
 
 const syncSignatureCheck: SignatureCheck = (pk, id, sig) => verifyEd25519(pk, id, sig);
@@ -55,7 +63,11 @@ const syncSignatureCheck: SignatureCheck = (pk, id, sig) => verifyEd25519(pk, id
 export class NodeCore {
   private phase: Phase = 'syncing';
   private pending: Pending | undefined;
-  private cut: Cut | undefined;
+  /**
+   * This node's cuts voted and awaiting their quorums, by height: contiguous from head + 1, at most
+   * `voteWindow` of them, each folded over the one before it (issue 19).
+   */
+  private readonly cuts: Cut[] = [];
   private readonly queue: KafkaRecord[] = [];
   private readonly votes: VoteBook;
   private readonly peerHeads = new PeerHeads();
@@ -90,9 +102,13 @@ export class NodeCore {
     if (!bytesEqual(node.publicKey, options.key.publicKey)) {
       throw new LedgerError('BAD_ARGUMENT', `the key given is not node ${options.nodeIndex}'s key in the genesis`, {});
     }
+    const window = options.voteWindow ?? DEFAULT_VOTE_WINDOW;
+    if (!Number.isInteger(window) || window < 1 || window > MAX_VOTE_WINDOW) {
+      throw new LedgerError('BAD_ARGUMENT', `the vote window must be an integer from 1 to ${MAX_VOTE_WINDOW}, got ${window}`, { voteWindow: window });
+    }
     const { blocks, merkle, state } = await openNodeStores(options.db, options.genesis);
     const core = new this(
-      { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, yieldAfterVote: false, earlyMarkers: true, markersWhileVoting: true, ...options },
+      { voteResendMs: 1000, noQuorumAlarmMs: 30_000, chunkSize: 512, syncWrites: true, yieldAfterVote: false, earlyMarkers: true, markersWhileVoting: true, voteWindow: DEFAULT_VOTE_WINDOW, ...options },
       blocks,
       merkle,
       state,
@@ -113,17 +129,58 @@ export class NodeCore {
     return p;
   }
 
-  /** `voted`: this node's cut awaiting its quorum, its height and first covered offset. */
-  get status(): { phase: Phase; height: bigint; nextOffset: bigint; pendingEvents: number; queued: number; alarms: Alarm[]; voted?: { height: bigint; firstOffset: bigint } } {
+  /**
+   * `voted`: the lowest of this node's cuts awaiting their quorums, its height and first covered
+   * offset; `outstanding`: how many cuts await (the window, issue 19); `writes`: durable batches
+   * written, the vote-only ones and the commit ones, and the votes that rode in a commit batch
+   * (group commit), so that fsyncs per block can be measured.
+   */
+  get status(): {
+    phase: Phase;
+    height: bigint;
+    nextOffset: bigint;
+    pendingEvents: number;
+    queued: number;
+    alarms: Alarm[];
+    voted?: { height: bigint; firstOffset: bigint };
+    outstanding: number;
+    writes: { voteBatches: number; commitBatches: number; votesInCommitBatches: number };
+  } {
+    const first = this.cuts[0];
     return {
-      ...(this.cut !== undefined ? { voted: { height: this.cut.height, firstOffset: this.cut.header.firstOffset } } : {}),
+      ...(first !== undefined ? { voted: { height: first.height, firstOffset: first.header.firstOffset } } : {}),
       phase: this.phase,
       height: this.blocks.head.height,
       nextOffset: this.nextOffsetToConsume(),
-      pendingEvents: this.pending?.block.eventCount ?? this.cut?.block.events.length ?? 0,
+      pendingEvents: this.pending?.block.eventCount ?? this.lastCut()?.block.events.length ?? 0,
       queued: this.queue.length,
       alarms: [...this.alarmsRaised],
+      outstanding: this.cuts.length,
+      writes: { ...this.writeCounts },
     };
+  }
+
+  private readonly writeCounts = { voteBatches: 0, commitBatches: 0, votesInCommitBatches: 0 };
+
+  /** The first covered offset of this node's outstanding cut at `height`, if it has one (latency). */
+  votedFirstOffset(height: bigint): bigint | undefined {
+    return this.cutAt(height)?.header.firstOffset;
+  }
+
+  /** The newest outstanding cut (the pending block folds over it). */
+  private lastCut(): Cut | undefined {
+    return this.cuts[this.cuts.length - 1];
+  }
+
+  /** This node's outstanding cut at `height`, if any (cuts are contiguous from head + 1). */
+  private cutAt(height: bigint): Cut | undefined {
+    const i = height - this.blocks.head.height - 1n;
+    return i >= 0n && i < BigInt(this.cuts.length) ? this.cuts[Number(i)] : undefined;
+  }
+
+  /** Whether another height may be cut and voted now (fewer than `voteWindow` outstanding). */
+  private windowHasRoom(): boolean {
+    return this.cuts.length < this.opts.voteWindow;
   }
 
   /** Whether the core wants more records now (the driver pauses its consumer otherwise). */
@@ -132,17 +189,19 @@ export class NodeCore {
   }
 
   /**
-   * Whether queued records can be folded now: while consuming, and also while this node's cut
-   * awaits its quorum (pipelining: block h+1 is built over the uncommitted state of h; it is cut,
-   * i.e. its header computed and voted, only after h has committed, so at most one vote is
-   * outstanding and the block's bytes are those of the unpipelined cut function).
+   * Whether queued records can be folded now: while consuming, and also while this node's cuts
+   * await their quorums (pipelining: block h+1 is built over the uncommitted state of h). A block
+   * that meets its cut condition is cut, i.e. its header computed and voted, at once while the
+   * window has room, else once the lowest outstanding cut commits; either way its bytes are those
+   * of the cut function over the log (DESIGN.md section 8), since a height's header is decided by
+   * the records alone.
    */
   private canDrain(): boolean {
     if (this.pendingReadyToCut || this.votedInThisInput) return false;
-    return this.phase === 'consuming' || (this.phase === 'voted' && this.cut !== undefined);
+    return this.following();
   }
 
-  /** The pending block met its cut condition while the cut under it awaited its quorum. */
+  /** The pending block met its cut condition while the window of outstanding cuts was full. */
   private pendingReadyToCut = false;
   /**
    * A vote was produced while handling the current input: folding stops there so that the input
@@ -153,16 +212,17 @@ export class NodeCore {
   /** Queued records wait to be folded: the driver should feed another input (e.g. a tick) soon. */
   get hasFoldableRecords(): boolean {
     if (this.pendingReadyToCut || this.queue.length === 0) return false;
-    return this.phase === 'consuming' || (this.phase === 'voted' && this.cut !== undefined);
+    return this.following();
   }
 
   /** The next Kafka offset the core has not seen yet. */
   private nextOffsetToConsume(): bigint {
     const lastQueued = this.queue[this.queue.length - 1];
     if (lastQueued !== undefined) return lastQueued.offset + 1n;
-    // a pending block is always above the cut, if any (pipelining)
+    // a pending block is always above the outstanding cuts, if any (pipelining)
     if (this.pending !== undefined && this.pending.block.first !== null) return this.pending.block.last + 1n;
-    if (this.cut !== undefined) return this.cut.header.lastOffset + 1n;
+    const last = this.lastCut();
+    if (last !== undefined) return last.header.lastOffset + 1n;
     return this.blocks.head.nextOffset;
   }
 
@@ -204,7 +264,8 @@ export class NodeCore {
           await this.onPeerHead(input.from, input.height, out);
           break;
         case 'peer-connected':
-          if (this.cut !== undefined && this.phase === 'voted') out.push({ kind: 'send-vote', to: input.peer, vote: this.cut.vote });
+          // every outstanding vote, lowest first (DESIGN.md section 8: re-sent on every (re)connect)
+          if (this.phase === 'voted') for (const cut of this.cuts) out.push({ kind: 'send-vote', to: input.peer, vote: cut.vote });
           if (this.phase === 'syncing') out.push({ kind: 'request-head', to: input.peer });
           break;
       }
@@ -212,7 +273,17 @@ export class NodeCore {
     // A commit (by votes or a peer's block) may have unblocked queued records.
     if (this.canDrain() && this.queue.length > 0) await this.drain(out);
     this.postEarlyMarker(out);
+    // Votes persisted before they are sent (DESIGN.md section 8): the outputs, and so the votes'
+    // sends, leave only after this. The votes signed in this input that did not ride in a commit
+    // batch are written here, all in one batch with one fsync (group commit, issue 19).
+    await this.writeStagedVotes();
     return out;
+  }
+
+  private async writeStagedVotes(): Promise<void> {
+    if (this.blocks.stagedVoteCount === 0) return;
+    await timeStage(this.opts.timings, 'vote_persist', () => this.blocks.writeStagedVotes());
+    this.writeCounts.voteBatches++;
   }
 
   protected raise(out: CoreOutput[], alarm: Alarm): void {
@@ -334,8 +405,8 @@ export class NodeCore {
   private lastGapMs = -Infinity;
 
   private newPending(): Pending {
-    // Over this node's voted cut when there is one (pipelining), else over the committed head.
-    const under = this.cut;
+    // Over this node's newest outstanding cut when there is one (pipelining), else over the committed head.
+    const under = this.lastCut();
     const height = under !== undefined ? under.height + 1n : this.blocks.head.height + 1n;
     const state = under !== undefined ? BlockState.open(under.state, { rules: this.rules, height, logSize: BigInt(under.merkle.size) }) : BlockState.open(this.state, { rules: this.rules, height, logSize: BigInt(this.merkle.size) });
     const fold = new BlockFold(state, under !== undefined ? under.merkle.fork() : this.merkle.stage());
@@ -369,24 +440,28 @@ export class NodeCore {
       this.queue.splice(0, consumed);
       if (foldStarted !== undefined) this.opts.timings!.record('fold', this.opts.timings!.now() - foldStarted);
       if (cutNow) {
-        if (this.cut !== undefined) this.pendingReadyToCut = true; // cut once the block under it commits
+        if (!this.windowHasRoom()) this.pendingReadyToCut = true; // cut once the lowest outstanding cut commits
         else await this.cutBlock(out);
       }
     }
   }
 
-  /** CUT: header over first..last, the vote persisted and sent (DESIGN.md sections 7 and 8). */
+  /**
+   * CUT: header over first..last, the vote staged (written before this input's outputs leave) and
+   * sent (DESIGN.md sections 7 and 8). The header chains to the newest outstanding cut, if any
+   * (its hash is decided by the log, whether or not it has committed), else to the head.
+   */
   private async cutBlock(out: CoreOutput[]): Promise<void> {
     const p = this.pending!.block;
     this.pending = undefined;
     const roots = await timeStage(this.opts.timings, 'finish', () => p.fold.finish());
-    const header = cutHeader(p, roots, this.blocks.head.headerHash);
+    const header = cutHeader(p, roots, this.lastCut()?.headerHash ?? this.blocks.head.headerHash);
     const headerBytes = encode('BlockHeader', header);
     const hh = hashHeader(headerBytes);
     const checkpoint = utf8(checkpointText(this.origin, header.logSize, header.logRoot));
     const vote = await this.voteFor(p.height, hh, checkpoint, out);
     if (vote === undefined) return;
-    this.cut = {
+    this.cuts.push({
       height: p.height,
       header,
       headerHash: hh,
@@ -401,12 +476,13 @@ export class NodeCore {
       votedAtMs: this.nowMs,
       lastSentMs: this.nowMs,
       noQuorumRaised: false,
-    };
-    this.phase = 'voted';
+    });
+    if (this.phase !== 'halted') this.phase = 'voted';
     this.votes.record(vote);
     out.push({ kind: 'send-vote', to: 'all', vote });
     if (this.opts.yieldAfterVote) this.votedInThisInput = true;
-    await this.checkQuorum(out);
+    // a higher cut commits only after the ones below it (checkQuorum goes on up the window)
+    if (this.cuts.length === 1) await this.checkQuorum(out);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -414,21 +490,27 @@ export class NodeCore {
 
   /**
    * The vote for (height, header hash): the persisted one if this node already voted there (a
-   * restart recomputing the same header), else a new one, persisted durably before it is returned
-   * for sending. Never two headers for one height: a persisted vote for another header is a
-   * divergence (DESIGN.md section 8) and returns undefined. Protected so that the simulation can
-   * plant the bugs it must catch.
+   * restart recomputing the same header, at any height of the window it had outstanding), else a
+   * new one, staged so that it is written durably before this input's outputs, and so its send,
+   * leave (dispatch; or in the commit batch of the same input, group commit). Never two headers
+   * for one height: a persisted vote for another header is a divergence (DESIGN.md section 8) and
+   * returns undefined. Protected so that the simulation can plant the bugs it must catch.
    */
   protected async voteFor(height: bigint, hh: Uint8Array, checkpoint: Uint8Array, out: CoreOutput[]): Promise<Vote | undefined> {
-    const persisted = await this.blocks.vote(height);
+    const persisted = await this.persistedVote(height);
     if (persisted !== undefined) {
       if (bytesEqual(persisted.headerHash, hh)) return persisted;
       this.raise(out, votedOtherHeader(height, hh, persisted.headerHash));
       return undefined;
     }
     const vote = this.signVote(height, hh, checkpoint);
-    await timeStage(this.opts.timings, 'vote_persist', () => this.blocks.persistVote(vote));
+    this.blocks.stageVote(vote);
     return vote;
+  }
+
+  /** This node's vote at `height` from its vote store, if any (protected: a planted bug overrides it). */
+  protected persistedVote(height: bigint): Promise<Vote | undefined> {
+    return this.blocks.vote(height);
   }
 
   protected signVote(height: bigint, hh: Uint8Array, checkpoint: Uint8Array): Vote {
@@ -464,52 +546,86 @@ export class NodeCore {
     const recorded = this.votes.record(v);
     if (recorded.alarm !== undefined) this.raise(out, recorded.alarm);
     if (!recorded.counted) return;
-    if (this.cut !== undefined && v.height === this.cut.height) await this.checkQuorum(out);
-    else if (v.height > head + 1n && this.following() && this.isPeer(from)) {
-      // Peers are cutting a later height: the voter has committed v.height - 1 (a node cuts h only
-      // after h - 1 commits). Remember that, so catch-up asks it for a whole window and goes on
+    // a quorum for a higher outstanding cut is kept in the vote book until the cuts below it commit
+    if (this.cuts[0] !== undefined && v.height === this.cuts[0].height) await this.checkQuorum(out);
+    else if (v.height > head + BigInt(this.opts.voteWindow) && this.following() && this.isPeer(from)) {
+      // Peers are cutting a height beyond our window: a node votes h only while fewer than W
+      // heights above its head are outstanding, so the voter has committed at least v.height - W
+      // (the nodes of a chain run with one window; a peer with a larger one makes this estimate
+      // too high, and the requests it answers with nothing are asked again once stale).
+      // Remember that, so catch-up asks it for a whole window and goes on
       // asking as blocks arrive: a node that only learnt heads from head answers fetched one block
       // per vote-resend interval after a wipe, slower than the chain grew (simulation seeds 321, 1014).
-      // A node that has voted on its own cut listens too: one far behind cuts each height from the
+      // A node that has voted on its own cuts listens too: one far behind cuts each height from the
       // Kafka log at once and, without this, learnt each block only as the answer to its own vote,
       // one round trip per block, and never caught up with a growing chain (simulation seed 8021).
-      this.peerHeads.atLeast(from, v.height - 1n);
+      this.peerHeads.atLeast(from, v.height - BigInt(this.opts.voteWindow));
       if (this.nowMs - this.lastRequestMs >= this.opts.voteResendMs) this.requestNextBlock(from, out);
     }
   }
 
+  /**
+   * Commits the lowest outstanding cut while its votes make a quorum, then the next one up: commits
+   * are applied strictly in height order, so a quorum for h + 1 heard before h's waits in the vote
+   * book until h commits (issue 19).
+   */
   private async checkQuorum(out: CoreOutput[]): Promise<void> {
-    const cut = this.cut;
-    if (cut === undefined || this.phase !== 'voted') return;
-    const tally = this.votes.tally(cut.height, cut.headerHash, cut.checkpoint);
-    if (tally.kind === 'quorum') {
-      await this.commitCut({ height: cut.height, headerHash: cut.headerHash, signatures: tally.signatures }, out, false);
-    } else if (tally.kind === 'other-header') {
-      // A quorum signed another header at our height: ask a voter for it to name the fields.
-      const voters = tally.voters.map((v) => v.nodeIndex);
-      this.raise(out, quorumForOtherHeader(cut.height, cut.headerHash, tally.headerHash, voters));
-      out.push({ kind: 'request-block', to: voters[0]!, height: cut.height });
+    while (this.phase === 'voted') {
+      const cut = this.nextToCommit(this.cuts);
+      if (cut === undefined) return;
+      const tally = this.votes.tally(cut.height, cut.headerHash, cut.checkpoint);
+      if (tally.kind === 'quorum') {
+        await this.commitCut(cut, { height: cut.height, headerHash: cut.headerHash, signatures: tally.signatures }, out, false);
+        continue;
+      }
+      if (tally.kind === 'other-header') {
+        // A quorum signed another header at our height: ask a voter for it to name the fields.
+        const voters = tally.voters.map((v) => v.nodeIndex);
+        this.raise(out, quorumForOtherHeader(cut.height, cut.headerHash, tally.headerHash, voters));
+        out.push({ kind: 'request-block', to: voters[0]!, height: cut.height });
+      }
+      return;
     }
   }
 
-  /** One atomic batch: block, commit, Merkle log, state, projections, offset (DESIGN.md section 8). */
-  private async commitCut(commit: Commit, out: CoreOutput[], viaPeer: boolean): Promise<void> {
-    await this.commitBlock(this.cut!, commit, out, viaPeer);
-    this.cut = undefined;
-    this.phase = 'consuming';
-    if (this.pendingReadyToCut) {
+  /** The outstanding cut to commit next: the lowest (height order). Protected so that the simulation can plant a bug. */
+  protected nextToCommit<T>(cuts: readonly T[]): T | undefined {
+    return cuts[0];
+  }
+
+  /**
+   * Commits an outstanding cut (the lowest): one atomic batch, block, commit, Merkle log, state,
+   * projections, offset (DESIGN.md section 8). A pending block that waited for room in the window
+   * is cut first, so that its vote rides in this commit's batch (group commit, issue 19).
+   */
+  private async commitCut(cut: Cut, commit: Commit, out: CoreOutput[], viaPeer: boolean): Promise<void> {
+    if (this.pendingReadyToCut && this.cuts.length - 1 < this.opts.voteWindow) {
       this.pendingReadyToCut = false;
       await this.cutBlock(out);
     }
+    await this.commitBlock(cut, commit, out, viaPeer);
+    this.cuts.splice(this.cuts.indexOf(cut), 1);
+    if (this.phase === 'voted' && this.cuts.length === 0) this.phase = 'consuming';
   }
 
+  /**
+   * Writes a block's atomic batch, with the votes staged in this input (group commit, issue 19):
+   * one batch and one fsync for both; a batch that carries votes is always written with sync.
+   */
   private async commitBlock(cut: StagedBlock, commit: Commit, out: CoreOutput[], viaPeer: boolean): Promise<void> {
     const hookWrites: ChainWrite[] = [];
     for (const hook of this.opts.hooks ?? []) {
       hookWrites.push(...(await hook({ height: cut.height, block: cut.block, headerHash: cut.headerHash, events: cut.committed })));
     }
-    const writes = [...cut.stateWrites, ...cut.merkle.writes(), ...this.blocks.commitWrites(cut.block, commit), ...hookWrites];
-    await timeStage(this.opts.timings, 'commit_write', () => this.opts.db.batch(writes as never, { sync: this.opts.syncWrites } as never));
+    const voteWrites = this.blocks.stagedVoteWrites();
+    const writes = [...cut.stateWrites, ...cut.merkle.writes(), ...this.blocks.commitWrites(cut.block, commit), ...hookWrites, ...voteWrites];
+    const sync = this.opts.syncWrites || voteWrites.length > 0;
+    await timeStage(this.opts.timings, 'commit_write', () => this.opts.db.batch(writes as never, { sync } as never));
+    this.writeCounts.commitBatches++;
+    if (voteWrites.length > 0) {
+      this.blocks.stagedVotesWritten();
+      this.writeCounts.votesInCommitBatches += voteWrites.length;
+    }
     this.merkle.commit(cut.merkle);
     cut.state.markCommitted();
     this.blocks.markCommitted(cut.block, cut.headerHash);
@@ -529,7 +645,9 @@ export class NodeCore {
 
   private async onPeerBlock(from: number, blockBytes: Uint8Array, commit: Commit, out: CoreOutput[]): Promise<void> {
     if (this.phase === 'halted') return;
-    const verdict = await judgePeerBlock(this.opts.genesis, this.blocks, this.cut, blockBytes, commit);
+    // judged against our cut at head + 1 (the lowest outstanding one); a block further ahead is
+    // kept until its turn, and judged then against our cut at that height, if any
+    const verdict = await judgePeerBlock(this.opts.genesis, this.blocks, this.cuts[0], blockBytes, commit);
     switch (verdict.kind) {
       case 'ignore':
         return;
@@ -547,7 +665,9 @@ export class NodeCore {
       case 'own-cut':
         // then on to the kept blocks: a node far behind cuts each height itself, and returning
         // here left the window's later blocks unused (simulation seed 1251)
-        await this.commitCut(mergeSignatures(commit, this.cut!.vote), out, true);
+        await this.commitCut(this.cuts[0]!, mergeSignatures(commit, this.cuts[0]!.vote), out, true);
+        // the cuts above it may already hold their quorums
+        await this.checkQuorum(out);
         break;
       case 'replay':
         await this.replayPeerBlock(verdict.block, verdict.header, commit, out);
@@ -581,7 +701,8 @@ export class NodeCore {
 
   /** Applies a verified peer block by recomputing it (consensus/catch-up.ts) and committing it. */
   private async replayPeerBlock(block: Block, header: BlockHeader, commit: Commit, out: CoreOutput[]): Promise<void> {
-    // The pending block (if any) is replaced: records we consumed past the block's range go back
+    // Only with no cut outstanding (a cut at head + 1 is judged 'own-cut' or diverges). The
+    // pending block (if any) is replaced: records we consumed past the block's range go back
     // to the queue; covered ones are never re-read from Kafka.
     const raw = this.pending?.block.raw ?? [];
     this.pending = undefined;
@@ -618,19 +739,25 @@ export class NodeCore {
       }
       return;
     }
-    if (this.phase === 'voted' && this.cut !== undefined) {
-      const cut = this.cut;
-      if (this.nowMs - cut.lastSentMs >= this.opts.voteResendMs) {
-        cut.lastSentMs = this.nowMs;
-        out.push({ kind: 'send-vote', to: 'all', vote: cut.vote });
+    if (this.phase === 'voted') {
+      // every outstanding vote is re-sent until it commits (DESIGN.md section 8)
+      for (const cut of this.cuts) {
+        if (this.nowMs - cut.lastSentMs >= this.opts.voteResendMs) {
+          cut.lastSentMs = this.nowMs;
+          out.push({ kind: 'send-vote', to: 'all', vote: cut.vote });
+        }
       }
-      if (!cut.noQuorumRaised && this.nowMs - cut.votedAtMs >= this.opts.noQuorumAlarmMs) {
-        cut.noQuorumRaised = true;
-        this.raise(out, this.votes.noQuorum(cut.height, this.opts.noQuorumAlarmMs));
+      // the lowest cut is the one the others wait for: no quorum there after the timeout is an alarm
+      const first = this.cuts[0];
+      if (first !== undefined && first.height !== this.awaited.height) this.awaited = { height: first.height, sinceMs: this.nowMs };
+      if (first !== undefined && !first.noQuorumRaised && this.nowMs - this.awaited.sinceMs >= this.opts.noQuorumAlarmMs) {
+        first.noQuorumRaised = true;
+        this.raise(out, this.votes.noQuorum(first.height, this.opts.noQuorumAlarmMs));
       }
-      return;
     }
-    if (this.phase !== 'consuming') return;
+    // Markers for the pending block while the window has room (with W = 1: only with no cut
+    // outstanding, as before the window); the early marker has its own rule (postEarlyMarker).
+    if (!this.following() || !this.windowHasRoom()) return;
     this.pending ??= this.newPending();
     const p = this.pending;
     const batchTimeout = Number(g.batchTimeoutMs);
@@ -643,6 +770,9 @@ export class NodeCore {
       this.postMarker(p, true, out);
     }
   }
+
+  /** The lowest outstanding cut's height and since when (this node's clock) it has been the lowest. */
+  private awaited = { height: 0n, sinceMs: 0 };
 
   /** The partition's high watermark as last reported with records (undefined: not known). */
   private highWatermark: bigint | undefined;
@@ -659,12 +789,13 @@ export class NodeCore {
    * decide *when* a cut happens through the log, so block bytes stay those of DESIGN.md section 8.
    */
   private postEarlyMarker(out: CoreOutput[]): void {
-    if (!this.opts.earlyMarkers || this.pendingReadyToCut || this.queue.length > 0) return;
-    // While h awaits its quorum, the pending block is h + 1 (pipelining): its marker's round trip
-    // through Kafka overlaps h's vote round trip and commit (markersWhileVoting), so h + 1 is cut
-    // the moment h commits instead of one marker round trip later.
-    const votedWithNext = this.phase === 'voted' && this.cut !== undefined && this.opts.markersWhileVoting;
-    if (this.phase !== 'consuming' && !votedWithNext) return;
+    if (!this.opts.earlyMarkers || this.pendingReadyToCut || this.queue.length > 0 || !this.following()) return;
+    // The pending block is the one height this node folds (above its outstanding cuts): only its
+    // marker is posted. While the window has room it is cut when the marker comes back. With the
+    // window full the pending block is the next to cut: its marker's round trip through Kafka then
+    // overlaps the lowest cut's vote round trip and commit (markersWhileVoting), so it is cut the
+    // moment that cut commits instead of one marker round trip later (with W = 1: as before the window).
+    if (!this.windowHasRoom() && !this.opts.markersWhileVoting) return;
     const p = this.pending;
     if (p === undefined || p.firstIncludedAtMs === undefined || p.markerPostedAtMs !== undefined) return;
     // one node per height posts early (round robin), so that the log carries one marker per block

@@ -50,8 +50,8 @@ export interface NodeCoreOptions {
    */
   yieldAfterVote?: boolean;
   /**
-   * Post a time-to-cut marker for the pending height as soon as it includes an event, no vote is
-   * outstanding (see markersWhileVoting) and every record the broker has is folded (the queue is empty and the fetch's high
+   * Post a time-to-cut marker for the pending height as soon as it includes an event, the window
+   * of outstanding votes has room (see voteWindow, markersWhileVoting) and every record the broker has is folded (the queue is empty and the fetch's high
    * watermark reached), instead of only once the genesis batch timeout has passed (default true;
    * one node per height, round robin: node-core.ts `earlyPosterOf`). When to post a marker is each node's own affair (DESIGN.md section
    * 8): the cut function, and so every block's bytes, is unchanged; the batch timeout stays the
@@ -59,13 +59,22 @@ export interface NodeCoreOptions {
    */
   earlyMarkers?: boolean;
   /**
-   * With `earlyMarkers`, also post the next height's early marker while this node's cut awaits its
-   * quorum (default true): the marker's round trip through Kafka then overlaps the vote round trip
-   * and the commit instead of following them, and the next block is ready to cut the moment the
-   * one under it commits. Blocks still span about one vote round trip of arrivals, not one event.
+   * With `earlyMarkers`, also post the next height's early marker while this node's window of
+   * outstanding cuts is full (with a window of 1: while its cut awaits its quorum; default true):
+   * the marker's round trip through Kafka then overlaps the lowest cut's vote round trip and
+   * commit instead of following them, and the next block is ready to cut the moment that cut commits. Blocks still span about one vote round trip of arrivals, not one event.
    * Only *when* a marker is posted changes (DESIGN.md section 8): block bytes stay those of the log.
    */
   markersWhileVoting?: boolean;
+  /**
+   * The window of outstanding heights (issue 19; default 4, 1 to 32): how many of its own cuts
+   * this node may have voted and awaiting their quorums at once, each folded over the one below
+   * it. A height's header is decided by the log alone (DESIGN.md section 8), so cutting h + 1
+   * before h commits changes no block's bytes; commits are still applied in height order. 1 is the
+   * behaviour before the window: h + 1 is cut only once h commits. The nodes of a chain should run
+   * with one window: a vote at height v tells a node that its sender has committed v - W (catch-up).
+   */
+  voteWindow?: number;
   /** Where durations of the commit path's stages go (consensus/stage-timings.ts); measuring only. */
   timings?: StageSink;
 }

@@ -60,6 +60,10 @@ export interface NodeStatus {
    * started, user plus system, in µs (process.cpuUsage): the bench divides it by committed events.
    */
   cpuMicros: number;
+  /** This node's votes awaiting their quorums (at most its vote window, issue 19). */
+  outstandingVotes: number;
+  /** Durable batches written since start: vote-only, commit (each may carry votes: group commit), and the votes they carried. */
+  durableWrites: { voteBatches: number; commitBatches: number; votesInCommitBatches: number };
   /** Durations of the commit path's stages (consensus/stage-timings.ts), in ms. */
   stages: Partial<Record<string, StageSummary>>;
   /** What the node runs beside consensus adds here (the outside witnesses' lag, issue 23). */
@@ -204,8 +208,8 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   function route(outs: CoreOutput[]): void {
     for (const o of outs) {
       if (o.kind === 'send-vote' && o.vote.nodeIndex === config.nodeIndex) {
-        const voted = core.status.voted;
-        if (voted !== undefined && voted.height === o.vote.height) latency.onVote(voted.height, voted.firstOffset);
+        const firstOffset = core.votedFirstOffset(o.vote.height);
+        if (firstOffset !== undefined) latency.onVote(o.vote.height, firstOffset);
       }
       const p = payloadOf(o);
       if (p) {
@@ -395,6 +399,8 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       blocksFromPeers,
       startedAt,
       cpuMicros: cpuMicros(),
+      outstandingVotes: s.outstanding,
+      durableWrites: s.writes,
       stages: timings.summary(stagesSinceEpochMs),
       ...options.statusExtra?.(),
     };

@@ -84,13 +84,22 @@ function rotl(x: number, k: number): number {
 }
 
 /** A node core with a planted bug, to prove the simulation catches it. */
-export type PlantedBug = 'none' | 'sign-two-headers' | 'skip-persisted-vote';
+export type PlantedBug = 'none' | 'sign-two-headers' | 'skip-persisted-vote' | 'forget-outstanding-votes' | 'commit-out-of-order';
+export const PLANTED_BUGS: readonly PlantedBug[] = ['none', 'sign-two-headers', 'skip-persisted-vote', 'forget-outstanding-votes', 'commit-out-of-order'];
+
+/**
+ * The window of outstanding heights a seed runs its cores with (issue 19): mostly 4 (the node's
+ * default), every fifth seed 1 (the behaviour before the window), every fifth 2.
+ */
+export function voteWindowOfSeed(seed: number): number {
+  return seed % 5 === 0 ? 1 : seed % 5 === 1 ? 2 : 4;
+}
 
 class SignsTwoHeaders extends NodeCore {
   protected override async voteFor(height: bigint, hh: Uint8Array, checkpoint: Uint8Array): Promise<Vote | undefined> {
     // BUG: ignores the persisted vote and signs whatever it computed now
     const vote = this.signVote(height, hh, checkpoint);
-    await this.blocks.persistVote(vote);
+    this.blocks.stageVote(vote);
     return vote;
   }
 }
@@ -102,6 +111,25 @@ class SkipsPersistedVote extends NodeCore {
   }
 }
 
+/**
+ * BUG: a vote store that keeps only the latest vote (issue 19: the store must hold every vote of
+ * the window): after a restart with several votes outstanding, the lower ones are forgotten, and a
+ * node whose log changed under them signs a second header there.
+ */
+class ForgetsOutstandingVotes extends NodeCore {
+  protected override async persistedVote(height: bigint): Promise<Vote | undefined> {
+    const latest = await this.blocks.latestVoteHeight();
+    return height === latest ? super.persistedVote(height) : undefined;
+  }
+}
+
+/** BUG: commits whichever outstanding cut has its quorum, the highest first, not in height order. */
+class CommitsOutOfOrder extends NodeCore {
+  protected override nextToCommit<T>(cuts: readonly T[]): T | undefined {
+    return cuts[cuts.length - 1];
+  }
+}
+
 export interface SimOptions {
   seed: number;
   nodes: 3 | 4;
@@ -110,6 +138,8 @@ export interface SimOptions {
   /** Steps allowed after healing for every offered valid event to commit. */
   livenessSteps: number;
   plantedBug?: PlantedBug;
+  /** The cores' window of outstanding heights (NodeCoreOptions.voteWindow; default: voteWindowOfSeed). */
+  voteWindow?: number;
   /** Which faults may happen (all by default). */
   faults?: Partial<Record<FaultKind, boolean>>;
 }
@@ -218,10 +248,10 @@ export class ClusterSim {
 
   private async startNode(n: SimNode): Promise<void> {
     const bug = n.index === 1 ? (this.opts.plantedBug ?? 'none') : 'none';
-    const Impl = bug === 'sign-two-headers' ? SignsTwoHeaders : bug === 'skip-persisted-vote' ? SkipsPersistedVote : NodeCore;
+    const Impl = { none: NodeCore, 'sign-two-headers': SignsTwoHeaders, 'skip-persisted-vote': SkipsPersistedVote, 'forget-outstanding-votes': ForgetsOutstandingVotes, 'commit-out-of-order': CommitsOutOfOrder }[bug];
     // the projections ride in every commit batch (issue 8): checked below against the chain
     const projections = await Projections.open(n.db as never, { limits: this.genesis.limits });
-    n.core = await Impl.open({ genesis: this.genesis, nodeIndex: n.index, key: n.key, db: n.db, hooks: [projections.hook], voteResendMs: 100, noQuorumAlarmMs: 5_000, chunkSize: 64, syncWrites: false, yieldAfterVote: true });
+    n.core = await Impl.open({ genesis: this.genesis, nodeIndex: n.index, key: n.key, db: n.db, hooks: [projections.hook], voteResendMs: 100, noQuorumAlarmMs: 5_000, chunkSize: 64, syncWrites: false, yieldAfterVote: true, voteWindow: this.opts.voteWindow ?? voteWindowOfSeed(this.opts.seed) });
     n.up = true;
     n.consumeAt = undefined;
     await this.feed(n, { kind: 'start', nowMs: this.now });
@@ -230,7 +260,17 @@ export class ClusterSim {
   /** Hands an input to a node and routes its outputs. */
   private async feed(n: SimNode, input: CoreInput): Promise<void> {
     if (!n.up || n.core === undefined) return;
-    const outs = await n.core.handle(input);
+    let outs: CoreOutput[];
+    try {
+      outs = await n.core.handle(input);
+    } catch (e) {
+      // the node process halts on an internal error (e.g. a store refusing a block that does not
+      // follow its head): in the simulation it is a violation, named with the error
+      this.violations.push(`node ${n.index}: internal error on ${input.kind}: ${(e as Error).message}`);
+      n.up = false;
+      n.core = undefined;
+      return;
+    }
     for (const o of outs) this.route(n, o);
   }
 
@@ -355,7 +395,11 @@ export class ClusterSim {
     const up = honest.filter((n) => n.up);
     const r = this.rnd.int(100);
     if (r < 6 && this.faults.crash && up.length > 0) {
-      const n = this.rnd.pick(up);
+      // half the time, a node with several heights outstanding if there is one (issue 19: its votes
+      // are persisted, its commits not; on restart it must recompute every one of those headers)
+      const busy = up.filter((n) => (n.core?.status.outstanding ?? 0) >= 2);
+      const n = busy.length > 0 && this.rnd.chance(0.5) ? this.rnd.pick(busy) : this.rnd.pick(up);
+      if ((n.core?.status.outstanding ?? 0) >= 2) this.count('crash-outstanding', n.index);
       n.up = false; // crash: the core's memory is gone; the store keeps what was written
       n.core = undefined;
       this.count('crash', n.index);

@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- --seeds N [--seed S] [--nodes 3|4] [--steps N] [--bug sign-two-headers|skip-persisted-vote]
+ * `npm run sim -- --seeds N [--seed S] [--nodes 3|4] [--steps N] [--bug <planted bug>] [--window W]
  * [--jobs J] [--verbose]`: runs the cluster simulation over many seeds, or replays one seed exactly.
  *
  * Every seed is an independent deterministic run, so a long campaign is split over J worker threads
@@ -9,21 +9,21 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { ClusterSim, type PlantedBug } from './cluster.js';
+import { ClusterSim, PLANTED_BUGS, voteWindowOfSeed, type PlantedBug } from './cluster.js';
 
-const USAGE = `usage: npm run sim -- [--seeds N | --seed S] [--nodes 3|4] [--steps N] [--bug none|sign-two-headers|skip-persisted-vote] [--jobs J] [--verbose]
+const USAGE = `usage: npm run sim -- [--seeds N | --seed S] [--nodes 3|4] [--steps N] [--bug <bug>] [--window W] [--jobs J] [--verbose]
   --seeds N    run seeds 1..N (default 100)
   --seed S     replay one seed and print its run
   --nodes      3 or 4 nodes (default: 4 for even seeds, 3 for odd)
   --steps N    fault steps per seed (default 300)
-  --bug        plant a bug the simulation must catch
+  --bug        plant a bug the simulation must catch: ${PLANTED_BUGS.join(', ')}
+  --window W   the cores' window of outstanding heights (default: 4, every fifth seed 1, every fifth 2)
   --jobs J     worker threads (default: one per core, at most the number of seeds)
   --verbose    print every seed's run, and the trace of a failing one`;
 
-const PLANTED_BUGS: readonly PlantedBug[] = ['none', 'sign-two-headers', 'skip-persisted-vote'];
-
 interface RunSettings {
   nodes?: 3 | 4;
+  window?: number;
   steps: number;
   bug: PlantedBug;
   verbose: boolean;
@@ -39,7 +39,7 @@ interface SeedReport {
 
 async function runSeed(seed: number, s: RunSettings): Promise<SeedReport> {
   const nodes = s.nodes ?? (seed % 2 === 0 ? 4 : 3);
-  const sim = new ClusterSim({ seed, nodes, faultSteps: s.steps, livenessSteps: 200, plantedBug: s.bug });
+  const sim = new ClusterSim({ seed, nodes, faultSteps: s.steps, livenessSteps: 200, plantedBug: s.bug, voteWindow: s.window ?? voteWindowOfSeed(seed) });
   const r = await sim.run();
   const lines: string[] = [];
   const ok = r.violations.length === 0;
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
         seeds: { type: 'string', default: '100' },
         seed: { type: 'string' },
         nodes: { type: 'string' },
+        window: { type: 'string' },
         steps: { type: 'string', default: '300' },
         bug: { type: 'string', default: 'none' },
         jobs: { type: 'string' },
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   if (!PLANTED_BUGS.includes(values.bug as PlantedBug)) fail(`--bug must be one of ${PLANTED_BUGS.join(', ')}, got '${values.bug}'`);
   if (values.nodes !== undefined && values.nodes !== '3' && values.nodes !== '4') fail(`--nodes must be 3 or 4, got '${values.nodes}'`);
   const settings: RunSettings = {
+    ...(values.window !== undefined ? { window: positiveInt('--window', values.window) } : {}),
     nodes: values.nodes === undefined ? undefined : (Number(values.nodes) as 3 | 4),
     steps: positiveInt('--steps', values.steps),
     bug: values.bug as PlantedBug,

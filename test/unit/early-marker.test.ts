@@ -68,13 +68,15 @@ describe('early time-to-cut markers', () => {
 });
 
 /**
- * markersWhileVoting: a node of a three-node genesis (quorum 2) that has voted on height 1 and awaits
- * its quorum posts the early marker of height 2 (it is that height's poster) as soon as height 2's
+ * markersWhileVoting: a node of a three-node genesis (quorum 2) with a window of one outstanding
+ * height (voteWindow 1, the behaviour before the window) that has voted on height 1 and awaits its
+ * quorum posts the early marker of height 2 (it is that height's poster) as soon as height 2's
  * pending block includes an event and every reported record is folded, so that the marker's round
- * trip overlaps the vote's; with the option off it waits for the commit, as before.
+ * trip overlaps the vote's; with the option off it waits for the commit, as before. With a wider
+ * window (the default) the marker goes out either way: height 2 may be cut before 1 commits.
  */
 describe('early markers while a vote is outstanding', () => {
-  async function votedNode(markersWhileVoting: boolean): Promise<{ core: NodeCore; w: World; next: bigint }> {
+  async function votedNode(markersWhileVoting: boolean, voteWindow = 1): Promise<{ core: NodeCore; w: World; next: bigint }> {
     const w = await World.create({ authorities: [AUTHORITY] });
     const keys = [1, 2, 3].map((i) => new SigningKey(seedOf(`node-${i}`)));
     const genesis = createGenesis({
@@ -87,7 +89,7 @@ describe('early markers while a vote is outstanding', () => {
     const db = new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb;
     await db.open();
     // node 3 posts height 2's early marker (earlyPosterOf(2, 3) = 3), not height 1's
-    const core = await NodeCore.open({ genesis, nodeIndex: 3, key: keys[2]!, db, syncWrites: false, markersWhileVoting });
+    const core = await NodeCore.open({ genesis, nodeIndex: 3, key: keys[2]!, db, syncWrites: false, markersWhileVoting, voteWindow });
     // a three-node core syncs first: its peers report the genesis head, then it consumes
     await core.handle({ kind: 'start', nowMs: 0 });
     await core.handle({ kind: 'head', from: 1, height: 0n });
@@ -113,5 +115,12 @@ describe('early markers while a vote is outstanding', () => {
     const out = await core.handle({ kind: 'records', records: records([w.register('dept.b')], next), highWatermark: next + 1n });
     expect(core.status.phase).toBe('voted');
     expect(markers(out)).toEqual([]);
+  });
+
+  it('with a window of 4 and the option off, posts TTC(2) while height 1 awaits its quorum (the window has room)', async () => {
+    const { core, w, next } = await votedNode(false, 4);
+    const out = await core.handle({ kind: 'records', records: records([w.register('dept.b')], next), highWatermark: next + 1n });
+    expect(core.status.outstanding, 'height 1 still outstanding').toBe(1);
+    expect(markers(out)).toEqual([{ height: 2n, heartbeat: false }]);
   });
 });
