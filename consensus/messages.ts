@@ -44,7 +44,11 @@ export type CoreInput =
 export type Destination = 'all' | number;
 
 export type CoreOutput =
-  | { kind: 'send-vote'; to: Destination; vote: Vote }
+  /**
+   * `firstOffset`: on the first send of this node's vote at a cut, the block's first covered offset
+   * (the node process measures consume_to_vote with it; measuring only).
+   */
+  | { kind: 'send-vote'; to: Destination; vote: Vote; firstOffset?: bigint }
   | { kind: 'send-block'; to: number; height: bigint; block: Uint8Array; commit: Commit }
   | { kind: 'request-block'; to: Destination; height: bigint }
   | { kind: 'request-head'; to: Destination }

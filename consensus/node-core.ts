@@ -162,20 +162,9 @@ export class NodeCore {
 
   private readonly writeCounts = { voteBatches: 0, commitBatches: 0, votesInCommitBatches: 0 };
 
-  /** The first covered offset of this node's outstanding cut at `height`, if it has one (latency). */
-  votedFirstOffset(height: bigint): bigint | undefined {
-    return this.cutAt(height)?.header.firstOffset;
-  }
-
   /** The newest outstanding cut (the pending block folds over it). */
   private lastCut(): Cut | undefined {
     return this.cuts[this.cuts.length - 1];
-  }
-
-  /** This node's outstanding cut at `height`, if any (cuts are contiguous from head + 1). */
-  private cutAt(height: bigint): Cut | undefined {
-    const i = height - this.blocks.head.height - 1n;
-    return i >= 0n && i < BigInt(this.cuts.length) ? this.cuts[Number(i)] : undefined;
   }
 
   /** Whether another height may be cut and voted now (fewer than `voteWindow` outstanding). */
@@ -479,7 +468,7 @@ export class NodeCore {
     });
     if (this.phase !== 'halted') this.phase = 'voted';
     this.votes.record(vote);
-    out.push({ kind: 'send-vote', to: 'all', vote });
+    out.push({ kind: 'send-vote', to: 'all', vote, firstOffset: header.firstOffset });
     if (this.opts.yieldAfterVote) this.votedInThisInput = true;
     // a higher cut commits only after the ones below it (checkQuorum goes on up the window)
     if (this.cuts.length === 1) await this.checkQuorum(out);

@@ -207,10 +207,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
 
   function route(outs: CoreOutput[]): void {
     for (const o of outs) {
-      if (o.kind === 'send-vote' && o.vote.nodeIndex === config.nodeIndex) {
-        const firstOffset = core.votedFirstOffset(o.vote.height);
-        if (firstOffset !== undefined) latency.onVote(o.vote.height, firstOffset);
-      }
+      if (o.kind === 'send-vote' && o.firstOffset !== undefined) latency.onVote(o.vote.height, o.firstOffset);
       const p = payloadOf(o);
       if (p) {
         peers.send(p.to, p.payload);
