@@ -21,11 +21,14 @@ export const STAGES = [
   'fold',
   /** Finishing a block: state tree update, roots, header. */
   'finish',
-  /** Writing this node's vote durably (fsync) before it is sent. */
+  /**
+   * Writing the votes this node signed in one input durably (one batch, one fsync) before they are
+   * sent; votes that ride in a commit batch of the same input are in commit_write (group commit).
+   */
   'vote_persist',
   /** This node's vote sent to the block committed here (quorum round trip and commit write). */
   'vote_to_commit',
-  /** The block's atomic commit batch (fsync); the block is visible to the API after it. */
+  /** The block's atomic commit batch (fsync), with any votes of the same input; the block is visible to the API after it. */
   'commit_write',
   /** Receiving a block's first record to the block committed on this node. */
   'consume_to_commit',
