@@ -32,6 +32,8 @@ export const nodeConfigSchema = z
     // refuses to start when the topic's ACLs let any other write (kafka/channel-acls.ts)
     kafkaWriters: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'a Kafka user name')).max(10_000).optional(),
     signatureWorkers: z.number().int().min(0).max(64).optional(),
+    // issue 19: the window of outstanding heights (NodeCoreOptions.voteWindow, 1 to MAX_VOTE_WINDOW)
+    voteWindow: z.number().int().min(1).max(32).optional(),
     // issue 22: who may call the API; absent means `signed` (production)
     api: z
       .object({
@@ -69,6 +71,8 @@ export interface NodeConfig {
   /** Who may write the channel (issue 22); checked at start when given or when the node has Kafka credentials. */
   kafkaWriters: string[] | undefined;
   signatureWorkers: number | undefined;
+  /** The window of outstanding heights (issue 19); the core's default when absent. */
+  voteWindow: number | undefined;
   apiAccess: NodeApiAccess;
   transport: NodeTransport;
 }
@@ -134,6 +138,7 @@ export function loadNodeConfig(file: string): NodeConfig {
     topicMode: c.topicMode ?? 'development',
     kafkaWriters: c.kafkaWriters,
     signatureWorkers: c.signatureWorkers,
+    voteWindow: c.voteWindow,
     apiAccess,
     transport,
   };

@@ -140,6 +140,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     ...(pool ? { prepareSignatures: pool.prepare } : {}),
     // votes go out as soon as they are made; the rest is folded on the next turn (continueFolding)
     yieldAfterVote: true,
+    ...(config.voteWindow !== undefined ? { voteWindow: config.voteWindow } : {}),
   });
   const startedAt = new Date().toISOString();
   let committedEvents = 0;

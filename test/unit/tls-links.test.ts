@@ -140,6 +140,15 @@ describe('the node configuration says its transport', () => {
     expect(errorOf(() => loadNodeConfig(config({ listen: '127.0.0.1:7101', peers: { 2: 'ws://127.0.0.1:7102/peer' }, tls: { cert: 'tls/node-1.pem', key: 'tls/node-1-key.pem' } }))).message).toContain('over wss://');
     expect(errorOf(() => loadNodeConfig(config({ listen: '127.0.0.1:7101', peers: {}, tls: { cert: 'tls/node-1.pem', key: 'tls/node-2-key.pem' } }))).message).toContain('is not the key of tls.cert');
   });
+
+  // (beside the transport) issue 19: the window of outstanding heights, 1 to 32, the core's default when absent
+  it('voteWindow: taken from 1 to 32, absent by default, refused outside', () => {
+    const loopback = { listen: '127.0.0.1:7101', peers: {}, tls: 'plain-loopback' };
+    expect(loadNodeConfig(config(loopback)).voteWindow).toBeUndefined();
+    expect(loadNodeConfig(config({ ...loopback, voteWindow: 1 })).voteWindow).toBe(1);
+    expect(loadNodeConfig(config({ ...loopback, voteWindow: 32 })).voteWindow).toBe(32);
+    for (const bad of [0, 33, 2.5, '4']) expect(errorOf(() => loadNodeConfig(config({ ...loopback, voteWindow: bad }))).message, `voteWindow ${bad}`).toContain('voteWindow');
+  });
 });
 
 describe('peer links over TLS, pinned to the genesis', () => {

@@ -74,6 +74,15 @@ function threeBlocks(s: Setup, tag = ''): SignedEvent[][] {
 }
 
 describe('the window of outstanding heights', () => {
+  it('is an integer from 1 to 32: another is refused with BAD_ARGUMENT', async () => {
+    const s = await setup();
+    for (const voteWindow of [0, 33, 1.5]) {
+      const db = freshDb();
+      await db.open();
+      await expect(NodeCore.open({ genesis: s.genesis, nodeIndex: 1, key: keys[0]!, db, voteWindow }), `window ${voteWindow}`).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    }
+  });
+
   it('cuts and votes heights 2 and 3 while height 1 awaits its quorum, all three votes in one durable batch', async () => {
     const s = await setup();
     const core = await startedCore(s, 3, 4);
