@@ -232,8 +232,10 @@ export function createApi(node: ApiNode, options: ApiOptions): Api {
     onCommitted(height: bigint) {
       commits = commits
         .then(async () => {
-          const block = await ctx.blocks.block(height);
-          if (block !== undefined) submitter.onBlock(block);
+          if (submitter.watchesCommits) {
+            const block = await ctx.blocks.block(height);
+            if (block !== undefined) submitter.onBlock(block);
+          }
           stream.onCommitted(height);
         })
         .catch((e: Error) => log(`api: after commit ${height}: ${e.message}`));

@@ -266,6 +266,15 @@ export class Submitter {
     }
   }
 
+  /**
+   * Whether a committed block concerns this submitter (an event queued here or a waiter): when
+   * not, the API skips reading and decoding every committed block (issue 19, a node's CPU per
+   * event). A waiter registers before it looks in the store, so none misses its commit.
+   */
+  get watchesCommits(): boolean {
+    return this.queued.size > 0 || this.waiters.size > 0;
+  }
+
   /** A committed block: its events leave the queue and their waiters wake. */
   onBlock(block: Block): void {
     for (const e of block.events) {

@@ -36,6 +36,7 @@ import { StateStore } from '../ledger/state-store.js';
 import { encode } from '../proto/codec.js';
 import type { Block, BlockHeader, Commit, Vote } from '../proto/schema.generated.js';
 import { BlockStore, type ChainWrite } from './block-store.js';
+import { writeRootBatch } from '../ledger/root-batch.js';
 import { judgePeerBlock, PeerHeads, stagePeerBlock, type StagedBlock } from './catch-up.js';
 import { cutHeader, decodeRecord, PendingBlock, type Cut, type Pending } from './cut.js';
 import { quorumForOtherHeader, votedOtherHeader } from './divergence.js';
@@ -609,7 +610,8 @@ export class NodeCore {
     const voteWrites = this.blocks.stagedVoteWrites();
     const writes = [...cut.stateWrites, ...cut.merkle.writes(), ...this.blocks.commitWrites(cut.block, commit), ...hookWrites, ...voteWrites];
     const sync = this.opts.syncWrites || voteWrites.length > 0;
-    await timeStage(this.opts.timings, 'commit_write', () => this.opts.db.batch(writes as never, { sync } as never));
+    // one chained batch through the root database, keys pre-prefixed: the same bytes, less CPU (ledger/root-batch.ts)
+    await timeStage(this.opts.timings, 'commit_write', () => writeRootBatch(this.opts.db, writes, { sync }));
     this.writeCounts.commitBatches++;
     if (voteWrites.length > 0) {
       this.blocks.stagedVotesWritten();

@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { bytesKey } from '../ledger/bytes.js';
+import { bytesEqual, bytesKey } from '../ledger/bytes.js';
 import { eventId } from '../ledger/hash.js';
 import { verifyEd25519 } from '../ledger/signature.js';
 import type { BlockState, SignatureCheck } from '../ledger/state-machine.js';
@@ -75,8 +75,9 @@ export class SignaturePool {
       });
       runs.push(this.run(packed));
     }
-    const results = await Promise.all(runs);
-    return results.flatMap((r) => [...r].map((b) => b === 1));
+    const out: boolean[] = [];
+    for (const r of await Promise.all(runs)) for (let i = 0; i < r.length; i++) out.push(r[i] === 1);
+    return out;
   }
 
   /**
@@ -112,14 +113,21 @@ export class SignaturePool {
       if (key !== undefined) items.push({ publicKey: key.publicKey, message: p.id, signature: p.signature });
     }
     const results = await this.verifyMany(items);
-    // keyed by the exact triple (public key and event id are 32 bytes, so the join is unambiguous)
-    const known = new Map<string, boolean>();
+    // Joined by the event id, then the exact public key and signature bytes compared: one short
+    // key per event rather than a string of the whole triple built twice (issue 19).
+    const known = new Map<string, Array<{ publicKey: Uint8Array; signature: Uint8Array; valid: boolean }>>();
     items.forEach((it, i) => {
-      if (it.publicKey.length === 32 && it.message.length === 32) known.set(bytesKey(it.publicKey) + bytesKey(it.message) + bytesKey(it.signature), results[i]!);
+      if (it.publicKey.length !== 32 || it.message.length !== 32) return;
+      const k = bytesKey(it.message);
+      const entry = { publicKey: it.publicKey, signature: it.signature, valid: results[i]! };
+      const list = known.get(k);
+      if (list === undefined) known.set(k, [entry]);
+      else list.push(entry);
     });
     return (publicKey, id, signature) => {
-      const r = publicKey.length === 32 && id.length === 32 ? known.get(bytesKey(publicKey) + bytesKey(id) + bytesKey(signature)) : undefined;
-      return r ?? verifyEd25519(publicKey, id, signature);
+      const list = publicKey.length === 32 && id.length === 32 ? known.get(bytesKey(id)) : undefined;
+      const hit = list?.find((e) => bytesEqual(e.publicKey, publicKey) && bytesEqual(e.signature, signature));
+      return hit !== undefined ? hit.valid : verifyEd25519(publicKey, id, signature);
     };
   };
 

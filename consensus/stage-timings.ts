@@ -99,11 +99,19 @@ export class StageTimings implements StageSink {
       if (total === undefined) continue;
       const ring = this.rings.get(stage)!;
       const held = Math.min(total, this.window);
-      const picked: number[] = [];
-      for (let i = 0; i < held; i++) if (sinceEpochMs === undefined || ring.at[i]! >= sinceEpochMs) picked.push(ring.ms[i]!);
-      if (picked.length === 0) continue;
-      const n = sinceEpochMs === undefined ? total : picked.length;
-      const kept = Float64Array.from(picked).sort();
+      // a copy of the held samples, or of those since the time, sorted natively (the status is
+      // polled often; no array of boxed numbers per call)
+      let kept: Float64Array;
+      if (sinceEpochMs === undefined) kept = ring.ms.slice(0, held);
+      else {
+        kept = new Float64Array(held);
+        let k = 0;
+        for (let i = 0; i < held; i++) if (ring.at[i]! >= sinceEpochMs) kept[k++] = ring.ms[i]!;
+        kept = kept.subarray(0, k);
+      }
+      if (kept.length === 0) continue;
+      const n = sinceEpochMs === undefined ? total : kept.length;
+      kept.sort();
       const at = (q: number) => kept[Math.min(kept.length - 1, Math.floor(q * kept.length))]!;
       const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
       out[stage] = { count: n, mean_ms: round(mean), p50_ms: round(at(0.5)), p99_ms: round(at(0.99)) };

@@ -4,7 +4,7 @@
  * every covered Kafka record, the results leaves and root, the vote message and the time-to-cut
  * marker message. Pure; integers big-endian fixed width, variable fields length-prefixed.
  */
-import { concatBytes, i64be, lp32, u16be, u32be, u64be, u8 } from './bytes.js';
+import { concatBytes, i64be, u16be, u32be, u64be, u8 } from './bytes.js';
 import { TAG, tagBytes, taggedHash } from './hash.js';
 import { EMPTY_ROOT, leafHash, rootHash } from './merkle.js';
 
@@ -19,7 +19,9 @@ export const EMPTY_STATE_ROOT: Uint8Array = new Uint8Array(32);
  * || u32 len || value), over every covered record, dropped or not.
  */
 export function nextRecordsDigest(d: Uint8Array, offset: bigint, timestamp: bigint, value: Uint8Array): Uint8Array {
-  return taggedHash(TAG.records, d, u64be(offset), i64be(timestamp), lp32(value));
+  // u32 len and value as two parts: the same hash input as lp32(value), without copying every
+  // record's value once more before the hash copies it (issue 19)
+  return taggedHash(TAG.records, d, u64be(offset), i64be(timestamp), u32be(value.length), value);
 }
 
 /**
