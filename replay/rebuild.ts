@@ -109,6 +109,8 @@ export interface RebuildReport {
   phasesMs: Record<ReplayPhase, number>;
   /** CPU seconds of the whole rebuild: every thread, and the main thread alone (null off Linux). */
   cpuSeconds: { process: number; main: number | null };
+  /** The main thread's garbage-collection pauses in milliseconds (inside the phases' times, wherever they fell). */
+  gcPauseMs: number;
   /** Every header's state root was reproduced. */
   stateRootsMatch: boolean;
   /** The first block whose replay differs (state root, or an event's result code). */
@@ -132,12 +134,18 @@ export interface RebuildReport {
  */
 export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
   const clock = new PhaseClock();
-  const report = await replayAndCompare(opts, clock);
+  let report: Awaited<ReturnType<typeof replayAndCompare>>;
+  let gcMs = 0;
+  try {
+    report = await replayAndCompare(opts, clock);
+  } finally {
+    gcMs = clock.gcPauseMs(); // stops watching the GC, whatever happened
+  }
   const cpu = clock.cpu();
-  return { ...report, phasesMs: roundPhases(clock.phasesMs), cpuSeconds: { process: round3(cpu.process), main: cpu.main === null ? null : round3(cpu.main) } };
+  return { ...report, phasesMs: roundPhases(clock.phasesMs), cpuSeconds: { process: round3(cpu.process), main: cpu.main === null ? null : round3(cpu.main) }, gcPauseMs: Math.round(gcMs * 10) / 10 };
 }
 
-async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promise<Omit<RebuildReport, 'phasesMs' | 'cpuSeconds'>> {
+async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promise<Omit<RebuildReport, 'phasesMs' | 'cpuSeconds' | 'gcPauseMs'>> {
   const { db, genesis } = opts;
   if (db.status !== 'open') await db.open();
   const blocks = await BlockStore.open(db, genesis.hash, genesis.limits);

@@ -90,6 +90,8 @@ function cpuBreakdown(full: Awaited<ReturnType<typeof audit>>, processCpu: numbe
   if (full.replay !== null && seconds > 0) {
     const busy = mainCpu / seconds;
     for (const k of REPLAY_PHASES) out[`replay_${k}`] = r((full.replay.phasesMs[k] / 1000) * busy);
+    // the main thread's GC pauses while the replay ran (block checks' and replay's alike), inside main_thread
+    out.of_which_gc_main = r(full.replay.gcPauseMs / 1000);
   }
   return out;
 }
