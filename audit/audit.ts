@@ -78,7 +78,7 @@ export interface AuditReport {
   /** CPU seconds of the whole audit, every thread (the signature workers' included). */
   cpuSeconds: number;
   /** The full level's replay (replay/rebuild.ts): its seconds, writes, phase times and CPU; null at the other levels. */
-  replay: Pick<Awaited<ReturnType<typeof rebuild>>, 'seconds' | 'eventsPerSecond' | 'writes' | 'phasesMs' | 'cpuSeconds'> | null;
+  replay: Pick<Awaited<ReturnType<typeof rebuild>>, 'seconds' | 'eventsPerSecond' | 'writes' | 'phasesMs' | 'cpuSeconds' | 'gcPauseMs'> | null;
   logSize: string;
   logRoot: string;
   headerHash: string;
@@ -206,8 +206,8 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     if ('error' in outcome) {
       if (findings.length === 0) findings = [{ code: 'REPLAY_FAILED', height: String(verified), message: `the replay failed: ${outcome.error.message}` }];
     } else {
-      const { seconds, eventsPerSecond, writes, phasesMs, cpuSeconds } = outcome.report;
-      replayFigures = { seconds, eventsPerSecond, writes, phasesMs, cpuSeconds };
+      const { seconds, eventsPerSecond, writes, phasesMs, cpuSeconds, gcPauseMs } = outcome.report;
+      replayFigures = { seconds, eventsPerSecond, writes, phasesMs, cpuSeconds, gcPauseMs };
       const replayFinding = fromRebuild(outcome.report);
       if (replayFinding !== undefined) {
         const at = BigInt(replayFinding.height);

@@ -28,7 +28,7 @@
  *    same result as replacing them wholesale). Without `apply` nothing outside the area is
  *    written. The Merkle log, blocks, commits and votes are the chain itself and never touched.
  */
-import { bytesEqual, toHex } from '../ledger/bytes.js';
+import { toHex } from '../ledger/bytes.js';
 import { LedgerError } from '../errors/ledger-error.js';
 import type { LoadedGenesis } from '../ledger/genesis.js';
 import { eventId } from '../ledger/hash.js';
@@ -109,6 +109,8 @@ export interface RebuildReport {
   phasesMs: Record<ReplayPhase, number>;
   /** CPU seconds of the whole rebuild: every thread, and the main thread alone (null off Linux). */
   cpuSeconds: { process: number; main: number | null };
+  /** The main thread's garbage-collection pauses in milliseconds (inside the phases' times, wherever they fell). */
+  gcPauseMs: number;
   /** Every header's state root was reproduced. */
   stateRootsMatch: boolean;
   /** The first block whose replay differs (state root, or an event's result code). */
@@ -132,12 +134,18 @@ export interface RebuildReport {
  */
 export async function rebuild(opts: RebuildOptions): Promise<RebuildReport> {
   const clock = new PhaseClock();
-  const report = await replayAndCompare(opts, clock);
+  let report: Awaited<ReturnType<typeof replayAndCompare>>;
+  let gcMs = 0;
+  try {
+    report = await replayAndCompare(opts, clock);
+  } finally {
+    gcMs = clock.gcPauseMs(); // stops watching the GC, whatever happened
+  }
   const cpu = clock.cpu();
-  return { ...report, phasesMs: roundPhases(clock.phasesMs), cpuSeconds: { process: round3(cpu.process), main: cpu.main === null ? null : round3(cpu.main) } };
+  return { ...report, phasesMs: roundPhases(clock.phasesMs), cpuSeconds: { process: round3(cpu.process), main: cpu.main === null ? null : round3(cpu.main) }, gcPauseMs: Math.round(gcMs * 10) / 10 };
 }
 
-async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promise<Omit<RebuildReport, 'phasesMs' | 'cpuSeconds'>> {
+async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promise<Omit<RebuildReport, 'phasesMs' | 'cpuSeconds' | 'gcPauseMs'>> {
   const { db, genesis } = opts;
   if (db.status !== 'open') await db.open();
   const blocks = await BlockStore.open(db, genesis.hash, genesis.limits);
@@ -320,25 +328,53 @@ function roundPhases(ms: Record<ReplayPhase, number>): Record<ReplayPhase, numbe
 /**
  * Walks two sublevels in key order and calls `diff` for every key whose values differ or that only
  * one of them holds (`expected` = the rebuilt value, `found` = the stored one).
+ *
+ * Issue 20: the entries of each read batch are compared in one synchronous loop (an await per
+ * entry cost a promise and a resumption each, most of the comparison's allocations), keys and
+ * values by Node's native Buffer.compare, and each table is read from its root database between
+ * the sublevel's prefix bounds, so no entry gets a second, unprefixed key object: only a
+ * difference's key is cut down to the sublevel's own.
  */
 export async function compareTables(stored: AnySublevel, rebuilt: AnySublevel, diff: (key: Uint8Array, expected: Uint8Array | undefined, found: Uint8Array | undefined) => void): Promise<void> {
   const a = new Entries(stored);
   const b = new Entries(rebuilt);
+  const aCut = a.prefixLength;
+  const bCut = b.prefixLength;
   try {
-    let x = await a.next();
-    let y = await b.next();
-    while (x !== undefined || y !== undefined) {
-      if (y === undefined || (x !== undefined && compare(x[0], y[0]) < 0)) {
-        diff(x![0], undefined, x![1]);
-        x = await a.next();
-      } else if (x === undefined || compare(x[0], y[0]) > 0) {
-        diff(y[0], y[1], undefined);
-        y = await b.next();
+    await Promise.all([a.fill(), b.fill()]);
+    for (;;) {
+      const xs = a.buf;
+      const ys = b.buf;
+      let i = a.i;
+      let j = b.i;
+      if (i >= xs.length && j >= ys.length) break; // both ended (fill leaves a buffer empty only at the end)
+      if (i >= xs.length) {
+        for (; j < ys.length; j++) diff(ys[j]![0].subarray(bCut), ys[j]![1], undefined);
+      } else if (j >= ys.length) {
+        for (; i < xs.length; i++) diff(xs[i]![0].subarray(aCut), undefined, xs[i]![1]);
       } else {
-        if (!bytesEqual(x[1], y[1])) diff(x[0], y[1], x[1]);
-        x = await a.next();
-        y = await b.next();
+        while (i < xs.length && j < ys.length) {
+          const x = xs[i]!;
+          const y = ys[j]!;
+          const c = compareKeys(x[0], aCut, y[0], bCut);
+          if (c < 0) {
+            diff(x[0].subarray(aCut), undefined, x[1]);
+            i++;
+          } else if (c > 0) {
+            diff(y[0].subarray(bCut), y[1], undefined);
+            j++;
+          } else {
+            if (x[1].length !== y[1].length || Buffer.compare(x[1], y[1]) !== 0) diff(x[0].subarray(aCut), y[1], x[1]);
+            i++;
+            j++;
+          }
+        }
       }
+      a.i = i;
+      b.i = j;
+      if (i >= xs.length && j >= ys.length) await Promise.all([a.fill(), b.fill()]);
+      else if (i >= xs.length) await a.fill();
+      else if (j >= ys.length) await b.fill();
     }
   } finally {
     await a.close();
@@ -354,34 +390,43 @@ const COMPARE_BATCH = 8_192;
  */
 const COMPARE_BATCH_BYTES = 4 << 20;
 
+type Entry = [Uint8Array, Uint8Array];
+
 /**
- * A sublevel's entries in key order, read in batches, the next batch always in flight: LevelDB
- * reads it on its own thread while the main thread compares the current one (issue 20: the
- * comparison waited on each read in turn, a third of the rebuild's wall time).
+ * A sublevel's entries in key order, read from its root database between the sublevel's prefix
+ * bounds (keys keep the prefix: see compareTables), in batches, the next batch always in flight:
+ * LevelDB reads it on its own thread while the main thread compares the current one (issue 20:
+ * the comparison waited on each read in turn, a third of the rebuild's wall time).
  */
 class Entries {
-  private readonly it: { nextv(n: number): Promise<Array<[Uint8Array, Uint8Array]>>; close(): Promise<void> };
-  private buf: Array<[Uint8Array, Uint8Array]> = [];
-  private i = 0;
-  private done = false;
-  private ahead: Promise<Array<[Uint8Array, Uint8Array]>> | undefined;
+  private readonly it: { nextv(n: number): Promise<Entry[]>; close(): Promise<void> };
+  /** The current batch; `i` is the next entry to compare. Empty after `fill` only at the end. */
+  buf: Entry[] = [];
+  i = 0;
+  /** The bytes of the sublevel's prefix at the start of every key. */
+  readonly prefixLength: number;
+  private ahead: Promise<Entry[]> | undefined;
   constructor(sub: AnySublevel) {
-    this.it = sub.iterator({ highWaterMarkBytes: COMPARE_BATCH_BYTES } as never) as never;
+    const prefix = sub.prefix;
+    this.prefixLength = prefix.length;
+    const root = sub.db as unknown as AnySublevel;
+    // abstract-level's sublevel range: '!name!' up to (not including) '!name"' (the separator + 1)
+    const gte = asciiBytes(prefix);
+    const lt = asciiBytes(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1));
+    this.it = root.iterator({ gte, lt, keyEncoding: 'view', valueEncoding: 'view', highWaterMarkBytes: COMPARE_BATCH_BYTES } as never) as never;
     this.ahead = this.it.nextv(COMPARE_BATCH);
   }
-  async next(): Promise<[Uint8Array, Uint8Array] | undefined> {
-    if (this.i >= this.buf.length) {
-      if (this.done || this.ahead === undefined) return undefined;
-      this.buf = await this.ahead;
+  /** The next batch (the current one is used up); an empty batch means the table ended. */
+  async fill(): Promise<void> {
+    if (this.ahead === undefined) {
+      this.buf = [];
       this.i = 0;
-      // a batch may end short of COMPARE_BATCH (the byte limit): only an empty one is the end
-      this.ahead = this.buf.length > 0 ? this.it.nextv(COMPARE_BATCH) : undefined;
-      if (this.buf.length === 0) {
-        this.done = true;
-        return undefined;
-      }
+      return;
     }
-    return this.buf[this.i++];
+    this.buf = await this.ahead;
+    this.i = 0;
+    // a batch may end short of COMPARE_BATCH (the byte limit): only an empty one is the end
+    this.ahead = this.buf.length > 0 ? this.it.nextv(COMPARE_BATCH) : undefined;
   }
   async close(): Promise<void> {
     // a read in flight ends before the iterator closes (abstract-level refuses to close under it)
@@ -390,8 +435,19 @@ class Entries {
   }
 }
 
-function compare(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
+/** The bytes of a string of code units 0..255 (a sublevel prefix). */
+function asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Byte order of two keys past their prefixes (`a` from offset `aFrom`, `b` from `bFrom`). */
+function compareKeys(a: Uint8Array, aFrom: number, b: Uint8Array, bFrom: number): number {
+  const n = Math.min(a.length - aFrom, b.length - bFrom);
+  for (let k = 0; k < n; k++) {
+    const d = a[aFrom + k]! - b[bFrom + k]!;
+    if (d !== 0) return d;
+  }
+  return a.length - aFrom - (b.length - bFrom);
 }

@@ -13,8 +13,9 @@
  *  - audit_cpu_s_per_1e4_events: where those CPU seconds go, per 10^4 events: `main_thread` (the
  *    block checks' decoding and hashing, and the replay), `other_threads` (the signature workers,
  *    LevelDB's and the GC's threads), and the replay's share of the main thread by phase (its
- *    phase times scaled to the main thread's CPU, as the rebuild group's are): what stands
- *    between the figure and the goal;
+ *    phase times scaled to the main thread's CPU, as the rebuild group's are), and
+ *    `of_which_gc_main`, the main thread's GC pauses while the replay ran (inside `main_thread`,
+ *    scaled the same way): what stands between the figure and the goal;
  *  - limit_ed25519_verify_per_s: Ed25519 verifications per second on one core (the node backend),
  *    measured in the same run: the full audit verifies one per event.
  */
@@ -90,6 +91,8 @@ function cpuBreakdown(full: Awaited<ReturnType<typeof audit>>, processCpu: numbe
   if (full.replay !== null && seconds > 0) {
     const busy = mainCpu / seconds;
     for (const k of REPLAY_PHASES) out[`replay_${k}`] = r((full.replay.phasesMs[k] / 1000) * busy);
+    // the main thread's GC pauses while the replay ran (block checks' and replay's alike), inside main_thread
+    out.of_which_gc_main = r((full.replay.gcPauseMs / 1000) * busy);
   }
   return out;
 }

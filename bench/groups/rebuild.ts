@@ -144,8 +144,11 @@ export async function tempLevel(prefix: string): Promise<{ db: AnyDb; path: stri
  * CPU seconds per 10^4 events by phase (replay/phase-clock.ts): the main thread's phase times
  * scaled to its CPU time (so that waits and preemption by other processes do not count), and the
  * other threads' CPU (LevelDB's writes, reads and compactions, V8's GC helpers) added to `leveldb`.
+ * Two parts of those, not to be added again: `of_which_other_threads` (the other threads' CPU,
+ * inside `leveldb`) and `of_which_gc_main` (the main thread's GC pauses, inside every phase, scaled
+ * as the phases are).
  */
-export function cpuPer1e4ByPhase(report: Pick<RebuildReport, 'phasesMs' | 'cpuSeconds'>, events: number): Record<string, number> {
+export function cpuPer1e4ByPhase(report: Pick<RebuildReport, 'phasesMs' | 'cpuSeconds'> & { gcPauseMs?: number }, events: number): Record<string, number> {
   const { phasesMs, cpuSeconds } = report;
   const wallMs = REPLAY_PHASES.reduce((a, k) => a + phasesMs[k], 0);
   const main = cpuSeconds.main ?? wallMs / 1000;
@@ -154,6 +157,9 @@ export function cpuPer1e4ByPhase(report: Pick<RebuildReport, 'phasesMs' | 'cpuSe
   const out: Record<string, number> = {};
   for (const k of REPLAY_PHASES) out[k] = (phasesMs[k] / 1000) * scale;
   out.leveldb! += Math.max(0, cpuSeconds.process - main);
+  out.of_which_other_threads = Math.max(0, cpuSeconds.process - main);
+  // pauses are wall time like the phases: scaled the same way
+  if (report.gcPauseMs !== undefined) out.of_which_gc_main = (report.gcPauseMs / 1000) * scale;
   for (const k of Object.keys(out)) out[k] = Number((out[k]! * per).toFixed(3));
   out.total = Number((cpuSeconds.process * per).toFixed(3));
   return out;
