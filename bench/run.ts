@@ -56,7 +56,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
   const cpu = cpus();
   const result: Record<string, unknown> = {
     schema: BENCH_SCHEMA,
-    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version },
+    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version, nodeOptions: process.execArgv },
     quick: opts.quick,
   };
   // the figures of a loaded machine are not an idle machine's: say how loaded it was

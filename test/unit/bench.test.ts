@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTesseraBench } from '../../bench/tessera-posix.js';
 import { runNodeScript } from '../helpers/cli.js';
+import { REPLAY_HEAP_FLAG } from '../../cli/replay-heap.js';
 
 describe('benchmark harness', () => {
   it('prints one JSON object with schema, machine, quick and the crypto figures (never checks speed)', () => {
@@ -9,7 +10,8 @@ describe('benchmark harness', () => {
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out.schema).toBe(1);
     expect(out.quick).toBe(true);
-    expect(out.machine).toEqual({ cpu: expect.any(String), cores: expect.any(Number), node: process.version });
+    // the bench ran itself again with the replay heap's flag (cli/replay-heap.ts), and says so
+    expect(out.machine).toEqual({ cpu: expect.any(String), cores: expect.any(Number), node: process.version, nodeOptions: expect.arrayContaining([REPLAY_HEAP_FLAG]) });
     for (const key of ['ed25519_sign_node_per_s', 'ed25519_verify_node_per_s', 'ed25519_verify_noble_per_s', 'sha256_64b_per_s']) {
       expect(typeof out[key], key).toBe('number');
       expect(out[key] as number, key).toBeGreaterThan(0);
