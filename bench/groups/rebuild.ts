@@ -13,7 +13,12 @@
  *  - replay_writes_per_event: LevelDB writes of the replay per event, after the stage collapsed
  *    repeated keys (replay_writes_staged_per_event: before, i.e. with one batch per block);
  *  - rebuild_cpu_s_per_1e4_events: CPU seconds per 10^4 events by phase (cpuPer1e4ByPhase);
- *  - limit_*: LevelDB batched puts/s and SHA-256/s measured in the same run (physicalLimits).
+ *  - limit_*: LevelDB batched puts/s, entries/s read back as the comparison reads them, and
+ *    SHA-256/s, measured in the same run (physicalLimits);
+ *  - replay_sha256_blocks_per_event, compare_read_entries_per_event, and rebuild_floor_*: what the
+ *    rebuild must do per event against those limits, and the CPU that alone would cost
+ *    (replayFloor): the distance between rebuild_events_per_cpu_s and rebuild_floor_events_per_cpu_s
+ *    is the JavaScript around it (decoding, rules, objects, GC).
  * The mix: access records under grants (one in ten with someone else's grant: rejected and
  * kept), certificate issues, transfers and revocations, dataset versions. Pure: needs nothing running.
  */
@@ -24,7 +29,7 @@ import { Level } from 'level';
 import { MemoryLevel } from 'memory-level';
 import { NodeCore } from '../../consensus/node-core.js';
 import type { KafkaRecord } from '../../consensus/messages.js';
-import { rebuild, type RebuildReport } from '../../replay/rebuild.js';
+import { rebuild, STATE_TABLES, type RebuildReport } from '../../replay/rebuild.js';
 import { REPLAY_PHASES } from '../../replay/phase-clock.js';
 import { openScratchArea } from '../../replay/scratch-area.js';
 import { opsPerSecond } from '../measure.js';
@@ -33,7 +38,8 @@ import { utf8 } from '../../ledger/bytes.js';
 import { createGenesis } from '../../ledger/genesis.js';
 import { eventId, sha256 } from '../../ledger/hash.js';
 import { SigningKey } from '../../ledger/key-file.js';
-import { Projections } from '../../ledger/projections.js';
+import { Projections, PROJECTION_TABLES } from '../../ledger/projections.js';
+import { sha256BlocksCompressed } from '../../ledger/sha256-into.js';
 import type { AnyDb } from '../../ledger/state-store.js';
 import { encode } from '../../proto/codec.js';
 import type { EventBody } from '../../proto/schema.generated.js';
@@ -170,7 +176,7 @@ export function cpuPer1e4ByPhase(report: Pick<RebuildReport, 'phasesMs' | 'cpuSe
  * second (keys of 30 bytes in order, values of 110 bytes: about what a replay writes, one chained
  * batch of 100,000) and SHA-256 of 64-byte inputs per second (a state-tree node), on one core.
  */
-export async function physicalLimits(): Promise<{ limit_leveldb_batched_puts_per_s: number; limit_leveldb_batched_puts_per_cpu_s: number; limit_sha256_64b_per_s: number }> {
+export async function physicalLimits(): Promise<{ limit_leveldb_batched_puts_per_s: number; limit_leveldb_batched_puts_per_cpu_s: number; limit_leveldb_read_entries_per_s: number; limit_sha256_64b_per_s: number }> {
   const n = 100_000;
   const keys = Array.from({ length: n }, (_, i) => {
     const k = sha256(utf8(`bench:key:${i}`)).subarray(0, 30);
@@ -186,6 +192,7 @@ export async function physicalLimits(): Promise<{ limit_leveldb_batched_puts_per
   const level = await tempLevel('limits');
   let perSecond: number;
   let perCpuSecond: number;
+  let readPerSecond: number;
   try {
     const cpu = process.cpuUsage();
     const t = performance.now();
@@ -196,6 +203,7 @@ export async function physicalLimits(): Promise<{ limit_leveldb_batched_puts_per
     const c = process.cpuUsage(cpu);
     perSecond = Math.round(n / seconds);
     perCpuSecond = Math.round(n / ((c.user + c.system) / 1e6));
+    readPerSecond = await readRate(level.db, n);
   } finally {
     await level.close();
   }
@@ -203,7 +211,52 @@ export async function physicalLimits(): Promise<{ limit_leveldb_batched_puts_per
   const sha = opsPerSecond(() => {
     for (let j = 0; j < 100; j++) sha256(block);
   }, 1000, 100);
-  return { limit_leveldb_batched_puts_per_s: perSecond, limit_leveldb_batched_puts_per_cpu_s: perCpuSecond, limit_sha256_64b_per_s: sha };
+  return { limit_leveldb_batched_puts_per_s: perSecond, limit_leveldb_batched_puts_per_cpu_s: perCpuSecond, limit_leveldb_read_entries_per_s: readPerSecond, limit_sha256_64b_per_s: sha };
+}
+
+/**
+ * Entries per second that classic-level hands to JavaScript when a table is read in key order as
+ * the rebuild's comparison reads it (nextv of 8,192 entries or 4 MiB, keys and values as views):
+ * the main thread makes a Buffer of every key and every value, which bounds the comparison.
+ */
+async function readRate(db: AnyDb, n: number): Promise<number> {
+  const it = db.iterator({ keyEncoding: 'view', valueEncoding: 'view', highWaterMarkBytes: 4 << 20 } as never) as unknown as { nextv(k: number): Promise<unknown[]>; close(): Promise<void> };
+  const t = performance.now();
+  let read = 0;
+  try {
+    for (let batch = await it.nextv(8_192); batch.length > 0; batch = await it.nextv(8_192)) read += batch.length;
+  } finally {
+    await it.close();
+  }
+  if (read !== n) throw new Error(`the limits table read back ${read} entries, not ${n}`);
+  return Math.round(read / ((performance.now() - t) / 1000));
+}
+
+/**
+ * What the replay costs against those limits, per event, on one core (issue 20's "physical limit"):
+ * its SHA-256 blocks at 2 x limit_sha256_64b_per_s (a 64-byte input is two blocks), its LevelDB
+ * writes at limit_leveldb_batched_puts_per_cpu_s, and the comparison's entries read (every stored and
+ * every rebuilt entry of the compared tables) at limit_leveldb_read_entries_per_s. Their sum is the
+ * CPU a rebuild would need if it did nothing else: `rebuild_floor_events_per_cpu_s` against
+ * `rebuild_events_per_cpu_s`.
+ */
+export function replayFloor(perEvent: { sha256Blocks: number; writes: number; readEntries: number }, limits: Awaited<ReturnType<typeof physicalLimits>>): { rebuild_floor_us_per_event: Record<string, number>; rebuild_floor_events_per_cpu_s: number } {
+  const sha256 = (perEvent.sha256Blocks / (2 * limits.limit_sha256_64b_per_s)) * 1e6;
+  const writes = (perEvent.writes / limits.limit_leveldb_batched_puts_per_cpu_s) * 1e6;
+  const reads = (perEvent.readEntries / limits.limit_leveldb_read_entries_per_s) * 1e6;
+  const total = sha256 + writes + reads;
+  const r2 = (x: number) => Number(x.toFixed(2));
+  return { rebuild_floor_us_per_event: { sha256: r2(sha256), leveldb_writes: r2(writes), compare_reads: r2(reads), total: r2(total) }, rebuild_floor_events_per_cpu_s: Math.round(1e6 / total) };
+}
+
+/** Entries of the tables a full rebuild compares (replay/rebuild.ts), counted by reading their keys. */
+async function comparedEntries(db: AnyDb): Promise<number> {
+  let n = 0;
+  for (const name of [...PROJECTION_TABLES, ...STATE_TABLES]) {
+    const keys = (db.sublevel(name, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as { keys(): { all(): Promise<unknown[]> } }).keys();
+    n += (await keys.all()).length;
+  }
+  return n;
 }
 
 export const rebuildGroup: BenchGroup = {
@@ -221,15 +274,20 @@ export const rebuildGroup: BenchGroup = {
       const t = performance.now();
       const scratch = await openScratchArea(level.path);
       let report: RebuildReport;
+      const blocksBefore = sha256BlocksCompressed();
       try {
         report = await rebuild({ db: chain.db, genesis: chain.genesis, area: scratch.db });
       } finally {
         await scratch.remove();
       }
       const seconds = (performance.now() - t) / 1000;
+      const sha256Blocks = sha256BlocksCompressed() - blocksBefore;
       if (!report.ok) throw new Error(`the bench chain did not rebuild cleanly: ${JSON.stringify(report.firstMismatch ?? report.firstDifference)}`);
       log(`rebuild of ${report.events} events in ${seconds.toFixed(1)} s, ${report.cpuSeconds.process.toFixed(1)} CPU s (main thread ${report.cpuSeconds.main?.toFixed(1) ?? '?'}); ${report.writes.written} writes in ${report.writes.flushes} batches`);
       const limits = await physicalLimits();
+      // a clean rebuild read every stored entry and the same number rebuilt
+      const readEntries = 2 * (await comparedEntries(chain.db));
+      const perEvent = (x: number) => Number((x / Math.max(1, report.events)).toFixed(3));
       return {
         rebuild_events_per_s: Math.round(report.events / seconds),
         rebuild_replay_events_per_s: report.eventsPerSecond,
@@ -237,7 +295,10 @@ export const rebuildGroup: BenchGroup = {
         replay_writes_per_event: report.writes.perEvent,
         replay_writes_staged_per_event: Number((report.writes.staged / Math.max(1, report.events)).toFixed(3)),
         rebuild_cpu_s_per_1e4_events: cpuPer1e4ByPhase(report, report.events),
+        replay_sha256_blocks_per_event: perEvent(sha256Blocks),
+        compare_read_entries_per_event: perEvent(readEntries),
         ...limits,
+        ...replayFloor({ sha256Blocks: sha256Blocks / report.events, writes: report.writes.written / report.events, readEntries: readEntries / report.events }, limits),
       };
     } finally {
       await level.close();

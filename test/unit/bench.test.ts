@@ -61,10 +61,17 @@ describe('benchmark group rebuild', () => {
     const r = runNodeScript('dist/cli/main.js', ['bench', '--json', '--quick', '--only', 'rebuild']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    for (const key of ['rebuild_events_per_s', 'rebuild_replay_events_per_s']) {
+    for (const key of ['rebuild_events_per_s', 'rebuild_replay_events_per_s', 'replay_sha256_blocks_per_event', 'compare_read_entries_per_event', 'limit_leveldb_read_entries_per_s', 'rebuild_floor_events_per_cpu_s']) {
       expect(typeof out[key], key).toBe('number');
       expect(out[key] as number, key).toBeGreaterThan(0);
     }
+    // the floor is the sum of its parts, each from a figure of the same run
+    const floor = out.rebuild_floor_us_per_event as Record<string, number>;
+    expect(floor.total).toBeCloseTo(floor.sha256! + floor.leveldb_writes! + floor.compare_reads!, 1);
+    expect(floor.sha256).toBeCloseTo(((out.replay_sha256_blocks_per_event as number) / (2 * (out.limit_sha256_64b_per_s as number))) * 1e6, 0);
+    expect(floor.compare_reads).toBeCloseTo(((out.compare_read_entries_per_event as number) / (out.limit_leveldb_read_entries_per_s as number)) * 1e6, 0);
+    // a clean rebuild reads every compared entry twice (stored and rebuilt): more than one per event
+    expect(out.compare_read_entries_per_event as number).toBeGreaterThan(2);
   }, 240_000);
 });
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../ledger/bytes.js';
 import { sha256 } from '../../ledger/hash.js';
-import { sha256Into } from '../../ledger/sha256-into.js';
+import { sha256BlocksCompressed, sha256Into } from '../../ledger/sha256-into.js';
 
 function into(data: Uint8Array): string {
   const out = new Uint8Array(40);
@@ -36,5 +36,13 @@ describe('sha256Into (the state tree hash)', () => {
         expect(toHex(out)).toBe(createHash('sha256').update(data.subarray(0, n)).digest('hex'));
       }),
     );
+  });
+  it('counts the 64-byte blocks it compresses (the padded message: length + 9 bytes, rounded up)', () => {
+    const out = new Uint8Array(32);
+    for (const [length, blocks] of [[0, 1], [55, 1], [56, 2], [64, 2], [119, 2], [120, 3], [1000, 16]] as const) {
+      const before = sha256BlocksCompressed();
+      sha256Into(new Uint8Array(length), out);
+      expect(sha256BlocksCompressed() - before, `length ${length}`).toBe(blocks);
+    }
   });
 });
