@@ -17,7 +17,11 @@
  *    `of_which_gc_main`, the main thread's GC pauses while the replay ran (inside `main_thread`,
  *    scaled the same way): what stands between the figure and the goal;
  *  - limit_ed25519_verify_per_s: Ed25519 verifications per second on one core (the node backend),
- *    measured in the same run: the full audit verifies one per event.
+ *    measured in the same run: the full audit verifies one per event;
+ *  - audit_sha256_blocks_per_event, audit_floor_us_per_event and audit_floor_events_per_s_per_core:
+ *    the signature, the hashing (block checks and replay), the replay's writes and the
+ *    comparison's reads per event at the limits measured in the same run (the rebuild group's
+ *    physicalLimits): what one core could do if it did nothing else.
  */
 import { availableParallelism } from 'node:os';
 import { audit } from '../../audit/audit.js';
@@ -30,7 +34,8 @@ import { utf8 } from '../../ledger/bytes.js';
 import { opsPerSecond } from '../measure.js';
 import { openScratchArea } from '../../replay/scratch-area.js';
 import { mainThreadCpuSeconds, REPLAY_PHASES } from '../../replay/phase-clock.js';
-import { buildBenchChain, tempLevel } from './rebuild.js';
+import { buildBenchChain, comparedEntries, physicalLimits, replayFloor, tempLevel } from './rebuild.js';
+import { sha256BlocksCompressed } from '../../ledger/sha256-into.js';
 
 export const auditGroup: BenchGroup = {
   name: 'audit',
@@ -54,10 +59,12 @@ export const auditGroup: BenchGroup = {
       const cpu = process.cpuUsage();
       const mainStart = mainThreadCpuSeconds();
       const scratch = await openScratchArea(level.path);
+      const blocksBefore = sha256BlocksCompressed();
       const full = await audit({ source, anchor: chain.genesis, level: 'full', db: chain.db, area: scratch.db, pool }).finally(() => scratch.remove());
       const seconds = (performance.now() - t) / 1000;
       const c = process.cpuUsage(cpu);
       const mainEnd = mainThreadCpuSeconds();
+      const sha256Blocks = sha256BlocksCompressed() - blocksBefore;
       if (!full.ok) throw new Error(`the bench chain did not audit cleanly: ${JSON.stringify(full.finding)}`);
       const perSecond = full.events / seconds;
       log(`full audit of ${full.events} events in ${seconds.toFixed(1)} s on ${cores} cores; merkle level ${merkleSeconds.toFixed(1)} s`);
@@ -67,7 +74,7 @@ export const auditGroup: BenchGroup = {
         audit_merkle_events_per_s: Math.round(merkle.events / merkleSeconds),
         audit_events_per_cpu_s: Math.round(full.events / ((c.user + c.system) / 1e6)),
         audit_cpu_s_per_1e4_events: cpuBreakdown(full, (c.user + c.system) / 1e6, mainStart === null || mainEnd === null ? null : mainEnd - mainStart, seconds),
-        limit_ed25519_verify_per_s: verifyRate(),
+        ...auditFloor(full, sha256Blocks, 2 * (await comparedEntries(chain.db)), verifyRate(), await physicalLimits()),
       };
     } finally {
       await pool.close();
@@ -95,6 +102,25 @@ function cpuBreakdown(full: Awaited<ReturnType<typeof audit>>, processCpu: numbe
     out.of_which_gc_main = r((full.replay.gcPauseMs / 1000) * busy);
   }
   return out;
+}
+
+/**
+ * What the full audit must do per event against the limits measured in the same run, and the CPU
+ * that alone costs (as the rebuild group's replayFloor, plus one Ed25519 verification per event):
+ * `audit_floor_events_per_s_per_core` is the most one core could check if it did nothing else.
+ */
+function auditFloor(full: Awaited<ReturnType<typeof audit>>, sha256Blocks: number, readEntries: number, ed25519PerSecond: number, limits: Awaited<ReturnType<typeof physicalLimits>>): Record<string, unknown> {
+  const events = Math.max(1, full.events);
+  const replay = replayFloor({ sha256Blocks: sha256Blocks / events, writes: (full.replay?.writes.written ?? 0) / events, readEntries: readEntries / events }, limits).rebuild_floor_us_per_event;
+  const ed25519 = 1e6 / ed25519PerSecond;
+  const total = ed25519 + replay.total!;
+  const r2 = (x: number) => Number(x.toFixed(2));
+  return {
+    audit_sha256_blocks_per_event: Number((sha256Blocks / events).toFixed(3)),
+    limit_ed25519_verify_per_s: ed25519PerSecond,
+    audit_floor_us_per_event: { ed25519: r2(ed25519), sha256: replay.sha256, leveldb_writes: replay.leveldb_writes, compare_reads: replay.compare_reads, total: r2(total) },
+    audit_floor_events_per_s_per_core: Math.round(1e6 / total),
+  };
 }
 
 /** Ed25519 verifications per second on this thread (the node backend, 32-byte messages). */

@@ -250,7 +250,7 @@ export function replayFloor(perEvent: { sha256Blocks: number; writes: number; re
 }
 
 /** Entries of the tables a full rebuild compares (replay/rebuild.ts), counted by reading their keys. */
-async function comparedEntries(db: AnyDb): Promise<number> {
+export async function comparedEntries(db: AnyDb): Promise<number> {
   let n = 0;
   for (const name of [...PROJECTION_TABLES, ...STATE_TABLES]) {
     const keys = (db.sublevel(name, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as { keys(): { all(): Promise<unknown[]> } }).keys();

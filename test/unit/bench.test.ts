@@ -75,6 +75,23 @@ describe('benchmark group rebuild', () => {
   }, 240_000);
 });
 
+describe('benchmark group audit', () => {
+  it('prints the full audit per core, its CPU by part, and its floor against the limits of the same run (never checks speed)', () => {
+    const r = runNodeScript('dist/cli/main.js', ['bench', '--json', '--quick', '--only', 'audit']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['audit_events_per_s', 'audit_events_per_s_per_core', 'audit_merkle_events_per_s', 'audit_events_per_cpu_s', 'audit_sha256_blocks_per_event', 'limit_ed25519_verify_per_s', 'audit_floor_events_per_s_per_core']) {
+      expect(typeof out[key], key).toBe('number');
+      expect(out[key] as number, key).toBeGreaterThan(0);
+    }
+    const floor = out.audit_floor_us_per_event as Record<string, number>;
+    // one Ed25519 verification per event, at the rate measured alongside
+    expect(floor.ed25519).toBeCloseTo(1e6 / (out.limit_ed25519_verify_per_s as number), 1);
+    expect(floor.total).toBeCloseTo(floor.ed25519! + floor.sha256! + floor.leveldb_writes! + floor.compare_reads!, 1);
+    expect(out.audit_floor_events_per_s_per_core).toBe(Math.round(1e6 / floor.total!));
+  }, 240_000);
+});
+
 describe('benchmark group bundle', () => {
   it('prints bundle_bytes_at_1e6 and bundle_bytes_at_1e6_encumbered (one QR code: at most 2,953) and bundle_verify_ms_noble (never checks speed)', () => {
     const r = runNodeScript('dist/cli/main.js', ['bench', '--json', '--quick', '--only', 'bundle']);
