@@ -32,9 +32,13 @@ export function resolveNodePaths(opts: { data?: string; node: number; nodeDir?: 
   return { nodeDir: dbDir, genesisFile };
 }
 
-/** Opens a node's LevelDB, refusing clearly when a running node holds its lock. */
-export async function openNodeDb(dir: string, opts: { createIfMissing?: boolean } = {}): Promise<AnyDb> {
-  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: opts.createIfMissing ?? false });
+/**
+ * Opens a node's LevelDB, refusing clearly when a running node holds its lock. `multithreading`
+ * (classic-level's option) lets worker threads of this process open it too: the rebuild's and the
+ * auditor's comparison readers (replay/compare-tables.ts); another process is still refused.
+ */
+export async function openNodeDb(dir: string, opts: { createIfMissing?: boolean; multithreading?: boolean } = {}): Promise<AnyDb> {
+  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: opts.createIfMissing ?? false, multithreading: opts.multithreading ?? false } as never);
   try {
     await db.open();
   } catch (e) {

@@ -20,7 +20,8 @@
  *  - The first height whose recomputed state root differs from its header is reported and the
  *    replay stops there (everything after builds on a different state).
  *  - Then the stored state (records, tree nodes, the event-id index, meta) and every projection
- *    table are compared with the rebuilt ones in key order; each difference is named by table and
+ *    table are compared with the rebuilt ones in key order (replay/compare-tables.ts: on two reader
+ *    threads when the databases allow it, issue 20); each difference is named by table and
  *    key with the expected (rebuilt) and found (stored) bytes, and, for projections, the event and
  *    height that last changed the record (its changed-at stamp).
  *  - With `apply`, and only when every state root matched, the differences are written in one
@@ -41,6 +42,9 @@ import { MerkleFrontier } from '../ledger/merkle-hash.js';
 import { BlockState, rulesFromGenesis, type SignatureCheck } from '../ledger/state-machine.js';
 import { StateStore, type AnyDb, type AnySublevel } from '../ledger/state-store.js';
 import { BlockStore } from '../consensus/block-store.js';
+import { compareTables, TableReaders } from './compare-tables.js';
+
+export { compareTables } from './compare-tables.js';
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 /** The sublevel of the node's database that a rebuild writes into. */
@@ -81,6 +85,13 @@ export interface RebuildOptions {
   area?: AnyDb;
   /** Flush the staged writes to LevelDB once this many keys are staged (default DEFAULT_FLUSH_KEYS; 1 = after every block). */
   flushKeys?: number;
+  /**
+   * Threads that read the comparison's tables (replay/compare-tables.ts): 2 = worker threads when
+   * the databases allow it (classic-level opened with `multithreading`), 1 = this thread; default:
+   * 2 once the replay wrote PARALLEL_COMPARE_MIN_WRITES keys (starting the workers costs more
+   * than a small comparison).
+   */
+  compareThreads?: 1 | 2;
 }
 
 export interface Difference {
@@ -117,6 +128,8 @@ export interface RebuildReport {
   firstMismatch: { height: string; what: string; expected: string; found: string; event?: number } | null;
   /** The stored tables were compared (the replay reached the head). */
   compared?: boolean;
+  /** The comparison's reading: entries read on both sides, and by how many threads (1: this one; 2: two workers). */
+  comparison?: { entries: number; readers: 1 | 2 };
   /** Differences between the stored and the rebuilt state and projections (when the replay reached the head). */
   differences: number;
   /** The lowest-height difference (then table order), or null. */
@@ -249,27 +262,35 @@ async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promis
     let differences = 0;
     const tables = opts.stateOnly === true ? [...STATE_TABLES] : [...PROJECTION_TABLES, ...STATE_TABLES];
     const compareStarted = performance.now();
-    for (const name of tables) {
-      const stored = db.sublevel(name, VIEW) as unknown as AnySublevel;
-      const rebuilt = area.sublevel(name, VIEW) as unknown as AnySublevel;
-      const isProjection = name.startsWith('proj-');
-      await compareTables(stored, rebuilt, (key, expected, found) => {
-        differences++;
-        byTable[name] = (byTable[name] ?? 0) + 1;
-        repair.push(expected === undefined ? { type: 'del', sublevel: stored, key } : { type: 'put', sublevel: stored, key, value: expected });
-        const at = isProjection && name !== 'proj-meta' ? (changedAt(expected ?? found!) ?? null) : null;
-        const better = first === null || (at !== null && (firstAt === null || at.height < firstAt.height || (at.height === firstAt.height && at.index < firstAt.index)));
-        if (!better) return;
-        firstAt = at;
-        first = {
-          table: name,
-          key: describeKey(key),
-          keyHex: toHex(key),
-          expected: expected === undefined ? null : toHex(expected),
-          found: found === undefined ? null : toHex(found),
-          changedBy: at === null ? null : { height: at.height.toString(), index: at.index, eventId: null },
-        };
-      });
+    const wantThreads = opts.compareThreads ?? (c.written >= PARALLEL_COMPARE_MIN_WRITES ? 2 : 1);
+    const readers = wantThreads === 2 ? await TableReaders.open(db, opts.area ?? db) : undefined;
+    let entries = 0;
+    try {
+      for (const name of tables) {
+        const stored = db.sublevel(name, VIEW) as unknown as AnySublevel;
+        const rebuilt = area.sublevel(name, VIEW) as unknown as AnySublevel;
+        const isProjection = name.startsWith('proj-');
+        const compare = readers !== undefined ? readers.compare.bind(readers) : compareTables;
+        entries += await compare(stored, rebuilt, (key, expected, found) => {
+          differences++;
+          byTable[name] = (byTable[name] ?? 0) + 1;
+          repair.push(expected === undefined ? { type: 'del', sublevel: stored, key } : { type: 'put', sublevel: stored, key, value: expected });
+          const at = isProjection && name !== 'proj-meta' ? (changedAt(expected ?? found!) ?? null) : null;
+          const better = first === null || (at !== null && (firstAt === null || at.height < firstAt.height || (at.height === firstAt.height && at.index < firstAt.index)));
+          if (!better) return;
+          firstAt = at;
+          first = {
+            table: name,
+            key: describeKey(key),
+            keyHex: toHex(key),
+            expected: expected === undefined ? null : toHex(expected),
+            found: found === undefined ? null : toHex(found),
+            changedBy: at === null ? null : { height: at.height.toString(), index: at.index, eventId: null },
+          };
+        });
+      }
+    } finally {
+      await readers?.close();
     }
     clock.phasesMs.compare += performance.now() - compareStarted;
     if (first !== null && (first as Difference).changedBy !== null) {
@@ -283,12 +304,15 @@ async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promis
       await db.batch(repair as never, { sync: true } as never);
       applied = true;
     }
-    return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied, compared: true };
+    return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied, compared: true, comparison: { entries, readers: readers !== undefined ? 2 : 1 } };
   } finally {
     await stage.discard();
     if (opts.area === undefined) await clock.timeAsync('leveldb_wait', clearArea);
   }
 }
+
+/** From this many keys written by the replay, the comparison reads on two worker threads (see RebuildOptions.compareThreads). */
+export const PARALLEL_COMPARE_MIN_WRITES = 20_000;
 
 /** Writes below this many staged keys wait for the next block (a flush is one LevelDB batch). */
 export const DEFAULT_FLUSH_KEYS = 200_000;
@@ -323,131 +347,4 @@ function roundPhases(ms: Record<ReplayPhase, number>): Record<ReplayPhase, numbe
   const out = { ...ms };
   for (const k of [...REPLAY_PHASES, 'leveldb_wait'] as const) out[k] = Math.round(ms[k] * 10) / 10;
   return out;
-}
-
-/**
- * Walks two sublevels in key order and calls `diff` for every key whose values differ or that only
- * one of them holds (`expected` = the rebuilt value, `found` = the stored one).
- *
- * Issue 20: the entries of each read batch are compared in one synchronous loop (an await per
- * entry cost a promise and a resumption each, most of the comparison's allocations), keys and
- * values by Node's native Buffer.compare, and each table is read from its root database between
- * the sublevel's prefix bounds, so no entry gets a second, unprefixed key object: only a
- * difference's key is cut down to the sublevel's own.
- */
-export async function compareTables(stored: AnySublevel, rebuilt: AnySublevel, diff: (key: Uint8Array, expected: Uint8Array | undefined, found: Uint8Array | undefined) => void): Promise<void> {
-  const a = new Entries(stored);
-  const b = new Entries(rebuilt);
-  const aCut = a.prefixLength;
-  const bCut = b.prefixLength;
-  try {
-    await Promise.all([a.fill(), b.fill()]);
-    for (;;) {
-      const xs = a.buf;
-      const ys = b.buf;
-      let i = a.i;
-      let j = b.i;
-      if (i >= xs.length && j >= ys.length) break; // both ended (fill leaves a buffer empty only at the end)
-      if (i >= xs.length) {
-        for (; j < ys.length; j++) diff(ys[j]![0].subarray(bCut), ys[j]![1], undefined);
-      } else if (j >= ys.length) {
-        for (; i < xs.length; i++) diff(xs[i]![0].subarray(aCut), undefined, xs[i]![1]);
-      } else {
-        while (i < xs.length && j < ys.length) {
-          const x = xs[i]!;
-          const y = ys[j]!;
-          const c = compareKeys(x[0], aCut, y[0], bCut);
-          if (c < 0) {
-            diff(x[0].subarray(aCut), undefined, x[1]);
-            i++;
-          } else if (c > 0) {
-            diff(y[0].subarray(bCut), y[1], undefined);
-            j++;
-          } else {
-            if (x[1].length !== y[1].length || Buffer.compare(x[1], y[1]) !== 0) diff(x[0].subarray(aCut), y[1], x[1]);
-            i++;
-            j++;
-          }
-        }
-      }
-      a.i = i;
-      b.i = j;
-      if (i >= xs.length && j >= ys.length) await Promise.all([a.fill(), b.fill()]);
-      else if (i >= xs.length) await a.fill();
-      else if (j >= ys.length) await b.fill();
-    }
-  } finally {
-    await a.close();
-    await b.close();
-  }
-}
-
-/** Entries per LevelDB read of the comparison (one nextv call): large batches cost fewer round trips. */
-const COMPARE_BATCH = 8_192;
-/**
- * Bytes per read: classic-level stops a nextv at 16 KiB by default (about a hundred entries here),
- * which made the comparison one round trip to LevelDB's thread per hundred entries.
- */
-const COMPARE_BATCH_BYTES = 4 << 20;
-
-type Entry = [Uint8Array, Uint8Array];
-
-/**
- * A sublevel's entries in key order, read from its root database between the sublevel's prefix
- * bounds (keys keep the prefix: see compareTables), in batches, the next batch always in flight:
- * LevelDB reads it on its own thread while the main thread compares the current one (issue 20:
- * the comparison waited on each read in turn, a third of the rebuild's wall time).
- */
-class Entries {
-  private readonly it: { nextv(n: number): Promise<Entry[]>; close(): Promise<void> };
-  /** The current batch; `i` is the next entry to compare. Empty after `fill` only at the end. */
-  buf: Entry[] = [];
-  i = 0;
-  /** The bytes of the sublevel's prefix at the start of every key. */
-  readonly prefixLength: number;
-  private ahead: Promise<Entry[]> | undefined;
-  constructor(sub: AnySublevel) {
-    const prefix = sub.prefix;
-    this.prefixLength = prefix.length;
-    const root = sub.db as unknown as AnySublevel;
-    // abstract-level's sublevel range: '!name!' up to (not including) '!name"' (the separator + 1)
-    const gte = asciiBytes(prefix);
-    const lt = asciiBytes(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1));
-    this.it = root.iterator({ gte, lt, keyEncoding: 'view', valueEncoding: 'view', highWaterMarkBytes: COMPARE_BATCH_BYTES } as never) as never;
-    this.ahead = this.it.nextv(COMPARE_BATCH);
-  }
-  /** The next batch (the current one is used up); an empty batch means the table ended. */
-  async fill(): Promise<void> {
-    if (this.ahead === undefined) {
-      this.buf = [];
-      this.i = 0;
-      return;
-    }
-    this.buf = await this.ahead;
-    this.i = 0;
-    // a batch may end short of COMPARE_BATCH (the byte limit): only an empty one is the end
-    this.ahead = this.buf.length > 0 ? this.it.nextv(COMPARE_BATCH) : undefined;
-  }
-  async close(): Promise<void> {
-    // a read in flight ends before the iterator closes (abstract-level refuses to close under it)
-    await this.ahead?.catch(() => undefined);
-    return this.it.close();
-  }
-}
-
-/** The bytes of a string of code units 0..255 (a sublevel prefix). */
-function asciiBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/** Byte order of two keys past their prefixes (`a` from offset `aFrom`, `b` from `bFrom`). */
-function compareKeys(a: Uint8Array, aFrom: number, b: Uint8Array, bFrom: number): number {
-  const n = Math.min(a.length - aFrom, b.length - bFrom);
-  for (let k = 0; k < n; k++) {
-    const d = a[aFrom + k]! - b[bFrom + k]!;
-    if (d !== 0) return d;
-  }
-  return a.length - aFrom - (b.length - bFrom);
 }

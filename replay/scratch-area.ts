@@ -5,7 +5,8 @@
  * long chain's rebuild needs disk, not memory), deleted afterwards. Emptying a folder costs
  * LevelDB nothing, where clearing the node database's `rebuild` sublevel wrote a delete per key
  * and compacted the node's own data with them. Only the rebuild writes it: no compression (the
- * data lives minutes) and a large write buffer (fewer, larger files).
+ * data lives minutes) and a large write buffer (fewer, larger files); opened with classic-level's
+ * `multithreading`, so that the comparison's reader threads can share it (replay/compare-tables.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Level } from 'level';
@@ -21,7 +22,7 @@ export interface ScratchArea {
 /** Opens an empty scratch LevelDB in a new folder `<nodeDir>-rebuild-XXXXXX`. */
 export async function openScratchArea(nodeDir: string): Promise<ScratchArea> {
   const path = mkdtempSync(`${nodeDir.replace(/[/\\]+$/, '')}-rebuild-`);
-  const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view', compression: false, writeBufferSize: 64 << 20 }) as unknown as AnyDb;
+  const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view', compression: false, writeBufferSize: 64 << 20, multithreading: true } as never) as unknown as AnyDb;
   try {
     await db.open();
   } catch (e) {

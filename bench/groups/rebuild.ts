@@ -134,7 +134,8 @@ export async function buildBenchChain(events: number, log: (m: string) => void, 
 export async function tempLevel(prefix: string): Promise<{ db: AnyDb; path: string; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), `ledger-bench-${prefix}-`));
   const path = join(dir, 'db');
-  const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb;
+  // as the CLI opens a node's database for a rebuild or an audit (its comparison's reader threads share it)
+  const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view', multithreading: true } as never) as unknown as AnyDb;
   await db.open();
   return {
     db,
@@ -297,6 +298,8 @@ export const rebuildGroup: BenchGroup = {
         rebuild_cpu_s_per_1e4_events: cpuPer1e4ByPhase(report, report.events),
         replay_sha256_blocks_per_event: perEvent(sha256Blocks),
         compare_read_entries_per_event: perEvent(readEntries),
+        // 2: the comparison read on two worker threads (replay/compare-tables.ts), as the CLI's does
+        rebuild_compare_readers: report.comparison?.readers ?? 0,
         ...limits,
         ...replayFloor({ sha256Blocks: sha256Blocks / report.events, writes: report.writes.written / report.events, readEntries: readEntries / report.events }, limits),
       };

@@ -221,7 +221,7 @@ export function registerAudit(program: Command): void {
       const genesis = readGenesis(genesisFile);
       const previous = opts.checkpoint !== undefined && existsSync(opts.checkpoint) ? readCheckpoint(opts.checkpoint) : undefined;
       const published = opts.report !== undefined ? readPublishedReport(opts.report) : undefined;
-      const db = await openNodeDb(nodeDir);
+      const db = await openNodeDb(nodeDir, { multithreading: true }); // the comparison's reader threads share it
       // the full level's replay goes to a scratch LevelDB beside the node's (else its `rebuild` sublevel)
       const scratch = level === 'full' ? await openScratchArea(nodeDir).catch(() => undefined) : undefined;
       const pool = level === 'headers' ? undefined : new SignaturePool(opts.workers ?? availableParallelism());

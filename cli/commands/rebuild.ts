@@ -70,7 +70,7 @@ export function registerRebuild(program: Command): void {
         throw new LedgerError('FILE_UNREADABLE', `cannot read ${genesisFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path: genesisFile });
       }
       const genesis = loadGenesis(genesisBytes);
-      const db = await openNodeDb(nodeDir);
+      const db = await openNodeDb(nodeDir, { multithreading: true }); // the comparison's reader threads share it
       // beside the node's folder; where none can be made, the node database's own `rebuild` sublevel
       const scratch = await openScratchArea(nodeDir).catch(() => undefined);
       // The bar only on a terminal: scripts and logs get the report alone.

@@ -70,6 +70,8 @@ describe('benchmark group rebuild', () => {
     expect(floor.total).toBeCloseTo(floor.sha256! + floor.leveldb_writes! + floor.compare_reads!, 1);
     expect(floor.sha256).toBeCloseTo(((out.replay_sha256_blocks_per_event as number) / (2 * (out.limit_sha256_64b_per_s as number))) * 1e6, 0);
     expect(floor.compare_reads).toBeCloseTo(((out.compare_read_entries_per_event as number) / (out.limit_leveldb_read_entries_per_s as number)) * 1e6, 0);
+    // the bench opens its LevelDB as the CLI does: the comparison reads on two worker threads
+    expect(out.rebuild_compare_readers).toBe(2);
     // a clean rebuild reads every compared entry twice (stored and rebuilt): more than one per event
     expect(out.compare_read_entries_per_event as number).toBeGreaterThan(2);
   }, 240_000);
