@@ -29,7 +29,7 @@ import { decode } from '../proto/codec.js';
 import { checkConsistency, type AuditCheckpoint, type ConsistencyResult } from '../verifier/audit-checkpoint.js';
 import { ChainChecker, primaryFinding, type AuditCode, type AuditFinding, type AuditLevel, type BlockCheck } from '../verifier/audit-chain.js';
 import type { ChainSource } from '../verifier/audit-source.js';
-import { rebuild } from '../replay/rebuild.js';
+import { rebuild, type RebuildProgress } from '../replay/rebuild.js';
 import type { SignaturePool } from '../consensus/signature-pool.js';
 
 /** What cannot be recomputed from stored blocks, at every level (said in every report). */
@@ -44,7 +44,9 @@ export interface AuditProgress {
   events: number;
   /** The chain's events (the head header's log size, unverified: for the progress bar only). */
   totalEvents?: bigint;
-  phase: 'blocks' | 'replay';
+  phase: 'blocks' | 'replay' | 'compare';
+  /** The full level's comparison, after its replay (replay/rebuild.ts RebuildProgress). */
+  compared?: { entries: number; total: number; table: number; tables: number };
 }
 
 export interface AuditOptions {
@@ -175,8 +177,10 @@ async function run(opts: AuditOptions): Promise<AuditReport> {
     // is not tampered with, there is just nothing to compare.
     const keepsProjections = (await (opts.db.sublevel('proj-meta', { keyEncoding: 'view', valueEncoding: 'view' }).keys({ limit: 1 }) as unknown as { all(): Promise<unknown[]> }).all()).length > 0;
     if (!keepsProjections) notChecked.push('projections: this node keeps none (its proj-meta table is empty); its state is compared');
-    const onProgress = (p: { height: bigint; head: bigint; events: number }) => {
-      if (blocksDone) opts.onProgress?.({ height: p.height, head: p.head, events: p.events, totalEvents, phase: 'replay' });
+    const onProgress = (p: RebuildProgress) => {
+      if (!blocksDone) return;
+      if (p.compared !== undefined) opts.onProgress?.({ height: p.height, head: p.head, events: p.events, totalEvents, phase: 'compare', compared: p.compared });
+      else opts.onProgress?.({ height: p.height, head: p.head, events: p.events, totalEvents, phase: 'replay' });
     };
     // Once the block checks stop at a height, the replay need not go past it.
     const shouldStop = (h: bigint) => findings.length > 0 && (!refinable(findings) || h > BigInt(findings[0]!.height));

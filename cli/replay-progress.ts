@@ -2,7 +2,9 @@
  * @module cli/replay-progress
  * The progress bar of the long replays, `ledger rebuild` and `ledger audit` (issue 20): counted
  * in events, not blocks (blocks differ in size), against the chain's log size from its head
- * header, with the events per second since the start and the time left at that rate. Shown on
+ * header, with the events per second since the start and the time left at that rate; then the
+ * comparison of the tables, in entries against an estimate from the replay's writes (a third of
+ * a long rebuild's time, which had no bar). Shown on
  * stderr when it is a terminal and `--json` is not given; scripts get the final report alone.
  */
 import cliProgress from 'cli-progress';
@@ -14,8 +16,10 @@ export interface ReplayProgressFigures {
   totalEvents?: bigint;
   height: bigint;
   head: bigint;
-  /** A phase name shown before the bar (the auditor's `blocks`, then `replay`). */
+  /** A phase name shown before the bar (the auditor's `blocks`, then `replay`; `compare` for the comparison). */
   phase?: string;
+  /** The comparison after the replay (replay/rebuild.ts RebuildProgress): counted in table entries. */
+  compared?: { entries: number; total: number; table: number; tables: number };
 }
 
 export interface ReplayProgressBar {
@@ -23,38 +27,61 @@ export interface ReplayProgressBar {
   stop(): void;
 }
 
+/** What the bar shows for one update, counted in `unit`. */
+export interface ProgressLine {
+  done: number;
+  total: number;
+  unit: 'events' | 'entries';
+  /** `block 12/40` while replaying, `table 3/27` while comparing. */
+  where: string;
+  rate: string;
+  left: string;
+}
+
+/**
+ * The figures of one update (pure, for the tests): the events against the chain's log size, or in
+ * the comparison its entries against the estimate; the rate since the phase began and the time left
+ * at that rate.
+ */
+export function progressLine(p: ReplayProgressFigures, phaseStart: { ms: number; done: number }, nowMs: number): ProgressLine {
+  const c = p.compared;
+  const done = c !== undefined ? c.entries : p.events;
+  const total = c !== undefined ? Math.max(1, c.total, c.entries) : p.totalEvents !== undefined && p.totalEvents > 0n ? Number(p.totalEvents) : Math.max(1, p.events);
+  const seconds = (nowMs - phaseStart.ms) / 1000;
+  const rate = seconds > 0 ? (done - phaseStart.done) / seconds : 0;
+  const left = rate > 0 ? Math.max(0, total - done) / rate : undefined;
+  return {
+    done,
+    total,
+    unit: c !== undefined ? 'entries' : 'events',
+    where: c !== undefined ? `table ${c.table}/${c.tables}` : `block ${p.height}/${p.head}`,
+    rate: rate > 0 ? Math.round(rate).toLocaleString('en-US') : '-',
+    left: left === undefined ? '-' : formatSeconds(left),
+  };
+}
+
 /** A bar labelled `label`, or one that shows nothing when `show` is false. */
 export function replayProgressBar(label: string, show: boolean): ReplayProgressBar {
   if (!show) return { update: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} {phase}|{bar}| {percentage}% | {value}/{total} events | block {height}/{head} | {rate} events/s | ETA {left}`, stream: process.stderr, hideCursor: true },
+    { format: `${label} {phase}|{bar}| {percentage}% | {value}/{total} {unit} | {where} | {rate} {unit}/s | ETA {left}`, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   let phase: string | undefined;
-  let started = 0;
-  let startEvents = 0;
+  let start = { ms: 0, done: 0 };
   return {
     update(p) {
-      const total = p.totalEvents !== undefined && p.totalEvents > 0n ? Number(p.totalEvents) : Math.max(1, p.events);
       const now = performance.now();
-      if (phase !== (p.phase ?? '')) {
+      const name = p.phase ?? (p.compared !== undefined ? 'compare' : '');
+      if (phase !== name) {
         if (phase !== undefined) bar.stop();
-        phase = p.phase ?? '';
-        started = now;
-        startEvents = p.events;
-        bar.start(total, 0, { phase: '', height: '0', head: '0', rate: '-', left: '-' });
+        phase = name;
+        start = { ms: now, done: p.compared !== undefined ? p.compared.entries : p.events };
+        bar.start(1, 0, { phase: '', unit: 'events', where: '', rate: '-', left: '-' });
       }
-      const seconds = (now - started) / 1000;
-      const rate = seconds > 0 ? (p.events - startEvents) / seconds : 0;
-      const left = rate > 0 ? (total - p.events) / rate : undefined;
-      bar.setTotal(total);
-      bar.update(p.events, {
-        phase: phase === '' ? '' : `${phase.padEnd(6)} `,
-        height: p.height.toString(),
-        head: p.head.toString(),
-        rate: rate > 0 ? Math.round(rate).toLocaleString('en-US') : '-',
-        left: left === undefined ? '-' : formatSeconds(left),
-      });
+      const line = progressLine(p, start, now);
+      bar.setTotal(line.total);
+      bar.update(line.done, { phase: phase === '' ? '' : `${phase.padEnd(7)} `, unit: line.unit, where: line.where, rate: line.rate, left: line.left });
     },
     stop() {
       bar.stop();

@@ -90,6 +90,8 @@ export interface StageCounters {
   written: number;
   /** Batches written. */
   flushes: number;
+  /** `written` by sublevel prefix (a rebuild's estimate of the entries it will compare). */
+  writtenByPrefix: Map<string, number>;
   /** Milliseconds the caller waited for LevelDB in `flush` and `drain`. */
   waitMs: number;
 }
@@ -102,7 +104,7 @@ export class StagedWrites implements KeyReader {
   private staged = 0;
   /** The flush on LevelDB's thread (its entries stay readable in the tables until it is written). */
   private inFlight: { tables: Table[]; done: Promise<void> } | undefined;
-  readonly counters: StageCounters = { staged: 0, written: 0, flushes: 0, waitMs: 0 };
+  readonly counters: StageCounters = { staged: 0, written: 0, flushes: 0, writtenByPrefix: new Map(), waitMs: 0 };
 
   /** The root database (the sublevels' `db`), which the batches go to. */
   readonly db: AnyDb;
@@ -221,6 +223,7 @@ export class StagedWrites implements KeyReader {
         else batch.put(full as never, value as never, options as never);
       }
       written += keys.length;
+      this.counters.writtenByPrefix.set(t.text, (this.counters.writtenByPrefix.get(t.text) ?? 0) + keys.length);
     }
     this.staged = 0;
     this.counters.written += written;

@@ -26,11 +26,12 @@ export type DifferenceSink = (key: Uint8Array, expected: Uint8Array | undefined,
 
 /**
  * Walks two sublevels in key order on this thread and calls `diff` for each difference (see the
- * module comment); returns the entries read on both sides. Keys are compared byte by byte past the
+ * module comment); returns the entries read on both sides, and tells `onRead` how many so far
+ * after each read batch (a progress bar's). Keys are compared byte by byte past the
  * prefixes, values by Node's native Buffer.compare, and only a difference's key is cut down to
  * the sublevel's own.
  */
-export async function compareTables(stored: AnySublevel, rebuilt: AnySublevel, diff: DifferenceSink): Promise<number> {
+export async function compareTables(stored: AnySublevel, rebuilt: AnySublevel, diff: DifferenceSink, onRead?: (read: number) => void): Promise<number> {
   const a = new Entries(stored);
   const b = new Entries(rebuilt);
   const aCut = a.prefixLength;
@@ -67,6 +68,7 @@ export async function compareTables(stored: AnySublevel, rebuilt: AnySublevel, d
         }
       }
       read += i - a.i + (j - b.i);
+      onRead?.(read);
       a.i = i;
       b.i = j;
       if (i >= xs.length && j >= ys.length) await Promise.all([a.fill(), b.fill()]);
@@ -190,7 +192,7 @@ export class TableReaders {
   }
 
   /** As compareTables (same differences, same order), the reading on the workers. Returns the entries read. */
-  async compare(stored: AnySublevel, rebuilt: AnySublevel, diff: DifferenceSink): Promise<number> {
+  async compare(stored: AnySublevel, rebuilt: AnySublevel, diff: DifferenceSink, onRead?: (read: number) => void): Promise<number> {
     const a = this.stored.range(prefixRange(stored));
     const b = this.rebuilt.range(prefixRange(rebuilt));
     let read = 0;
@@ -233,6 +235,7 @@ export class TableReaders {
           }
         }
         read += i - a.i + (j - b.i);
+        onRead?.(read);
         a.i = i;
         b.i = j;
         if (i >= xn && j >= yn) await Promise.all([a.fill(), b.fill()]);

@@ -9,7 +9,7 @@
 import { MemoryLevel } from 'memory-level';
 import { describe, expect, it } from 'vitest';
 import { NodeCore } from '../../consensus/node-core.js';
-import { rebuild, REBUILD_AREA } from '../../replay/rebuild.js';
+import { rebuild, REBUILD_AREA, type RebuildProgress } from '../../replay/rebuild.js';
 import { toHex, u64be } from '../../ledger/bytes.js';
 import { atBytes, idPrefix, keyAt } from '../../ledger/projection-records.js';
 import { PROJECTION_TABLES, Projections } from '../../ledger/projections.js';
@@ -32,10 +32,24 @@ describe('rebuild', () => {
   it('reproduces every header state root, and the stored state and projections bit for bit', async () => {
     const { chain } = await buildScenarioChain();
     const heights: bigint[] = [];
-    const r = await rebuild({ db: chain.db, genesis: chain.genesis, onProgress: (p) => heights.push(p.height) });
+    const compared: Array<NonNullable<RebuildProgress['compared']>> = [];
+    const r = await rebuild({ db: chain.db, genesis: chain.genesis, onProgress: (p) => (p.compared !== undefined ? compared.push(p.compared) : heights.push(p.height)) });
     expect(r).toMatchObject({ ok: true, stateRootsMatch: true, firstMismatch: null, differences: 0, firstDifference: null, applied: false, head: chain.height.toString() });
     expect(r.blocks).toBe(Number(chain.height));
     expect(heights).toEqual(Array.from({ length: Number(chain.height) }, (_, i) => BigInt(i + 1)));
+    // then the comparison, table by table, in entries: never going back, ending at what it read
+    expect(r.comparison).toEqual({ entries: expect.any(Number), readers: 1 });
+    expect(compared.length).toBeGreaterThan(1);
+    for (let i = 1; i < compared.length; i++) {
+      expect(compared[i]!.entries).toBeGreaterThanOrEqual(compared[i - 1]!.entries);
+      expect(compared[i]!.table).toBeGreaterThanOrEqual(compared[i - 1]!.table);
+      expect(compared[i]!.total).toBeGreaterThanOrEqual(compared[i]!.entries);
+    }
+    const last = compared[compared.length - 1]!;
+    expect(last).toEqual({ entries: r.comparison!.entries, total: r.comparison!.entries, table: last.tables, tables: last.tables });
+    // the estimate (twice the keys written to the compared tables, deletes included) errs high, a little
+    expect(compared[0]!.total).toBeGreaterThanOrEqual(r.comparison!.entries);
+    expect(compared[0]!.total).toBeLessThanOrEqual(r.comparison!.entries * 1.05);
     expect(r.events).toBe(Number(chain.core.merkle.size));
     expect(await entries(table(chain, REBUILD_AREA))).toEqual([]); // the area is cleared
   });
