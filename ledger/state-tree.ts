@@ -271,16 +271,31 @@ class GroupDraft {
     out[7] = leaves;
     let at = 8;
     const base = this.base;
+    // Unchanged positions are copied from the stored group, consecutive ones as one run: a group
+    // of the upper levels is about a kilobyte of which an update changes a path of four hashes, and
+    // copying it byte by byte grew to 5 % of a 10^6-event replay (issue 20).
+    let runFrom = 0;
+    let runTo = 0;
+    let runAt = 0;
     for (let p = 1; p < POSITIONS; p++) {
       const k = this.kind[p];
       if (k === KIND_EMPTY) continue;
       const size = k === KIND_INTERNAL ? 32 : LEAF_BYTES;
       const h = this.hashes[p];
       if (h === undefined) {
-        // unchanged: copied from the stored group (a byte loop: cheaper than a view and set for 32..96 bytes)
-        const src = base!.bytes;
         const o = base!.offset[p]!;
-        for (let i = 0; i < size; i++) out[at + i] = src[o + i]!;
+        if (o !== runTo || runTo === runFrom) {
+          copyRun(base!.bytes, runFrom, runTo, out, runAt);
+          runFrom = o;
+          runAt = at;
+        }
+        runTo = o + size;
+      } else {
+        copyRun(base?.bytes, runFrom, runTo, out, runAt);
+        runFrom = runTo = 0;
+      }
+      if (h === undefined) {
+        // copied with its run
       } else if (k === KIND_INTERNAL) {
         for (let i = 0; i < 32; i++) out[at + i] = h[i]!;
       } else {
@@ -294,7 +309,19 @@ class GroupDraft {
       }
       at += size;
     }
+    copyRun(base?.bytes, runFrom, runTo, out, runAt);
     return out;
+  }
+}
+
+/** Copies `src[from, to)` to `out` at `at` (nothing when empty): a byte loop for a position or two, else native. */
+function copyRun(src: Uint8Array | undefined, from: number, to: number, out: Uint8Array, at: number): void {
+  const n = to - from;
+  if (n <= 0) return;
+  if (n <= LEAF_BYTES) {
+    for (let i = 0; i < n; i++) out[at + i] = src![from + i]!;
+  } else {
+    out.set(src!.subarray(from, to), at);
   }
 }
 
