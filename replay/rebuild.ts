@@ -37,7 +37,7 @@ import { changedAt, type ChainAt } from '../ledger/projection-records.js';
 import { describeKey, Projections, PROJECTION_TABLES, type ProjectionWrite } from '../ledger/projections.js';
 import { BlockFold, replayBlock, type FoldedRoots, type LogAppender } from '../ledger/block-fold.js';
 import { StagedWrites, type SublevelWrite } from '../ledger/staged-writes.js';
-import { PhaseClock, REPLAY_PHASES, type ReplayPhase } from './phase-clock.js';
+import { mainThreadCpuSeconds, PhaseClock, REPLAY_PHASES, type ReplayPhase } from './phase-clock.js';
 import { MerkleFrontier } from '../ledger/merkle-hash.js';
 import { BlockState, rulesFromGenesis, type SignatureCheck } from '../ledger/state-machine.js';
 import { StateStore, type AnyDb, type AnySublevel } from '../ledger/state-store.js';
@@ -134,8 +134,12 @@ export interface RebuildReport {
   firstMismatch: { height: string; what: string; expected: string; found: string; event?: number } | null;
   /** The stored tables were compared (the replay reached the head). */
   compared?: boolean;
-  /** The comparison's reading: entries read on both sides, and by how many threads (1: this one; 2: two workers). */
-  comparison?: { entries: number; readers: 1 | 2 };
+  /**
+   * The comparison's reading: entries read on both sides, by how many threads (1: this one; 2: two
+   * workers), and the CPU seconds of the comparison (every thread, and the main thread alone: null
+   * off Linux), so that the reader threads' CPU is told apart from LevelDB's and the GC's.
+   */
+  comparison?: { entries: number; readers: 1 | 2; cpuSeconds: { process: number; main: number | null } };
   /** Differences between the stored and the rebuilt state and projections (when the replay reached the head). */
   differences: number;
   /** The lowest-height difference (then table order), or null. */
@@ -268,6 +272,8 @@ async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promis
     let differences = 0;
     const tables = opts.stateOnly === true ? [...STATE_TABLES] : [...PROJECTION_TABLES, ...STATE_TABLES];
     const compareStarted = performance.now();
+    const compareCpu = process.cpuUsage();
+    const compareMain = mainThreadCpuSeconds();
     const wantThreads = opts.compareThreads ?? (c.written >= PARALLEL_COMPARE_MIN_WRITES ? 2 : 1);
     const readers = wantThreads === 2 ? await TableReaders.open(db, opts.area ?? db) : undefined;
     let entries = 0;
@@ -304,6 +310,9 @@ async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promis
       await readers?.close();
     }
     clock.phasesMs.compare += performance.now() - compareStarted;
+    const cpu = process.cpuUsage(compareCpu);
+    const mainEnd = mainThreadCpuSeconds();
+    const compareCpuSeconds = { process: round3((cpu.user + cpu.system) / 1e6), main: compareMain === null || mainEnd === null ? null : round3(mainEnd - compareMain) };
     if (first !== null && (first as Difference).changedBy !== null) {
       const d = first as Difference;
       const b = await blocks.block(BigInt(d.changedBy!.height));
@@ -315,7 +324,7 @@ async function replayAndCompare(opts: RebuildOptions, clock: PhaseClock): Promis
       await db.batch(repair as never, { sync: true } as never);
       applied = true;
     }
-    return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied, compared: true, comparison: { entries, readers: readers !== undefined ? 2 : 1 } };
+    return { ...base, stateRootsMatch: true, firstMismatch: null, differences, firstDifference: first, byTable, applied, ok: differences === 0 || applied, compared: true, comparison: { entries, readers: readers !== undefined ? 2 : 1, cpuSeconds: compareCpuSeconds } };
   } finally {
     await stage.discard();
     if (opts.area === undefined) await clock.timeAsync('leveldb_wait', clearArea);

@@ -150,12 +150,13 @@ export async function tempLevel(prefix: string): Promise<{ db: AnyDb; path: stri
 /**
  * CPU seconds per 10^4 events by phase (replay/phase-clock.ts): the main thread's phase times
  * scaled to its CPU time (so that waits and preemption by other processes do not count), and the
- * other threads' CPU (LevelDB's writes, reads and compactions, V8's GC helpers) added to `leveldb`.
+ * other threads' CPU added: while the comparison ran (its reader threads) to `compare`, the rest
+ * (LevelDB's writes, reads and compactions, V8's GC helpers) to `leveldb`.
  * Two parts of those, not to be added again: `of_which_other_threads` (the other threads' CPU,
- * inside `leveldb`) and `of_which_gc_main` (the main thread's GC pauses, inside every phase, scaled
+ * inside `leveldb` and `compare`) and `of_which_gc_main` (the main thread's GC pauses, inside every phase, scaled
  * as the phases are).
  */
-export function cpuPer1e4ByPhase(report: Pick<RebuildReport, 'phasesMs' | 'cpuSeconds'> & { gcPauseMs?: number }, events: number): Record<string, number> {
+export function cpuPer1e4ByPhase(report: Pick<RebuildReport, 'phasesMs' | 'cpuSeconds' | 'comparison'> & { gcPauseMs?: number }, events: number): Record<string, number> {
   const { phasesMs, cpuSeconds } = report;
   const wallMs = REPLAY_PHASES.reduce((a, k) => a + phasesMs[k], 0);
   const main = cpuSeconds.main ?? wallMs / 1000;
@@ -163,8 +164,13 @@ export function cpuPer1e4ByPhase(report: Pick<RebuildReport, 'phasesMs' | 'cpuSe
   const per = 1e4 / Math.max(1, events);
   const out: Record<string, number> = {};
   for (const k of REPLAY_PHASES) out[k] = (phasesMs[k] / 1000) * scale;
-  out.leveldb! += Math.max(0, cpuSeconds.process - main);
-  out.of_which_other_threads = Math.max(0, cpuSeconds.process - main);
+  const others = Math.max(0, cpuSeconds.process - main);
+  // the other threads while the comparison ran (its reader threads, and LevelDB's reads for them) go to `compare`
+  const c = report.comparison?.cpuSeconds;
+  const comparing = c !== undefined && c.main !== null ? Math.min(others, Math.max(0, c.process - c.main)) : 0;
+  out.compare! += comparing;
+  out.leveldb! += others - comparing;
+  out.of_which_other_threads = others;
   // pauses are wall time like the phases: scaled the same way
   if (report.gcPauseMs !== undefined) out.of_which_gc_main = (report.gcPauseMs / 1000) * scale;
   for (const k of Object.keys(out)) out[k] = Number((out[k]! * per).toFixed(3));
